@@ -1,0 +1,368 @@
+import assert from "node:assert/strict";
+import { createManualClock } from "./clock.ts";
+import { createFakeRtcNetwork, type FakeRtcNetwork } from "./fake_rtc.ts";
+import {
+  createPeerConnection,
+  type PeerConnection,
+  type PeerConnectionOptions,
+  type PeerSignal,
+  type PeerState,
+} from "./peer_connection.ts";
+
+/** Lets the fake's queued events (setTimeout 0) run. */
+const settle = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+interface Side {
+  peer: PeerConnection;
+  sent: PeerSignal[];
+  states: PeerState[];
+}
+
+/**
+ * Two peers whose signals reach each other the way the lobby relays them (in order, a task later).
+ * `relay(from, signal)` may drop or hold a signal by returning false.
+ */
+function pair(
+  net: FakeRtcNetwork,
+  extra: Partial<PeerConnectionOptions> & {
+    relay?: (from: "offerer" | "answerer", s: PeerSignal) => boolean;
+    offerer?: Partial<PeerConnectionOptions>;
+  } = {},
+): { a: Side; b: Side } {
+  const { relay, offerer, ...common } = extra;
+  const make = (role: "offerer" | "answerer", own: Partial<PeerConnectionOptions>): Side => {
+    const side = { sent: [] as PeerSignal[], states: [] as PeerState[] } as Side;
+    side.peer = createPeerConnection({
+      role,
+      createRTCPeerConnection: net.factory,
+      sendSignal: (s) => {
+        side.sent.push(s);
+        if (relay && !relay(role, s)) return;
+        const other = role === "offerer" ? b : a;
+        setTimeout(() => other.peer.handleSignal(s), 0);
+      },
+      ...common,
+      ...own,
+    });
+    side.peer.onState = (s) => side.states.push(s);
+    return side;
+  };
+  const a = make("offerer", offerer ?? {});
+  const b = make("answerer", {});
+  return { a, b };
+}
+
+const received = (ch: { onmessage: ((d: Uint8Array) => void) | null }) => {
+  const got: number[][] = [];
+  ch.onmessage = (d) => got.push([...d]);
+  return got;
+};
+
+Deno.test("the offerer offers, ICE trickles both ways, and both channels open with the design's settings", async () => {
+  const net = createFakeRtcNetwork();
+  const { a, b } = pair(net, { iceServers: [{ urls: "stun:127.0.0.1:3478" }] });
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  assert.equal(a.peer.state, "open");
+  assert.equal(b.peer.state, "open");
+  assert.deepEqual(a.states, ["connecting", "open"]);
+  assert.deepEqual(b.states, ["connecting", "open"]);
+
+  // Only the offerer offers; each side's description precedes its candidates; null ends them.
+  assert.equal(a.sent[0].kind, "offer");
+  assert.equal(b.sent[0].kind, "answer");
+  assert.ok(!a.sent.some((s) => s.kind === "answer"));
+  assert.ok(!b.sent.some((s) => s.kind === "offer"));
+  for (const side of [a, b]) {
+    const cands = side.sent.filter((s) => s.kind === "candidate");
+    assert.ok(cands.length >= 2, "at least one candidate and the end marker");
+    assert.equal(cands.at(-1)!.kind === "candidate" && cands.at(-1)!.candidate, null);
+  }
+
+  assert.deepEqual(net.peers[0].config.iceServers, [{ urls: "stun:127.0.0.1:3478" }]);
+  for (const fake of net.peers) {
+    const [control, input] = fake.channels;
+    assert.equal(control.label, "control");
+    assert.deepEqual(control.init, { negotiated: true, id: 0, ordered: true });
+    assert.equal(input.label, "input");
+    assert.deepEqual(input.init, { negotiated: true, id: 1, ordered: false, maxRetransmits: 0 });
+    assert.equal(control.binaryType, "arraybuffer");
+    assert.equal(input.binaryType, "arraybuffer");
+  }
+
+  const bControl = received(b.peer.control);
+  const bInput = received(b.peer.input);
+  const aInput = received(a.peer.input);
+  a.peer.control.send(new Uint8Array([1, 2, 3]));
+  a.peer.input.send(new Uint8Array([4]));
+  b.peer.input.send(new Uint8Array([5, 6]));
+  await settle();
+  assert.deepEqual(bControl, [[1, 2, 3]]);
+  assert.deepEqual(bInput, [[4]]);
+  assert.deepEqual(aInput, [[5, 6]]);
+
+  const t = a.peer.timings();
+  assert.ok(t.start !== null && t.offer !== null && t.answer !== null && t.open !== null);
+  assert.ok(t.start <= t.offer && t.offer <= t.answer && t.answer <= t.open);
+  assert.ok(t.controlOpen !== null && t.inputOpen !== null && t.iceConnected !== null);
+  a.peer.close();
+  b.peer.close();
+  await settle();
+});
+
+Deno.test("remote candidates that arrive before the offer wait for it instead of being lost", async () => {
+  const net = createFakeRtcNetwork();
+  const held: PeerSignal[] = [];
+  let bSide: Side | null = null;
+  const { a, b } = pair(net, {
+    relay: (from, s) => {
+      // The answerer's candidates never reach the offerer, so only the queued ones can connect.
+      if (from === "answerer") return s.kind === "answer";
+      if (s.kind === "offer") {
+        held.push(s);
+        return false;
+      }
+      if (s.kind === "candidate" && s.candidate === null) {
+        // Every offerer candidate is now in; deliver the offer last.
+        setTimeout(() => bSide!.peer.handleSignal(held[0]), 1);
+      }
+      return true;
+    },
+  });
+  bSide = b;
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  const d = b.peer.diagnostics();
+  assert.equal(d.queuedCandidates, 1);
+  assert.equal(d.remoteCandidates, 1);
+  assert.equal(d.rejectedCandidates, 0);
+  const added = net.peers[1].addedCandidates;
+  assert.equal(added.length, 2);
+  assert.match(added[0]!.candidate!, /^candidate:1 /);
+  assert.equal(added[1], null);
+  a.peer.close();
+  b.peer.close();
+  await settle();
+});
+
+Deno.test("no route to the peer fails after the timeout with a clear error, not a hang", async () => {
+  const net = createFakeRtcNetwork();
+  net.reachable = false;
+  const clock = createManualClock(1000);
+  const { a, b } = pair(net, { clock });
+  const pa = a.peer.connect();
+  const pb = b.peer.connect();
+  const results = Promise.allSettled([pa, pb]);
+  await settle(20);
+  clock.advance(9_999);
+  assert.equal(a.peer.state, "connecting");
+  clock.advance(1);
+  const [ra, rb] = await results;
+  for (const r of [ra, rb]) {
+    assert.equal(r.status, "rejected");
+    assert.match(
+      (r as PromiseRejectedResult).reason.message,
+      /^ICE failed: no route to peer within 10 s \(ice new, 1 local and 1 remote candidates\)$/,
+    );
+  }
+  assert.equal(a.peer.state, "failed");
+  assert.deepEqual(a.states, ["connecting", "failed"]);
+  assert.match(a.peer.error!.message, /^ICE failed/);
+  assert.ok(net.peers.every((p) => p.closed), "a failed connection releases the RTCPeerConnection");
+  await settle();
+});
+
+Deno.test("a relay-only peer with no TURN server gathers nothing and fails by the timeout", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  const { a, b } = pair(net, {
+    clock,
+    connectTimeoutMs: 2_500,
+    offerer: { iceTransportPolicy: "relay" },
+  });
+  const results = Promise.allSettled([a.peer.connect(), b.peer.connect()]);
+  await settle(20);
+  assert.equal(net.peers[0].config.iceTransportPolicy, "relay");
+  assert.equal(a.peer.diagnostics().localCandidates, 0);
+  clock.advance(2_500);
+  const [ra] = await results;
+  assert.equal(ra.status, "rejected");
+  assert.match(
+    (ra as PromiseRejectedResult).reason.message,
+    /^ICE failed: no route to peer within 2.5 s \(ice new, 0 local/,
+  );
+  await settle();
+});
+
+Deno.test("the candidate filter keeps filtered candidates from the peer", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  const { a, b } = pair(net, { clock, candidateFilter: () => false });
+  const results = Promise.allSettled([a.peer.connect(), b.peer.connect()]);
+  await settle(20);
+  for (const side of [a, b]) {
+    const sentCandidates = side.sent.filter((s) => s.kind === "candidate");
+    assert.deepEqual(sentCandidates, [{ kind: "candidate", candidate: null }]);
+  }
+  clock.advance(10_000);
+  assert.deepEqual((await results).map((r) => r.status), ["rejected", "rejected"]);
+  await settle();
+});
+
+Deno.test("ICE reporting failure before open fails at once", async () => {
+  const net = createFakeRtcNetwork();
+  net.reachable = false;
+  const clock = createManualClock();
+  const { a, b } = pair(net, { clock });
+  const results = Promise.allSettled([a.peer.connect(), b.peer.connect()]);
+  await settle(20);
+  net.peers[0].setTransportState("failed");
+  await settle();
+  assert.equal(a.peer.state, "failed");
+  assert.match(a.peer.error!.message, /^ICE failed: no route to peer \(ice failed/);
+  b.peer.close();
+  await results;
+  await settle();
+});
+
+Deno.test("an open connection whose ICE path drops is interrupted, then open again", async () => {
+  const net = createFakeRtcNetwork();
+  const { a, b } = pair(net);
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  net.peers[0].setTransportState("disconnected");
+  await settle();
+  assert.equal(a.peer.state, "interrupted");
+  net.peers[0].setTransportState("connected");
+  await settle();
+  assert.equal(a.peer.state, "open");
+  assert.deepEqual(a.states, ["connecting", "open", "interrupted", "open"]);
+  net.peers[0].setTransportState("failed");
+  await settle();
+  assert.equal(a.peer.state, "failed");
+  assert.match(a.peer.error!.message, /^connection lost/);
+  b.peer.close();
+  await settle();
+});
+
+Deno.test("closing one side is seen as closed by the other", async () => {
+  const net = createFakeRtcNetwork();
+  const { a, b } = pair(net);
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  a.peer.close();
+  assert.equal(a.peer.state, "closed");
+  assert.equal(a.peer.error, null);
+  await settle();
+  assert.equal(b.peer.state, "closed");
+  assert.equal(b.peer.error?.message, "the peer closed the connection");
+  assert.deepEqual(b.states, ["connecting", "open", "closed"]);
+  // Sending on a closed connection drops, it does not throw into the game loop.
+  b.peer.input.send(new Uint8Array([1]));
+  b.peer.control.send(new Uint8Array([1]));
+  a.peer.close();
+  assert.deepEqual(a.states, ["connecting", "open", "closed"]);
+});
+
+Deno.test("close() before connect() makes connect() reject instead of hanging", async () => {
+  const net = createFakeRtcNetwork();
+  const peer = createPeerConnection({
+    role: "answerer",
+    sendSignal: () => {},
+    createRTCPeerConnection: net.factory,
+  });
+  assert.equal(peer.state, "new");
+  peer.close();
+  await assert.rejects(peer.connect(), /closed/);
+  assert.ok(net.peers[0].closed);
+});
+
+Deno.test("close() while connecting rejects the pending connect()", async () => {
+  const net = createFakeRtcNetwork();
+  const peer = createPeerConnection({
+    role: "answerer",
+    sendSignal: () => {},
+    createRTCPeerConnection: net.factory,
+  });
+  const p = peer.connect();
+  peer.close();
+  await assert.rejects(p, /closed before it opened/);
+});
+
+for (
+  const [what, role, signal, pattern] of [
+    [
+      "an offer to the offerer",
+      "offerer",
+      { kind: "offer", sdp: "fake-offer 9" },
+      /offerer received an offer/,
+    ],
+    [
+      "an answer to the answerer",
+      "answerer",
+      { kind: "answer", sdp: "x" },
+      /answerer received an answer/,
+    ],
+    ["a non-object", "answerer", 42, /must be an object/],
+    ["an offer without sdp", "answerer", { kind: "offer" }, /has no sdp/],
+    ["an unknown kind", "answerer", { kind: "bye" }, /unknown signal kind "bye"/],
+    ["an unparsable offer", "answerer", { kind: "offer", sdp: "v=garbage" }, /offer was rejected/],
+  ] as const
+) {
+  Deno.test(`${what} fails the connection with a signalling error`, async () => {
+    const net = createFakeRtcNetwork();
+    const peer = createPeerConnection({
+      role,
+      sendSignal: () => {},
+      createRTCPeerConnection: net.factory,
+      clock: createManualClock(),
+    });
+    const p = peer.connect();
+    peer.handleSignal(signal);
+    await assert.rejects(p, pattern);
+    assert.equal(peer.state, "failed");
+    assert.match(peer.error!.message, /^signalling error: /);
+    await settle();
+  });
+}
+
+Deno.test("a garbled remote candidate is ignored and the connection still opens", async () => {
+  const net = createFakeRtcNetwork();
+  const { a, b } = pair(net);
+  b.peer.handleSignal({ kind: "candidate", candidate: 7 });
+  b.peer.handleSignal({ kind: "candidate", candidate: { candidate: "garbage" } });
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  assert.equal(b.peer.diagnostics().rejectedCandidates, 2);
+  a.peer.close();
+  b.peer.close();
+  await settle();
+});
+
+Deno.test("timings count from pairedAt", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock(500);
+  const { a, b } = pair(net, { clock, pairedAt: 400 });
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  // The manual clock does not move while the fake connects, so every step is 100 ms after paired.
+  assert.deepEqual(a.peer.timings(), {
+    start: 100,
+    offer: 100,
+    answer: 100,
+    iceConnected: 100,
+    controlOpen: 100,
+    inputOpen: 100,
+    open: 100,
+  });
+  a.peer.close();
+  b.peer.close();
+  await settle();
+});
+
+Deno.test("bad options are rejected clearly", () => {
+  const net = createFakeRtcNetwork();
+  const base = { sendSignal: () => {}, createRTCPeerConnection: net.factory };
+  assert.throws(
+    () => createPeerConnection({ ...base, role: "host" as "offerer" }),
+    /peer role must be "offerer" or "answerer", got host/,
+  );
+  assert.throws(
+    () => createPeerConnection({ ...base, role: "offerer", connectTimeoutMs: 0 }),
+    /connectTimeoutMs must be > 0/,
+  );
+});

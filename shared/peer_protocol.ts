@@ -1,0 +1,348 @@
+/**
+ * The peer-to-peer wire: every message on the two DataChannels, and its msgpack codec.
+ *
+ * Both channels carry positional msgpack arrays (no keys), so a 60 Hz input packet with 8 frames
+ * fits in at most 24 bytes:
+ *
+ * | channel | message | wire array |
+ * |---|---|---|
+ * | `input` | input packet | `[start, ack, inputs: bin, seq]` |
+ * | `control` | hello | `[1, version, name]` |
+ * | `control` | ping | `[2, t]` |
+ * | `control` | pong | `[3, t]` |
+ * | `control` | quality | `[4, frame, advantage]` |
+ * | `control` | checksum | `[5, frame, checksum]` |
+ * | `control` | state | `[6, frame, state: bin]` |
+ * | `control` | app | `[7, data]` |
+ * | `control` | bye | `[8, reason]` |
+ *
+ * Tag 0 is deliberately unused so that a zeroed buffer never decodes as a message.
+ *
+ * Decoders treat bytes as hostile: they check the size before parsing, parse with a locked-down
+ * msgpackr instance (no records, no structured clone, 64-bit integers as plain numbers), validate
+ * every field and return `{ ok: false, error }` instead of throwing. Encoders validate too and
+ * throw on a bad message, because that is a bug in the sender, not bad luck on the network.
+ *
+ * @module
+ */
+
+import { Packr } from "msgpackr";
+
+/** Largest frame number: frames are uint32, enough for 2.2 years of play at 60 Hz. */
+export const MAX_FRAME = 0xffff_ffff;
+/** Most inputs one input packet may carry (the transport's window must not exceed it). */
+export const MAX_INPUT_WINDOW = 128;
+/** Input packet sequence numbers wrap at this value (they only measure loss). */
+export const SEQ_MODULO = 0x1_0000;
+/** Largest valid input packet: array header, start, ack, bin header, a full window, seq. */
+export const MAX_INPUT_PACKET_BYTES = 1 + 5 + 5 + 2 + MAX_INPUT_WINDOW + 3;
+/** Largest `state` dump (bytes); SCTP messages beyond 64 KiB are not portable across browsers. */
+export const MAX_STATE_BYTES = 60 * 1024;
+/** Largest encoded `app` payload (bytes). */
+export const MAX_APP_BYTES = 16 * 1024;
+/** Deepest nesting of arrays/objects accepted in an `app` payload. */
+export const MAX_APP_DEPTH = 16;
+/** Longest `hello` name (UTF-16 code units). */
+export const MAX_NAME_LENGTH = 64;
+/** Longest `bye` reason (UTF-16 code units). */
+export const MAX_REASON_LENGTH = 256;
+/** Largest control message on the wire: a full state dump plus its header. */
+export const MAX_CONTROL_BYTES = MAX_STATE_BYTES + 16;
+/** Peer protocol version carried by `hello`. */
+export const PEER_PROTOCOL_VERSION = 1;
+
+/** On the `input` channel (unordered, unreliable). inputs[i] is the sender's input for frame start+i. */
+export interface InputPacket {
+  /** Frame of `inputs[0]` (or, with no inputs, the sender's next frame). uint32. */
+  start: number;
+  /** Newest remote frame received contiguously, -1 for none. */
+  ack: number;
+  /** One byte per frame (bitmask of up to 8 buttons), at most `MAX_INPUT_WINDOW`. */
+  inputs: Uint8Array;
+  /**
+   * Per-packet sequence number modulo `SEQ_MODULO`, for the receiver's loss estimate. An addition
+   * to the original contract, hence optional: encoded as 0 when absent, always set when decoded.
+   */
+  seq?: number;
+}
+
+/** On the `control` channel (reliable, ordered). */
+export type ControlMessage =
+  | { kind: "hello"; version: 1; name: string }
+  | { kind: "ping"; t: number }
+  | { kind: "pong"; t: number }
+  | { kind: "quality"; frame: number; advantage: number } // time sync: sender's local frame advantage
+  | { kind: "checksum"; frame: number; checksum: number } // checksum of a CONFIRMED frame
+  | { kind: "state"; frame: number; state: Uint8Array } // state dump for desync comparison
+  | { kind: "app"; data: unknown } // game-defined reliable message (match lifecycle, chat)
+  | { kind: "bye"; reason: string }; // the peer is leaving on purpose
+
+/** Every kind of control message, for exhaustive handling. */
+export type ControlKind = ControlMessage["kind"];
+
+/** The result of decoding untrusted bytes. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const TAG = {
+  hello: 1,
+  ping: 2,
+  pong: 3,
+  quality: 4,
+  checksum: 5,
+  state: 6,
+  app: 7,
+  bye: 8,
+} as const satisfies Record<ControlKind, number>;
+
+// One instance for both directions. The options close every door msgpackr would otherwise open
+// to a peer: record definitions and structured-clone references are off, maps become plain
+// objects (msgpackr renames a `__proto__` key), and uint64/int64 decode as lossy numbers, which
+// the range checks below then reject, instead of BigInts that would surprise the game.
+const packr = new Packr({
+  useRecords: false,
+  structuredClone: false,
+  moreTypes: false,
+  bundleStrings: false,
+  mapsAsObjects: true,
+  int64AsType: "number",
+  useFloat32: 0,
+});
+
+const EMPTY = new Uint8Array(0);
+// Reused for every input packet so the 60 Hz path allocates only the output bytes.
+const inputScratch: [number, number, Uint8Array, number] = [0, 0, EMPTY, 0];
+
+const isUint32 = (v: unknown): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_FRAME;
+
+const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
+
+/** Validates an input packet's fields; returns an error string or null. */
+function checkInputPacket(
+  start: unknown,
+  ack: unknown,
+  inputs: unknown,
+  seq: unknown,
+): string | null {
+  if (!isUint32(start)) return "start must be a uint32 frame number";
+  if (
+    typeof ack !== "number" || !Number.isInteger(ack) || ack < -1 || ack > MAX_FRAME
+  ) return "ack must be -1 or a uint32 frame number";
+  if (!(inputs instanceof Uint8Array)) return "inputs must be binary";
+  if (inputs.length > MAX_INPUT_WINDOW) {
+    return `inputs carry ${inputs.length} frames, more than ${MAX_INPUT_WINDOW}`;
+  }
+  if (start + inputs.length - 1 > MAX_FRAME) return "inputs run past the last frame number";
+  if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 0 || seq >= SEQ_MODULO) {
+    return "seq must be an integer in 0..65535";
+  }
+  return null;
+}
+
+/** A plain, tightly sized Uint8Array copy (msgpackr hands out Node Buffers and shared views). */
+const own = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
+
+/** Parses msgpack bytes; never throws. */
+function parse(bytes: unknown, maxBytes: number): Decoded<unknown> {
+  if (!(bytes instanceof Uint8Array)) return fail("not binary data");
+  if (bytes.length === 0) return fail("empty message");
+  if (bytes.length > maxBytes) return fail(`message of ${bytes.length} bytes exceeds ${maxBytes}`);
+  try {
+    return { ok: true, value: packr.unpack(bytes) };
+  } catch (e) {
+    // Truncation, trailing bytes, unknown extensions, invalid UTF-8...: all just "malformed".
+    return fail(`malformed msgpack: ${e instanceof Error ? e.message.slice(0, 80) : String(e)}`);
+  }
+}
+
+/**
+ * Encodes an input packet (`[start, ack, inputs, seq]`). Throws a RangeError on an invalid packet.
+ * The result is a fresh, exactly sized Uint8Array.
+ */
+export function encodeInputPacket(p: InputPacket): Uint8Array {
+  const seq = p.seq ?? 0;
+  const error = checkInputPacket(p.start, p.ack, p.inputs, seq);
+  if (error) throw new RangeError(`invalid input packet: ${error}`);
+  inputScratch[0] = p.start;
+  inputScratch[1] = p.ack;
+  inputScratch[2] = p.inputs;
+  inputScratch[3] = seq;
+  const bytes = own(packr.pack(inputScratch));
+  inputScratch[2] = EMPTY; // don't keep the caller's buffer alive
+  return bytes;
+}
+
+/** Decodes an input packet from untrusted bytes; never throws. */
+export function decodeInputPacket(bytes: Uint8Array): Decoded<InputPacket> {
+  const parsed = parse(bytes, MAX_INPUT_PACKET_BYTES);
+  if (!parsed.ok) return parsed;
+  const a = parsed.value;
+  if (!Array.isArray(a)) return fail("input packet must be an array");
+  if (a.length !== 4) return fail(`input packet must have 4 fields, got ${a.length}`);
+  const error = checkInputPacket(a[0], a[1], a[2], a[3]);
+  if (error) return fail(error);
+  return { ok: true, value: { start: a[0], ack: a[1], inputs: own(a[2]), seq: a[3] } };
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+const isBoundedString = (v: unknown, max: number): v is string =>
+  typeof v === "string" && v.length <= max;
+
+/** True for the JSON-like values (plus binary) that `app` payloads may hold. */
+function isPlainData(v: unknown, depth: number): boolean {
+  if (v === null || v === undefined) return true;
+  switch (typeof v) {
+    case "boolean":
+    case "string":
+      return true;
+    case "number":
+      return Number.isFinite(v);
+    case "object": {
+      if (depth >= MAX_APP_DEPTH) return false;
+      if (v instanceof Uint8Array) return true;
+      if (Array.isArray(v)) {
+        for (const item of v) if (!isPlainData(item, depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false; // Date, Set, RegExp, Error...
+      for (const key in v) {
+        if (!isPlainData((v as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false; // bigint, function, symbol
+  }
+}
+
+/** Validates a control message, given as its wire array; returns the message or an error. */
+function fromWire(a: unknown[], appBytes: number): Decoded<ControlMessage> {
+  const tag = a[0];
+  const arity = (n: number) => a.length === n ? null : `expected ${n} fields, got ${a.length}`;
+  let err: string | null;
+  switch (tag) {
+    case TAG.hello:
+      if ((err = arity(3))) return fail(`hello: ${err}`);
+      if (a[1] !== PEER_PROTOCOL_VERSION) {
+        return fail(`hello: unsupported peer protocol version ${String(a[1]).slice(0, 20)}`);
+      }
+      if (!isBoundedString(a[2], MAX_NAME_LENGTH)) {
+        return fail(`hello: name must be a string of at most ${MAX_NAME_LENGTH} chars`);
+      }
+      return { ok: true, value: { kind: "hello", version: 1, name: a[2] } };
+    case TAG.ping:
+    case TAG.pong: {
+      const kind = tag === TAG.ping ? "ping" : "pong";
+      if ((err = arity(2))) return fail(`${kind}: ${err}`);
+      if (!isFiniteNumber(a[1])) return fail(`${kind}: t must be a finite number`);
+      return { ok: true, value: { kind, t: a[1] } };
+    }
+    case TAG.quality:
+      if ((err = arity(3))) return fail(`quality: ${err}`);
+      if (!isUint32(a[1])) return fail("quality: frame must be a uint32");
+      if (!isFiniteNumber(a[2]) || Math.abs(a[2]) > 0x7fff_ffff) {
+        return fail("quality: advantage must be a finite number within int32 range");
+      }
+      return { ok: true, value: { kind: "quality", frame: a[1], advantage: a[2] } };
+    case TAG.checksum:
+      if ((err = arity(3))) return fail(`checksum: ${err}`);
+      if (!isUint32(a[1])) return fail("checksum: frame must be a uint32");
+      // Games may hash into an int32 (x | 0) or a uint32 (x >>> 0): both are 32-bit checksums.
+      if (
+        typeof a[2] !== "number" || !Number.isInteger(a[2]) || a[2] < -0x8000_0000 ||
+        a[2] > 0xffff_ffff
+      ) return fail("checksum: checksum must be a 32-bit integer");
+      return { ok: true, value: { kind: "checksum", frame: a[1], checksum: a[2] } };
+    case TAG.state:
+      if ((err = arity(3))) return fail(`state: ${err}`);
+      if (!isUint32(a[1])) return fail("state: frame must be a uint32");
+      if (!(a[2] instanceof Uint8Array)) return fail("state: state must be binary");
+      if (a[2].length > MAX_STATE_BYTES) return fail(`state: more than ${MAX_STATE_BYTES} bytes`);
+      return { ok: true, value: { kind: "state", frame: a[1], state: own(a[2]) } };
+    case TAG.app:
+      if ((err = arity(2))) return fail(`app: ${err}`);
+      if (appBytes > MAX_APP_BYTES) return fail(`app: payload exceeds ${MAX_APP_BYTES} bytes`);
+      if (!isPlainData(a[1], 0)) {
+        return fail(
+          `app: data must be JSON-like values or binary, nested at most ${MAX_APP_DEPTH} deep`,
+        );
+      }
+      return { ok: true, value: { kind: "app", data: a[1] } };
+    case TAG.bye:
+      if ((err = arity(2))) return fail(`bye: ${err}`);
+      if (!isBoundedString(a[1], MAX_REASON_LENGTH)) {
+        return fail(`bye: reason must be a string of at most ${MAX_REASON_LENGTH} chars`);
+      }
+      return { ok: true, value: { kind: "bye", reason: a[1] } };
+    default:
+      return fail(`unknown control tag ${String(tag).slice(0, 20)}`);
+  }
+}
+
+/** The wire array of a control message (unvalidated). */
+function toWire(m: ControlMessage): unknown[] {
+  switch (m.kind) {
+    case "hello":
+      return [TAG.hello, m.version, m.name];
+    case "ping":
+      return [TAG.ping, m.t];
+    case "pong":
+      return [TAG.pong, m.t];
+    case "quality":
+      return [TAG.quality, m.frame, m.advantage];
+    case "checksum":
+      return [TAG.checksum, m.frame, m.checksum];
+    case "state":
+      return [TAG.state, m.frame, m.state];
+    case "app":
+      return [TAG.app, m.data];
+    case "bye":
+      return [TAG.bye, m.reason];
+    default:
+      throw new TypeError(
+        `unknown control message kind ${
+          String((m as { kind?: unknown } | null)?.kind).slice(0, 20)
+        }`,
+      );
+  }
+}
+
+// Bytes before the app payload in `[7, data]`: the fixarray header and the tag.
+const APP_HEADER_BYTES = 2;
+
+/**
+ * Encodes a control message. Throws a TypeError/RangeError when the message would not pass
+ * `decodeControl` on the other side (wrong field types, over a size cap), so the bug shows up at
+ * the sender rather than as a silently dropped message.
+ */
+export function encodeControl(m: ControlMessage): Uint8Array {
+  const wire = toWire(m);
+  let bytes: Uint8Array;
+  try {
+    bytes = own(packr.pack(wire));
+  } catch (e) {
+    throw new TypeError(`cannot encode ${m.kind}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (bytes.length > MAX_CONTROL_BYTES) {
+    throw new RangeError(`${m.kind} message of ${bytes.length} bytes exceeds ${MAX_CONTROL_BYTES}`);
+  }
+  const checked = fromWire(wire, bytes.length - APP_HEADER_BYTES);
+  if (!checked.ok) throw new RangeError(`invalid ${m.kind} message: ${checked.error}`);
+  return bytes;
+}
+
+/** Decodes a control message from untrusted bytes; never throws. */
+export function decodeControl(bytes: Uint8Array): Decoded<ControlMessage> {
+  const parsed = parse(bytes, MAX_CONTROL_BYTES);
+  if (!parsed.ok) return parsed;
+  const a = parsed.value;
+  if (!Array.isArray(a) || a.length === 0) return fail("control message must be a tagged array");
+  try {
+    return fromWire(a, bytes.length - APP_HEADER_BYTES);
+  } catch (e) {
+    // Validation walks attacker-shaped objects; belt and braces against anything exotic.
+    return fail(`invalid control message: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Every limit of the lobby in one place. The server enforces them; a client may read them to stay
+ * inside (e.g. to pace trickled ICE candidates or to size a name field). Lengths are JavaScript
+ * string lengths (UTF-16 code units), which is what a browser's `value.length` reports.
+ *
+ * Values named DEFAULT_* are the server's defaults; an operator may change them through the
+ * environment (see signal/config.ts). The others are part of protocol v1 and are fixed.
+ */
+
+/** Largest lobby message accepted, in UTF-8 bytes. An SDP offer is a few KB; 16 KiB leaves room. */
+export const MAX_LOBBY_MESSAGE_BYTES = 16 * 1024;
+
+/** Player name length, after trimming surrounding whitespace. */
+export const PLAYER_NAME_MIN_LENGTH = 1;
+/** Player name length, after trimming surrounding whitespace. */
+export const PLAYER_NAME_MAX_LENGTH = 24;
+
+/** Room name length, after trimming surrounding whitespace. */
+export const ROOM_NAME_MIN_LENGTH = 1;
+/** Room name length, after trimming surrounding whitespace. */
+export const ROOM_NAME_MAX_LENGTH = 32;
+
+/** Longest room password. An empty password means "no password". */
+export const PASSWORD_MAX_LENGTH = 64;
+
+/** Longest `join.room` reference (a room id or an invite code). */
+export const ROOM_REF_MAX_LENGTH = 64;
+
+/** Players per room: duet pairs exactly two. */
+export const ROOM_CAPACITY = 2;
+
+/** Length of a private room's invite code: 16 symbols of base32 = 80 random bits, unguessable. */
+export const INVITE_CODE_LENGTH = 16;
+
+/** Rooms (public and private) one server holds at once; `create`/`quick` beyond it get `server-full`. */
+export const DEFAULT_MAX_ROOMS = 5000;
+
+/**
+ * Concurrent WebSocket connections when the open-file limit cannot be read (non-Linux hosts).
+ * On Linux the server derives its cap from the process's open-file limit instead (signal/config.ts).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+
+/** Sustained lobby messages per second per connection (token bucket refill rate). */
+export const DEFAULT_MESSAGES_PER_SECOND = 20;
+
+/** Messages a connection may send in one burst (token bucket size): an offer plus a burst of candidates. */
+export const DEFAULT_MESSAGE_BURST = 60;
+
+/**
+ * Consecutive messages dropped for exceeding the rate before the server closes the connection
+ * (close code 1008). Each dropped message is answered with a `rate-limited` error.
+ */
+export const DEFAULT_RATE_LIMIT_STRIKES = 20;
+
+/**
+ * Liveness: a connection from which nothing (no message, no WebSocket pong) arrived for this long
+ * is closed. The server sends a WebSocket ping after half of it; browsers answer pings by themselves.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/** Bytes queued towards one client before it counts as not reading and is closed (1008). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;

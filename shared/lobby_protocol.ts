@@ -1,0 +1,356 @@
+/**
+ * Lobby protocol v1: the whole wire protocol between a browser and the lobby server.
+ *
+ * Transport: a WebSocket at `GET /ws`, one JSON object per text frame, each with a string `type`.
+ * A client request may carry `rid` (a number); the server echoes it on the reply or error the
+ * request causes (`joined`, `left`, `pong`, `renamed`, `error`).
+ *
+ * The valibot schemas below are the single source of truth: the TypeScript types are inferred from
+ * them and the same schemas validate every message at runtime, on the server (client messages) and
+ * in the browser (server messages).
+ *
+ * Flow: on connect the server sends `welcome` then `rooms` (every public room), then keeps the
+ * list current with `room` (a public room appeared or changed) and `room-removed`. `create`,
+ * `join` (room id or invite code) and `quick` answer `joined`; once a room holds two players both
+ * get `paired` with their role: the `offerer` (the player who was in the room first) creates the
+ * WebRTC offer, the `answerer` answers; `signal` messages are relayed to the peer only. When a
+ * player leaves or drops, the other gets `peer-left` and stays in the room, which opens again.
+ *
+ * Room states: `open` (one player, waiting), `full` (two players, signalling), `playing` (the
+ * answer was relayed, the peers connect directly). Private rooms never appear in room lists and are
+ * joined by invite code only (`joined.code`). A room with a password is `locked`.
+ *
+ * Liveness: the server pings each WebSocket (protocol-level ping frames, which browsers and Deno
+ * answer by themselves) after half the heartbeat timeout of silence and closes connections from
+ * which nothing arrived within the timeout (close code 1001). Clients need no app-level heartbeat;
+ * `ping` exists to measure round-trip time.
+ *
+ * Errors: a failed request gets `error` with a `code` and the connection stays open, unless the
+ * error carries `close: true`, after which the server closes with one of {@link CLOSE_CODES}.
+ *
+ * Extensions beyond the DESIGN.md table: `pong`, `renamed` (the reply to `hello`), `error.close`,
+ * the error codes after `already-in-room` in {@link ERROR_CODES}, and the close codes.
+ *
+ * No Deno or DOM APIs here: the browser imports this file.
+ */
+import * as v from "valibot";
+import {
+  MAX_LOBBY_MESSAGE_BYTES,
+  PASSWORD_MAX_LENGTH,
+  PLAYER_NAME_MAX_LENGTH,
+  PLAYER_NAME_MIN_LENGTH,
+  ROOM_CAPACITY,
+  ROOM_NAME_MAX_LENGTH,
+  ROOM_NAME_MIN_LENGTH,
+  ROOM_REF_MAX_LENGTH,
+} from "./limits.ts";
+
+/** The lobby protocol version, sent in `welcome.protocol`. */
+export const PROTOCOL_VERSION = 1;
+
+/** WebSocket close codes the server uses when it ends a connection. */
+export const CLOSE_CODES = {
+  /** The server is shutting down, or the connection missed its heartbeat. */
+  goingAway: 1001,
+  /** Repeated flooding after `rate-limited`, or the client stopped reading its messages. */
+  policyViolation: 1008,
+  /** A frame over MAX_LOBBY_MESSAGE_BYTES (after a `too-large` error). */
+  messageTooBig: 1009,
+  /** The server failed unexpectedly while handling this connection. */
+  internalError: 1011,
+} as const;
+
+/** Every `error.code`. */
+export const ERROR_CODES = [
+  "bad-message",
+  "too-large",
+  "rate-limited",
+  "room-not-found",
+  "room-full",
+  "wrong-password",
+  "not-in-room",
+  "already-in-room",
+  "not-paired",
+  "server-full",
+  "shutting-down",
+  "internal-error",
+] as const;
+
+/** An `error.code`. */
+export const ErrorCodeSchema = v.picklist(ERROR_CODES);
+/** An `error.code`. */
+export type ErrorCode = v.InferOutput<typeof ErrorCodeSchema>;
+
+/** Room lifecycle states as shown in RoomInfo. */
+export const ROOM_STATES = ["open", "full", "playing"] as const;
+/** Room lifecycle state. */
+export type RoomState = (typeof ROOM_STATES)[number];
+
+/** Roles decided by the lobby on pairing: the offerer creates the WebRTC offer. */
+export const ROLES = ["offerer", "answerer"] as const;
+/** A player's role in a pairing. */
+export type Role = (typeof ROLES)[number];
+
+// Names are shown to other players: no control characters, no bidi overrides that reorder the UI.
+const PRINTABLE = /^[^\p{Cc}\u202A-\u202E\u2066-\u2069]*$/u;
+
+function displayText(min: number, max: number) {
+  return v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(min, `must be ${min}-${max} characters`),
+    v.maxLength(max, `must be ${min}-${max} characters`),
+    v.regex(PRINTABLE, "must not contain control characters"),
+  );
+}
+
+/** A player name: 1-24 characters after trimming, printable. */
+export const PlayerNameSchema = displayText(PLAYER_NAME_MIN_LENGTH, PLAYER_NAME_MAX_LENGTH);
+/** A room name: 1-32 characters after trimming, printable. */
+export const RoomNameSchema = displayText(ROOM_NAME_MIN_LENGTH, ROOM_NAME_MAX_LENGTH);
+
+const PasswordSchema = v.pipe(
+  v.string(),
+  v.maxLength(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
+);
+
+const RoomRefSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, "must not be empty"),
+  v.maxLength(ROOM_REF_MAX_LENGTH, `must be at most ${ROOM_REF_MAX_LENGTH} characters`),
+);
+
+const rid = { rid: v.optional(v.number()) };
+
+/** RTCIceCandidateInit as produced by `candidate.toJSON()`. */
+export const IceCandidateSchema = v.object({
+  candidate: v.string(),
+  sdpMid: v.optional(v.nullable(v.string())),
+  sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)))),
+  usernameFragment: v.optional(v.nullable(v.string())),
+});
+
+/** `signal.data`: an SDP offer/answer or one trickled ICE candidate (`null` = end of candidates). */
+export const SignalDataSchema = v.variant("kind", [
+  v.object({ kind: v.literal("offer"), sdp: v.pipe(v.string(), v.minLength(1)) }),
+  v.object({ kind: v.literal("answer"), sdp: v.pipe(v.string(), v.minLength(1)) }),
+  v.object({ kind: v.literal("candidate"), candidate: v.nullable(IceCandidateSchema) }),
+]);
+/** `signal.data`. */
+export type SignalData = v.InferOutput<typeof SignalDataSchema>;
+
+/** Every message a client may send. */
+export const ClientMessageSchema = v.variant("type", [
+  v.object({ type: v.literal("hello"), name: PlayerNameSchema, ...rid }),
+  v.object({
+    type: v.literal("create"),
+    name: RoomNameSchema,
+    private: v.optional(v.boolean()),
+    password: v.optional(PasswordSchema),
+    ...rid,
+  }),
+  v.object({
+    type: v.literal("join"),
+    room: RoomRefSchema,
+    password: v.optional(PasswordSchema),
+    ...rid,
+  }),
+  v.object({ type: v.literal("quick"), ...rid }),
+  v.object({ type: v.literal("leave"), ...rid }),
+  v.object({ type: v.literal("signal"), data: SignalDataSchema, ...rid }),
+  v.object({ type: v.literal("ping"), t: v.optional(v.number()), ...rid }),
+]);
+/** A client-to-server message. */
+export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+/** The client message with the given `type`. */
+export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
+
+/** What the lobby shows about a room. */
+export const RoomInfoSchema = v.object({
+  id: v.string(),
+  name: v.string(),
+  players: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ROOM_CAPACITY)),
+  capacity: v.literal(ROOM_CAPACITY),
+  state: v.picklist(ROOM_STATES),
+  locked: v.boolean(),
+  /** Milliseconds since the Unix epoch. */
+  createdAt: v.number(),
+});
+/** What the lobby shows about a room. */
+export type RoomInfo = v.InferOutput<typeof RoomInfoSchema>;
+
+/** RTCIceServer as handed to `new RTCPeerConnection({iceServers})`. */
+export const IceServerSchema = v.object({
+  urls: v.union([v.string(), v.array(v.string())]),
+  username: v.optional(v.string()),
+  credential: v.optional(v.string()),
+});
+/** RTCIceServer. */
+export type IceServer = v.InferOutput<typeof IceServerSchema>;
+
+const PeerSchema = v.object({ id: v.string(), name: v.string() });
+
+/** Every message the server may send. */
+export const ServerMessageSchema = v.variant("type", [
+  v.object({
+    type: v.literal("welcome"),
+    id: v.string(),
+    name: v.string(),
+    protocol: v.number(),
+    iceServers: v.array(IceServerSchema),
+  }),
+  v.object({ type: v.literal("rooms"), rooms: v.array(RoomInfoSchema) }),
+  v.object({ type: v.literal("room"), room: RoomInfoSchema }),
+  v.object({ type: v.literal("room-removed"), id: v.string() }),
+  v.object({
+    type: v.literal("joined"),
+    room: RoomInfoSchema,
+    code: v.optional(v.string()),
+    ...rid,
+  }),
+  v.object({
+    type: v.literal("paired"),
+    peer: PeerSchema,
+    role: v.picklist(ROLES),
+    session: v.string(),
+  }),
+  v.object({ type: v.literal("signal"), from: v.string(), data: SignalDataSchema }),
+  v.object({ type: v.literal("peer-left"), id: v.string() }),
+  v.object({ type: v.literal("left"), ...rid }),
+  v.object({ type: v.literal("pong"), t: v.optional(v.number()), ...rid }),
+  v.object({ type: v.literal("renamed"), name: v.string(), ...rid }),
+  v.object({
+    type: v.literal("error"),
+    code: ErrorCodeSchema,
+    message: v.string(),
+    close: v.optional(v.literal(true)),
+    ...rid,
+  }),
+]);
+/** A server-to-client message. */
+export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;
+/** The server message with the given `type`. */
+export type ServerMessageOf<T extends ServerMessage["type"]> = Extract<ServerMessage, { type: T }>;
+
+/** Outcome of parsing one frame; never an exception. */
+export type ParseResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: "bad-message" | "too-large"; message: string; rid?: number };
+
+const CLIENT_TYPES: ReadonlySet<string> = new Set(
+  ClientMessageSchema.options.map((o) => o.entries.type.literal),
+);
+const SERVER_TYPES: ReadonlySet<string> = new Set(
+  ServerMessageSchema.options.map((o) => o.entries.type.literal),
+);
+
+/** UTF-8 size of `text` in bytes, without allocating. */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Whether `text` exceeds MAX_LOBBY_MESSAGE_BYTES once UTF-8 encoded. */
+export function isTooLarge(text: string): boolean {
+  // A UTF-16 unit takes 1-3 UTF-8 bytes, so the exact count is only needed near the limit.
+  if (text.length > MAX_LOBBY_MESSAGE_BYTES) return true;
+  if (text.length * 3 <= MAX_LOBBY_MESSAGE_BYTES) return false;
+  return utf8ByteLength(text) > MAX_LOBBY_MESSAGE_BYTES;
+}
+
+function ridOf(value: unknown): number | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const r = (value as Record<string, unknown>).rid;
+  return typeof r === "number" ? r : undefined;
+}
+
+/** The `rid` of a frame, if it is a JSON object with a numeric `rid`; otherwise undefined. */
+export function peekRid(text: string): number | undefined {
+  try {
+    return ridOf(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(issue: v.BaseIssue<unknown>): string {
+  const path = v.getDotPath(issue);
+  const what = issue.input === undefined ? "missing" : issue.message;
+  const text = path ? `${path}: ${what}` : what;
+  // valibot quotes the received value; never echo a whole hostile payload back.
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function parseWith<T>(
+  text: string,
+  schema: v.GenericSchema<unknown, T>,
+  types: ReadonlySet<string>,
+): ParseResult<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "bad-message", message: "not valid JSON" };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, code: "bad-message", message: "a message must be a JSON object" };
+  }
+  const rid = ridOf(raw);
+  const type = (raw as Record<string, unknown>).type;
+  const fail = (message: string): ParseResult<T> =>
+    rid === undefined
+      ? { ok: false, code: "bad-message", message }
+      : { ok: false, code: "bad-message", message, rid };
+  if (typeof type !== "string") return fail("a message needs a string `type`");
+  if (!types.has(type)) return fail(`unknown message type ${JSON.stringify(type.slice(0, 40))}`);
+  const result = v.safeParse(schema, raw, { abortEarly: true });
+  if (!result.success) return fail(`${type}: ${describe(result.issues[0])}`);
+  return { ok: true, value: result.output };
+}
+
+/**
+ * Validates one text frame from a client. Never throws: any input becomes either a typed message or
+ * a `bad-message`/`too-large` failure with a precise message and, when the frame was a JSON object
+ * with a numeric `rid`, that `rid` to echo.
+ */
+export function parseClientMessage(text: string): ParseResult<ClientMessage> {
+  if (isTooLarge(text)) {
+    return {
+      ok: false,
+      code: "too-large",
+      message: `a message may be at most ${MAX_LOBBY_MESSAGE_BYTES} bytes`,
+    };
+  }
+  return parseWith(text, ClientMessageSchema, CLIENT_TYPES);
+}
+
+/**
+ * Validates one text frame from the server (for clients). Never throws. No size cap: a room list
+ * may be larger than a client message may be.
+ */
+export function parseServerMessage(text: string): ParseResult<ServerMessage> {
+  return parseWith(text, ServerMessageSchema, SERVER_TYPES);
+}
+
+/** Serializes a client message for `WebSocket.send`. */
+export function encodeClientMessage(message: ClientMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Serializes a server message for `WebSocket.send`. */
+export function encodeServerMessage(message: ServerMessage): string {
+  return JSON.stringify(message);
+}

@@ -1,0 +1,97 @@
+/**
+ * The game contract for rollback netcode: what a game implements so a session can run, rewind and
+ * re-run its simulation, plus small helpers every game needs (input validation, a checksum).
+ *
+ * A game is deterministic when, from the same state and the same inputs, `advance` produces the
+ * same state on every machine: integer or fixed-point maths (no floats that can round differently
+ * between engines), randomness only from a seeded generator kept IN the state, no wall clock, no
+ * `Math.random`, no reads of anything `save()` does not capture (module-level counters, caches,
+ * the DOM), and iteration in a defined order.
+ *
+ * @example
+ * ```ts
+ * import { checksumWords, type RollbackGame } from "./game.ts";
+ *
+ * // Two dots on a line; bit 0 moves right, bit 1 moves left.
+ * function createDotsGame(): RollbackGame<Int32Array> & { state: Int32Array } {
+ *   const state = new Int32Array(3); // [frame, x0, x1]: plain integers, all of it saved
+ *   return {
+ *     state,
+ *     advance(inputs) {
+ *       state[0]++;
+ *       state[1] += (inputs[0] & 1) - ((inputs[0] >> 1) & 1);
+ *       state[2] += (inputs[1] & 1) - ((inputs[1] >> 1) & 1);
+ *     },
+ *     save: () => state.slice(),
+ *     load: (snapshot) => state.set(snapshot),
+ *     checksum: () => checksumWords(state),
+ *   };
+ * }
+ * ```
+ *
+ * @module
+ */
+
+/** Both players' inputs for one frame: `[player 0, player 1]`, each an integer 0..255. */
+export type FrameInputs = readonly [number, number];
+
+/** What a game implements to run under rollback netcode. Must be deterministic. */
+export interface RollbackGame<Snapshot = unknown> {
+  /**
+   * Advances one tick. inputs[0] is player 0's input, inputs[1] player 1's. The array is reused by
+   * the session: read it during the call, do not keep it.
+   */
+  advance(inputs: FrameInputs): void;
+  /** A snapshot of the whole simulation state that load() can restore; must not alias live state. */
+  save(): Snapshot;
+  /** Restores a snapshot made by save(); the snapshot may be loaded again later, so do not mutate it. */
+  load(snapshot: Snapshot): void;
+  /** 32-bit checksum of the current state (see {@link checksumWords}). */
+  checksum(): number;
+  /**
+   * Optional: the bytes of a snapshot. When present, a P2P session keeps the bytes of the states it
+   * checksums (one per checksum interval) and, on a desync, sends them to the peer so both sides
+   * get both states for comparison.
+   */
+  serialize?(snapshot: Snapshot): Uint8Array;
+  /**
+   * Optional: guesses a player's input for a frame not received yet, from their last confirmed
+   * input. The default repeats it, which is right for held buttons. Need not be deterministic: a
+   * wrong guess only costs a rollback.
+   */
+  predictInput?(last: number, player: 0 | 1): number;
+}
+
+/** The largest input value: inputs are bitmasks of up to 8 digital buttons. */
+export const MAX_INPUT = 255;
+
+/** True for an integer input 0..255. */
+export function isValidInput(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 &&
+    value <= MAX_INPUT;
+}
+
+/**
+ * A fast 32-bit hash (MurmurHash3 x86_32) of a list of 32-bit words, e.g. an Int32Array holding a
+ * game's state. Returns an unsigned 32-bit integer. Non-integer numbers are truncated to int32, so
+ * hash fixed-point values, not floats.
+ */
+export function checksumWords(words: ArrayLike<number>, seed = 0): number {
+  let h = seed | 0;
+  const n = words.length;
+  for (let i = 0; i < n; i++) {
+    let k = Math.imul(words[i] | 0, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= n * 4;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

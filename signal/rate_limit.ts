@@ -1,0 +1,46 @@
+/** Options of a token bucket. */
+export interface TokenBucketOptions {
+  /** Tokens added per second: the sustained rate. */
+  ratePerSecond: number;
+  /** Bucket size: how many may be taken at once after a quiet spell. Starts full. */
+  burst: number;
+}
+
+/** A token bucket rate limiter. Pure: the caller passes the time, so tests need no clock. */
+export interface TokenBucket {
+  /** Takes one token at time `nowMs` if one is available; false means "over the rate". */
+  take(nowMs: number): boolean;
+  /** Tokens available at `nowMs` (fractional). */
+  available(nowMs: number): number;
+}
+
+/** Creates a full bucket. Throws on a non-positive rate or burst, which would block everything. */
+export function createTokenBucket(opts: TokenBucketOptions, startMs = 0): TokenBucket {
+  const { ratePerSecond, burst } = opts;
+  if (!(ratePerSecond > 0) || !(burst >= 1)) {
+    throw new RangeError(
+      `token bucket needs ratePerSecond > 0 and burst >= 1, got ${ratePerSecond}/${burst}`,
+    );
+  }
+  let tokens = burst;
+  let last = startMs;
+  const refill = (nowMs: number) => {
+    // A clock that goes backwards must not mint tokens or wedge the bucket.
+    if (nowMs > last) {
+      tokens = Math.min(burst, tokens + ((nowMs - last) * ratePerSecond) / 1000);
+      last = nowMs;
+    }
+  };
+  return {
+    take(nowMs) {
+      refill(nowMs);
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+    available(nowMs) {
+      refill(nowMs);
+      return tokens;
+    },
+  };
+}

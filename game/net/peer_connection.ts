@@ -13,16 +13,9 @@
  * @module
  */
 import "webrtc-adapter";
+import type { Role, SignalData } from "../../shared/lobby_protocol.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PacketChannel } from "./packet_channel.ts";
-
-/** What the two peers exchange through the lobby's `signal` relay. */
-export type PeerSignal =
-  | { kind: "offer" | "answer"; sdp: string }
-  | { kind: "candidate"; candidate: RTCIceCandidateInit | null };
-
-/** Which side of the negotiation this peer plays; the lobby assigns it in `paired`. */
-export type PeerRole = "offerer" | "answerer";
 
 /**
  * Lifecycle of the connection. `interrupted` is an open connection whose ICE path went quiet and
@@ -64,9 +57,10 @@ export interface PeerDiagnostics {
 
 /** How to build a {@link PeerConnection}. */
 export interface PeerConnectionOptions {
-  role: PeerRole;
+  /** From the lobby's `paired`: the offerer sends the offer. */
+  role: Role;
   /** Sends one signal to the peer through the lobby. */
-  sendSignal: (data: PeerSignal) => void;
+  sendSignal: (data: SignalData) => void;
   /** From the lobby's `welcome`. */
   iceServers?: RTCIceServer[];
   /** `"relay"` forces TURN (tests; networks where only a relay works). */
@@ -84,7 +78,7 @@ export interface PeerConnectionOptions {
 
 /** One WebRTC connection to the paired player. */
 export interface PeerConnection {
-  readonly role: PeerRole;
+  readonly role: Role;
   readonly state: PeerState;
   /** Why the connection failed or closed (null while healthy or after a local close()). */
   readonly error: Error | null;
@@ -99,8 +93,11 @@ export interface PeerConnection {
    * both channels are open; rejects with the failure (or on close) otherwise. Idempotent.
    */
   connect(): Promise<void>;
-  /** Feeds a signal relayed from the peer. Never throws; bad input fails the connection clearly. */
-  handleSignal(data: unknown): void;
+  /**
+   * Feeds a signal relayed from the peer. Never throws; a signal that cannot apply (wrong kind for
+   * this role, an SDP the browser rejects) fails the connection with a clear error.
+   */
+  handleSignal(data: SignalData): void;
   timings(): ConnectTimings;
   diagnostics(): PeerDiagnostics;
   /** The underlying RTCPeerConnection, for getStats() (e.g. which candidate pair was chosen). */
@@ -289,7 +286,15 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     `${diag.remoteCandidates} remote candidates`;
 
   const sendCandidate = (c: RTCIceCandidateInit | null): void => {
-    opts.sendSignal({ kind: "candidate", candidate: c });
+    opts.sendSignal({
+      kind: "candidate",
+      candidate: c && {
+        candidate: c.candidate ?? "",
+        sdpMid: c.sdpMid ?? null,
+        sdpMLineIndex: c.sdpMLineIndex ?? null,
+        usernameFragment: c.usernameFragment ?? null,
+      },
+    });
   };
 
   pc.onicecandidate = (ev: RTCPeerConnectionIceEvent) => {

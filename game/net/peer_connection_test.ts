@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import * as v from "valibot";
+import { type SignalData, SignalDataSchema } from "../../shared/lobby_protocol.ts";
 import { createManualClock } from "./clock.ts";
 import { createFakeRtcNetwork, type FakeRtcNetwork } from "./fake_rtc.ts";
 import {
   createPeerConnection,
   type PeerConnection,
   type PeerConnectionOptions,
-  type PeerSignal,
   type PeerState,
 } from "./peer_connection.ts";
 
@@ -14,7 +15,7 @@ const settle = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 interface Side {
   peer: PeerConnection;
-  sent: PeerSignal[];
+  sent: SignalData[];
   states: PeerState[];
 }
 
@@ -25,17 +26,20 @@ interface Side {
 function pair(
   net: FakeRtcNetwork,
   extra: Partial<PeerConnectionOptions> & {
-    relay?: (from: "offerer" | "answerer", s: PeerSignal) => boolean;
+    relay?: (from: "offerer" | "answerer", s: SignalData) => boolean;
     offerer?: Partial<PeerConnectionOptions>;
   } = {},
 ): { a: Side; b: Side } {
   const { relay, offerer, ...common } = extra;
   const make = (role: "offerer" | "answerer", own: Partial<PeerConnectionOptions>): Side => {
-    const side = { sent: [] as PeerSignal[], states: [] as PeerState[] } as Side;
+    const side = { sent: [] as SignalData[], states: [] as PeerState[] } as Side;
     side.peer = createPeerConnection({
       role,
       createRTCPeerConnection: net.factory,
       sendSignal: (s) => {
+        // Everything sent must survive the lobby: JSON, then the protocol's own validation.
+        const parsed = v.safeParse(SignalDataSchema, JSON.parse(JSON.stringify(s)));
+        assert.ok(parsed.success, `invalid signal ${JSON.stringify(s)}`);
         side.sent.push(s);
         if (relay && !relay(role, s)) return;
         const other = role === "offerer" ? b : a;
@@ -111,7 +115,7 @@ Deno.test("the offerer offers, ICE trickles both ways, and both channels open wi
 
 Deno.test("remote candidates that arrive before the offer wait for it instead of being lost", async () => {
   const net = createFakeRtcNetwork();
-  const held: PeerSignal[] = [];
+  const held: SignalData[] = [];
   let bSide: Side | null = null;
   const { a, b } = pair(net, {
     relay: (from, s) => {
@@ -314,7 +318,7 @@ for (
       clock: createManualClock(),
     });
     const p = peer.connect();
-    peer.handleSignal(signal);
+    peer.handleSignal(signal as unknown as SignalData);
     await assert.rejects(p, pattern);
     assert.equal(peer.state, "failed");
     assert.match(peer.error!.message, /^signalling error: /);
@@ -325,7 +329,7 @@ for (
 Deno.test("a garbled remote candidate is ignored and the connection still opens", async () => {
   const net = createFakeRtcNetwork();
   const { a, b } = pair(net);
-  b.peer.handleSignal({ kind: "candidate", candidate: 7 });
+  b.peer.handleSignal({ kind: "candidate", candidate: 7 } as unknown as SignalData);
   b.peer.handleSignal({ kind: "candidate", candidate: { candidate: "garbage" } });
   await Promise.all([a.peer.connect(), b.peer.connect()]);
   assert.equal(b.peer.diagnostics().rejectedCandidates, 2);

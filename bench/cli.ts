@@ -1,0 +1,33 @@
+// Shared command line of every benchmark file: `--quick`, `--out FILE`, `--only NAME`.
+
+/** Parsed benchmark flags. */
+export interface BenchArgs {
+  quick: boolean;
+  out: string | null;
+  only: string | null;
+  rest: string[];
+}
+
+/** Parses benchmark flags; unknown flags are a clear error (a typo must not run the full bench). */
+export function parseArgs(args: readonly string[]): BenchArgs {
+  const r: BenchArgs = { quick: false, out: null, only: null, rest: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--quick") r.quick = true;
+    else if (a === "--out" || a === "--only") {
+      const v = args[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
+      if (a === "--out") r.out = v;
+      else r.only = v;
+    } else if (a.startsWith("--")) throw new Error(`unknown flag ${a}`);
+    else r.rest.push(a);
+  }
+  return r;
+}
+
+/** Writes `value` as JSON to `path`, or to stdout when `path` is null. */
+export async function writeJson(path: string | null, value: unknown): Promise<void> {
+  const text = JSON.stringify(value, null, 1) + "\n";
+  if (path) await Deno.writeTextFile(path, text);
+  else console.log(text);
+}

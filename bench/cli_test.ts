@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { parseArgs } from "./cli.ts";
+
+Deno.test("parseArgs reads the shared benchmark flags", () => {
+  assert.deepEqual(parseArgs(["--quick", "--out", "x.json", "--only", "duet", "extra"]), {
+    quick: true,
+    out: "x.json",
+    only: "duet",
+    rest: ["extra"],
+  });
+  assert.deepEqual(parseArgs([]), { quick: false, out: null, only: null, rest: [] });
+});
+
+Deno.test("parseArgs rejects typos and missing values instead of running the full bench", () => {
+  assert.throws(() => parseArgs(["--quik"]), /unknown flag --quik/);
+  assert.throws(() => parseArgs(["--out"]), /--out needs a value/);
+  assert.throws(() => parseArgs(["--out", "--quick"]), /--out needs a value/);
+});

@@ -1,0 +1,387 @@
+// The lobby load generator: a separate process (pinned to its own core by lobby_load.ts) that
+// holds WebSocket clients against one server and answers commands given as JSON lines on stdin
+// with JSON lines on stdout. Keeping it out of the orchestrator's process means the numbers it
+// reports are not disturbed by the orchestrator's sampling, and its CPU time is reported apart.
+//
+// usage (normally spawned by lobby_load.ts): deno run -A bench/load_generator.ts duet ws://127.0.0.1:8000
+import { WebSocket as NodeWebSocket } from "ws";
+import { type LoadProtocol, protocolFor, type ServerKind } from "./load_protocol.ts";
+import { duetCreate, duetJoin, duetJoinTarget, parseType } from "./load_protocol.ts";
+
+/**
+ * The client implementation. Browsers set TCP_NODELAY on WebSocket connections, and so does the
+ * `ws` package (even under Deno); Deno's built-in WebSocket client sets TCP_NODELAY=0 (Nagle on),
+ * which delays small back-to-back writes and would blame the server for the client's batching.
+ * BENCH_WS=deno selects the built-in one to show that effect.
+ */
+const WS_IMPL = Deno.env.get("BENCH_WS") === "deno" ? "deno" : "ws";
+const WebSocket = WS_IMPL === "deno"
+  ? globalThis.WebSocket
+  : NodeWebSocket as unknown as typeof globalThis.WebSocket;
+
+/** Commands the orchestrator sends, one JSON object per line. */
+export type GeneratorCommand =
+  | { cmd: "idle"; total: number; timeoutMs: number }
+  | { cmd: "close-idle"; timeoutMs: number }
+  | { cmd: "pairing"; pairs: number; timeoutMs: number }
+  | {
+    cmd: "relay";
+    pairs: number;
+    rateHz: number;
+    warmupMs: number;
+    durationMs: number;
+    timeoutMs: number;
+  }
+  | { cmd: "exit" };
+
+/** One client connection with a bounded wait for its ready message. */
+interface Client {
+  ws: WebSocket;
+  id: string;
+  onText: ((text: string) => void) | null;
+}
+
+const CONNECT_CONCURRENCY = 200;
+
+function emit(ev: Record<string, unknown>): void {
+  console.log(JSON.stringify(ev));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Opens one client and resolves once the server said it is ready; rejects on close/timeout. */
+function connect(proto: LoadProtocol, base: string, label: string, timeoutMs: number) {
+  return new Promise<Client>((resolve, reject) => {
+    const ws = new WebSocket(proto.url(base, label));
+    const client: Client = { ws, id: "", onText: null };
+    let state: "connecting" | "ready" | "failed" = "connecting";
+    const timer = setTimeout(
+      () => fail(new Error(`no ready message within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    function fail(e: Error) {
+      if (state !== "connecting") return;
+      state = "failed";
+      clearTimeout(timer);
+      try {
+        ws.close();
+      } catch { /* already closing */ }
+      reject(e);
+    }
+    ws.onmessage = (e) => {
+      const text = typeof e.data === "string" ? e.data : "";
+      if (state === "connecting") {
+        if (proto.isReady(text)) {
+          state = "ready";
+          clearTimeout(timer);
+          client.id = proto.idFrom(text, label);
+          resolve(client);
+        } else if (parseType(text) === "error" || parseType(text) === "ERROR") {
+          fail(new Error(`server refused: ${text.slice(0, 120)}`));
+        }
+        return;
+      }
+      client.onText?.(text);
+    };
+    ws.onerror = () => fail(new Error("websocket error"));
+    ws.onclose = (e) => fail(new Error(`closed ${e.code} ${e.reason}`));
+  });
+}
+
+/** Opens `count` clients with bounded concurrency; returns those that made it and failures. */
+async function connectMany(
+  proto: LoadProtocol,
+  base: string,
+  prefix: string,
+  count: number,
+  timeoutMs: number,
+): Promise<{ clients: Client[]; failed: number; firstError: string }> {
+  const clients: Client[] = [];
+  let failed = 0, next = 0, firstError = "";
+  const deadline = performance.now() + timeoutMs;
+  async function worker() {
+    while (next < count && performance.now() < deadline) {
+      const i = next++;
+      try {
+        clients.push(await connect(proto, base, `${prefix}${i}`, Math.min(10_000, timeoutMs)));
+      } catch (e) {
+        failed++;
+        firstError ||= (e as Error).message;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
+  failed += count - clients.length - failed;
+  return { clients, failed, firstError };
+}
+
+/** Closes clients and waits (bounded) until the sockets are gone, so the next phase starts clean. */
+async function closeAll(clients: Client[], timeoutMs: number): Promise<number> {
+  let open = 0;
+  const done = new Promise<void>((resolve) => {
+    for (const c of clients) {
+      if (c.ws.readyState === WebSocket.CLOSED) continue;
+      open++;
+      c.ws.onclose = () => {
+        if (--open === 0) resolve();
+      };
+      c.ws.onerror = null;
+      c.ws.close();
+    }
+    if (open === 0) resolve();
+  });
+  await Promise.race([done, sleep(timeoutMs)]);
+  return open;
+}
+
+/** Waits for the first message on `c` that `pred` accepts, or rejects after `ms`. */
+function nextMessage(c: Client, pred: (t: string) => boolean, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      c.onText = null;
+      reject(new Error(`no expected message within ${ms} ms`));
+    }, ms);
+    c.onText = (t) => {
+      if (!pred(t)) return;
+      clearTimeout(timer);
+      c.onText = null;
+      resolve(t);
+    };
+  });
+}
+
+/** A pair of clients that can relay to each other; `pairedMs` is duet's pairing latency. */
+interface Pair {
+  a: Client;
+  b: Client;
+  pairedMs: number;
+}
+
+/**
+ * Makes one pair. duet: A creates a private room, B joins by invite code; pairing latency runs
+ * from B's join to both `paired`. PeerJS has no rooms: two connected ids are a pair.
+ */
+async function makePair(proto: LoadProtocol, base: string, label: string, ms: number) {
+  const [a, b] = await Promise.all([
+    connect(proto, base, `${label}a`, ms),
+    connect(proto, base, `${label}b`, ms),
+  ]);
+  if (proto.kind !== "duet") return { a, b, pairedMs: NaN } as Pair;
+  const joined = nextMessage(a, (t) => duetJoinTarget(t) !== "", ms);
+  a.ws.send(duetCreate());
+  const code = duetJoinTarget(await joined);
+  const isPaired = (t: string) => parseType(t) === "paired";
+  const pa = nextMessage(a, isPaired, ms);
+  const pb = nextMessage(b, isPaired, ms);
+  const t0 = performance.now();
+  b.ws.send(duetJoin(code));
+  let ta = 0, tb = 0;
+  await Promise.all([pa.then(() => ta = performance.now()), pb.then(() => tb = performance.now())]);
+  return { a, b, pairedMs: Math.max(ta, tb) - t0 } as Pair;
+}
+
+async function makePairs(
+  proto: LoadProtocol,
+  base: string,
+  count: number,
+  concurrency: number,
+  timeoutMs: number,
+): Promise<{ pairs: Pair[]; failed: number; firstError: string }> {
+  const pairs: Pair[] = [];
+  let failed = 0, next = 0, firstError = "";
+  const deadline = performance.now() + timeoutMs;
+  async function worker() {
+    while (next < count && performance.now() < deadline) {
+      const i = next++;
+      try {
+        pairs.push(await makePair(proto, base, `p${Date.now()}-${i}`, 10_000));
+      } catch (e) {
+        failed++;
+        firstError ||= (e as Error).message;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return { pairs, failed: count - pairs.length, firstError };
+}
+
+/** Own CPU time (user+system, ms) from /proc, for the "was the generator the bottleneck" check. */
+function ownCpuMs(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in 1/100 s ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Open-loop relay load: every pair's A sends one message to B at `rateHz` (phases spread evenly),
+ * B echoes it straight back, A records the round trip. Open loop keeps the offered rate the same
+ * for both servers, so the RTT tail reflects the server, not the generator's pacing.
+ */
+async function relay(
+  proto: LoadProtocol,
+  base: string,
+  c: Extract<GeneratorCommand, { cmd: "relay" }>,
+) {
+  const setup0 = performance.now();
+  const { pairs, failed, firstError } = await makePairs(proto, base, c.pairs, 32, c.timeoutMs);
+  const setupMs = performance.now() - setup0;
+  if (pairs.length === 0) {
+    emit({
+      ev: "relay-done",
+      error: `no pair could be set up: ${firstError}`,
+      failedPairs: failed,
+    });
+    return;
+  }
+  const rtts: number[] = [];
+  const inflight: number[][] = pairs.map(() => []);
+  let measuring: "warmup" | "measure" | "drain" = "warmup";
+  let received = 0, sentMeasured = 0, lostOrLate = 0, serverErrors = 0;
+  let tMeasure0 = Infinity, tMeasure1 = Infinity;
+  const msgA = pairs.map((p) => proto.relay(p.b.id));
+  const msgB = pairs.map((p) => proto.relay(p.a.id));
+  pairs.forEach((p, i) => {
+    p.b.onText = (t) => {
+      if (!proto.isRelay(t)) {
+        if (t.includes("rror")) serverErrors++;
+        return;
+      }
+      if (measuring === "measure") received++;
+      p.b.ws.send(msgB[i]);
+    };
+    p.a.onText = (t) => {
+      if (!proto.isRelay(t)) {
+        if (t.includes("rror")) serverErrors++;
+        return;
+      }
+      const now = performance.now();
+      if (measuring === "measure") received++;
+      const sentAt = inflight[i].shift();
+      if (sentAt !== undefined && sentAt >= tMeasure0 && sentAt < tMeasure1) {
+        rtts.push(now - sentAt);
+      }
+    };
+  });
+  const n = pairs.length;
+  const perMs = (n * c.rateHz) / 1000;
+  const t0 = performance.now();
+  let sent = 0;
+  const stopAt = t0 + c.warmupMs + c.durationMs;
+  const cpu0 = { v: NaN };
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      if (measuring === "warmup" && now >= t0 + c.warmupMs) {
+        measuring = "measure";
+        tMeasure0 = now;
+        cpu0.v = ownCpuMs();
+        emit({ ev: "relay-mark", phase: "start" });
+      }
+      const due = Math.floor((Math.min(now, stopAt) - t0) * perMs);
+      while (sent < due) {
+        const i = sent % n;
+        const t = performance.now();
+        inflight[i].push(t);
+        pairs[i].a.ws.send(msgA[i]);
+        if (measuring === "measure") sentMeasured++;
+        sent++;
+      }
+      if (now >= stopAt) {
+        tMeasure1 = now;
+        measuring = "drain";
+        emit({ ev: "relay-mark", phase: "end" });
+        resolve();
+      } else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const windowMs = tMeasure1 - tMeasure0;
+  const cpuMs = ownCpuMs() - cpu0.v;
+  // Drain: answers still in flight count toward the RTT samples (bounded wait).
+  const drainEnd = performance.now() + 3000;
+  while (inflight.some((q) => q.some((t) => t >= tMeasure0 && t < tMeasure1))) {
+    if (performance.now() > drainEnd) break;
+    await sleep(20);
+  }
+  for (const q of inflight) for (const t of q) if (t >= tMeasure0 && t < tMeasure1) lostOrLate++;
+  const open = await closeAll(pairs.flatMap((p) => [p.a, p.b]), 5000);
+  emit({
+    ev: "relay-done",
+    pairs: n,
+    failedPairs: failed,
+    firstError,
+    setupMs,
+    pairingMs: pairs.map((p) => p.pairedMs).filter((x) => Number.isFinite(x)),
+    windowMs,
+    sentRoundTrips: sentMeasured,
+    relayedMessages: received,
+    rttMs: rtts,
+    lostOrLate,
+    serverErrors,
+    generatorCpuMs: cpuMs,
+    stillOpen: open,
+  });
+}
+
+/** Entry point: `load_generator.ts <duet|peerjs> <ws base url>`. */
+export async function main(args: string[]): Promise<void> {
+  const [kind, base] = args;
+  if ((kind !== "duet" && kind !== "peerjs") || !base?.startsWith("ws")) {
+    console.error("usage: load_generator.ts <duet|peerjs> <ws://host:port>");
+    Deno.exit(2);
+  }
+  const proto = protocolFor(kind as ServerKind);
+  let idle: Client[] = [];
+  const dec = new TextDecoder();
+  let buf = "";
+  emit({ ev: "ready", pid: Deno.pid, client: WS_IMPL });
+  for await (const chunk of Deno.stdin.readable) {
+    buf += dec.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      const c = JSON.parse(line) as GeneratorCommand;
+      if (c.cmd === "exit") {
+        await closeAll(idle, 3000);
+        Deno.exit(0);
+      } else if (c.cmd === "idle") {
+        const t0 = performance.now();
+        const more = Math.max(0, c.total - idle.length);
+        const r = await connectMany(proto, base, `i${idle.length}-`, more, c.timeoutMs);
+        idle = idle.concat(r.clients);
+        emit({
+          ev: "idle-done",
+          held: idle.filter((x) => x.ws.readyState === WebSocket.OPEN).length,
+          failed: r.failed,
+          firstError: r.firstError,
+          ms: performance.now() - t0,
+        });
+      } else if (c.cmd === "close-idle") {
+        const open = await closeAll(idle, c.timeoutMs);
+        idle = [];
+        emit({ ev: "close-done", stillOpen: open });
+      } else if (c.cmd === "pairing") {
+        // One pair at a time: pairing latency without queueing behind other pairs.
+        const r = await makePairs(proto, base, c.pairs, 1, c.timeoutMs);
+        await closeAll(r.pairs.flatMap((p) => [p.a, p.b]), 5000);
+        emit({
+          ev: "pairing-done",
+          pairingMs: r.pairs.map((p) => p.pairedMs),
+          failed: r.failed,
+          firstError: r.firstError,
+        });
+      } else if (c.cmd === "relay") {
+        await relay(proto, base, c);
+      }
+    }
+  }
+}
+
+if (import.meta.main) await main(Deno.args);

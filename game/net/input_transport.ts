@@ -1,0 +1,442 @@
+/**
+ * The input transport: turns an unordered, lossy, duplicating `input` channel into an exactly-once,
+ * in-order stream of the remote player's inputs, and runs liveness and RTT over both channels.
+ *
+ * Sending. Every packet carries the OLDEST unacknowledged local inputs (at most `window` frames,
+ * starting right after the newest frame the peer acknowledged) and the ack of the newest remote
+ * frame received contiguously. Any single packet can be lost at no cost: the next one repeats what
+ * is still unacked. `sendInput` sends one packet; `poll` sends a keepalive packet (the same
+ * content: unacked inputs and the ack) when nothing went out for `keepaliveMs`, so acks and
+ * retransmissions keep flowing while the session stalls.
+ *
+ * Receiving. An honest peer's packet always starts at or before our next expected frame (it starts
+ * right after our ack, and acks only grow), so reassembly needs no out-of-order buffer: frames at
+ * or below the newest delivered one are duplicates or stale and skipped, the next expected one is
+ * delivered, and anything past a gap (only a buggy or hostile peer sends that) is ignored. Inputs
+ * are not consumed while `onInput` is null: they stay unacked and arrive again.
+ *
+ * Measuring. RTT: a `ping` on the control channel every `pingIntervalMs`, the peer echoes a
+ * `pong`; `rttMs` is smoothed like TCP's SRTT (EWMA, 1/8), `rttLastMs` the latest sample.
+ * Loss (inbound, what the peer sent that never arrived): every input packet carries a 16-bit
+ * sequence number; expected = span of sequence numbers seen, received = distinct ones seen, so
+ * reordering and duplication do not count as loss. `packetsLost` is cumulative; `lossRate` is
+ * sampled once per second and smoothed (EWMA, 1/4).
+ *
+ * Liveness. Any valid packet on either channel counts as hearing from the peer. `poll` moves
+ * `open` to `interrupted` after `interruptedAfterMs` of silence, back to `open` when a packet
+ * arrives, and to `disconnected` after `disconnectedAfterMs` (terminal: the match is over). A
+ * `bye` from the peer, or our own `close()`, makes the state `closed` (terminal).
+ *
+ * Hostile input. Malformed packets (undecodable, or acking frames never sent) are counted in
+ * `stats().malformed` and ignored; nothing received makes the transport throw. Only API misuse
+ * (non-consecutive frames, inputs outside 0..255, invalid control messages) throws, at the caller.
+ *
+ * @module
+ */
+
+import {
+  type ControlMessage,
+  decodeControl,
+  decodeInputPacket,
+  encodeControl,
+  encodeInputPacket,
+  type InputPacket,
+  MAX_FRAME,
+  MAX_INPUT_WINDOW,
+  SEQ_MODULO,
+} from "../../shared/peer_protocol.ts";
+import { type Clock, realClock } from "./clock.ts";
+import type { PacketChannel } from "./packet_channel.ts";
+
+/** Connection health as the transport sees it. `disconnected` and `closed` are terminal. */
+export type LinkState = "open" | "interrupted" | "disconnected" | "closed";
+
+/** Counters and estimates for overlays, logs and the session's time sync. */
+export interface TransportStats {
+  /** Smoothed round-trip time (ms); 0 until the first pong. */
+  rttMs: number;
+  /** Inbound loss estimate, 0..1, sampled once a second (0 until the first sample). */
+  lossRate: number;
+  /** Input packets sent (inputs and keepalives). */
+  packetsSent: number;
+  /** Distinct valid input packets received (duplicates excluded). */
+  packetsReceived: number;
+  /** Input packets the peer sent that have not arrived (from sequence-number gaps). */
+  packetsLost: number;
+  /** Bytes sent on both channels. */
+  bytesSent: number;
+  /** Bytes received on both channels, malformed packets included. */
+  bytesReceived: number;
+  /** Newest remote frame delivered to `onInput` (contiguous), -1 for none. Also our ack. */
+  lastRemoteFrame: number;
+  /** Newest local frame the peer acknowledged, -1 for none. */
+  ackedLocalFrame: number;
+  /** Packets on either channel that failed to decode or validate, and were ignored. */
+  malformed: number;
+  /** Latest RTT sample (ms); 0 until the first pong. (Addition to the contract.) */
+  rttLastMs: number;
+  /** Duplicate input packets received (same sequence number). (Addition to the contract.) */
+  duplicates: number;
+}
+
+/** How to build a transport. Only the two channels are required. */
+export interface InputTransportOptions {
+  input: PacketChannel;
+  control: PacketChannel;
+  clock?: Clock;
+  /** Max unacked frames per packet, default 32, at most `MAX_INPUT_WINDOW`. */
+  window?: number;
+  /** Silence before `interrupted`, default 500 ms. */
+  interruptedAfterMs?: number;
+  /** Silence before `disconnected`, default 3000 ms. */
+  disconnectedAfterMs?: number;
+  /** Ping period on the control channel, default 250 ms. */
+  pingIntervalMs?: number;
+  /** `poll` sends a keepalive input packet when nothing was sent for this long, default 15 ms. */
+  keepaliveMs?: number;
+}
+
+/** The input transport of one peer. */
+export interface InputTransport {
+  /** Records the local input for `frame` (consecutive from 0) and sends one packet with all unacked inputs. */
+  sendInput(frame: number, input: number): void;
+  /** Remote inputs, delivered exactly once each, in frame order, without gaps. */
+  onInput: ((frame: number, input: number) => void) | null;
+  /** Sends a reliable control message; throws on an invalid message (a sender bug). */
+  sendControl(msg: ControlMessage): void;
+  /**
+   * Control messages other than ping/pong (those are handled inside). Messages that arrive while
+   * this is null are queued (up to `MAX_QUEUED_CONTROL`) and delivered when it is set.
+   */
+  onControl: ((msg: ControlMessage) => void) | null;
+  onState: ((state: LinkState) => void) | null;
+  /** Call once per tick: keepalive/ping, liveness. */
+  poll(): void;
+  readonly state: LinkState;
+  stats(): TransportStats;
+  /** Sends `bye` (with `reason`, default "closed") and stops; later calls do nothing. */
+  close(reason?: string): void;
+}
+
+/** Default number of frames per packet. */
+export const DEFAULT_WINDOW = 32;
+/** Control messages kept while `onControl` is null; beyond this they are dropped. */
+export const MAX_QUEUED_CONTROL = 256;
+/** Period of the loss-rate sample. */
+export const LOSS_SAMPLE_MS = 1000;
+/** Local frames that may stay unacknowledged before `sendInput` refuses (~4.5 hours at 60 Hz). */
+export const MAX_UNACKED_FRAMES = 1 << 20;
+
+// RTT samples outside this range are bogus (a forged pong or a clock jump).
+const MAX_RTT_SAMPLE_MS = 60_000;
+// Sequence numbers remembered for duplicate detection (a power of two).
+const SEQ_HISTORY = 1024;
+
+function positive(name: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+    throw new RangeError(`input transport: ${name} must be a positive number, got ${v}`);
+  }
+  return v;
+}
+
+/** Creates the transport and takes over `onmessage` of both channels. */
+export function createInputTransport(opts: InputTransportOptions): InputTransport {
+  const { input, control } = opts;
+  if (!input || !control) throw new TypeError("input transport: needs input and control channels");
+  const clock = opts.clock ?? realClock;
+  const window = opts.window ?? DEFAULT_WINDOW;
+  if (!Number.isInteger(window) || window < 1 || window > MAX_INPUT_WINDOW) {
+    throw new RangeError(`input transport: window must be an integer 1..${MAX_INPUT_WINDOW}`);
+  }
+  const interruptedAfterMs = positive("interruptedAfterMs", opts.interruptedAfterMs, 500);
+  const disconnectedAfterMs = positive("disconnectedAfterMs", opts.disconnectedAfterMs, 3000);
+  if (disconnectedAfterMs < interruptedAfterMs) {
+    throw new RangeError("input transport: disconnectedAfterMs must be >= interruptedAfterMs");
+  }
+  const pingIntervalMs = positive("pingIntervalMs", opts.pingIntervalMs, 250);
+  const keepaliveMs = positive("keepaliveMs", opts.keepaliveMs, 15);
+
+  let state: LinkState = "open";
+
+  // Local inputs not yet acked, in a growable ring indexed by frame & mask.
+  let ring = new Uint8Array(64);
+  let mask = ring.length - 1;
+  let nextLocalFrame = 0;
+  let ackedLocalFrame = -1;
+  // One scratch buffer and one view per packet length: sending allocates only the encoded bytes.
+  const scratch = new Uint8Array(window);
+  const views = Array.from({ length: window + 1 }, (_, n) => scratch.subarray(0, n));
+  const outgoing: InputPacket = { start: 0, ack: -1, inputs: views[0], seq: 0 };
+  let nextSeq = 0;
+  let lastInputSentAt = -Infinity;
+
+  let lastRemoteFrame = -1;
+
+  // Inbound sequence tracking, with sequence numbers unwrapped to a growing integer.
+  const seqSeen = new Float64Array(SEQ_HISTORY).fill(NaN);
+  // The peer's first packet is seq 0, so loss before the first arrival counts too.
+  let seqFirst = 0, seqHighest = -1, seqDistinct = 0;
+  let lossSampleAt = clock.now(), lossExpectedAtSample = 0, lossReceivedAtSample = 0;
+  let lossRate = 0, lossSampled = false;
+
+  let rttMs = 0, rttLastMs = 0, rttSampled = false;
+  let lastPingAt = -Infinity;
+  let lastHeardAt = clock.now();
+
+  const counters = {
+    packetsSent: 0,
+    packetsReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    malformed: 0,
+    duplicates: 0,
+  };
+
+  let onControl: ((msg: ControlMessage) => void) | null = null;
+  const controlQueue: ControlMessage[] = [];
+
+  const terminal = () => state === "disconnected" || state === "closed";
+
+  const setState = (next: LinkState) => {
+    if (next === state) return;
+    state = next;
+    transport.onState?.(next);
+  };
+
+  const safeSend = (channel: PacketChannel, bytes: Uint8Array) => {
+    counters.bytesSent += bytes.length;
+    try {
+      channel.send(bytes);
+    } catch {
+      // A DataChannel that is closing throws; liveness detection reports the dead link.
+    }
+  };
+
+  const sendControlNow = (msg: ControlMessage) => safeSend(control, encodeControl(msg));
+
+  const sendPacket = () => {
+    const start = ackedLocalFrame + 1;
+    const n = Math.min(window, nextLocalFrame - start);
+    for (let i = 0; i < n; i++) scratch[i] = ring[(start + i) & mask];
+    outgoing.start = Math.min(start, MAX_FRAME);
+    outgoing.ack = lastRemoteFrame;
+    outgoing.inputs = views[n];
+    outgoing.seq = nextSeq;
+    nextSeq = (nextSeq + 1) % SEQ_MODULO;
+    const bytes = encodeInputPacket(outgoing);
+    counters.packetsSent++;
+    lastInputSentAt = clock.now();
+    safeSend(input, bytes);
+  };
+
+  const grow = () => {
+    const bigger = new Uint8Array(ring.length * 2);
+    const biggerMask = bigger.length - 1;
+    for (let f = ackedLocalFrame + 1; f < nextLocalFrame; f++) {
+      bigger[f & biggerMask] = ring[f & mask];
+    }
+    ring = bigger;
+    mask = biggerMask;
+  };
+
+  const heard = () => {
+    lastHeardAt = clock.now();
+    if (state === "interrupted") setState("open");
+  };
+
+  /** Records an inbound sequence number; returns false for a duplicate. */
+  const trackSeq = (seq: number): boolean => {
+    // Serial-number arithmetic: the nearest unwrapped value to the highest seen so far.
+    const delta =
+      ((seq - (((seqHighest % SEQ_MODULO) + SEQ_MODULO) % SEQ_MODULO) + SEQ_MODULO * 1.5) %
+        SEQ_MODULO) -
+      SEQ_MODULO / 2;
+    const ext = seqHighest + delta;
+    if (ext <= seqHighest - SEQ_HISTORY) return false; // too old to tell: treat as a duplicate
+    const slot = ext & (SEQ_HISTORY - 1);
+    if (seqSeen[slot] === ext) return false;
+    seqSeen[slot] = ext;
+    seqDistinct++;
+    if (ext > seqHighest) seqHighest = ext;
+    if (ext < seqFirst) seqFirst = ext;
+    return true;
+  };
+
+  const expectedPackets = () => seqHighest - seqFirst + 1;
+
+  const onInputPacket = (bytes: Uint8Array) => {
+    counters.bytesReceived += bytes?.length ?? 0;
+    if (terminal()) return;
+    const d = decodeInputPacket(bytes);
+    if (!d.ok) {
+      counters.malformed++;
+      return;
+    }
+    const p = d.value;
+    if (p.ack >= nextLocalFrame) {
+      counters.malformed++; // acks a frame we never sent
+      return;
+    }
+    heard();
+    if (trackSeq(p.seq!)) counters.packetsReceived++;
+    else counters.duplicates++;
+    if (p.ack > ackedLocalFrame) ackedLocalFrame = p.ack;
+    const end = p.start + p.inputs.length;
+    for (let f = Math.max(p.start, lastRemoteFrame + 1); f < end; f++) {
+      if (f !== lastRemoteFrame + 1) break; // past a gap: never sent by an honest peer
+      const cb = transport.onInput;
+      if (!cb || terminal()) break; // not consumed: the peer repeats it until we ack
+      lastRemoteFrame = f;
+      cb(f, p.inputs[f - p.start]);
+    }
+  };
+
+  const deliverControl = (msg: ControlMessage) => {
+    if (onControl) onControl(msg);
+    else if (controlQueue.length < MAX_QUEUED_CONTROL) controlQueue.push(msg);
+  };
+
+  const onControlPacket = (bytes: Uint8Array) => {
+    counters.bytesReceived += bytes?.length ?? 0;
+    if (terminal()) return;
+    const d = decodeControl(bytes);
+    if (!d.ok) {
+      counters.malformed++;
+      return;
+    }
+    const msg = d.value;
+    const now = clock.now();
+    switch (msg.kind) {
+      case "ping":
+        heard();
+        sendControlNow({ kind: "pong", t: msg.t });
+        return;
+      case "pong": {
+        const sample = now - msg.t;
+        if (!(sample >= 0 && sample <= MAX_RTT_SAMPLE_MS)) {
+          counters.malformed++; // not an answer to any ping of ours
+          return;
+        }
+        heard();
+        rttLastMs = sample;
+        rttMs = rttSampled ? rttMs + (sample - rttMs) / 8 : sample;
+        rttSampled = true;
+        return;
+      }
+      case "bye":
+        heard();
+        deliverControl(msg);
+        stop();
+        return;
+      default:
+        heard();
+        deliverControl(msg);
+    }
+  };
+
+  const stop = () => {
+    input.onmessage = null;
+    control.onmessage = null;
+    setState("closed");
+  };
+
+  const sampleLoss = (now: number) => {
+    if (now - lossSampleAt < LOSS_SAMPLE_MS) return;
+    const expected = expectedPackets();
+    const dExpected = expected - lossExpectedAtSample;
+    const dReceived = seqDistinct - lossReceivedAtSample;
+    lossSampleAt = now;
+    lossExpectedAtSample = expected;
+    lossReceivedAtSample = seqDistinct;
+    if (dExpected <= 0) return;
+    // Late (reordered) packets can make one sample negative and the previous one high.
+    const sample = Math.min(1, Math.max(0, (dExpected - dReceived) / dExpected));
+    lossRate = lossSampled ? lossRate + (sample - lossRate) / 4 : sample;
+    lossSampled = true;
+  };
+
+  input.onmessage = onInputPacket;
+  control.onmessage = onControlPacket;
+
+  const transport: InputTransport = {
+    onInput: null,
+    onState: null,
+    get onControl() {
+      return onControl;
+    },
+    set onControl(cb) {
+      onControl = cb;
+      while (onControl && controlQueue.length > 0) onControl(controlQueue.shift()!);
+    },
+    get state() {
+      return state;
+    },
+    sendInput(frame, value) {
+      if (terminal()) return; // the game loop may tick once more after the end: not an error
+      if (frame !== nextLocalFrame) {
+        throw new RangeError(`sendInput: expected frame ${nextLocalFrame}, got ${frame}`);
+      }
+      if (!Number.isInteger(value) || value < 0 || value > 255) {
+        throw new RangeError(`sendInput: input must be an integer 0..255, got ${value}`);
+      }
+      if (frame > MAX_FRAME) throw new RangeError("sendInput: frame numbers are exhausted");
+      const unacked = nextLocalFrame - ackedLocalFrame - 1;
+      if (unacked >= MAX_UNACKED_FRAMES) {
+        throw new RangeError(
+          `sendInput: ${unacked} frames unacknowledged; the peer is not receiving`,
+        );
+      }
+      if (unacked >= ring.length) grow();
+      ring[frame & mask] = value;
+      nextLocalFrame++;
+      sendPacket();
+    },
+    sendControl(msg) {
+      const bytes = encodeControl(msg); // throws on a bad message even after close: a sender bug
+      if (terminal()) return;
+      safeSend(control, bytes);
+    },
+    poll() {
+      if (terminal()) return;
+      const now = clock.now();
+      const silence = now - lastHeardAt;
+      if (silence >= disconnectedAfterMs) {
+        setState("disconnected");
+        input.onmessage = null;
+        control.onmessage = null;
+        return;
+      }
+      if (silence >= interruptedAfterMs) setState("interrupted");
+      if (now - lastPingAt >= pingIntervalMs) {
+        lastPingAt = now;
+        sendControlNow({ kind: "ping", t: now });
+      }
+      if (now - lastInputSentAt >= keepaliveMs) sendPacket();
+      sampleLoss(now);
+    },
+    stats() {
+      const expected = expectedPackets();
+      return {
+        rttMs,
+        rttLastMs,
+        lossRate,
+        packetsSent: counters.packetsSent,
+        packetsReceived: counters.packetsReceived,
+        packetsLost: Math.max(0, expected - seqDistinct),
+        bytesSent: counters.bytesSent,
+        bytesReceived: counters.bytesReceived,
+        lastRemoteFrame,
+        ackedLocalFrame,
+        malformed: counters.malformed,
+        duplicates: counters.duplicates,
+      };
+    },
+    close(reason = "closed") {
+      if (terminal()) return;
+      sendControlNow({ kind: "bye", reason: String(reason).slice(0, 256) });
+      stop();
+    },
+  };
+  return transport;
+}

@@ -1,0 +1,477 @@
+import assert from "node:assert/strict";
+import {
+  type ControlMessage,
+  decodeInputPacket,
+  encodeControl,
+  encodeInputPacket,
+} from "../../shared/peer_protocol.ts";
+import { createManualClock, type ManualClock } from "./clock.ts";
+import {
+  createInputTransport,
+  type InputTransport,
+  type InputTransportOptions,
+  type LinkState,
+} from "./input_transport.ts";
+import {
+  createReliablePair,
+  createSimulatedPair,
+  NO_IMPAIRMENT,
+  type SimOptions,
+  type SimulatedChannel,
+} from "./network_sim.ts";
+import type { PacketChannel } from "./packet_channel.ts";
+
+const TICK = 1000 / 60;
+const inputA = (f: number) => (f * 7 + 3) & 255;
+const inputB = (f: number) => (f * 13 + 1) & 255;
+
+/** A channel that forwards to `inner` unless cut; `sent` sees every packet handed to it. */
+function tap(inner: PacketChannel) {
+  const t = {
+    cut: false,
+    sent: [] as Uint8Array[],
+    record: false,
+    send(d: Uint8Array) {
+      if (t.record) t.sent.push(d);
+      if (!t.cut) inner.send(d);
+    },
+    get onmessage() {
+      return inner.onmessage;
+    },
+    set onmessage(cb: ((d: Uint8Array) => void) | null) {
+      inner.onmessage = cb;
+    },
+  };
+  return t;
+}
+
+interface End {
+  t: InputTransport;
+  got: [number, number][];
+  control: ControlMessage[];
+  states: [LinkState, number][];
+  input: ReturnType<typeof tap>;
+  controlCh: ReturnType<typeof tap>;
+  rawInput: SimulatedChannel;
+  rawControl: SimulatedChannel;
+}
+
+function setup(
+  sim: Partial<SimOptions>,
+  controlDelayMs = sim.delayMs ?? 0,
+  extra: Partial<InputTransportOptions> = {},
+) {
+  const clock = createManualClock(1000);
+  const [ia, ib] = createSimulatedPair({ ...NO_IMPAIRMENT, ...sim }, clock);
+  const [ca, cb] = createReliablePair(clock, controlDelayMs);
+  const make = (rawInput: SimulatedChannel, rawControl: SimulatedChannel): End => {
+    const input = tap(rawInput), controlCh = tap(rawControl);
+    const t = createInputTransport({ input, control: controlCh, clock, ...extra });
+    const end: End = {
+      t,
+      got: [],
+      control: [],
+      states: [],
+      input,
+      controlCh,
+      rawInput,
+      rawControl,
+    };
+    t.onInput = (f, v) => end.got.push([f, v]);
+    t.onControl = (m) => end.control.push(m);
+    t.onState = (s) => end.states.push([s, clock.now()]);
+    return end;
+  };
+  return { clock, a: make(ia, ca), b: make(ib, cb) };
+}
+
+/** Plays `frames` ticks on both ends, then keeps polling for `drainMs` so retransmissions land. */
+function play(
+  clock: ManualClock,
+  a: End,
+  b: End,
+  frames: number,
+  drainMs = 2000,
+  onTick?: (f: number) => void,
+  settleMs = 500,
+) {
+  for (let f = 0; f < frames; f++) {
+    a.t.sendInput(f, inputA(f));
+    b.t.sendInput(f, inputB(f));
+    a.t.poll();
+    b.t.poll();
+    onTick?.(f);
+    clock.advance(TICK);
+  }
+  for (let ms = 0; ms < drainMs; ms += TICK) {
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  clock.advance(settleMs); // let packets still in flight land
+}
+
+const expected = (n: number, fn: (f: number) => number) =>
+  Array.from({ length: n }, (_, f) => [f, fn(f)] as [number, number]);
+
+for (const loss of [0, 0.1, 0.3]) {
+  Deno.test(`transport: 600 frames arrive exactly once, in order, at ${loss * 100}% loss with reordering and duplication`, () => {
+    const sim = { loss, delayMs: 40, jitterMs: 15, reorder: 0.1, duplicate: 0.1, seed: 42 };
+    const { clock, a, b } = setup(sim);
+    const frames = 600;
+    let lastAckA = -1, lastAckB = -1, maxLagA = 0;
+    play(clock, a, b, frames, 2000, (f) => {
+      const sa = a.t.stats(), sb = b.t.stats();
+      assert.ok(sa.ackedLocalFrame >= lastAckA && sb.ackedLocalFrame >= lastAckB, "acks regress");
+      lastAckA = sa.ackedLocalFrame;
+      lastAckB = sb.ackedLocalFrame;
+      if (f > 100) maxLagA = Math.max(maxLagA, f - sa.ackedLocalFrame);
+    });
+    assert.deepEqual(b.got, expected(frames, inputA));
+    assert.deepEqual(a.got, expected(frames, inputB));
+    for (const [me, peer] of [[a, b], [b, a]]) {
+      const s = me.t.stats();
+      assert.equal(s.ackedLocalFrame, frames - 1);
+      assert.equal(s.lastRemoteFrame, frames - 1);
+      assert.equal(s.malformed, 0);
+      assert.equal(me.t.state, "open");
+      assert.deepEqual(me.states, []);
+      // RTT: 40 ms each way on the control channel.
+      assert.ok(Math.abs(s.rttMs - 80) < 1, `rtt ${s.rttMs}`);
+      assert.ok(Math.abs(s.rttLastMs - 80) < 1, `last rtt ${s.rttLastMs}`);
+      // Loss and duplicates as the peer's simulator produced them.
+      const simStats = peer.rawInput.stats();
+      assert.equal(s.duplicates, simStats.duplicated);
+      assert.ok(
+        Math.abs(s.packetsLost - simStats.dropped) <= 3,
+        `lost ${s.packetsLost} vs dropped ${simStats.dropped}`,
+      );
+      // Only losses at the very tail (after the last arrival) are invisible to the receiver.
+      const unseen = peer.t.stats().packetsSent - (s.packetsReceived + s.packetsLost);
+      assert.ok(unseen >= 0 && unseen <= 3, `unseen ${unseen}`);
+      assert.ok(Math.abs(s.lossRate - loss) < 0.08, `lossRate ${s.lossRate} vs ${loss}`);
+      assert.ok(s.bytesSent > 0 && s.bytesReceived > 0);
+    }
+    // Acks keep up: with 40±15 ms delay and 30% loss the peer never lags far behind.
+    assert.ok(maxLagA < 20, `ack lag ${maxLagA} frames`);
+  });
+}
+
+Deno.test("transport: long match across the 16-bit sequence wrap, lossy both ways", () => {
+  const { clock, a, b } = setup({ loss: 0.2, delayMs: 20, jitterMs: 10, reorder: 0.05, seed: 3 });
+  // Only count: asserting the whole stream is the same as in the test above but slower.
+  let okA = 0, okB = 0;
+  a.t.onInput = (f, v) => {
+    if (f === okA && v === inputB(f)) okA++;
+  };
+  b.t.onInput = (f, v) => {
+    if (f === okB && v === inputA(f)) okB++;
+  };
+  const frames = 66_000;
+  play(clock, a, b, frames, 1000);
+  assert.equal(okA, frames);
+  assert.equal(okB, frames);
+  const s = a.t.stats();
+  assert.ok(s.packetsSent > 65_536);
+  assert.ok(Math.abs(s.lossRate - 0.2) < 0.06, `lossRate ${s.lossRate}`);
+  const unseen = b.t.stats().packetsSent - (s.packetsReceived + s.packetsLost);
+  assert.ok(unseen >= 0 && unseen <= 3, `unseen ${unseen}`);
+});
+
+Deno.test("transport: packets carry the oldest unacked frames, at most `window` of them", () => {
+  const { clock, a, b } = setup({ delayMs: 10 }, 10, { window: 8 });
+  a.input.record = true;
+  a.input.cut = true; // the peer hears nothing, so nothing gets acked
+  for (let f = 0; f < 20; f++) {
+    a.t.sendInput(f, inputA(f));
+    clock.advance(TICK);
+  }
+  const packets = a.input.sent.map((d) => {
+    const p = decodeInputPacket(d);
+    assert.ok(p.ok);
+    return p.value;
+  });
+  assert.equal(packets.length, 20);
+  packets.forEach((p, i) => {
+    assert.equal(p.start, 0);
+    assert.equal(p.inputs.length, Math.min(8, i + 1));
+    assert.equal(p.ack, -1);
+    assert.equal(p.seq, i);
+  });
+  // Reconnect: once b acks, a's window slides and the frames beyond 8 get through too.
+  a.input.cut = false;
+  a.input.sent.length = 0;
+  for (let i = 0; i < 30; i++) {
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  assert.deepEqual(b.got, expected(20, inputA));
+  assert.equal(a.t.stats().ackedLocalFrame, 19);
+  const last = decodeInputPacket(a.input.sent.at(-1)!);
+  assert.ok(last.ok);
+  assert.equal(last.value.start, 20);
+  assert.equal(last.value.inputs.length, 0);
+});
+
+Deno.test("transport: an 8-frame packet on the wire is at most 24 bytes", () => {
+  const { clock, a } = setup({}, 0, { window: 8 });
+  a.input.record = true;
+  a.input.cut = true;
+  for (let f = 0; f < 400; f++) {
+    a.t.sendInput(f, 255);
+    clock.advance(TICK);
+  }
+  assert.equal(a.input.sent.at(-1)!.length, 1 + 1 + 1 + 2 + 8 + 3); // start 0, ack -1, seq > 255
+  assert.ok(a.input.sent.every((d) => d.length <= 24));
+});
+
+Deno.test("transport: keepalives retransmit while the game stalls, and stop being needed", () => {
+  const { clock, a, b } = setup({ loss: 0.5, delayMs: 30, seed: 8 });
+  a.t.sendInput(0, 1);
+  a.t.sendInput(1, 2);
+  // Nobody calls sendInput again: only poll runs (a stalled session).
+  for (let i = 0; i < 120; i++) {
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  assert.deepEqual(b.got, [[0, 1], [1, 2]]);
+  assert.equal(a.t.stats().ackedLocalFrame, 1);
+  // Polling more than once per tick does not multiply the packet rate.
+  const before = a.t.stats().packetsSent;
+  for (let i = 0; i < 60; i++) {
+    for (let k = 0; k < 4; k++) {
+      a.t.poll();
+      clock.advance(TICK / 4);
+    }
+  }
+  assert.ok(a.t.stats().packetsSent - before <= 61, `${a.t.stats().packetsSent - before}`);
+});
+
+Deno.test("transport: a silent peer is interrupted after 0.5 s, then disconnected after 3 s", () => {
+  const { clock, a, b } = setup({ delayMs: 20 }, 20);
+  play(clock, a, b, 60, 0, undefined, 0);
+  const frozenAt = clock.now();
+  // b goes silent (a frozen tab, a dead route): nothing it sends gets out; a keeps ticking.
+  b.input.cut = true;
+  b.controlCh.cut = true;
+  for (let f = 60; f < 60 + 4 * 60; f++) {
+    a.t.sendInput(f, inputA(f));
+    a.t.poll();
+    clock.advance(TICK);
+  }
+  assert.equal(a.states.length, 2);
+  const [[s1, t1], [s2, t2]] = a.states;
+  assert.equal(s1, "interrupted");
+  assert.equal(s2, "disconnected");
+  // b's last packets left around frozenAt and took 20 ms; detection has one tick of granularity.
+  assert.ok(
+    t1 - frozenAt >= 500 && t1 - frozenAt <= 500 + 20 + 2 * TICK,
+    `interrupted at ${t1 - frozenAt}`,
+  );
+  assert.ok(
+    t2 - frozenAt >= 3000 && t2 - frozenAt <= 3000 + 20 + 2 * TICK,
+    `disconnected at ${t2 - frozenAt}`,
+  );
+  assert.equal(a.t.state, "disconnected");
+  // Terminal: traffic resuming later changes nothing, and sending is a harmless no-op.
+  b.input.cut = false;
+  b.controlCh.cut = false;
+  b.t.poll();
+  b.t.sendInput(60, inputB(60));
+  clock.advance(100);
+  a.t.poll();
+  a.t.sendInput(300, 0);
+  assert.equal(a.t.state, "disconnected");
+  assert.equal(a.got.length, 60);
+});
+
+Deno.test("transport: an interrupted peer that comes back before the deadline is open again", () => {
+  const { clock, a, b } = setup({ loss: 0.1, delayMs: 30, jitterMs: 10, seed: 5 });
+  let fa = 0, fb = 0;
+  const tick = (bAlive: boolean) => {
+    a.t.sendInput(fa, inputA(fa));
+    fa++;
+    a.t.poll();
+    b.input.cut = b.controlCh.cut = !bAlive;
+    if (bAlive) {
+      b.t.sendInput(fb, inputB(fb));
+      fb++;
+      b.t.poll();
+    }
+    clock.advance(TICK);
+  };
+  for (let i = 0; i < 60; i++) tick(true);
+  for (let i = 0; i < 90; i++) tick(false); // 1.5 s of silence from b
+  assert.equal(a.t.state, "interrupted");
+  for (let i = 0; i < 120; i++) tick(true);
+  assert.equal(a.t.state, "open");
+  assert.deepEqual(a.states.map(([s]) => s), ["interrupted", "open"]);
+  for (let i = 0; i < 120; i++) {
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  assert.deepEqual(a.got, expected(fb, inputB));
+  assert.deepEqual(b.got, expected(fa, inputA));
+});
+
+Deno.test("transport: pings on the control channel keep the link open when inputs are cut", () => {
+  const { clock, a, b } = setup({ delayMs: 10 });
+  b.input.cut = true;
+  for (let i = 0; i < 300; i++) {
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  assert.equal(a.t.state, "open");
+  assert.ok(a.t.stats().rttMs > 0);
+});
+
+Deno.test("transport: the silence timeouts are configurable", () => {
+  const { clock, a } = setup({}, 0, { interruptedAfterMs: 100, disconnectedAfterMs: 200 });
+  for (let i = 0; i < 20; i++) {
+    a.t.poll();
+    clock.advance(TICK);
+  }
+  assert.deepEqual(a.states.map(([s]) => s), ["interrupted", "disconnected"]);
+  assert.ok(a.states[0][1] - 1000 >= 100 && a.states[0][1] - 1000 < 100 + TICK);
+  assert.ok(a.states[1][1] - 1000 >= 200 && a.states[1][1] - 1000 < 200 + TICK);
+});
+
+Deno.test("transport: garbage on either channel is counted and ignored", () => {
+  const { clock, a, b } = setup({ loss: 0.1, delayMs: 20, jitterMs: 5, duplicate: 0.05, seed: 6 });
+  // Delivered straight into a's channels, as if the peer (or a broken adapter) sent them.
+  const garbage: [PacketChannel, Uint8Array][] = [
+    [a.rawInput, new Uint8Array()],
+    [a.rawInput, new Uint8Array([0xc1])],
+    [a.rawInput, new Uint8Array([0x94, 1, 2])],
+    [a.rawInput, encodeControl({ kind: "ping", t: 1 })], // right bytes, wrong channel
+    [a.rawInput, encodeInputPacket({ start: 0, ack: 1_000_000, inputs: new Uint8Array(1) })],
+    [a.rawInput, new Uint8Array(200)],
+    [a.rawControl, new Uint8Array([0xc1, 0xc1])],
+    [a.rawControl, encodeInputPacket({ start: 1, ack: 0, inputs: new Uint8Array(2) })],
+    [a.rawControl, new Uint8Array([0x92, 9, 1])], // unknown tag
+    [a.rawControl, encodeControl({ kind: "pong", t: 1e12 })], // answers no ping of ours
+    [a.rawControl, new Uint8Array(70_000)],
+  ];
+  play(clock, a, b, 300, 2000, (f) => {
+    if (f % 20 === 10) {
+      for (const [ch, bytes] of garbage) ch.onmessage!(bytes);
+    }
+  });
+  const rounds = 15;
+  assert.equal(a.t.stats().malformed, rounds * garbage.length);
+  assert.equal(b.t.stats().malformed, 0);
+  assert.deepEqual(a.got, expected(300, inputB));
+  assert.deepEqual(b.got, expected(300, inputA));
+  assert.deepEqual(a.control, []);
+  assert.equal(a.t.state, "open");
+  // Not even a non-Uint8Array from a confused adapter throws.
+  a.rawInput.onmessage!("text" as unknown as Uint8Array);
+  a.rawControl.onmessage!(null as unknown as Uint8Array);
+  assert.equal(a.t.stats().malformed, rounds * garbage.length + 2);
+});
+
+Deno.test("transport: control messages pass through; close sends bye and stops both ends", () => {
+  const { clock, a, b } = setup({ delayMs: 15 }, 15);
+  a.t.sendControl({ kind: "hello", version: 1, name: "Ada" });
+  a.t.sendControl({ kind: "checksum", frame: 120, checksum: 0xdeadbeef });
+  a.t.sendControl({ kind: "app", data: { chat: "gg" } });
+  play(clock, a, b, 10, 200);
+  assert.deepEqual(b.control, [
+    { kind: "hello", version: 1, name: "Ada" },
+    { kind: "checksum", frame: 120, checksum: 0xdeadbeef },
+    { kind: "app", data: { chat: "gg" } },
+  ]);
+  assert.ok(!b.control.some((m) => m.kind === "ping" || m.kind === "pong"));
+  a.t.close("match over");
+  assert.equal(a.t.state, "closed");
+  assert.deepEqual(a.states.map(([s]) => s), ["closed"]);
+  clock.advance(20);
+  assert.deepEqual(b.control.at(-1), { kind: "bye", reason: "match over" });
+  assert.equal(b.t.state, "closed");
+  assert.deepEqual(b.states.map(([s]) => s), ["closed"]);
+  // Everything after close is a quiet no-op.
+  const sent = a.t.stats().packetsSent;
+  a.t.sendInput(10, 1);
+  a.t.poll();
+  a.t.sendControl({ kind: "app", data: 1 });
+  a.t.close();
+  assert.equal(a.t.stats().packetsSent, sent);
+  assert.equal(a.states.length, 1);
+});
+
+Deno.test("transport: nothing is lost while the consumer has not attached yet", () => {
+  const { clock, a, b } = setup({ loss: 0.2, delayMs: 20, seed: 12 });
+  b.t.onInput = null;
+  b.t.onControl = null;
+  a.t.sendControl({ kind: "app", data: "early" });
+  for (let f = 0; f < 30; f++) {
+    a.t.sendInput(f, inputA(f));
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  assert.equal(b.t.stats().lastRemoteFrame, -1);
+  assert.equal(a.t.stats().ackedLocalFrame, -1); // unconsumed inputs are not acked
+  const got: [number, number][] = [];
+  b.t.onInput = (f, v) => got.push([f, v]);
+  const control: ControlMessage[] = [];
+  b.t.onControl = (m) => control.push(m);
+  assert.deepEqual(control, [{ kind: "app", data: "early" }]);
+  for (let i = 0; i < 60; i++) {
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  assert.deepEqual(got, expected(30, inputA));
+});
+
+Deno.test("transport: API misuse gets a clear error", () => {
+  const { a } = setup({});
+  assert.throws(() => a.t.sendInput(1, 0), /expected frame 0, got 1/);
+  assert.throws(() => a.t.sendInput(0, 256), /0\.\.255/);
+  assert.throws(() => a.t.sendInput(0, -1), /0\.\.255/);
+  assert.throws(() => a.t.sendInput(0, 1.5), /0\.\.255/);
+  a.t.sendInput(0, 0);
+  assert.throws(() => a.t.sendInput(0, 0), /expected frame 1, got 0/);
+  assert.throws(() => a.t.sendControl({ kind: "ping", t: NaN }), /finite/);
+  const ch = (): PacketChannel => ({ send() {}, onmessage: null });
+  assert.throws(() => createInputTransport({ input: ch(), control: ch(), window: 0 }), /window/);
+  assert.throws(() => createInputTransport({ input: ch(), control: ch(), window: 129 }), /window/);
+  assert.throws(
+    () => createInputTransport({ input: ch(), control: ch(), interruptedAfterMs: -5 }),
+    /interruptedAfterMs/,
+  );
+  assert.throws(
+    () =>
+      createInputTransport({
+        input: ch(),
+        control: ch(),
+        interruptedAfterMs: 1000,
+        disconnectedAfterMs: 500,
+      }),
+    /disconnectedAfterMs/,
+  );
+});
+
+Deno.test("transport: a channel whose send throws (closing DataChannel) does not break the loop", () => {
+  const clock = createManualClock();
+  const broken: PacketChannel = {
+    send() {
+      throw new Error("InvalidStateError");
+    },
+    onmessage: null,
+  };
+  const t = createInputTransport({ input: broken, control: broken, clock });
+  t.sendInput(0, 1);
+  t.poll();
+  t.sendControl({ kind: "app", data: 1 });
+  clock.advance(100);
+  t.poll();
+  assert.equal(t.stats().packetsSent, 2);
+  t.close();
+  assert.equal(t.state, "closed");
+});

@@ -60,6 +60,8 @@ export interface LifecycleState {
   rematch: { local: boolean; remote: boolean };
   /** The link is interrupted (packets stopped) but not yet given up on. */
   interrupted: boolean;
+  /** The session is stalled waiting for the peer's inputs (their game is not advancing). */
+  waiting: boolean;
   closeReason: CloseReason | null;
   /** A sentence for the player about the current situation, or null. */
   message: string | null;
@@ -73,6 +75,7 @@ export type LifecycleEvent =
   | { type: "rematch" } // the local player asks for a rematch
   | { type: "leave" } // the local player goes back to the lobby
   | { type: "link"; state: "open" | "interrupted" | "disconnected" | "closed" }
+  | { type: "waiting"; waiting: boolean } // stalled on the peer for a while, or no longer
   | { type: "peer-left"; reason?: string } // lobby says so, or the peer's `bye`
   | { type: "failed"; error: string };
 
@@ -102,6 +105,7 @@ export function initialLifecycle(
     match: 0,
     rematch: { local: false, remote: false },
     interrupted: false,
+    waiting: false,
     closeReason: null,
     message: "Connecting to your opponent…",
   };
@@ -161,6 +165,7 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
       phase: "closed",
       closeReason: reason,
       interrupted: false,
+      waiting: false,
       message: detail ? `${CLOSE_MESSAGES[reason]} (${detail})` : CLOSE_MESSAGES[reason],
     },
     effects: [{ type: "close" }],
@@ -229,6 +234,12 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
       }
       return close("peer-dropped");
 
+    case "waiting": {
+      if (event.waiting === state.waiting) return same;
+      const next = { ...state, waiting: event.waiting };
+      return { state: { ...next, message: phaseMessage(next.phase, next) }, effects: [] };
+    }
+
     case "peer-left":
       return close("peer-left");
 
@@ -266,6 +277,7 @@ function rematchState(state: LifecycleState): LifecycleState {
 
 function phaseMessage(phase: LifecyclePhase, s: LifecycleState): string | null {
   if (s.interrupted) return "Connection unstable: reconnecting…";
+  if (s.waiting) return "Waiting for your opponent…";
   if (phase !== "ended") return null;
   if (s.rematch.local && !s.rematch.remote) {
     return "Waiting for your opponent to accept the rematch…";

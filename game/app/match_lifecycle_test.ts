@@ -168,3 +168,12 @@ Deno.test("parseAppMessage rejects junk without throwing", () => {
   const state = started().state;
   assert.equal(step(state, { type: "app", data: { t: "nope" } }).state, state);
 });
+
+Deno.test("waiting on a stalled peer shows a message and clears", () => {
+  let { state } = started();
+  state = step(state, { type: "waiting", waiting: true }).state;
+  assert.match(state.message ?? "", /Waiting for your opponent/);
+  assert.equal(step(state, { type: "waiting", waiting: true }).state, state);
+  state = step(state, { type: "waiting", waiting: false }).state;
+  assert.equal(state.message, null);
+});

@@ -22,7 +22,10 @@
  * reordering and duplication do not count as loss. `packetsLost` is cumulative; `lossRate` is
  * sampled once per second and smoothed (EWMA, 1/4).
  *
- * Liveness. Any valid packet on either channel counts as hearing from the peer. `poll` moves
+ * Liveness. Any valid packet on either channel counts as hearing from the peer. This is network
+ * liveness: a peer whose game loop stopped (a background tab) but whose page still runs echoes our
+ * pings and stays `open`; noticing that it stopped sending inputs (`lastRemoteFrame` stuck) is the
+ * session's and the app's job, with their own, longer patience. `poll` moves
  * `open` to `interrupted` after `interruptedAfterMs` of silence, back to `open` when a packet
  * arrives, and to `disconnected` after `disconnectedAfterMs` (terminal: the match is over). A
  * `bye` from the peer, or our own `close()`, makes the state `closed` (terminal).

@@ -287,6 +287,20 @@ Deno.test("transport: a silent peer is interrupted after 0.5 s, then disconnecte
   assert.equal(a.got.length, 60);
 });
 
+Deno.test("transport: a peer whose game loop stops but whose page answers pings stays open", () => {
+  // Link liveness, not game liveness: the app layer decides how long to wait for a stuck peer.
+  const { clock, a, b } = setup({ delayMs: 20 }, 20);
+  play(clock, a, b, 60, 0, undefined, 0);
+  for (let f = 60; f < 60 + 4 * 60; f++) {
+    a.t.sendInput(f, inputA(f));
+    a.t.poll();
+    clock.advance(TICK);
+  }
+  assert.equal(a.t.state, "open");
+  assert.deepEqual(a.states, []);
+  assert.equal(a.t.stats().lastRemoteFrame, 59); // what the app watches for a stuck peer
+});
+
 Deno.test("transport: an interrupted peer that comes back before the deadline is open again", () => {
   const { clock, a, b } = setup({ loss: 0.1, delayMs: 30, jitterMs: 10, seed: 5 });
   let fa = 0, fb = 0;

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { parseServerMessage } from "../shared/lobby_protocol.ts";
+import { createLobbyHub } from "./lobby_hub.ts";
+import { createRoomRegistry, type RoomRegistry } from "./room_registry.ts";
+
+function setup() {
+  const registry = createRoomRegistry();
+  const hub = createLobbyHub(registry);
+  const inbox = new Map<string, string[]>();
+  const join = () => {
+    const { id } = registry.connect();
+    inbox.set(id, []);
+    hub.attach(id, (text) => inbox.get(id)!.push(text));
+    return id;
+  };
+  return { registry, hub, inbox, join };
+}
+
+Deno.test("sends go to their player only; broadcasts to everyone attached", () => {
+  const { registry, hub, inbox, join } = setup();
+  const [a, b, c] = [join(), join(), join()];
+  hub.deliver(registry.handle(a, { type: "create", name: "R", rid: 1 }));
+  const types = (id: string) => inbox.get(id)!.map((t) => JSON.parse(t).type);
+  assert.deepEqual(types(a), ["joined", "room"]);
+  assert.deepEqual(types(b), ["room"]);
+  assert.deepEqual(types(c), ["room"]);
+  hub.detach(c);
+  hub.deliver(registry.handle(a, { type: "ping" }));
+  hub.deliver(registry.disconnect(c));
+  hub.deliver(registry.handle(a, { type: "leave" }));
+  assert.deepEqual(types(c), ["room"]);
+  assert.deepEqual(types(b), ["room", "room-removed"]);
+  assert.equal(hub.size, 2);
+});
+
+Deno.test("every delivered text is a valid server message", () => {
+  const { registry, hub, inbox, join } = setup();
+  const [a, b] = [join(), join()];
+  hub.deliver(registry.handle(a, { type: "create", name: "R" }));
+  const room = registry.roomOf(a)!;
+  hub.deliver(registry.handle(b, { type: "join", room: room.id }));
+  hub.deliver(registry.handle(a, { type: "signal", data: { kind: "offer", sdp: "v=0" } }));
+  for (const texts of inbox.values()) {
+    for (const t of texts) assert.ok(parseServerMessage(t).ok, t);
+  }
+});
+
+Deno.test("the room snapshot is cached and refreshed on every list change", () => {
+  const registry = createRoomRegistry();
+  let listings = 0;
+  const counting: RoomRegistry = {
+    ...registry,
+    publicRooms: () => (listings++, registry.publicRooms()),
+  };
+  const hub = createLobbyHub(counting);
+  const { id } = registry.connect();
+  assert.equal(hub.roomsMessage(), '{"type":"rooms","rooms":[]}');
+  assert.equal(hub.roomsJson(), '{"rooms":[]}');
+  hub.roomsMessage();
+  assert.equal(listings, 1);
+  hub.deliver(registry.handle(id, { type: "create", name: "R" }));
+  const snapshot = JSON.parse(hub.roomsMessage());
+  assert.equal(snapshot.rooms.length, 1);
+  assert.deepEqual(JSON.parse(hub.roomsJson()).rooms, snapshot.rooms);
+  assert.equal(listings, 2);
+  // A private message changes no list and keeps the cache.
+  hub.deliver(registry.handle(id, { type: "ping" }));
+  hub.roomsJson();
+  assert.equal(listings, 2);
+});
+
+Deno.test("a throwing sink does not stop a broadcast", () => {
+  const { registry, hub, inbox, join } = setup();
+  const a = join();
+  const { id: broken } = registry.connect();
+  hub.attach(broken, () => {
+    throw new Error("socket gone");
+  });
+  const c = join();
+  const originalError = console.error;
+  console.error = () => {};
+  try {
+    hub.deliver(registry.handle(a, { type: "create", name: "R" }));
+  } finally {
+    console.error = originalError;
+  }
+  assert.equal(inbox.get(c)!.length, 1);
+});

@@ -414,10 +414,10 @@ Deno.test("fuzz: random bytes and mutated packets never make a decoder throw", (
       }
     }
   };
-  for (let i = 0; i < 4000; i++) {
+  for (let i = 0; i < 3000; i++) {
     check(Uint8Array.from({ length: int(40) }, randomByte));
   }
-  for (let i = 0; i < 8000; i++) {
+  for (let i = 0; i < 5000; i++) {
     const b = Array.from(seeds[int(seeds.length)]);
     const edits = 1 + int(3);
     for (let e = 0; e < edits; e++) {
@@ -442,5 +442,5 @@ Deno.test("fuzz: random bytes and mutated packets never make a decoder throw", (
     check(new Uint8Array(b));
   }
   // The mutations must reach the validators, not only the msgpack parser.
-  assert.ok(accepted > 500, `only ${accepted} mutated messages parsed and validated`);
+  assert.ok(accepted > 300, `only ${accepted} mutated messages parsed and validated`);
 });

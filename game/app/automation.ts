@@ -1,0 +1,166 @@
+/**
+ * `window.duet`: the page's automation surface (DESIGN.md, "Browser automation contract") for
+ * end-to-end tests and for people debugging in the console. It reads from live sources on every
+ * access, so it never goes stale, and everything it returns is plain data (structured-clonable
+ * for Playwright's `page.evaluate`).
+ *
+ * @module
+ */
+
+import type { RoomInfo } from "../../shared/lobby_protocol.ts";
+import type { LifecyclePhase } from "./match_lifecycle.ts";
+import type { MatchRunner, MatchStats } from "./match_runner.ts";
+
+/** The coarse state the contract promises. */
+export type DuetState = "lobby" | "connecting" | "playing" | "ended";
+
+/** Which screen is up. */
+export type Screen = "lobby" | "match";
+
+/** `stats()`: the contract's fields plus everything the overlay shows. */
+export interface DuetStats extends MatchStats {
+  state: DuetState;
+  phase: LifecyclePhase | null;
+  player: 0 | 1 | null;
+  score: [number, number] | null;
+  match: number;
+  /** Lobby round-trip (ms) of the last ping, or null. */
+  lobbyRtt: number | null;
+}
+
+/** What `window.duet` reads from. */
+export interface DuetSource {
+  screen(): Screen;
+  /** The current pairing's runner, or null in the lobby. */
+  runner(): MatchRunner | null;
+  /** Public rooms as the lobby client knows them. */
+  rooms(): RoomInfo[];
+  /** The lobby connection's state (connecting, open, reconnecting, closed). */
+  lobbyState(): string;
+  /** The lobby's last ping RTT, or null. */
+  lobbyRtt(): number | null;
+  /** The room we wait in, and its invite code if private. */
+  room(): { room: RoomInfo; code: string | null } | null;
+  /** Shows or hides the network overlay; returns whether it is shown. */
+  overlay(show?: boolean): boolean;
+  /** The last message shown to the player (lobby error, match end reason), or null. */
+  message(): string | null;
+}
+
+/** The object installed as `window.duet`. */
+export interface DuetApi {
+  readonly state: DuetState;
+  /** The match lifecycle's phase, or null in the lobby. */
+  readonly phase: LifecyclePhase | null;
+  readonly screen: Screen;
+  /** The sentence currently shown to the player, or null. */
+  readonly message: string | null;
+  readonly lobbyState: string;
+  stats(): DuetStats;
+  /** Checksum of a confirmed frame of the current match, else null. */
+  checksum(frame: number): number | null;
+  rooms(): RoomInfo[];
+  room(): { room: RoomInfo; code: string | null } | null;
+  overlay(show?: boolean): boolean;
+  /** The local player asks for a rematch (as the end screen's button does). */
+  rematch(): void;
+  /** Leaves the match (as the end screen's "back to lobby" does). */
+  leave(): void;
+}
+
+/** Maps the screen and lifecycle phase to the contract's four states. */
+export function duetStateOf(screen: Screen, phase: LifecyclePhase | null): DuetState {
+  if (screen === "lobby" || phase === null) return "lobby";
+  switch (phase) {
+    case "connecting":
+    case "handshake":
+      return "connecting";
+    case "countdown":
+    case "playing":
+    case "scored":
+      return "playing";
+    case "ended":
+    case "rematch":
+    case "closed":
+    case "left":
+      return "ended";
+  }
+}
+
+/** Builds the API over live sources. */
+export function createDuetApi(src: DuetSource): DuetApi {
+  const phase = () => (src.screen() === "match" ? src.runner()?.lifecycle.phase ?? null : null);
+  return {
+    get state() {
+      return duetStateOf(src.screen(), phase());
+    },
+    get phase() {
+      return phase();
+    },
+    get screen() {
+      return src.screen();
+    },
+    get message() {
+      return src.message();
+    },
+    get lobbyState() {
+      return src.lobbyState();
+    },
+    stats() {
+      const r = src.runner();
+      const view = r?.game?.view();
+      return {
+        ...emptyStats(),
+        ...(r?.stats() ?? {}),
+        state: duetStateOf(src.screen(), phase()),
+        phase: phase(),
+        player: r?.lifecycle.localPlayer ?? null,
+        score: view ? [view.score[0], view.score[1]] : null,
+        match: view?.match ?? 0,
+        lobbyRtt: src.lobbyRtt(),
+      };
+    },
+    checksum(frame) {
+      if (!Number.isInteger(frame) || frame < 0) return null;
+      return src.runner()?.checksum(frame) ?? null;
+    },
+    rooms: () => src.rooms().map((r) => ({ ...r })),
+    room: () => src.room(),
+    overlay: (show) => src.overlay(show),
+    rematch: () => src.runner()?.rematch(),
+    leave: () => src.runner()?.leave(),
+  };
+}
+
+function emptyStats(): MatchStats {
+  return {
+    rtt: 0,
+    rttLast: 0,
+    loss: 0,
+    frame: 0,
+    confirmedFrame: -1,
+    rollbacks: 0,
+    rollbackFrames: 0,
+    maxRollbackDepth: 0,
+    lastRollbackDepth: 0,
+    inputDelay: 0,
+    packetsSent: 0,
+    packetsReceived: 0,
+    packetsLost: 0,
+    predictedFrames: 0,
+    stalls: 0,
+    skippedTicks: 0,
+    frameAdvantage: 0,
+    remoteAdvantage: 0,
+    desyncs: 0,
+    checksumsChecked: 0,
+    rollbacksPerSecond: 0,
+    maxDepthLastSecond: 0,
+    stallsPerSecond: 0,
+  };
+}
+
+/** Installs the API as `duet` on a global object (the window). */
+export function installDuet(api: DuetApi, target: object = globalThis): void {
+  Object.defineProperty(target, "duet", { value: api, configurable: true, enumerable: true });
+}

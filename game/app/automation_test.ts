@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import {
+  createDuetApi,
+  type DuetSource,
+  duetStateOf,
+  installDuet,
+  type Screen,
+} from "./automation.ts";
+import { createMatchRunner, type MatchRunner, TICK_MS } from "./match_runner.ts";
+import { createManualClock } from "../net/clock.ts";
+import { createInputTransport } from "../net/input_transport.ts";
+import { createReliablePair, createSimulatedPair, NO_IMPAIRMENT } from "../net/network_sim.ts";
+
+function source(over: Partial<DuetSource> & { screen?: () => Screen } = {}): DuetSource {
+  let shown = false;
+  return {
+    screen: () => "lobby",
+    runner: () => null,
+    rooms: () => [],
+    lobbyState: () => "open",
+    lobbyRtt: () => null,
+    room: () => null,
+    overlay: (show) => (shown = show ?? !shown),
+    message: () => null,
+    ...over,
+  };
+}
+
+Deno.test("the four contract states from screen and lifecycle phase", () => {
+  assert.equal(duetStateOf("lobby", null), "lobby");
+  assert.equal(duetStateOf("lobby", "playing"), "lobby");
+  assert.equal(duetStateOf("match", "connecting"), "connecting");
+  assert.equal(duetStateOf("match", "handshake"), "connecting");
+  for (const p of ["countdown", "playing", "scored"] as const) {
+    assert.equal(duetStateOf("match", p), "playing");
+  }
+  for (const p of ["ended", "rematch", "closed", "left"] as const) {
+    assert.equal(duetStateOf("match", p), "ended");
+  }
+});
+
+Deno.test("in the lobby: state lobby, empty stats, no checksums, rooms copied", () => {
+  const room = {
+    id: "r1",
+    name: "x",
+    players: 1,
+    capacity: 2 as const,
+    state: "open" as const,
+    locked: false,
+    createdAt: 1,
+  };
+  const api = createDuetApi(source({ rooms: () => [room] }));
+  assert.equal(api.state, "lobby");
+  assert.equal(api.phase, null);
+  const s = api.stats();
+  assert.equal(s.state, "lobby");
+  assert.equal(s.confirmedFrame, -1);
+  assert.equal(s.player, null);
+  assert.equal(api.checksum(0), null);
+  assert.deepEqual(api.rooms(), [room]);
+  assert.notEqual(api.rooms()[0], room);
+  assert.equal(api.overlay(), true);
+  assert.equal(api.overlay(false), false);
+});
+
+Deno.test("during a match: live state, stats and checksums of confirmed frames; JSON-safe", () => {
+  const clock = createManualClock();
+  const [inA, inB] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  const [ctlA, ctlB] = createReliablePair(clock, 5);
+  const runners = [0, 1].map((p) =>
+    createMatchRunner({
+      localPlayer: p as 0 | 1,
+      me: { name: "n", bot: true, seed: p },
+      input: () => 0,
+      clock,
+    })
+  ) as MatchRunner[];
+  const api = createDuetApi(source({ screen: () => "match", runner: () => runners[0] }));
+  assert.equal(api.state, "connecting");
+  runners[0].connect(createInputTransport({ input: inA, control: ctlA, clock }));
+  runners[1].connect(createInputTransport({ input: inB, control: ctlB, clock }));
+  for (let i = 0; i < 300; i++) {
+    clock.advance(TICK_MS);
+    runners.forEach((r) => r.update(TICK_MS));
+  }
+  assert.equal(api.state, "playing");
+  const s = api.stats();
+  assert.equal(s.player, 0);
+  assert.ok(s.frame > 250 && s.confirmedFrame > 200);
+  assert.deepEqual(s.score, [0, 0]);
+  assert.equal(s.inputDelay, 2);
+  assert.equal(typeof api.checksum(100), "number");
+  assert.equal(api.checksum(100), runners[1].checksum(100));
+  assert.equal(api.checksum(s.frame + 100), null);
+  assert.equal(api.checksum(-1), null);
+  assert.equal(api.checksum(1.5), null);
+  assert.deepEqual(JSON.parse(JSON.stringify(s)), s);
+  api.leave();
+  assert.equal(api.state, "ended");
+});
+
+Deno.test("installDuet defines window.duet", () => {
+  const target = {} as { duet?: unknown };
+  const api = createDuetApi(source());
+  installDuet(api, target);
+  assert.equal(target.duet, api);
+});

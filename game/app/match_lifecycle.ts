@@ -232,7 +232,9 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
         const calm = { ...state, interrupted: false };
         return { state: { ...calm, message: phaseMessage(state.phase, calm) }, effects: [] };
       }
-      return close("peer-dropped");
+      // The transport reports `closed` for the peer's `bye` or a closed DataChannel (a closed
+      // tab): the peer left. `disconnected` is silence past the timeout: the link dropped.
+      return close(event.state === "closed" ? "peer-left" : "peer-dropped");
 
     case "waiting": {
       if (event.waiting === state.waiting) return same;

@@ -110,7 +110,7 @@ Deno.test("the peer leaving, dropping or failing closes with a clear message", (
     [{ type: "peer-left" }, /left the match/],
     [{ type: "app", data: { t: "leave", reason: "bye" } }, /left the match/],
     [{ type: "link", state: "disconnected" }, /Lost the connection/],
-    [{ type: "link", state: "closed" }, /Lost the connection/],
+    [{ type: "link", state: "closed" }, /left the match/],
     [{ type: "failed", error: "ICE failed" }, /Lost the connection.*ICE failed/],
   ];
   for (const [event, message] of cases) {

@@ -255,11 +255,6 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     if (game.serialize) {
       keep(dumps, frame, game.serialize(sync.snapshotAt(frame + 1)), MAX_KEPT_DUMPS);
     }
-    const theirs = pendingRemote.get(frame);
-    if (theirs !== undefined) {
-      pendingRemote.delete(frame);
-      compare(frame, checksum, theirs);
-    }
   }
 
   // Moves frames whose inputs are all confirmed (and simulated with them) into the history.
@@ -273,6 +268,14 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
       history.push(f, checksum);
       lastFinal = f;
       if (checksumInterval > 0 && f % checksumInterval === 0) onChecksumFrame(f, checksum);
+      // Checked for every frame, not just ours: the peer may use another interval.
+      if (pendingRemote.size > 0) {
+        const theirs = pendingRemote.get(f);
+        if (theirs !== undefined) {
+          pendingRemote.delete(f);
+          compare(f, checksum, theirs);
+        }
+      }
     }
     sync.discardBefore(lastFinal + 1);
   }

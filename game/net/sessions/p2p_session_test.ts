@@ -185,6 +185,50 @@ Deno.test("checksums: confirmed frames only, exchanged every interval, history b
   assert.ok(sa.stats().checksumsChecked >= 590);
 });
 
+Deno.test("peers with different checksum intervals still compare what they receive", () => {
+  const [ta, tb] = createFakePair();
+  const sa = createP2PSession({
+    game: createTestGame(),
+    transport: ta,
+    localPlayer: 0,
+    checksumInterval: 7,
+  });
+  const sb = createP2PSession({
+    game: createTestGame(),
+    transport: tb,
+    localPlayer: 1,
+    checksumInterval: 10,
+  });
+  for (let t = 0; t < 300; t++) {
+    sa.tick(t & 7);
+    sb.tick(t & 3);
+    ta.deliver();
+    tb.deliver(t - 4); // A's inputs reach B late, so A's checksums arrive before B confirms
+  }
+  const confirmed = Math.min(sa.confirmedFrame, sb.confirmedFrame);
+  assert.ok(confirmed > 250);
+  assert.ok(
+    sb.stats().checksumsChecked >= Math.floor(confirmed / 7),
+    `${sb.stats().checksumsChecked}`,
+  );
+  assert.ok(sa.stats().checksumsChecked >= Math.floor(confirmed / 10));
+  assert.equal(sa.stats().desyncs + sb.stats().desyncs, 0);
+
+  const [tc] = createFakePair();
+  const off = createP2PSession({
+    game: createTestGame(),
+    transport: tc,
+    localPlayer: 0,
+    checksumInterval: 0,
+  });
+  for (let t = 0; t < 8; t++) {
+    off.tick(0);
+    tc.onInput?.(t, 0);
+  }
+  assert.ok(off.confirmedFrame >= 6);
+  assert.equal(tc.sentControl.filter((m) => m.kind === "checksum").length, 0, "0 disables");
+});
+
 Deno.test("a desync raises an event with both checksums, then both states", () => {
   const [ta, tb] = createFakePair();
   const ga = createTestGame({ seed: 1 });

@@ -1,0 +1,138 @@
+/**
+ * Server configuration from the environment. Every variable is optional:
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | PORT | 8000 | TCP port (0 picks a free one) |
+ * | HOST | 0.0.0.0 | interface to listen on |
+ * | STATIC_DIR | dist | the built game, served at `/`; empty disables static files |
+ * | ICE_STUN_URLS | (none) | STUN urls for `welcome.iceServers`, comma-separated, e.g. `stun:stun.l.google.com:19302` |
+ * | MAX_CONNECTIONS | from the open-file limit | concurrent WebSockets; more get HTTP 503 |
+ * | MAX_ROOMS | 5000 | rooms at once |
+ * | HEARTBEAT_TIMEOUT_MS | 10000 | silent connections are closed after this; 0 disables |
+ * | RATE_LIMIT_PER_SECOND | 20 | sustained lobby messages per connection |
+ * | RATE_LIMIT_BURST | 60 | burst of lobby messages per connection |
+ */
+import type { IceServer } from "../shared/lobby_protocol.ts";
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_ROOMS,
+  DEFAULT_MESSAGE_BURST,
+  DEFAULT_MESSAGES_PER_SECOND,
+  DEFAULT_RATE_LIMIT_STRIKES,
+} from "../shared/limits.ts";
+
+/** Everything the lobby server needs to run. */
+export interface ServerConfig {
+  port: number;
+  hostname: string;
+  /** Directory of the built game served at `/`, or null for none. */
+  staticDir: string | null;
+  /** Sent to clients in `welcome`. */
+  iceServers: IceServer[];
+  /** Concurrent WebSocket connections; beyond it `/ws` answers 503 before upgrading. */
+  maxConnections: number;
+  maxRooms: number;
+  /** A connection silent (no frame, no pong) for this long is closed; pinged at half. 0 disables. */
+  heartbeatTimeoutMs: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Excess dropped messages tolerated before closing a flooding connection. */
+  rateLimitStrikes: number;
+  /** Bytes queued to one client before it counts as not reading and is closed. */
+  maxBufferedBytes: number;
+}
+
+/** Defaults; `maxConnections` here is the fallback for hosts whose open-file limit is unknown. */
+export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
+  port: 8000,
+  hostname: "0.0.0.0",
+  staticDir: "dist",
+  iceServers: [],
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxRooms: DEFAULT_MAX_ROOMS,
+  heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  messagesPerSecond: DEFAULT_MESSAGES_PER_SECOND,
+  messageBurst: DEFAULT_MESSAGE_BURST,
+  rateLimitStrikes: DEFAULT_RATE_LIMIT_STRIKES,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+};
+
+/**
+ * A safe connection cap for an open-file limit: Deno.serve exits the process when accept() runs
+ * out of descriptors, so keep a reserve for HTTP requests, static files and the runtime itself.
+ */
+export function connectionCapFor(openFileLimit: number | null): number {
+  if (openFileLimit === null) return DEFAULT_MAX_CONNECTIONS;
+  const reserve = Math.max(64, Math.floor(openFileLimit / 8));
+  return Math.max(16, openFileLimit - reserve);
+}
+
+/** The soft open-file limit of this process from /proc (Linux), or null when unknown. */
+export function readOpenFileLimit(): number | null {
+  try {
+    return parseOpenFileLimit(Deno.readTextFileSync("/proc/self/limits"));
+  } catch {
+    return null;
+  }
+}
+
+/** The soft "Max open files" value of a /proc/<pid>/limits text, or null. */
+export function parseOpenFileLimit(limits: string): number | null {
+  const m = /^Max open files\s+(\d+)/m.exec(limits);
+  return m ? Number(m[1]) : null;
+}
+
+function integer(
+  env: (name: string) => string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const raw = env(name)?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function stunUrls(raw: string | undefined): IceServer[] {
+  const urls = (raw ?? "").split(/[\s,]+/).filter((u) => u !== "");
+  for (const url of urls) {
+    if (!/^stuns?:[^\s]+$/.test(url)) {
+      throw new Error(
+        `ICE_STUN_URLS entries must look like stun:host:port, got ${JSON.stringify(url)}`,
+      );
+    }
+  }
+  return urls.length === 0 ? [] : [{ urls }];
+}
+
+/**
+ * Reads the configuration. `env` looks a variable up (e.g. `(n) => Deno.env.get(n)`); pass the
+ * open-file limit (see {@link readOpenFileLimit}) to size the default connection cap.
+ * Throws an Error naming the variable when a value is invalid.
+ */
+export function loadConfig(
+  env: (name: string) => string | undefined,
+  openFileLimit: number | null = null,
+): ServerConfig {
+  const staticDir = env("STATIC_DIR");
+  return {
+    ...DEFAULT_CONFIG,
+    port: integer(env, "PORT", DEFAULT_CONFIG.port, 0, 65535),
+    hostname: env("HOST")?.trim() || DEFAULT_CONFIG.hostname,
+    staticDir: staticDir === undefined ? DEFAULT_CONFIG.staticDir : staticDir.trim() || null,
+    iceServers: stunUrls(env("ICE_STUN_URLS")),
+    maxConnections: integer(env, "MAX_CONNECTIONS", connectionCapFor(openFileLimit), 1),
+    maxRooms: integer(env, "MAX_ROOMS", DEFAULT_CONFIG.maxRooms, 1),
+    heartbeatTimeoutMs: integer(env, "HEARTBEAT_TIMEOUT_MS", DEFAULT_CONFIG.heartbeatTimeoutMs, 0),
+    messagesPerSecond: integer(env, "RATE_LIMIT_PER_SECOND", DEFAULT_CONFIG.messagesPerSecond, 1),
+    messageBurst: integer(env, "RATE_LIMIT_BURST", DEFAULT_CONFIG.messageBurst, 1),
+  };
+}

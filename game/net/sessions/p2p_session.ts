@@ -30,6 +30,17 @@
  * - Input delay and prediction window are fixed for a session: to change them between matches,
  *   create a new session (and a new transport, whose frames start at 0 again).
  *
+ * ## Events (`onEvent`)
+ * `rollback {frame, depth}`, `stall {frame}`, `desync {frame, local, remote}`,
+ * `desync-state {frame, local, remote}` (state bytes), `link {state}` (open, interrupted,
+ * disconnected, closed), `message {message}` (app/bye/hello control messages) and
+ * `error {message}` (the peer broke the input stream; the session stopped).
+ *
+ * ## Time sync
+ * Every 4 ticks the session sends a `quality` report (its frame and its measured frame
+ * advantage); the side running ahead skips a tick at most once a second until the two are within
+ * about a frame (see time_sync.ts). `stats()` shows both advantages, the skew and skipped ticks.
+ *
  * ## Desync detection
  * Every `checksumInterval` frames (default 60, 0 disables), once that frame is confirmed, its
  * checksum goes to the peer as a `checksum` control message; the peer compares it with its own and
@@ -48,11 +59,12 @@
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
 import { MAX_STATE_BYTES } from "../../../shared/peer_protocol.ts";
 import { isValidInput, type RollbackGame } from "../game.ts";
+import type { LinkState } from "../input_transport.ts";
 import { createSyncLayer } from "../sync_layer.ts";
 import { createTimeSync, type TimeSyncOptions } from "../time_sync.ts";
 
-/** State of the link as reported by the transport. */
-export type LinkState = "open" | "interrupted" | "disconnected" | "closed";
+/** State of the link as reported by the transport (re-exported for `link` events). */
+export type { LinkState };
 
 /** The part of the transport's statistics the session passes through. */
 export interface LinkStats {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as v from "valibot";
 import { type SignalData, SignalDataSchema } from "../../shared/lobby_protocol.ts";
 import { createManualClock } from "./clock.ts";
-import { createFakeRtcNetwork, type FakeRtcNetwork } from "./fake_rtc.ts";
+import { createFakeRtcNetwork, type FakeRtcNetwork } from "./testing/fake_rtc.ts";
 import {
   createPeerConnection,
   type PeerConnection,

@@ -1,0 +1,664 @@
+/**
+ * Protocol tests: a real server on an ephemeral port, real WebSocket clients speaking the
+ * DESIGN.md protocol. Every message a client receives is checked against the shared schema, so the
+ * server cannot send anything a schema-following client would reject.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  parseServerMessage,
+  type RoomInfo,
+  type ServerMessage,
+  type ServerMessageOf,
+} from "../shared/lobby_protocol.ts";
+import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
+import type { ServerConfig } from "./config.ts";
+import { type RunningServer, startServer } from "./server.ts";
+
+const STATIC_ROOT = fileURLToPath(new URL("./testdata/static_root", import.meta.url));
+const TIMEOUT_MS = 2000;
+
+type Type = ServerMessage["type"];
+const LIST_TYPES: ReadonlySet<Type> = new Set<Type>(["room", "room-removed"]);
+
+/**
+ * A client with two inboxes: room-list pushes (`room`, `room-removed`), which other players'
+ * actions cause at any time, and everything else. Order is strict within each inbox.
+ */
+interface TestClient {
+  readonly welcome: ServerMessageOf<"welcome">;
+  readonly rooms: RoomInfo[];
+  /** Sends a JSON message (objects are stringified; strings and bytes go as they are). */
+  send(message: unknown): void;
+  /** The next message of its inbox, which must be of `type`. */
+  expect<T extends Type>(type: T): Promise<ServerMessageOf<T>>;
+  /** Skips messages of the inbox until one of `type` arrives. */
+  skipTo<T extends Type>(type: T): Promise<ServerMessageOf<T>>;
+  /**
+   * Round-trips a ping; returns what arrived before the pong in each inbox (to prove silence, or
+   * to collect everything a step caused).
+   */
+  drain(): Promise<{ messages: ServerMessage[]; list: ServerMessage[] }>;
+  /** Resolves with the close event once the socket is closed (by either side). */
+  readonly closed: Promise<CloseEvent>;
+  close(): Promise<void>;
+}
+
+function timeout<T>(promise: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/** A queue of messages with awaiting readers; an Error pushed in fails the next read. */
+function inbox(isClosed: () => boolean) {
+  const queue: (ServerMessage | Error)[] = [];
+  const waiters: ((m: ServerMessage | Error) => void)[] = [];
+  return {
+    push(item: ServerMessage | Error) {
+      const waiter = waiters.shift();
+      if (waiter) waiter(item);
+      else queue.push(item);
+    },
+    fail(error: Error) {
+      for (const w of waiters.splice(0)) w(error);
+    },
+    /** Whatever is queued now, without waiting. */
+    take(): ServerMessage[] {
+      return queue.splice(0).map((m) => {
+        if (m instanceof Error) throw m;
+        return m;
+      });
+    },
+    next(what: string): Promise<ServerMessage> {
+      const queued = queue.shift();
+      if (queued instanceof Error) return Promise.reject(queued);
+      if (queued) return Promise.resolve(queued);
+      if (isClosed()) return Promise.reject(new Error(`socket closed while waiting for ${what}`));
+      const p = new Promise<ServerMessage>((resolve, reject) =>
+        waiters.push((m) => (m instanceof Error ? reject(m) : resolve(m)))
+      );
+      return timeout(p, what);
+    },
+  };
+}
+
+async function connectClient(url: string): Promise<TestClient> {
+  const ws = new WebSocket(url);
+  const isClosed = () => ws.readyState === WebSocket.CLOSED;
+  const main = inbox(isClosed);
+  const list = inbox(isClosed);
+  const inboxOf = (type: Type) => (LIST_TYPES.has(type) ? list : main);
+  let pingRid = 1_000_000;
+  ws.onmessage = (event) => {
+    const parsed = parseServerMessage(String(event.data));
+    if (!parsed.ok) {
+      main.push(new Error(`server sent an invalid message: ${parsed.message}: ${event.data}`));
+    } else inboxOf(parsed.value.type).push(parsed.value);
+  };
+  const closed = new Promise<CloseEvent>((resolve) => {
+    ws.onclose = (event) => {
+      resolve(event);
+      const error = new Error(`socket closed (${event.code} ${event.reason})`);
+      main.fail(error);
+      list.fail(error);
+    };
+  });
+  const expect = async <T extends Type>(type: T) => {
+    const m = await inboxOf(type).next(type);
+    assert.equal(m.type, type, `expected ${type}, got ${JSON.stringify(m)}`);
+    return m as ServerMessageOf<T>;
+  };
+  await timeout(
+    new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error("could not connect"));
+    }),
+    "open",
+  );
+  const welcome = await expect("welcome");
+  const rooms = (await expect("rooms")).rooms;
+  const client: TestClient = {
+    welcome,
+    rooms,
+    send: (m) =>
+      ws.send(
+        typeof m === "string"
+          ? m
+          : m instanceof Uint8Array
+          ? m as Uint8Array<ArrayBuffer>
+          : JSON.stringify(m),
+      ),
+    expect,
+    async skipTo(type) {
+      for (;;) {
+        const m = await inboxOf(type).next(type);
+        if (m.type === type) return m as ServerMessageOf<typeof type>;
+      }
+    },
+    async drain() {
+      const rid = ++pingRid;
+      client.send({ type: "ping", rid });
+      const messages: ServerMessage[] = [];
+      for (;;) {
+        const m = await main.next("pong");
+        if (m.type === "pong" && m.rid === rid) return { messages, list: list.take() };
+        messages.push(m);
+      }
+    },
+    closed,
+    async close() {
+      if (!isClosed()) ws.close();
+      await timeout(closed, "close");
+    },
+  };
+  return client;
+}
+
+interface Harness {
+  server: RunningServer;
+  wsUrl: string;
+  connect(): Promise<TestClient>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** Runs `body` against a fresh server and closes every client and the server afterwards. */
+async function withServer(
+  config: Partial<ServerConfig>,
+  body: (h: Harness) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    staticDir: STATIC_ROOT,
+    iceServers: [{ urls: ["stun:stun.example:3478"] }],
+    ...config,
+  });
+  const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
+  const clients: TestClient[] = [];
+  try {
+    await body({
+      server,
+      wsUrl,
+      connect: async () => {
+        const c = await connectClient(wsUrl);
+        clients.push(c);
+        return c;
+      },
+      fetch: (path, init) => fetch(`http://127.0.0.1:${server.port}${path}`, init),
+    });
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close();
+  }
+}
+
+/** A room created by `client`, after its own `room` broadcast (which `create` causes). */
+async function createRoom(client: TestClient, fields: Record<string, unknown> = {}) {
+  client.send({ type: "create", name: "Room", ...fields });
+  const joined = await client.expect("joined");
+  // Its own room's push; earlier pushes about other rooms may be queued before it.
+  if (!fields.private) { while ((await client.expect("room")).room.id !== joined.room.id); }
+  return joined;
+}
+
+/** Two clients paired in a fresh public room: a offers, b answers. */
+async function pair(h: Harness) {
+  const a = await h.connect();
+  const b = await h.connect();
+  const joined = await createRoom(a);
+  await b.expect("room");
+  b.send({ type: "join", room: joined.room.id });
+  await b.expect("joined");
+  const pairedB = await b.expect("paired");
+  await b.expect("room");
+  const pairedA = await a.expect("paired");
+  await a.expect("room");
+  return { a, b, room: joined.room, pairedA, pairedB };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A raw WebSocket client over TCP: it can go silent (never answer pings) like a dead peer, and
+// read the HTTP status of a refused upgrade.
+
+interface RawClient {
+  status: string;
+  sendText(text: string): Promise<void>;
+  /** Reads until the server closes the TCP connection; resolves with the ms it took. */
+  waitForClose(): Promise<number>;
+  close(): void;
+}
+
+async function rawConnect(port: number): Promise<RawClient> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const key = btoa("duet-raw-client!");
+  await conn.write(
+    new TextEncoder().encode(
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    ),
+  );
+  const buf = new Uint8Array(4096);
+  let head = "";
+  while (!head.includes("\r\n")) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    head += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  let open = true;
+  return {
+    status: head.split("\r\n")[0],
+    async sendText(text) {
+      const payload = new TextEncoder().encode(text);
+      assert.ok(payload.length < 126);
+      const mask = new Uint8Array([1, 2, 3, 4]);
+      const frame = new Uint8Array(2 + 4 + payload.length);
+      frame[0] = 0x81; // FIN + text
+      frame[1] = 0x80 | payload.length; // masked (clients must mask)
+      frame.set(mask, 2);
+      for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i] ^ mask[i % 4];
+      await conn.write(frame);
+    },
+    async waitForClose() {
+      const start = performance.now();
+      // Read but never reply: the server's pings go unanswered.
+      while ((await conn.read(buf)) !== null) { /* discard */ }
+      return performance.now() - start;
+    },
+    close() {
+      if (open) conn.close();
+      open = false;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Deno.test("welcome then rooms on connect", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    assert.equal(a.welcome.protocol, 1);
+    assert.match(a.welcome.id, /^[0-9a-z]{10}$/);
+    assert.match(a.welcome.name, /^Player-/);
+    assert.deepEqual(a.welcome.iceServers, [{ urls: ["stun:stun.example:3478"] }]);
+    assert.deepEqual(a.rooms, []);
+    const b = await h.connect();
+    assert.notEqual(b.welcome.id, a.welcome.id);
+  });
+});
+
+Deno.test("create: joined with rid, room pushed to everyone, listed for newcomers", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    const watcher = await h.connect();
+    a.send({ type: "create", name: "  Den  ", rid: 7 });
+    const joined = await a.expect("joined");
+    assert.equal(joined.rid, 7);
+    assert.equal(joined.code, undefined);
+    assert.deepEqual(joined.room, {
+      id: joined.room.id,
+      name: "Den",
+      players: 1,
+      capacity: 2,
+      state: "open",
+      locked: false,
+      createdAt: joined.room.createdAt,
+    });
+    assert.ok(Math.abs(joined.room.createdAt - Date.now()) < 60_000);
+    assert.deepEqual((await a.expect("room")).room, joined.room);
+    assert.deepEqual((await watcher.expect("room")).room, joined.room);
+    const late = await h.connect();
+    assert.deepEqual(late.rooms, [joined.room]);
+    const api = await (await h.fetch("/api/rooms")).json();
+    assert.deepEqual(api, { rooms: [joined.room] });
+  });
+});
+
+Deno.test("hello renames; the peer sees the name on pairing", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    const b = await h.connect();
+    a.send({ type: "hello", name: "Ann", rid: 1 });
+    assert.deepEqual(await a.expect("renamed"), { type: "renamed", name: "Ann", rid: 1 });
+    b.send({ type: "hello", name: "Bob" });
+    await b.expect("renamed");
+    const { room } = await createRoom(a);
+    await b.expect("room");
+    b.send({ type: "join", room: room.id });
+    await b.expect("joined");
+    assert.deepEqual((await b.expect("paired")).peer, { id: a.welcome.id, name: "Ann" });
+    assert.deepEqual((await a.expect("paired")).peer, { id: b.welcome.id, name: "Bob" });
+  });
+});
+
+Deno.test("join by id pairs: roles, shared session, room becomes full", async () => {
+  await withServer({}, async (h) => {
+    const watcher = await h.connect();
+    const { a, b, room, pairedA, pairedB } = await pair(h);
+    assert.equal(pairedA.role, "offerer");
+    assert.equal(pairedB.role, "answerer");
+    assert.equal(pairedA.session, pairedB.session);
+    assert.equal(pairedA.peer.id, b.welcome.id);
+    assert.equal(pairedB.peer.id, a.welcome.id);
+    assert.deepEqual((await watcher.expect("room")).room, room);
+    assert.deepEqual((await watcher.expect("room")).room, { ...room, players: 2, state: "full" });
+  });
+});
+
+Deno.test("private room: invite code only, never listed or pushed", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    const b = await h.connect();
+    const watcher = await h.connect();
+    const joined = await createRoom(a, { private: true, rid: 2 });
+    assert.equal(joined.rid, 2);
+    assert.match(joined.code!, /^[0-9A-Z]{16}$/);
+    assert.deepEqual(await watcher.drain(), { messages: [], list: [] });
+    assert.deepEqual((await (await h.fetch("/api/rooms")).json()).rooms, []);
+    b.send({ type: "join", room: joined.room.id, rid: 3 });
+    assert.equal((await b.expect("error")).code, "room-not-found");
+    b.send({ type: "join", room: joined.code, rid: 4 });
+    const bJoined = await b.expect("joined");
+    assert.equal(bJoined.code, joined.code);
+    assert.equal(bJoined.room.id, joined.room.id);
+    assert.equal((await b.expect("paired")).role, "answerer");
+    assert.equal((await a.expect("paired")).role, "offerer");
+    assert.deepEqual(await watcher.drain(), { messages: [], list: [] });
+  });
+});
+
+Deno.test("password: wrong-password, then the right one", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    const b = await h.connect();
+    const { room } = await createRoom(a, { password: "hunter2" });
+    assert.equal(room.locked, true);
+    await b.expect("room");
+    b.send({ type: "join", room: room.id, rid: 1 });
+    assert.deepEqual(await b.expect("error"), {
+      type: "error",
+      code: "wrong-password",
+      message: "this room needs a password",
+      rid: 1,
+    });
+    b.send({ type: "join", room: room.id, password: "hunter3", rid: 2 });
+    const wrong = await b.expect("error");
+    assert.deepEqual([wrong.code, wrong.rid], ["wrong-password", 2]);
+    b.send({ type: "join", room: room.id, password: "hunter2", rid: 3 });
+    assert.equal((await b.expect("joined")).rid, 3);
+  });
+});
+
+Deno.test("quick joins the oldest open public room, else creates one", async () => {
+  await withServer({}, async (h) => {
+    const [a, b, c, d, e] = [
+      await h.connect(),
+      await h.connect(),
+      await h.connect(),
+      await h.connect(),
+      await h.connect(),
+    ];
+    const older = (await createRoom(a)).room;
+    await createRoom(b, { password: "pw" });
+    const newer = (await createRoom(c)).room;
+    d.send({ type: "quick", rid: 9 });
+    const dJoined = await d.skipTo("joined");
+    assert.equal(dJoined.room.id, older.id);
+    assert.equal(dJoined.rid, 9);
+    e.send({ type: "quick" });
+    assert.equal((await e.skipTo("joined")).room.id, newer.id);
+    const f = await h.connect();
+    f.send({ type: "hello", name: "Fay" });
+    await f.expect("renamed");
+    f.send({ type: "quick" });
+    const created = await f.expect("joined");
+    assert.deepEqual([created.room.name, created.room.players], ["Fay's room", 1]);
+  });
+});
+
+Deno.test("signal relay: offer, answer, candidates and end-of-candidates reach the peer only", async () => {
+  await withServer({}, async (h) => {
+    const other = await pair(h);
+    const { a, b, room } = await pair(h);
+    const watcher = await h.connect();
+    a.send({ type: "signal", data: { kind: "offer", sdp: "v=0 offer" } });
+    assert.deepEqual(await b.expect("signal"), {
+      type: "signal",
+      from: a.welcome.id,
+      data: { kind: "offer", sdp: "v=0 offer" },
+    });
+    const candidate = {
+      candidate: "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+      sdpMid: "0",
+      sdpMLineIndex: 0,
+      usernameFragment: "abcd",
+    };
+    a.send({ type: "signal", data: { kind: "candidate", candidate } });
+    a.send({ type: "signal", data: { kind: "candidate", candidate: null } });
+    assert.deepEqual((await b.expect("signal")).data, { kind: "candidate", candidate });
+    assert.deepEqual((await b.expect("signal")).data, { kind: "candidate", candidate: null });
+    b.send({ type: "signal", data: { kind: "answer", sdp: "v=0 answer" } });
+    b.send({ type: "signal", data: { kind: "candidate", candidate: null } });
+    const answer = await a.expect("signal");
+    assert.deepEqual([answer.from, answer.data], [b.welcome.id, {
+      kind: "answer",
+      sdp: "v=0 answer",
+    }]);
+    // The answer moves the room to playing, for everyone's list.
+    assert.deepEqual((await a.expect("room")).room, { ...room, players: 2, state: "playing" });
+    assert.deepEqual((await a.expect("signal")).data, { kind: "candidate", candidate: null });
+    const playing = { type: "room", room: { ...room, players: 2, state: "playing" } };
+    assert.deepEqual(await watcher.drain(), { messages: [], list: [playing] });
+    // Nobody else heard any of it.
+    for (const c of [other.a, other.b, a, b]) assert.deepEqual((await c.drain()).messages, []);
+  });
+});
+
+Deno.test("leave: left with rid, peer-left for the peer, room reopens, then is removed", async () => {
+  await withServer({}, async (h) => {
+    const { a, b, room } = await pair(h);
+    const watcher = await h.connect();
+    a.send({ type: "leave", rid: 5 });
+    assert.deepEqual(await a.expect("left"), { type: "left", rid: 5 });
+    assert.deepEqual(await b.expect("peer-left"), { type: "peer-left", id: a.welcome.id });
+    assert.deepEqual((await watcher.expect("room")).room, { ...room, players: 1, state: "open" });
+    b.send({ type: "leave" });
+    assert.deepEqual(await b.expect("left"), { type: "left" });
+    assert.deepEqual(await watcher.skipTo("room-removed"), { type: "room-removed", id: room.id });
+    assert.deepEqual((await (await h.fetch("/api/rooms")).json()).rooms, []);
+  });
+});
+
+Deno.test("a dropped socket gives peer-left and frees the room", async () => {
+  await withServer({}, async (h) => {
+    const { a, b, room } = await pair(h);
+    const watcher = await h.connect();
+    await b.close();
+    assert.deepEqual(await a.expect("peer-left"), { type: "peer-left", id: b.welcome.id });
+    await a.close();
+    assert.deepEqual(await watcher.skipTo("room-removed"), { type: "room-removed", id: room.id });
+    assert.deepEqual(h.server.stats().rooms, 0);
+  });
+});
+
+Deno.test("ping answers pong with t and rid", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    a.send({ type: "ping", t: 1234.5, rid: 3 });
+    assert.deepEqual(await a.expect("pong"), { type: "pong", t: 1234.5, rid: 3 });
+    a.send({ type: "ping" });
+    assert.deepEqual(await a.expect("pong"), { type: "pong" });
+  });
+});
+
+Deno.test("request errors carry their code and rid, and the connection stays usable", async () => {
+  await withServer({}, async (h) => {
+    const { a, room } = await pair(h);
+    const c = await h.connect();
+    const cases: [unknown, string, number | undefined][] = [
+      ["{not json", "bad-message", undefined],
+      ['{"type":"teleport","rid":11}', "bad-message", 11],
+      [{ type: "hello", name: 42, rid: 12 }, "bad-message", 12],
+      [{ type: "create", name: "x".repeat(33), rid: 13 }, "bad-message", 13],
+      [{ type: "join", rid: 14 }, "bad-message", 14],
+      [{ type: "signal", data: { kind: "offer" }, rid: 15 }, "bad-message", 15],
+      [{ type: "signal", data: { kind: "offer", sdp: "x" }, rid: 16 }, "not-paired", 16],
+      [{ type: "join", room: room.id, rid: 17 }, "room-full", 17],
+      [{ type: "join", room: "nosuchroom", rid: 18 }, "room-not-found", 18],
+      [{ type: "leave", rid: 19 }, "not-in-room", 19],
+      [new Uint8Array([1, 2, 3]), "bad-message", undefined],
+    ];
+    for (const [message, code, rid] of cases) {
+      c.send(message);
+      const error = await c.expect("error");
+      assert.equal(error.code, code, JSON.stringify(message));
+      assert.equal(error.rid, rid, JSON.stringify(message));
+      assert.equal(error.close, undefined);
+      assert.ok(error.message.length > 0);
+    }
+    a.send({ type: "create", name: "again", rid: 20 });
+    assert.deepEqual([(await a.expect("error")).code], ["already-in-room"]);
+    a.send({ type: "join", room: room.id, rid: 21 });
+    assert.equal((await a.expect("error")).code, "already-in-room");
+    a.send({ type: "quick", rid: 22 });
+    assert.equal((await a.expect("error")).rid, 22);
+    c.send({ type: "ping", rid: 1 });
+    assert.equal((await c.expect("pong")).rid, 1);
+  });
+});
+
+Deno.test("signalling alone in a room is not-paired", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    await createRoom(a);
+    a.send({ type: "signal", data: { kind: "candidate", candidate: null }, rid: 2 });
+    const error = await a.expect("error");
+    assert.deepEqual([error.code, error.rid], ["not-paired", 2]);
+  });
+});
+
+Deno.test("an oversized frame gets too-large and a 1009 close; others are unaffected", async () => {
+  await withServer({}, async (h) => {
+    const a = await h.connect();
+    const bystander = await h.connect();
+    a.send(JSON.stringify({ type: "ping", pad: "x".repeat(MAX_LOBBY_MESSAGE_BYTES) }));
+    const error = await a.expect("error");
+    assert.deepEqual([error.code, error.close], ["too-large", true]);
+    const event = await timeout(a.closed, "close");
+    assert.equal(event.code, 1009);
+    bystander.send({ type: "ping", rid: 1 });
+    assert.equal((await bystander.expect("pong")).rid, 1);
+  });
+});
+
+Deno.test("flooding: rate-limited with rid, then closed with 1008; others are unaffected", async () => {
+  const config = { messagesPerSecond: 5, messageBurst: 5, rateLimitStrikes: 3 };
+  await withServer(config, async (h) => {
+    const flooder = await h.connect();
+    const { a, b } = await pair(h);
+    for (let i = 0; i < 50; i++) flooder.send({ type: "ping", rid: i });
+    const seen: ServerMessage[] = [];
+    for (;;) {
+      const m = await flooder.expect(seen.length < 5 ? "pong" : "error");
+      seen.push(m);
+      if (m.type === "error" && m.close) break;
+    }
+    const errors = seen.filter((m): m is ServerMessageOf<"error"> => m.type === "error");
+    assert.deepEqual(errors.map((e) => e.code), Array(4).fill("rate-limited"));
+    assert.deepEqual(errors.slice(0, 3).map((e) => e.rid), [5, 6, 7]);
+    const event = await timeout(flooder.closed, "close");
+    assert.equal(event.code, 1008);
+    a.send({ type: "signal", data: { kind: "offer", sdp: "v=0" } });
+    assert.equal((await b.skipTo("signal")).from, a.welcome.id);
+  });
+});
+
+Deno.test("the connection cap answers 503 before upgrading, and frees up", async () => {
+  await withServer({ maxConnections: 2 }, async (h) => {
+    const a = await h.connect();
+    await h.connect();
+    const refused = await rawConnect(h.server.port);
+    refused.close();
+    assert.match(refused.status, /^HTTP\/1\.1 503/);
+    await assert.rejects(connectClient(h.wsUrl));
+    assert.equal(h.server.stats().connections, 2);
+    await a.close();
+    // The slot frees once the close is processed.
+    for (let i = 0; h.server.stats().connections > 1 && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const c = await h.connect();
+    assert.equal(c.welcome.protocol, 1);
+  });
+});
+
+Deno.test("heartbeat: a silent client is reaped within the timeout; its peer gets peer-left", async () => {
+  await withServer({ heartbeatTimeoutMs: 300 }, async (h) => {
+    const peer = await h.connect();
+    const silent = await rawConnect(h.server.port);
+    try {
+      assert.match(silent.status, /^HTTP\/1\.1 101/);
+      await silent.sendText('{"type":"create","name":"ghost"}');
+      const room = (await peer.expect("room")).room;
+      peer.send({ type: "join", room: room.id });
+      await peer.expect("joined");
+      const ghost = (await peer.expect("paired")).peer;
+      const elapsed = await timeout(silent.waitForClose(), "the reaper");
+      assert.ok(elapsed < 1500, `reaped after ${elapsed} ms`);
+      assert.deepEqual(await peer.expect("peer-left"), { type: "peer-left", id: ghost.id });
+      assert.equal((await peer.expect("room")).room.state, "full");
+      assert.deepEqual((await peer.expect("room")).room, { ...room, players: 1, state: "open" });
+      // A live client answers pings by itself and outlives several timeouts.
+      await new Promise((r) => setTimeout(r, 700));
+      assert.deepEqual((await peer.drain()).messages, []);
+      assert.equal(h.server.stats().connections, 1);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+Deno.test("HTTP: /healthz, /api/rooms, /ws without upgrade", async () => {
+  await withServer({}, async (h) => {
+    const health = await h.fetch("/healthz");
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok", connections: 0, players: 0, rooms: 0 });
+    const rooms = await h.fetch("/api/rooms");
+    assert.equal(rooms.status, 200);
+    assert.match(rooms.headers.get("content-type")!, /^application\/json/);
+    assert.deepEqual(await rooms.json(), { rooms: [] });
+    const plain = await h.fetch("/ws");
+    assert.equal(plain.status, 426);
+    await plain.body?.cancel();
+  });
+});
+
+Deno.test("HTTP: the built game is served, traversal and missing files are 404", async () => {
+  await withServer({}, async (h) => {
+    const index = await h.fetch("/");
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get("content-type")!, /^text\/html/);
+    assert.equal(await index.text(), await Deno.readTextFile(`${STATIC_ROOT}/index.html`));
+    const js = await h.fetch("/app.js");
+    assert.match(js.headers.get("content-type")!, /^text\/javascript/);
+    await js.body?.cancel();
+    for (const path of ["/missing.js", "/%2e%2e/outside/secret.txt", "/..%2F..%2Fetc%2Fpasswd"]) {
+      const res = await h.fetch(path);
+      assert.equal(res.status, 404, path);
+      await res.body?.cancel();
+    }
+  });
+});
+
+Deno.test("shutdown tells every client and closes with 1001", async () => {
+  const server = await startServer({ port: 0, hostname: "127.0.0.1", staticDir: null });
+  const a = await connectClient(`ws://127.0.0.1:${server.port}/ws`);
+  const closing = server.close();
+  const error = await a.expect("error");
+  assert.deepEqual([error.code, error.close], ["shutting-down", true]);
+  assert.equal((await timeout(a.closed, "close")).code, 1001);
+  await closing;
+  await server.close();
+});

@@ -36,10 +36,11 @@ export const INVITE_CODE_LENGTH = 16;
 export const DEFAULT_MAX_ROOMS = 5000;
 
 /**
- * Concurrent WebSocket connections when the open-file limit cannot be read (non-Linux hosts).
- * On Linux the server derives its cap from the process's open-file limit instead (signal/config.ts).
+ * Concurrent WebSocket connections (each holds a file descriptor). Deno raises its soft open-file
+ * limit to the hard limit at startup; keep this well below `ulimit -Hn`, because Deno.serve exits
+ * the process when accept() runs out of descriptors. Beyond the cap `/ws` answers 503.
  */
-export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_MAX_CONNECTIONS = 4000;
 
 /** Sustained lobby messages per second per connection (token bucket refill rate). */
 export const DEFAULT_MESSAGES_PER_SECOND = 20;

@@ -7,7 +7,7 @@
  * | HOST | 0.0.0.0 | interface to listen on |
  * | STATIC_DIR | dist | the built game, served at `/`; empty disables static files |
  * | ICE_STUN_URLS | (none) | STUN urls for `welcome.iceServers`, comma-separated, e.g. `stun:stun.l.google.com:19302` |
- * | MAX_CONNECTIONS | from the open-file limit | concurrent WebSockets; more get HTTP 503 |
+ * | MAX_CONNECTIONS | 4000 | concurrent WebSockets; more get HTTP 503 (keep below `ulimit -Hn`) |
  * | MAX_ROOMS | 5000 | rooms at once |
  * | HEARTBEAT_TIMEOUT_MS | 10000 | silent connections are closed after this; 0 disables |
  * | RATE_LIMIT_PER_SECOND | 20 | sustained lobby messages per connection |
@@ -45,7 +45,7 @@ export interface ServerConfig {
   maxBufferedBytes: number;
 }
 
-/** Defaults; `maxConnections` here is the fallback for hosts whose open-file limit is unknown. */
+/** The defaults, from shared/limits.ts. */
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   port: 8000,
   hostname: "0.0.0.0",
@@ -59,31 +59,6 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   rateLimitStrikes: DEFAULT_RATE_LIMIT_STRIKES,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
 };
-
-/**
- * A safe connection cap for an open-file limit: Deno.serve exits the process when accept() runs
- * out of descriptors, so keep a reserve for HTTP requests, static files and the runtime itself.
- */
-export function connectionCapFor(openFileLimit: number | null): number {
-  if (openFileLimit === null) return DEFAULT_MAX_CONNECTIONS;
-  const reserve = Math.max(64, Math.floor(openFileLimit / 8));
-  return Math.max(16, openFileLimit - reserve);
-}
-
-/** The soft open-file limit of this process from /proc (Linux), or null when unknown. */
-export function readOpenFileLimit(): number | null {
-  try {
-    return parseOpenFileLimit(Deno.readTextFileSync("/proc/self/limits"));
-  } catch {
-    return null;
-  }
-}
-
-/** The soft "Max open files" value of a /proc/<pid>/limits text, or null. */
-export function parseOpenFileLimit(limits: string): number | null {
-  const m = /^Max open files\s+(\d+)/m.exec(limits);
-  return m ? Number(m[1]) : null;
-}
 
 function integer(
   env: (name: string) => string | undefined,
@@ -114,14 +89,11 @@ function stunUrls(raw: string | undefined): IceServer[] {
 }
 
 /**
- * Reads the configuration. `env` looks a variable up (e.g. `(n) => Deno.env.get(n)`); pass the
- * open-file limit (see {@link readOpenFileLimit}) to size the default connection cap.
- * Throws an Error naming the variable when a value is invalid.
+ * Reads the configuration. `env` looks a variable up (e.g. `(n) => Deno.env.get(n)`), so this is
+ * pure and tested without touching the process environment. Throws an Error naming the variable
+ * when a value is invalid.
  */
-export function loadConfig(
-  env: (name: string) => string | undefined,
-  openFileLimit: number | null = null,
-): ServerConfig {
+export function loadConfig(env: (name: string) => string | undefined): ServerConfig {
   const staticDir = env("STATIC_DIR");
   return {
     ...DEFAULT_CONFIG,
@@ -129,7 +101,7 @@ export function loadConfig(
     hostname: env("HOST")?.trim() || DEFAULT_CONFIG.hostname,
     staticDir: staticDir === undefined ? DEFAULT_CONFIG.staticDir : staticDir.trim() || null,
     iceServers: stunUrls(env("ICE_STUN_URLS")),
-    maxConnections: integer(env, "MAX_CONNECTIONS", connectionCapFor(openFileLimit), 1),
+    maxConnections: integer(env, "MAX_CONNECTIONS", DEFAULT_CONFIG.maxConnections, 1),
     maxRooms: integer(env, "MAX_ROOMS", DEFAULT_CONFIG.maxRooms, 1),
     heartbeatTimeoutMs: integer(env, "HEARTBEAT_TIMEOUT_MS", DEFAULT_CONFIG.heartbeatTimeoutMs, 0),
     messagesPerSecond: integer(env, "RATE_LIMIT_PER_SECOND", DEFAULT_CONFIG.messagesPerSecond, 1),

@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  connectionCapFor,
-  DEFAULT_CONFIG,
-  loadConfig,
-  parseOpenFileLimit,
-  readOpenFileLimit,
-} from "./config.ts";
+import { DEFAULT_CONFIG, loadConfig } from "./config.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -61,25 +55,4 @@ Deno.test("invalid values fail with the variable's name", () => {
   for (const [name, value] of bad) {
     assert.throws(() => loadConfig(envOf({ [name]: value })), new RegExp(name), `${name}=${value}`);
   }
-});
-
-Deno.test("the connection cap leaves descriptors in reserve", () => {
-  assert.equal(connectionCapFor(null), DEFAULT_CONFIG.maxConnections);
-  assert.equal(connectionCapFor(1024), 1024 - 128);
-  assert.equal(connectionCapFor(256), 256 - 64);
-  assert.equal(connectionCapFor(20000), 20000 - 2500);
-  assert.equal(connectionCapFor(10), 16);
-  assert.equal(loadConfig(envOf({}), 1024).maxConnections, 896);
-  assert.equal(loadConfig(envOf({ MAX_CONNECTIONS: "5" }), 1024).maxConnections, 5);
-});
-
-Deno.test("the open-file limit is parsed from /proc limits", () => {
-  const text = "Limit                     Soft Limit           Hard Limit           Units     \n" +
-    "Max cpu time              unlimited            unlimited            seconds   \n" +
-    "Max open files            1024                 524288               files     \n";
-  assert.equal(parseOpenFileLimit(text), 1024);
-  assert.equal(parseOpenFileLimit("Max open files unlimited unlimited files"), null);
-  assert.equal(parseOpenFileLimit(""), null);
-  const live = readOpenFileLimit();
-  assert.ok(live === null || live > 0);
 });

@@ -96,7 +96,7 @@ export async function startLobby(port: number): Promise<LobbyProcess> {
   const child = new Deno.Command(DENO, {
     args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "signal/main.ts"],
     cwd: ROOT,
-    env: { PORT: String(port), HOST: "127.0.0.1" },
+    env: { PORT: String(port), HOST: "127.0.0.1", STATIC_DIR: "", NO_COLOR: "1" },
     stdin: "null",
     stdout: "null",
     stderr: "piped",

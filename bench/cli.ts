@@ -1,24 +1,27 @@
-// Shared command line of every benchmark file: `--quick`, `--out FILE`, `--only NAME`.
+// Shared command line of every benchmark file: `--quick`, `--out FILE`, `--only NAME`,
+// `--impair DELAY,LOSS`.
 
 /** Parsed benchmark flags. */
 export interface BenchArgs {
   quick: boolean;
   out: string | null;
   only: string | null;
+  impair: string | null;
   rest: string[];
 }
 
 /** Parses benchmark flags; unknown flags are a clear error (a typo must not run the full bench). */
 export function parseArgs(args: readonly string[]): BenchArgs {
-  const r: BenchArgs = { quick: false, out: null, only: null, rest: [] };
+  const r: BenchArgs = { quick: false, out: null, only: null, impair: null, rest: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--quick") r.quick = true;
-    else if (a === "--out" || a === "--only") {
+    else if (a === "--out" || a === "--only" || a === "--impair") {
       const v = args[++i];
       if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
       if (a === "--out") r.out = v;
-      else r.only = v;
+      else if (a === "--only") r.only = v;
+      else r.impair = v;
     } else if (a.startsWith("--")) throw new Error(`unknown flag ${a}`);
     else r.rest.push(a);
   }

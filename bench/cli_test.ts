@@ -2,13 +2,11 @@ import assert from "node:assert/strict";
 import { parseArgs } from "./cli.ts";
 
 Deno.test("parseArgs reads the shared benchmark flags", () => {
-  assert.deepEqual(parseArgs(["--quick", "--out", "x.json", "--only", "duet", "extra"]), {
-    quick: true,
-    out: "x.json",
-    only: "duet",
-    rest: ["extra"],
-  });
-  assert.deepEqual(parseArgs([]), { quick: false, out: null, only: null, rest: [] });
+  assert.deepEqual(
+    parseArgs(["--quick", "--out", "x.json", "--only", "duet", "--impair", "20,5", "extra"]),
+    { quick: true, out: "x.json", only: "duet", impair: "20,5", rest: ["extra"] },
+  );
+  assert.deepEqual(parseArgs([]), { quick: false, out: null, only: null, impair: null, rest: [] });
 });
 
 Deno.test("parseArgs rejects typos and missing values instead of running the full bench", () => {

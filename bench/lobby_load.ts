@@ -7,7 +7,7 @@
 //
 // usage: deno run -A bench/lobby_load.ts [--quick] [--out FILE] [--only duet|peerjs]
 import { jsonLines, pinned, type ProcSample, sampleProc, waitForHttp } from "./proc.ts";
-import type { ServerKind } from "./load_protocol.ts";
+import { protocolFor, type ServerKind } from "./load_protocol.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
 
@@ -99,10 +99,11 @@ function serverCommand(
       env: {
         PORT: String(port),
         HOST: "127.0.0.1",
-        // Raise the lobby's protective limits so the benchmark measures cost, not the limiter.
-        MAX_CONNECTIONS: "20000",
-        RATE_LIMIT_PER_S: "100000",
-        RATE_LIMIT_BURST: "100000",
+        STATIC_DIR: "",
+        NO_COLOR: "1",
+        // Production defaults otherwise (rate limit 20 msg/s per connection, heartbeat): the
+        // relay load stays under them. The connection cap follows the open-file limit, which
+        // withFileLimit raises for both processes.
       },
     };
   }
@@ -117,6 +118,17 @@ function healthUrl(kind: ServerKind, port: number): string {
   return kind === "duet" ? `http://127.0.0.1:${port}/healthz` : `http://127.0.0.1:${port}/`;
 }
 
+/** 10k idle connections need more descriptors than the usual soft limit of 1024 (root may raise it). */
+export function withFileLimit(cmd: string[], limit = 32768): string[] {
+  return [
+    "sh",
+    "-c",
+    `ulimit -n ${limit} 2>/dev/null || ulimit -n hard 2>/dev/null; exec "$@"`,
+    "sh",
+    ...cmd,
+  ];
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the whole load against one server kind; never throws (errors land in `error`). */
@@ -127,7 +139,7 @@ export async function benchServer(
   log: (s: string) => void,
 ): Promise<ServerResult> {
   const { cmd, env } = serverCommand(kind, port);
-  const srv = pinned(cmd, 0);
+  const srv = pinned(withFileLimit(cmd), 0);
   const result: ServerResult = {
     server: kind,
     command: kind === "duet" ? "deno run signal/main.ts" : "node: PeerServer from npm `peer`",
@@ -246,7 +258,7 @@ export async function benchServer(
         rttMs: roundSummary(summarize(r.rttMs as number[])),
         lostOrLate: Number(r.lostOrLate),
         serverErrors: Number(r.serverErrors),
-        messageBytes: kind === "duet" ? 0 : 0,
+        messageBytes: protocolFor(kind).relay(`p${Date.now()}-${pairs}b`).length,
       };
       samplesOut[`${kind}.relay.${pairs}`] = r.rttMs as number[];
       result.relay.push(rel);

@@ -90,7 +90,7 @@ export function cdfChart(series: readonly CdfSeries[], opts: CdfChartOptions): s
       `<text x="${W / 2}" y="36" text-anchor="middle" fill="#555">${escapeXml(opts.note)}</text>`,
     );
   }
-  for (const p of [0, 0.25, 0.5, 0.75, 0.9, 0.99, 1]) {
+  for (const p of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
     out.push(
       `<line x1="${left}" x2="${left + pw}" y1="${f(sy(p))}" y2="${f(sy(p))}" stroke="#ddd"/>`,
       `<text x="${left - 4}" y="${f(sy(p) + 4)}" text-anchor="end">${p}</text>`,
@@ -123,7 +123,8 @@ export function cdfChart(series: readonly CdfSeries[], opts: CdfChartOptions): s
       }
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"/>`);
     }
-    const ly = top + 14 + i * 16;
+    // Bottom right: a CDF rises to the top right, so that corner stays clear of the lines.
+    const ly = top + ph - 12 - (series.length - 1 - i) * 16;
     out.push(
       `<line x1="${left + pw - 190}" x2="${
         left + pw - 170

@@ -1,0 +1,137 @@
+// Benchmark 3: input delivery latency between two Chromium pages at 60 Hz under real UDP delay
+// and loss (run.ts starts this file inside netimpair or tc netem; see sandbox.ts). duet's
+// unreliable channel with redundancy and the same frames on a reliable ordered channel run at the
+// same time over one connection (page_input.ts): per-frame latency from the sender's send to the
+// receiver's delivery to the game, frames lost to the game, and stalls.
+//
+// usage: deno run -A bench/input_latency.ts [--quick] [--out FILE] [--impair DELAY,LOSS]
+//   (--impair only labels the run: the impairment itself comes from the namespace it runs in)
+import { call, openBrowser, startLobby } from "./browser.ts";
+import type { InputRunResult } from "./page_input.ts";
+import { round, roundSummary, summarize, type Summary } from "./stats.ts";
+import { parseArgs, writeJson } from "./cli.ts";
+
+/** A rollback session with input delay 2 and 8 frames of prediction stalls past this latency. */
+export const INPUT_DELAY_FRAMES = 2;
+/** See {@link INPUT_DELAY_FRAMES}. */
+export const MAX_PREDICTION_FRAMES = 8;
+/** Latency (ms) beyond which the receiving session would have to stall. */
+export const STALL_AFTER_MS = ((INPUT_DELAY_FRAMES + MAX_PREDICTION_FRAMES) * 1000) / 60;
+
+/** Latency figures of one way of sending, both directions pooled. */
+export interface DeliveryStats {
+  latencyMs: Summary;
+  framesSent: number;
+  framesLost: number;
+  /** Runs of consecutive frames later than STALL_AFTER_MS (each would stall the session once). */
+  stalls: number;
+  stalledFrames: number;
+}
+
+/** Latencies and losses of one direction: frames `sent` by one page, `recv` by the other. */
+export function deliveries(sent: readonly number[], recv: readonly number[]) {
+  const latencies: number[] = [];
+  let lost = 0, stalls = 0, stalledFrames = 0, late = false;
+  for (let f = 0; f < sent.length; f++) {
+    if (!Number.isFinite(sent[f])) continue;
+    if (!Number.isFinite(recv[f])) {
+      lost++;
+      late = false;
+      continue;
+    }
+    const ms = recv[f] - sent[f];
+    latencies.push(ms);
+    if (ms > STALL_AFTER_MS) {
+      stalledFrames++;
+      if (!late) stalls++;
+      late = true;
+    } else late = false;
+  }
+  return { latencies, lost, stalls, stalledFrames };
+}
+
+/** Pools both directions (a->b and b->a) of one way of sending into its figures. */
+export function analyse(
+  a: InputRunResult,
+  b: InputRunResult,
+  kind: "duet" | "reliable",
+): DeliveryStats & { samples: number[] } {
+  const sentA = kind === "duet" ? a.sentDuet : a.sentReliable;
+  const sentB = kind === "duet" ? b.sentDuet : b.sentReliable;
+  const recvA = kind === "duet" ? a.recvDuet : a.recvReliable;
+  const recvB = kind === "duet" ? b.recvDuet : b.recvReliable;
+  const ab = deliveries(sentA, recvB), ba = deliveries(sentB, recvA);
+  const samples = ab.latencies.concat(ba.latencies);
+  return {
+    latencyMs: roundSummary(summarize(samples), 2),
+    framesSent: sentA.filter(Number.isFinite).length + sentB.filter(Number.isFinite).length,
+    framesLost: ab.lost + ba.lost,
+    stalls: ab.stalls + ba.stalls,
+    stalledFrames: ab.stalledFrames + ba.stalledFrames,
+    samples,
+  };
+}
+
+/** One condition, in the current network namespace. */
+export async function runInputCondition(
+  seconds: number,
+  label: { delayMs: number; lossPct: number },
+  port = 18_800,
+) {
+  const frames = Math.round(seconds * 60);
+  const b = await openBrowser();
+  const lobby = await startLobby(port);
+  try {
+    const [p1, p2] = [await b.newPage(), await b.newPage()];
+    await Promise.all([call(p1, "duetReady", lobby.url), call(p2, "duetReady", lobby.url)]);
+    const code = await call(p1, "duetCreate");
+    await call(p2, "duetJoin", code);
+    await Promise.all([call(p1, "duetResult"), call(p2, "duetResult")]);
+    await Promise.all([call(p1, "inputPrepare"), call(p2, "inputPrepare")]);
+    const startAt = Date.now() + 500; // epoch ms; pages use timeOrigin + now, which tracks it
+    const [ra, rb] = await Promise.all([
+      call(p1, "inputRun", frames, startAt, 1500),
+      call(p2, "inputRun", frames, startAt, 1500),
+    ]);
+    await Promise.all([call(p1, "inputClose"), call(p2, "inputClose")]);
+    await Promise.all([call(p1, "duetClose"), call(p2, "duetClose")]);
+    const duet = analyse(ra, rb, "duet"), reliable = analyse(ra, rb, "reliable");
+    const lossSeen = (r: InputRunResult) =>
+      r.stats.packetsLost / Math.max(1, r.stats.packetsLost + r.stats.packetsReceived);
+    const result = {
+      delayMs: label.delayMs,
+      lossPct: label.lossPct,
+      seconds,
+      chromium: b.version,
+      duet: { ...duet, samples: undefined },
+      reliable: { ...reliable, samples: undefined },
+      measuredUdpLossPct: round(((lossSeen(ra) + lossSeen(rb)) / 2) * 100, 2),
+      pageTimerLateMsP50: round(Math.max(ra.tickLateP50, rb.tickLateP50), 2),
+      pageTimerLateMsMax: round(Math.max(ra.tickLateMax, rb.tickLateMax), 2),
+    };
+    console.error(
+      `  input ${label.delayMs} ms + ${label.lossPct}%: duet p50 ${duet.latencyMs.p50} p99 ` +
+        `${duet.latencyMs.p99} max ${duet.latencyMs.max} lost ${duet.framesLost} stalls ${duet.stalls}; ` +
+        `reliable p50 ${reliable.latencyMs.p50} p99 ${reliable.latencyMs.p99} max ${reliable.latencyMs.max} ` +
+        `stalls ${reliable.stalls}; measured loss ${result.measuredUdpLossPct}%`,
+    );
+    return { result, samples: { duet: duet.samples, reliable: reliable.samples } };
+  } finally {
+    await lobby.close();
+    await b.close();
+  }
+}
+
+/** Parses `--impair 20,5` into delay and loss. */
+export function parseImpair(text: string | null): { delayMs: number; lossPct: number } {
+  if (!text) return { delayMs: 0, lossPct: 0 };
+  const m = /^(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(text);
+  if (!m) throw new Error(`--impair wants DELAY_MS,LOSS_PCT (e.g. 20,5), got "${text}"`);
+  return { delayMs: Number(m[1]), lossPct: Number(m[2]) };
+}
+
+if (import.meta.main) {
+  const a = parseArgs(Deno.args);
+  const imp = parseImpair(a.impair);
+  await writeJson(a.out, await runInputCondition(a.quick ? 5 : 20, imp));
+}

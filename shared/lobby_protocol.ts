@@ -11,25 +11,32 @@
  *
  * Flow: on connect the server sends `welcome` then `rooms` (every public room), then keeps the
  * list current with `room` (a public room appeared or changed) and `room-removed`. `create`,
- * `join` (room id or invite code) and `quick` answer `joined`; once a room holds two players both
- * get `paired` with their role: the `offerer` (the player who was in the room first) creates the
- * WebRTC offer, the `answerer` answers; `signal` messages are relayed to the peer only. When a
- * player leaves or drops, the other gets `peer-left` and stays in the room, which opens again.
+ * `join` and `quick` answer `joined`; once a room holds two players both get `paired` with their
+ * role: the `offerer` (the player who was in the room first) creates the WebRTC offer, the
+ * `answerer` answers; `signal` messages are relayed to the peer only, as `{type: "signal", from,
+ * data}`. When a player leaves or drops, the other gets `peer-left` and stays in the room, which
+ * opens again; the last player out removes it.
  *
- * Room states: `open` (one player, waiting), `full` (two players, signalling), `playing` (the
- * answer was relayed, the peers connect directly). Private rooms never appear in room lists and are
- * joined by invite code only (`joined.code`). A room with a password is `locked`.
+ * Rooms: `join.room` is a public room's id or a private room's invite code (case-insensitive).
+ * Private rooms never appear in room lists and their id does not let anyone in: only the code does
+ * (`joined.code`). A room with a password is `locked`; an empty password means none. `quick` joins
+ * the oldest open public room without a password, else creates "<name>'s room". States: `open`
+ * (one player, waiting), `full` (two players, signalling), `playing` (the answer was relayed, the
+ * peers connect directly). Names are trimmed before their length is checked.
  *
  * Liveness: the server pings each WebSocket (protocol-level ping frames, which browsers and Deno
  * answer by themselves) after half the heartbeat timeout of silence and closes connections from
  * which nothing arrived within the timeout (close code 1001). Clients need no app-level heartbeat;
  * `ping` exists to measure round-trip time.
  *
- * Errors: a failed request gets `error` with a `code` and the connection stays open, unless the
- * error carries `close: true`, after which the server closes with one of {@link CLOSE_CODES}.
+ * Errors: a failed request gets `error` with a `code` (and its `rid`) and the connection stays
+ * open, unless the error carries `close: true`, after which the server closes with one of
+ * {@link CLOSE_CODES}: too many messages (each dropped one answered `rate-limited`, then 1008), a
+ * frame over 16 KiB (`too-large`, 1009), server shutdown (`shutting-down`, 1001).
  *
- * Extensions beyond the DESIGN.md table: `pong`, `renamed` (the reply to `hello`), `error.close`,
- * the error codes after `already-in-room` in {@link ERROR_CODES}, and the close codes.
+ * Extensions beyond the DESIGN.md tables (a DESIGN-only client can ignore them): `renamed` (the
+ * reply to `hello`), `error.close`, the error codes after `already-in-room` in
+ * {@link ERROR_CODES}, and the close codes.
  *
  * No Deno or DOM APIs here: the browser imports this file.
  */

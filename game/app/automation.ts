@@ -160,6 +160,11 @@ function emptyStats(): MatchStats {
   };
 }
 
+declare global {
+  /** The page's automation API (installed by main.ts). */
+  var duet: DuetApi;
+}
+
 /** Installs the API as `duet` on a global object (the window). */
 export function installDuet(api: DuetApi, target: object = globalThis): void {
   Object.defineProperty(target, "duet", { value: api, configurable: true, enumerable: true });

@@ -101,9 +101,10 @@ function serverCommand(
         HOST: "127.0.0.1",
         STATIC_DIR: "",
         NO_COLOR: "1",
-        // Production defaults otherwise (rate limit 20 msg/s per connection, heartbeat): the
-        // relay load stays under them. The connection cap follows the open-file limit, which
-        // withFileLimit raises for both processes.
+        // The idle level needs 10k connections; withFileLimit gives both processes the
+        // descriptors. Production defaults otherwise (rate limit 20 msg/s per connection,
+        // heartbeat): the relay load stays under them.
+        MAX_CONNECTIONS: "12000",
       },
     };
   }

@@ -41,7 +41,7 @@ export interface DuetSource {
   lobbyRtt(): number | null;
   /** The room we wait in, and its invite code if private. */
   room(): { room: RoomInfo; code: string | null } | null;
-  /** Shows or hides the network overlay; returns whether it is shown. */
+  /** Shows or hides the network overlay (no argument: just asks); returns whether it is shown. */
   overlay(show?: boolean): boolean;
   /** The last message shown to the player (lobby error, match end reason), or null. */
   message(): string | null;
@@ -61,6 +61,7 @@ export interface DuetApi {
   checksum(frame: number): number | null;
   rooms(): RoomInfo[];
   room(): { room: RoomInfo; code: string | null } | null;
+  /** Shows or hides the network overlay (no argument: just asks); returns whether it is shown. */
   overlay(show?: boolean): boolean;
   /** The local player asks for a rematch (as the end screen's button does). */
   rematch(): void;

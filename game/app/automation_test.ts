@@ -20,7 +20,7 @@ function source(over: Partial<DuetSource> & { screen?: () => Screen } = {}): Due
     lobbyState: () => "open",
     lobbyRtt: () => null,
     room: () => null,
-    overlay: (show) => (shown = show ?? !shown),
+    overlay: (show) => (shown = show ?? shown),
     message: () => null,
     ...over,
   };
@@ -59,8 +59,9 @@ Deno.test("in the lobby: state lobby, empty stats, no checksums, rooms copied", 
   assert.equal(api.checksum(0), null);
   assert.deepEqual(api.rooms(), [room]);
   assert.notEqual(api.rooms()[0], room);
+  assert.equal(api.overlay(), false);
+  assert.equal(api.overlay(true), true);
   assert.equal(api.overlay(), true);
-  assert.equal(api.overlay(false), false);
 });
 
 Deno.test("during a match: live state, stats and checksums of confirmed frames; JSON-safe", () => {

@@ -1,6 +1,7 @@
 // Benchmark 1: duet's lobby server vs PeerJS's server under the same load generator.
-// Each server runs in its own process pinned to core 0, the generator (load_generator.ts) in
-// another pinned to core 1; this orchestrator only reads /proc and passes commands. Measured:
+// Each server runs in its own process pinned to core 0, each with its own generator process
+// (load_generator.ts) pinned to core 1; this orchestrator only reads /proc and passes commands.
+// Relay levels alternate between the two servers, round after round. Measured:
 // idle connections held and RSS KiB per idle connection, open-loop relay of ~100-byte messages
 // between pairs (messages/s, server CPU µs per relayed message, RTT percentiles), duet's pairing
 // latency, and the generator's own CPU so a client-bound run is visible.
@@ -60,6 +61,8 @@ export interface LobbyLoadConfig {
   warmupMs: number;
   durationMs: number;
   pairingPairs: number;
+  /** Relay rounds: each round measures every level on every server, alternating the order. */
+  rounds: number;
 }
 
 /** The full-run and quick-run configurations. */
@@ -67,25 +70,28 @@ export function lobbyConfig(quick: boolean): LobbyLoadConfig {
   return quick
     ? {
       idleLevels: [1000],
-      relayPairs: [10, 100, 1000],
+      relayPairs: [100, 1000],
       rateHz: 10,
       warmupMs: 500,
-      durationMs: 1500,
-      pairingPairs: 50,
+      durationMs: 1000,
+      pairingPairs: 30,
+      rounds: 1,
     }
     : {
       idleLevels: [1000, 5000, 10000],
       relayPairs: [10, 100, 1000],
       rateHz: 10,
       warmupMs: 1000,
-      durationMs: 6000,
+      durationMs: 5000,
       pairingPairs: 300,
+      rounds: 2,
     };
 }
 
 const DENO = new URL("../node_modules/.bin/deno", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
-// Another entry point can stand in for signal/main.ts to compare server variants (investigation).
+// Investigation hooks: another entry point can stand in for signal/main.ts to compare server
+// variants, and extra Deno flags (e.g. --v8-flags=--perf-basic-prof for `perf`) can be passed.
 const DUET_ENTRY = Deno.env.get("BENCH_DUET_ENTRY") ?? "signal/main.ts";
 
 /** The command that starts a server kind on `port`, with its limits raised for the load. */
@@ -95,7 +101,16 @@ function serverCommand(
 ): { cmd: string[]; env: Record<string, string> } {
   if (kind === "duet") {
     return {
-      cmd: [DENO, "run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", DUET_ENTRY],
+      cmd: [
+        DENO,
+        "run",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        "--allow-sys",
+        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
+        DUET_ENTRY,
+      ],
       env: {
         PORT: String(port),
         HOST: "127.0.0.1",
@@ -132,13 +147,29 @@ export function withFileLimit(cmd: string[], limit = 32768): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs the whole load against one server kind; never throws (errors land in `error`). */
-export async function benchServer(
-  kind: ServerKind,
-  cfg: LobbyLoadConfig,
-  port: number,
-  log: (s: string) => void,
-): Promise<ServerResult> {
+/** One server under test with its own load generator process. */
+interface Target {
+  kind: ServerKind;
+  pid: number;
+  result: ServerResult;
+  send(o: unknown): Promise<void>;
+  next(ev: string, ms: number): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+async function stopProcess(p: Deno.ChildProcess | null): Promise<void> {
+  if (!p) return;
+  try {
+    p.kill("SIGTERM");
+  } catch { /* already gone */ }
+  await Promise.race([p.status, sleep(3000)]);
+  try {
+    p.kill("SIGKILL");
+  } catch { /* already gone */ }
+}
+
+/** Starts a server (core 0) and its generator (core 1); throws if either does not come up. */
+async function startTarget(kind: ServerKind, port: number): Promise<Target> {
   const { cmd, env } = serverCommand(kind, port);
   const srv = pinned(withFileLimit(cmd), 0);
   const result: ServerResult = {
@@ -162,19 +193,16 @@ export async function benchServer(
     const dec = new TextDecoder();
     for await (const c of server.stderr) stderr = (stderr + dec.decode(c)).slice(-4000);
   })();
-  const gen = pinned([
-    DENO,
-    "run",
-    "-A",
-    Deno.env.get("BENCH_GEN_ENTRY") ?? "bench/load_generator.ts",
-    kind,
-    `ws://127.0.0.1:${port}`,
-  ], 1);
   let generator: Deno.ChildProcess | null = null;
   try {
     if (!(await waitForHttp(healthUrl(kind, port), 20_000))) {
       throw new Error(`server did not come up: ${stderr.slice(-500)}`);
     }
+    const entry = Deno.env.get("BENCH_GEN_ENTRY") ?? "bench/load_generator.ts";
+    const gen = pinned(
+      withFileLimit([DENO, "run", "-A", entry, kind, `ws://127.0.0.1:${port}`]),
+      1,
+    );
     generator = new Deno.Command(gen.argv[0], {
       args: gen.argv.slice(1),
       cwd: ROOT,
@@ -184,119 +212,134 @@ export async function benchServer(
     }).spawn();
     const out = jsonLines(generator.stdout);
     const w = generator.stdin.getWriter();
-    const send = (o: unknown) => w.write(new TextEncoder().encode(JSON.stringify(o) + "\n"));
     await out.next("ready", 20_000);
-    await sleep(500);
-    const base = sampleProc(server.pid);
-    result.baselineRssKiB = base.rssKiB;
-
-    for (const total of cfg.idleLevels) {
-      await send({ cmd: "idle", total, timeoutMs: 60_000 });
-      const r = await out.next("idle-done", 90_000);
-      await sleep(1000); // let the server settle before reading its RSS
-      const s = sampleProc(server.pid);
-      const held = Number(r.held);
-      result.idle.push({
-        target: total,
-        held,
-        failed: Number(r.failed),
-        ...(r.firstError ? { firstError: String(r.firstError) } : {}),
-        rssKiB: s.rssKiB,
-        rssKiBPerConn: held ? (s.rssKiB - base.rssKiB) / held : NaN,
-        connectMs: Number(r.ms),
-      });
-      log(`  ${kind} idle ${held}/${total}: ${s.rssKiB} KiB RSS`);
-    }
-    await send({ cmd: "close-idle", timeoutMs: 20_000 });
-    await out.next("close-done", 30_000);
-    await sleep(500);
-
-    if (kind === "duet") {
-      await send({ cmd: "pairing", pairs: cfg.pairingPairs, timeoutMs: 60_000 });
-      const r = await out.next("pairing-done", 90_000);
-      result.pairingMs = roundSummary(summarize(r.pairingMs as number[]));
-      log(`  duet pairing p50 ${result.pairingMs.p50} ms over ${result.pairingMs.n}`);
-    }
-
-    for (const pairs of cfg.relayPairs) {
-      await send({
-        cmd: "relay",
-        pairs,
-        rateHz: cfg.rateHz,
-        warmupMs: cfg.warmupMs,
-        durationMs: cfg.durationMs,
-        timeoutMs: 60_000,
-      });
-      let s0: ProcSample | null = null, s1: ProcSample | null = null;
-      const budget = 60_000 + cfg.warmupMs + cfg.durationMs + 20_000;
-      const m0 = await out.next("relay-mark", budget).catch(() => null);
-      if (m0) {
-        s0 = sampleProc(server.pid);
-        await out.next("relay-mark", cfg.durationMs + 10_000);
-        s1 = sampleProc(server.pid);
-      }
-      const r = await out.next("relay-done", budget);
-      if (r.error || !s0 || !s1) {
-        result.relay.push(
-          { pairs, failedPairs: pairs, firstError: String(r.error) } as RelayResult,
-        );
-        log(`  ${kind} relay ${pairs} pairs failed: ${r.error}`);
-        continue;
-      }
-      const windowS = Number(r.windowMs) / 1000;
-      const msgs = Number(r.relayedMessages);
-      const serverCpuMs = s1.cpuMs - s0.cpuMs;
-      const rel: RelayResult = {
-        pairs: Number(r.pairs),
-        failedPairs: Number(r.failedPairs),
-        ...(r.firstError ? { firstError: String(r.firstError) } : {}),
-        offeredRoundTripsPerS: Number(r.pairs) * cfg.rateHz,
-        messagesPerS: msgs / windowS,
-        serverCpuUsPerMsg: msgs ? (serverCpuMs * 1000) / msgs : NaN,
-        serverCpuPct: (serverCpuMs / (s1.at - s0.at)) * 100,
-        serverRunDelayPct: ((s1.runDelayMs - s0.runDelayMs) / (s1.at - s0.at)) * 100,
-        generatorCpuPct: (Number(r.generatorCpuMs) / Number(r.windowMs)) * 100,
-        rttMs: roundSummary(summarize(r.rttMs as number[])),
-        lostOrLate: Number(r.lostOrLate),
-        serverErrors: Number(r.serverErrors),
-        messageBytes: protocolFor(kind).relay(`p${Date.now()}-${pairs}b`).length,
-      };
-      samplesOut[`${kind}.relay.${pairs}`] = r.rttMs as number[];
-      result.relay.push(rel);
-      log(
-        `  ${kind} relay ${rel.pairs} pairs: ${rel.messagesPerS.toFixed(0)} msg/s, ` +
-          `${
-            rel.serverCpuUsPerMsg.toFixed(1)
-          } µs/msg, rtt p50 ${rel.rttMs.p50} p99 ${rel.rttMs.p99} ` +
-          `max ${rel.rttMs.max} ms, server ${rel.serverCpuPct.toFixed(0)}% (waited ${
-            rel.serverRunDelayPct.toFixed(0)
-          }%) gen ${rel.generatorCpuPct.toFixed(0)}% CPU`,
-      );
-    }
-    await send({ cmd: "exit" });
-    await Promise.race([generator.status, sleep(5000)]);
+    const g = generator;
+    return {
+      kind,
+      pid: server.pid,
+      result,
+      send: (o) => w.write(new TextEncoder().encode(JSON.stringify(o) + "\n")),
+      next: (ev, ms) => out.next(ev, ms),
+      async stop() {
+        await w.write(new TextEncoder().encode('{"cmd":"exit"}\n')).catch(() => {});
+        await Promise.race([g.status, sleep(5000)]);
+        await stopProcess(g);
+        await stopProcess(server);
+      },
+    };
   } catch (e) {
-    result.error = (e as Error).message;
-    log(`  ${kind}: ${result.error}`);
-  } finally {
-    for (const p of [generator, server]) {
-      if (!p) continue;
-      try {
-        p.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await Promise.race([p.status, sleep(3000)]);
-      try {
-        p.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }
+    await stopProcess(generator);
+    await stopProcess(server);
+    throw e;
   }
-  return result;
+}
+
+/** Idle levels: connections opened cumulatively, server RSS read once it settled. */
+async function idlePhase(t: Target, cfg: LobbyLoadConfig, log: (s: string) => void) {
+  await sleep(500);
+  const base = sampleProc(t.pid);
+  t.result.baselineRssKiB = base.rssKiB;
+  for (const total of cfg.idleLevels) {
+    await t.send({ cmd: "idle", total, timeoutMs: 60_000 });
+    const r = await t.next("idle-done", 90_000);
+    await sleep(1000); // let the server settle before reading its RSS
+    const s = sampleProc(t.pid);
+    const held = Number(r.held);
+    t.result.idle.push({
+      target: total,
+      held,
+      failed: Number(r.failed),
+      ...(r.firstError ? { firstError: String(r.firstError) } : {}),
+      rssKiB: s.rssKiB,
+      rssKiBPerConn: held ? (s.rssKiB - base.rssKiB) / held : NaN,
+      connectMs: Number(r.ms),
+    });
+    log(`  ${t.kind} idle ${held}/${total}: ${s.rssKiB} KiB RSS`);
+  }
+  await t.send({ cmd: "close-idle", timeoutMs: 20_000 });
+  await t.next("close-done", 30_000);
+}
+
+/** Raw outcome of one relay measurement (one level, one round, one server). */
+interface RelayRaw {
+  pairs: number;
+  failedPairs: number;
+  firstError: string;
+  windowMs: number;
+  messages: number;
+  serverCpuMs: number;
+  serverRunDelayMs: number;
+  generatorCpuMs: number;
+  rtts: number[];
+  lostOrLate: number;
+  serverErrors: number;
+}
+
+async function relayOnce(t: Target, cfg: LobbyLoadConfig, pairs: number): Promise<RelayRaw> {
+  await t.send({
+    cmd: "relay",
+    pairs,
+    rateHz: cfg.rateHz,
+    warmupMs: cfg.warmupMs,
+    durationMs: cfg.durationMs,
+    timeoutMs: 60_000,
+  });
+  const budget = 60_000 + cfg.warmupMs + cfg.durationMs + 20_000;
+  let s0: ProcSample | null = null, s1: ProcSample | null = null;
+  if (await t.next("relay-mark", budget).catch(() => null)) {
+    s0 = sampleProc(t.pid);
+    await t.next("relay-mark", cfg.durationMs + 10_000);
+    s1 = sampleProc(t.pid);
+  }
+  const r = await t.next("relay-done", budget);
+  if (r.error || !s0 || !s1) throw new Error(String(r.error ?? "no measurement window"));
+  return {
+    pairs: Number(r.pairs),
+    failedPairs: Number(r.failedPairs),
+    firstError: String(r.firstError ?? ""),
+    windowMs: Number(r.windowMs),
+    messages: Number(r.relayedMessages),
+    serverCpuMs: s1.cpuMs - s0.cpuMs,
+    serverRunDelayMs: s1.runDelayMs - s0.runDelayMs,
+    generatorCpuMs: Number(r.generatorCpuMs),
+    rtts: r.rttMs as number[],
+    lostOrLate: Number(r.lostOrLate),
+    serverErrors: Number(r.serverErrors),
+  };
+}
+
+/** Pools the rounds of one level of one server into its reported row. */
+export function relayRow(kind: ServerKind, rateHz: number, raws: RelayRaw[]): RelayResult {
+  const sum = (f: (r: RelayRaw) => number) => raws.reduce((a, r) => a + f(r), 0);
+  const windowMs = sum((r) => r.windowMs), msgs = sum((r) => r.messages);
+  const pairs = raws[0]?.pairs ?? 0;
+  return {
+    pairs,
+    failedPairs: Math.max(0, ...raws.map((r) => r.failedPairs)),
+    ...(raws.find((r) => r.firstError)
+      ? { firstError: raws.find((r) => r.firstError)!.firstError }
+      : {}),
+    offeredRoundTripsPerS: pairs * rateHz,
+    messagesPerS: msgs / (windowMs / 1000),
+    serverCpuUsPerMsg: msgs ? (sum((r) => r.serverCpuMs) * 1000) / msgs : NaN,
+    serverCpuPct: (sum((r) => r.serverCpuMs) / windowMs) * 100,
+    serverRunDelayPct: (sum((r) => r.serverRunDelayMs) / windowMs) * 100,
+    generatorCpuPct: (sum((r) => r.generatorCpuMs) / windowMs) * 100,
+    rttMs: roundSummary(summarize(raws.flatMap((r) => r.rtts))),
+    lostOrLate: sum((r) => r.lostOrLate),
+    serverErrors: sum((r) => r.serverErrors),
+    messageBytes: protocolFor(kind).relay(`p${Date.now()}-${pairs}b`).length,
+  };
 }
 
 /** Raw RTT samples per `<server>.relay.<pairs>`, for the report's CDF charts. */
 const samplesOut: Record<string, number[]> = {};
 
-/** Runs both servers back to back with the same generator and configuration. */
+/**
+ * Runs both servers with the same generator and configuration. Idle and pairing run per server;
+ * the relay levels alternate between the servers (both are up, each idle while the other is
+ * measured) and repeat for `rounds`, so slow drifts in the machine's load hit both alike.
+ */
 export async function runLobbyLoad(
   quick: boolean,
   only: ServerKind[] = ["duet", "peerjs"],
@@ -304,8 +347,77 @@ export async function runLobbyLoad(
 ) {
   const cfg = lobbyConfig(quick);
   const out: Record<string, unknown> = { config: cfg };
+  const targets: Target[] = [];
   let port = 18_400;
-  for (const kind of only) out[kind] = await benchServer(kind, cfg, port++, log);
+  for (const kind of only) {
+    try {
+      const t = await startTarget(kind, port++);
+      targets.push(t);
+      out[kind] = t.result;
+    } catch (e) {
+      out[kind] = { server: kind, idle: [], relay: [], error: (e as Error).message };
+      log(`  ${kind}: ${(e as Error).message}`);
+    }
+  }
+  const failed = new Set<Target>();
+  const guard = async (t: Target, what: string, f: () => Promise<void>) => {
+    if (failed.has(t)) return;
+    try {
+      await f();
+    } catch (e) {
+      failed.add(t);
+      t.result.error = `${what}: ${(e as Error).message}`;
+      log(`  ${t.kind} ${t.result.error}`);
+    }
+  };
+  try {
+    for (const t of targets) await guard(t, "idle", () => idlePhase(t, cfg, log));
+    for (const t of targets.filter((x) => x.kind === "duet")) {
+      await guard(t, "pairing", async () => {
+        await t.send({ cmd: "pairing", pairs: cfg.pairingPairs, timeoutMs: 60_000 });
+        const r = await t.next("pairing-done", 90_000);
+        t.result.pairingMs = roundSummary(summarize(r.pairingMs as number[]));
+        log(`  duet pairing p50 ${t.result.pairingMs.p50} ms over ${t.result.pairingMs.n}`);
+      });
+    }
+    const raws = new Map<string, RelayRaw[]>();
+    for (let round = 0; round < cfg.rounds; round++) {
+      for (const pairs of cfg.relayPairs) {
+        const order = round % 2 === 0 ? targets : [...targets].reverse();
+        for (const t of order) {
+          await guard(t, `relay ${pairs} pairs`, async () => {
+            const r = await relayOnce(t, cfg, pairs);
+            const key = `${t.kind}.relay.${pairs}`;
+            raws.set(key, [...(raws.get(key) ?? []), r]);
+            const row = relayRow(t.kind, cfg.rateHz, [r]);
+            log(
+              `  ${t.kind} relay ${pairs} pairs (round ${round + 1}): ${
+                row.messagesPerS.toFixed(0)
+              } ` +
+                `msg/s, ${row.serverCpuUsPerMsg.toFixed(1)} µs/msg, rtt p50 ${row.rttMs.p50} p99 ` +
+                `${row.rttMs.p99} max ${row.rttMs.max} ms, server ${
+                  row.serverCpuPct.toFixed(0)
+                }% ` +
+                `(waited ${row.serverRunDelayPct.toFixed(0)}%), generator ${
+                  row.generatorCpuPct.toFixed(0)
+                }% CPU`,
+            );
+          });
+        }
+      }
+    }
+    for (const t of targets) {
+      for (const pairs of cfg.relayPairs) {
+        const key = `${t.kind}.relay.${pairs}`;
+        const rs = raws.get(key);
+        if (!rs?.length) continue;
+        t.result.relay.push(relayRow(t.kind, cfg.rateHz, rs));
+        samplesOut[key] = rs.flatMap((r) => r.rtts);
+      }
+    }
+  } finally {
+    for (const t of targets) await t.stop();
+  }
   return { lobby: out, samples: samplesOut };
 }
 

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { lobbyConfig, relayRow, withFileLimit } from "./lobby_load.ts";
+
+Deno.test("the full run covers the issue's levels; quick is smaller", () => {
+  const full = lobbyConfig(false), quick = lobbyConfig(true);
+  assert.deepEqual(full.idleLevels, [1000, 5000, 10000]);
+  assert.deepEqual(full.relayPairs, [10, 100, 1000]);
+  assert.ok(quick.durationMs * quick.rounds < full.durationMs * full.rounds);
+  assert.ok(Math.max(...quick.idleLevels) < 10000);
+});
+
+Deno.test("relayRow pools rounds: rates over the summed window, CPU per delivered message", () => {
+  const raw = (messages: number, cpu: number, rtts: number[]) => ({
+    pairs: 100,
+    failedPairs: 0,
+    firstError: "",
+    windowMs: 1000,
+    messages,
+    serverCpuMs: cpu,
+    serverRunDelayMs: 10,
+    generatorCpuMs: 100,
+    rtts,
+    lostOrLate: 1,
+    serverErrors: 0,
+  });
+  const row = relayRow("duet", 10, [raw(2000, 40, [1, 2]), raw(2000, 60, [3, 100])]);
+  assert.equal(row.messagesPerS, 2000);
+  assert.equal(row.serverCpuUsPerMsg, 25); // 100 ms of CPU for 4000 messages
+  assert.equal(row.serverCpuPct, 5);
+  assert.equal(row.serverRunDelayPct, 1);
+  assert.equal(row.generatorCpuPct, 10);
+  assert.equal(row.rttMs.n, 4);
+  assert.equal(row.rttMs.max, 100);
+  assert.equal(row.lostOrLate, 2);
+  assert.equal(row.offeredRoundTripsPerS, 1000);
+  assert.ok(row.messageBytes > 100);
+});
+
+Deno.test("withFileLimit raises the descriptor limit and then execs the command unchanged", () => {
+  const argv = withFileLimit(["deno", "run", "x.ts"], 4096);
+  assert.equal(argv[0], "sh");
+  assert.match(argv[2], /ulimit -n 4096/);
+  assert.deepEqual(argv.slice(-3), ["deno", "run", "x.ts"]);
+});

@@ -24,7 +24,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
 
 /** Runs `tries` alternating duet/bare connects; failures are counted, not thrown. */
 export async function runConnect(quick: boolean, port = 18_700) {
-  const tries = quick ? 10 : 40;
+  const tries = quick ? 6 : 40;
   const duet: number[] = [], bare: number[] = [];
   const errors: string[] = [];
   const b = await openBrowser();

@@ -133,5 +133,5 @@ export function parseImpair(text: string | null): { delayMs: number; lossPct: nu
 if (import.meta.main) {
   const a = parseArgs(Deno.args);
   const imp = parseImpair(a.impair);
-  await writeJson(a.out, await runInputCondition(a.quick ? 5 : 20, imp));
+  await writeJson(a.out, await runInputCondition(a.quick ? 3 : 20, imp));
 }

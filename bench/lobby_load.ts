@@ -340,12 +340,20 @@ const samplesOut: Record<string, number[]> = {};
  * the relay levels alternate between the servers (both are up, each idle while the other is
  * measured) and repeat for `rounds`, so slow drifts in the machine's load hit both alike.
  */
-export async function runLobbyLoad(
+export function runLobbyLoad(
   quick: boolean,
   only: ServerKind[] = ["duet", "peerjs"],
   log: (s: string) => void = console.error,
 ) {
-  const cfg = lobbyConfig(quick);
+  return runLobbyLoadWith(lobbyConfig(quick), only, log);
+}
+
+/** {@link runLobbyLoad} with an explicit configuration (investigations, custom levels). */
+export async function runLobbyLoadWith(
+  cfg: LobbyLoadConfig,
+  only: ServerKind[] = ["duet", "peerjs"],
+  log: (s: string) => void = console.error,
+) {
   const out: Record<string, unknown> = { config: cfg };
   const targets: Target[] = [];
   let port = 18_400;

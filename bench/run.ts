@@ -193,7 +193,7 @@ if (import.meta.main) {
     results.input = {
       conditionsText:
         `Two pages of one headless Chromium, connected through duet's lobby and peer ` +
-        `connection; ${a.quick ? 5 : 20} s of 60 Hz input frames in both directions, sent ` +
+        `connection; ${a.quick ? 3 : 20} s of 60 Hz input frames in both directions, sent ` +
         `at the same time two ways over one connection. Latency: sender's send call to the ` +
         `receiving page's delivery of that frame (both directions pooled). "Lost to the game": ` +
         `sent but never delivered within 1.5 s after the end. "Stall": a run of frames later ` +

@@ -34,9 +34,16 @@
  * {@link CLOSE_CODES}: too many messages (each dropped one answered `rate-limited`, then 1008), a
  * frame over 16 KiB (`too-large`, 1009), server shutdown (`shutting-down`, 1001).
  *
+ * ICE servers: `welcome.iceServers` holds STUN and, when the lobby has a TURN server, TURN entries
+ * with short-lived credentials (TURN REST API: username `<expiry unix seconds>:<player id>`,
+ * credential base64 HMAC-SHA1 of the username under a secret shared with the TURN server). Before
+ * they expire the server sends `ice-servers` with fresh ones; a client uses the latest list for
+ * every new RTCPeerConnection (a connection already up keeps its allocation).
+ *
  * Extensions beyond the DESIGN.md tables (a DESIGN-only client can ignore them): `renamed` (the
- * reply to `hello`), `error.close`, the error codes after `already-in-room` in
- * {@link ERROR_CODES}, and the close codes.
+ * reply to `hello`), `ice-servers` (refreshed TURN credentials), `error.close`, the error codes
+ * after `already-in-room` in {@link ERROR_CODES}, and the close codes. A client should ignore a
+ * message type it does not know, so the server can add more.
  *
  * No Deno or DOM APIs here: the browser imports this file.
  */
@@ -207,6 +214,8 @@ export const ServerMessageSchema = v.variant("type", [
     protocol: v.number(),
     iceServers: v.array(IceServerSchema),
   }),
+  // Replaces welcome.iceServers: fresh TURN credentials, sent before the previous ones expire.
+  v.object({ type: v.literal("ice-servers"), iceServers: v.array(IceServerSchema) }),
   v.object({ type: v.literal("rooms"), rooms: v.array(RoomInfoSchema) }),
   v.object({ type: v.literal("room"), room: RoomInfoSchema }),
   v.object({ type: v.literal("room-removed"), id: v.string() }),

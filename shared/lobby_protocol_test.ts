@@ -231,6 +231,10 @@ Deno.test("every server message round-trips through encode and parseServerMessag
         credential: "c",
       }],
     },
+    {
+      type: "ice-servers",
+      iceServers: [{ urls: ["turn:t:3478?transport=udp"], username: "9:p1", credential: "c" }],
+    },
     { type: "rooms", rooms: [room, { ...room, id: "b", state: "playing", players: 2 }] },
     { type: "room", room },
     { type: "room-removed", id: "abc" },
@@ -259,6 +263,8 @@ Deno.test("parseServerMessage rejects what the server never sends", () => {
     JSON.stringify({ type: "room", room: { ...room, state: "closed" } }),
     '{"type":"paired","peer":{"id":"a","name":"b"},"role":"host","session":"s"}',
     '{"type":"hello","name":"x"}',
+    '{"type":"ice-servers","iceServers":[{"username":"u"}]}',
+    '{"type":"ice-servers"}',
   ];
   for (const text of bad) assert.equal(parseServerMessage(text).ok, false, text);
   // Client-side the size cap does not apply: room lists can be long.

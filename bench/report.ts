@@ -188,6 +188,12 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       m.commit ?? "?"
     }; ${fmt(m.durationS, 0)} s in all. Load average at the start: ${m.loadAvg ?? "?"}.`,
     "All traffic is on loopback. Medians and ratios below come from this one run.",
+    m.loadAvgPerBenchmark
+      ? `1-minute load average before -> after each benchmark (${m.cpus ?? "?"} CPUs; well above ` +
+        `the CPU count means other work competed and tails are inflated): ${
+          Object.entries(m.loadAvgPerBenchmark).map(([k, x]) => `${k} ${x}`).join(", ")
+        }.`
+      : "",
     "",
     "## Targets (issue 6)",
     "",
@@ -293,6 +299,7 @@ export function markdown(r: Results, figures: Record<string, string>): string {
           "lost to game",
           "stalls (frames)",
           "measured UDP loss",
+          "page timer late p50/max ms",
         ],
         ((I.runs ?? []) as Results[]).flatMap((run) =>
           ["duet", "reliable"].map((k) => [
@@ -306,6 +313,7 @@ export function markdown(r: Results, figures: Record<string, string>): string {
             run[k]?.framesLost ?? "n/a",
             `${run[k]?.stalls ?? "n/a"} (${run[k]?.stalledFrames ?? "n/a"})`,
             `${fmt(run.measuredUdpLossPct, 2)}%`,
+            `${fmt(run.pageTimerLateMsP50, 1)}/${fmt(run.pageTimerLateMsMax, 1)}`,
           ])
         ),
       ),

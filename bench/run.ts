@@ -157,8 +157,12 @@ if (import.meta.main) {
   };
   const samples: Record<string, number[]> = {};
   const inputRuns: Results[] = [];
+  const load: Record<string, string> = {};
+  const loadNow = () => readText("/proc/loadavg").split(" ")[0];
   for (const job of plan(a.quick, only)) {
+    const before = loadNow();
     const { out, error, box } = await runJob(job, tmp);
+    load[job.key] = `${before} -> ${loadNow()}`;
     if (!out) {
       results.errors.push(`${job.key}: ${error}`);
       if (job.key.startsWith("input")) {
@@ -233,6 +237,9 @@ if (import.meta.main) {
       `per connection) and pairs in private rooms; PeerJS with concurrent_limit raised.`;
   }
   results.meta.durationS = (performance.now() - t0) / 1000;
+  // Other work on the machine shows in every figure; the 1-minute load average around each
+  // benchmark tells a reader whether to trust a run (2 CPUs: above ~2 the benchmarks competed).
+  results.meta.loadAvgPerBenchmark = load;
   results.targets = verdicts(results);
   results.note = closingNote(results);
 

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { type Coturn, startCoturn, TURNSERVER } from "./testing/coturn_server.ts";
+import { requireBinary } from "./testing/service_process.ts";
+import { turnAllocate } from "./testing/turn_client.ts";
+import { type IceConfig, iceRefreshMs, iceServersFor, turnCredential } from "./turn_credentials.ts";
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+/** HMAC-SHA1 through WebCrypto: an independent implementation to check node:crypto's against. */
+async function webCryptoCredential(secret: string, username: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-1" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(username)),
+  );
+  return btoa(String.fromCharCode(...mac));
+}
+
+Deno.test("TURN REST credential: expiry:user and base64 HMAC-SHA1 of it", async () => {
+  const c = turnCredential("s3cret", "abc123", 3600, NOW + 999);
+  assert.equal(c.expiresAt, NOW / 1000 + 3600);
+  assert.equal(c.username, `${NOW / 1000 + 3600}:abc123`);
+  assert.equal(c.credential, await webCryptoCredential("s3cret", c.username));
+  assert.match(c.credential, /^[A-Za-z0-9+/]{27}=$/);
+  assert.notEqual(turnCredential("other", "abc123", 3600, NOW).credential, c.credential);
+});
+
+Deno.test("TURN credential inputs are checked", () => {
+  assert.throws(() => turnCredential("", "a", 60, NOW), /secret/);
+  assert.throws(() => turnCredential("s", "a", 0, NOW), /lifetime/);
+  assert.throws(() => turnCredential("s", "a:b", 60, NOW), /must not contain/);
+});
+
+const config = (over: Partial<IceConfig> = {}): IceConfig => ({
+  stunUrls: [],
+  turnUrls: [],
+  turnSecret: "",
+  turnTtlSeconds: 3600,
+  ...over,
+});
+
+Deno.test("iceServersFor: nothing, STUN only, STUN + TURN with a fresh credential", () => {
+  assert.deepEqual(iceServersFor(config(), "p", NOW), []);
+  assert.equal(iceRefreshMs(config()), null);
+  const stun = config({ stunUrls: ["stun:s.example:3478"] });
+  assert.deepEqual(iceServersFor(stun, "p", NOW), [{ urls: ["stun:s.example:3478"] }]);
+  assert.equal(iceRefreshMs(stun), null);
+  const both = config({
+    stunUrls: ["stun:s.example:3478"],
+    turnUrls: ["turn:t.example:3478?transport=udp", "turns:t.example:5349"],
+    turnSecret: "k",
+    turnTtlSeconds: 600,
+  });
+  const [s, t] = iceServersFor(both, "p1", NOW);
+  assert.deepEqual(s, { urls: ["stun:s.example:3478"] });
+  assert.deepEqual(t, {
+    urls: ["turn:t.example:3478?transport=udp", "turns:t.example:5349"],
+    username: `${NOW / 1000 + 600}:p1`,
+    credential: turnCredential("k", "p1", 600, NOW).credential,
+  });
+  // Refreshed at half the lifetime, so a client's list always has half of it left.
+  assert.equal(iceRefreshMs(both), 300_000);
+});
+
+// --- against a real coturn -------------------------------------------------------------------
+
+const haveCoturn = requireBinary(TURNSERVER, "coturn (TURN credential)", "apt-get install coturn");
+
+async function withCoturn(body: (turn: Coturn) => Promise<void>) {
+  const turn = await startCoturn({ secret: "coturn-shared-secret" });
+  try {
+    await body(turn);
+  } catch (err) {
+    console.error(turn.process.output().slice(-3000));
+    throw err;
+  } finally {
+    await turn.stop();
+  }
+}
+
+Deno.test({
+  name:
+    "coturn (use-auth-secret) accepts the lobby's credential and refuses forged or expired ones",
+  ignore: !haveCoturn,
+  async fn() {
+    await withCoturn(async (turn) => {
+      const now = Date.now();
+      const good = turnCredential(turn.secret, "player1", 600, now);
+      const ok = await turnAllocate("127.0.0.1", turn.port, good.username, good.credential);
+      assert.equal(ok.ok, true, JSON.stringify(ok));
+      assert.match(ok.ok ? ok.relayed : "", /^127\.0\.0\.1:\d+$/);
+
+      const forged = turnCredential("not-the-secret", "player1", 600, now);
+      const refused = await turnAllocate(
+        "127.0.0.1",
+        turn.port,
+        forged.username,
+        forged.credential,
+      );
+      assert.deepEqual([refused.ok, !refused.ok && refused.code], [false, 401]);
+
+      // Someone else's credential under a different name: the HMAC no longer matches.
+      const stolen = await turnAllocate(
+        "127.0.0.1",
+        turn.port,
+        good.username.replace("player1", "player2"),
+        good.credential,
+      );
+      assert.deepEqual([stolen.ok, !stolen.ok && stolen.code], [false, 401]);
+
+      // Issued an hour ago with a ten-minute lifetime: expired.
+      const old = turnCredential(turn.secret, "player1", 600, now - 3_600_000);
+      const expired = await turnAllocate("127.0.0.1", turn.port, old.username, old.credential);
+      assert.deepEqual([expired.ok, !expired.ok && expired.code], [false, 401]);
+    });
+  },
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { deliveries, parseImpair, STALL_AFTER_MS } from "./input_latency.ts";
+import { deliveries, parseImpair, STALL_AFTER_MS } from "./input_analysis.ts";
 
 Deno.test("deliveries measures latency per frame, counts lost frames and stall episodes", () => {
   const sent = [0, 100, 200, 300, 400, 500, NaN];

@@ -15,7 +15,8 @@
  * went silent past the transport's timeout, said `bye`, or left the lobby before connecting),
  * `failed` (ICE or signalling failed, see `error`), or `closed` (we closed).
  *
- * It takes over `lobby.onSignal` for the peer connection (restored to null when it ends) and hands
+ * It takes over `lobby.onSignal` for the peer connection (restored to null when it ends), says
+ * `bye` when the page is hidden for good (`pagehide`: closed or navigated away), and hands
  * out the transport through a thin wrapper, so the session may set `onState` freely while the
  * match connection still sees the link state.
  *
@@ -171,6 +172,12 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
 
   const onSignal = peer.handleSignal;
   lobby.onSignal = onSignal;
+
+  // A page being closed or navigated away says bye, so the peer learns at once instead of after
+  // the silence timeout (browsers tear RTCPeerConnections down without telling the other side).
+  const onPageHide = () => self.close("page closed");
+  globalThis.addEventListener?.("pagehide", onPageHide);
+  disposers.push(() => globalThis.removeEventListener?.("pagehide", onPageHide));
 
   const impair = (ch: PacketChannel, reliable: boolean, stream: number): PacketChannel => {
     if (!sim) return ch;

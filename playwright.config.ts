@@ -1,28 +1,39 @@
-// Browser tests: real Chromium, real WebRTC, the real Deno lobby serving the built client.
+// Browser tests: real Chromium, real WebRTC, the real Deno lobby serving the built client (dist/).
+// Run inside a loopback-only network namespace (see the README), after `vite build`.
 // Playwright requires a default export here; everything else in duet uses named exports.
 import { defineConfig } from "@playwright/test";
 import { existsSync } from "node:fs";
+import process from "node:process";
 
 const port = Number(process.env.E2E_PORT ?? 8790);
-// Debian's Chromium where present (this project's CI); otherwise Playwright's own browser.
-const executablePath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-  .find((p): p is string => !!p && existsSync(p));
+// Debian's Chromium where present (this project's CI); otherwise Playwright's own browser, which a
+// developer installs with `npx playwright install chromium` (never in CI: it downloads).
+const executablePath = [
+  process.env.CHROMIUM_PATH,
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+].find((p): p is string => !!p && existsSync(p));
 
 export default defineConfig({
   testDir: "game/e2e",
   testMatch: "**/*.spec.ts",
-  timeout: 120_000,
+  // Each test is bounded well below this; it only stops a hang from eating the CI budget.
+  timeout: 45_000,
   expect: { timeout: 10_000 },
+  // Two cores, and pages that must tick at 60 Hz: one test at a time.
   workers: 1,
   fullyParallel: false,
   retries: 0,
-  reporter: process.env.CI ? [["list"]] : [["list"]],
-  outputDir: "test-results",
+  reporter: [["list"]],
+  // Separate output directories let concurrent runs (other specs, other checkouts) not wipe each
+  // other's artifacts: Playwright empties its outputDir when a run starts.
+  outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results",
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     // Without a media permission Chromium only offers mDNS-hidden host candidates, and inside a
-    // loopback-only namespace none at all (see the README's testing notes).
+    // loopback-only namespace none at all. game/e2e/fixtures.ts passes the same to every context.
     permissions: ["camera", "microphone"],
+    trace: "retain-on-failure",
     launchOptions: {
       executablePath,
       args: [
@@ -34,6 +45,7 @@ export default defineConfig({
         "--disable-component-update",
         "--disable-sync",
         "--allow-loopback-in-peer-connection",
+        // Two pages share one headless browser; neither may be throttled as a background tab.
         "--disable-background-timer-throttling",
         "--disable-renderer-backgrounding",
         "--disable-backgrounding-occluded-windows",
@@ -41,9 +53,15 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "node_modules/.bin/deno run --allow-net --allow-env --allow-read --allow-sys signal/main.ts",
+    command:
+      "node_modules/.bin/deno run --allow-net --allow-env --allow-read --allow-sys signal/main.ts",
     url: `http://127.0.0.1:${port}/healthz`,
-    env: { PORT: String(port), HOST: "127.0.0.1", STATIC_DIR: "dist" },
+    // E2E_STATIC_DIR lets a run serve a build made elsewhere (e.g. a harness-only build).
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      STATIC_DIR: process.env.E2E_STATIC_DIR ?? "dist",
+    },
     reuseExistingServer: false,
     timeout: 30_000,
     stdout: "ignore",

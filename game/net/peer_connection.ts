@@ -30,9 +30,9 @@ export type PeerState = "new" | "connecting" | "open" | "interrupted" | "closed"
 export interface ConnectTimings {
   /** `connect()` was called. */
   start: number | null;
-  /** The offer went out (offerer) or came in (answerer). */
+  /** The offer went out (offerer) or was applied (answerer). */
   offer: number | null;
-  /** The answer came in (offerer) or went out (answerer). */
+  /** The answer was applied (offerer) or went out (answerer). */
   answer: number | null;
   /** ICE found a working candidate pair. */
   iceConnected: number | null;
@@ -378,6 +378,7 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
         await pc.setLocalDescription(answer);
         if (terminal()) return;
         sendDescription(pc.localDescription ?? answer);
+        mark("answer");
       } catch (e) {
         fail(`signalling error: could not answer: ${(e as Error).message}`);
         return;

@@ -104,10 +104,12 @@ Deno.test("the offerer offers, ICE trickles both ways, and both channels open wi
   assert.deepEqual(bInput, [[4]]);
   assert.deepEqual(aInput, [[5, 6]]);
 
-  const t = a.peer.timings();
-  assert.ok(t.start !== null && t.offer !== null && t.answer !== null && t.open !== null);
-  assert.ok(t.start <= t.offer && t.offer <= t.answer && t.answer <= t.open);
-  assert.ok(t.controlOpen !== null && t.inputOpen !== null && t.iceConnected !== null);
+  for (const side of [a, b]) {
+    const t = side.peer.timings();
+    assert.ok(t.start !== null && t.offer !== null && t.answer !== null && t.open !== null);
+    assert.ok(t.start <= t.offer && t.offer <= t.answer && t.answer <= t.open);
+    assert.ok(t.controlOpen !== null && t.inputOpen !== null && t.iceConnected !== null);
+  }
   a.peer.close();
   b.peer.close();
   await settle();

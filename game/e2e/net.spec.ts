@@ -5,8 +5,9 @@ import { call, expect, test } from "./fixtures.ts";
 const FRAMES = 600;
 const DISCONNECT_MS = 3_000;
 
-test("two pages pair through the lobby, open both channels, and 600 frames cross the unreliable channel at 20% loss complete and in order", async ({ openPlayer }) => {
-  const sim = "loss:20,seed:7";
+test("two pages pair through the lobby, open both channels, and 600 frames cross the unreliable channel at 20% loss (with jitter, reordering, duplicates) complete and in order", async ({ openPlayer }) => {
+  // Loss plus delay, jitter, reordering and duplication: the channel at its worst, seeded.
+  const sim = "loss:20,delay:20,jitter:10,reorder:10,dup:5,seed:7";
   const a = await openPlayer(`/e2e/harness.html?sim=${sim}&name=Ann`);
   const b = await openPlayer(`/e2e/harness.html?sim=${sim}&name=Bob`);
   const [ca, cb] = await Promise.all([call(a, "connect"), call(b, "connect")]);
@@ -42,6 +43,7 @@ test("two pages pair through the lobby, open both channels, and 600 frames cross
     const lossShare = s.packetsLost / (s.packetsLost + s.packetsReceived);
     expect(lossShare).toBeGreaterThan(0.1);
     expect(lossShare).toBeLessThan(0.3);
+    expect(s.duplicates).toBeGreaterThan(0);
   }
 });
 

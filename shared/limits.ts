@@ -60,5 +60,20 @@ export const DEFAULT_RATE_LIMIT_STRIKES = 20;
  */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
+/**
+ * Concurrent WebSocket connections from one IP address (IPv6: one /64); more get HTTP 429 before
+ * the upgrade. Players behind one NAT share an address, so this is generous. 0 disables it.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
+
+/**
+ * Sustained lobby messages per second from one IP address over all its connections (a shared
+ * token bucket; excess messages get `rate-limited` like the per-connection limit). 0 disables it.
+ */
+export const DEFAULT_IP_MESSAGES_PER_SECOND = 200;
+
+/** Burst of lobby messages from one IP address over all its connections. */
+export const DEFAULT_IP_MESSAGE_BURST = 400;
+
 /** Bytes queued towards one client before it counts as not reading and is closed (1008). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;

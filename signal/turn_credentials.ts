@@ -11,16 +11,14 @@
 import { createHmac } from "node:crypto";
 import type { IceServer } from "../shared/lobby_protocol.ts";
 
-/** The lobby's ICE configuration. */
-export interface IceConfig {
-  /** STUN urls (`stun:` / `stuns:`), given to every client as they are. */
-  stunUrls: string[];
-  /** TURN urls (`turn:` / `turns:`); empty means no TURN. */
-  turnUrls: string[];
-  /** Shared secret of the TURN server (coturn `static-auth-secret`); required with turnUrls. */
-  turnSecret: string;
-  /** Lifetime of a TURN credential in seconds. */
-  turnTtlSeconds: number;
+/** The lobby's TURN server, if it has one. */
+export interface TurnConfig {
+  /** TURN urls (`turn:` / `turns:`), e.g. `turn:turn.example.com:3478?transport=udp`. */
+  urls: string[];
+  /** Shared secret of the TURN server (coturn `static-auth-secret`). */
+  secret: string;
+  /** Lifetime of a credential in seconds. */
+  ttlSeconds: number;
 }
 
 /** One TURN REST API credential. */
@@ -51,26 +49,29 @@ export function turnCredential(
   return { username, credential, expiresAt };
 }
 
-/** Whether the configuration hands out TURN (and so needs refreshing). */
-export function hasTurn(config: IceConfig): boolean {
-  return config.turnUrls.length > 0;
-}
-
 /**
  * How often a connected client gets fresh credentials: at half the lifetime, so the list a client
  * holds always has at least half of its lifetime left. Null without TURN (STUN needs no refresh).
  */
-export function iceRefreshMs(config: IceConfig): number | null {
-  return hasTurn(config) ? Math.max(1, config.turnTtlSeconds * 500) : null;
+export function iceRefreshMs(turn: TurnConfig | null): number | null {
+  return turn === null ? null : Math.max(1, turn.ttlSeconds * 500);
 }
 
-/** The `iceServers` for `player` at `nowMs`: STUN first, then TURN with a fresh credential. */
-export function iceServersFor(config: IceConfig, player: string, nowMs: number): IceServer[] {
-  const servers: IceServer[] = [];
-  if (config.stunUrls.length > 0) servers.push({ urls: [...config.stunUrls] });
-  if (hasTurn(config)) {
-    const c = turnCredential(config.turnSecret, player, config.turnTtlSeconds, nowMs);
-    servers.push({ urls: [...config.turnUrls], username: c.username, credential: c.credential });
-  }
-  return servers;
+/**
+ * The `iceServers` for `player` at `nowMs`: the static entries (STUN) first, then TURN with a
+ * fresh credential.
+ */
+export function iceServersFor(
+  staticServers: readonly IceServer[],
+  turn: TurnConfig | null,
+  player: string,
+  nowMs: number,
+): IceServer[] {
+  if (turn === null) return [...staticServers];
+  const c = turnCredential(turn.secret, player, turn.ttlSeconds, nowMs);
+  return [...staticServers, {
+    urls: [...turn.urls],
+    username: c.username,
+    credential: c.credential,
+  }];
 }

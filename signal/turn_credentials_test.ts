@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { type Coturn, startCoturn, TURNSERVER } from "./testing/coturn_server.ts";
 import { requireBinary } from "./testing/service_process.ts";
-import { turnAllocate } from "./testing/turn_client.ts";
-import { type IceConfig, iceRefreshMs, iceServersFor, turnCredential } from "./turn_credentials.ts";
+import { openTurnSession, turnAllocate } from "./testing/turn_client.ts";
+import {
+  iceRefreshMs,
+  iceServersFor,
+  type TurnConfig,
+  turnCredential,
+} from "./turn_credentials.ts";
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -36,27 +41,17 @@ Deno.test("TURN credential inputs are checked", () => {
   assert.throws(() => turnCredential("s", "a:b", 60, NOW), /must not contain/);
 });
 
-const config = (over: Partial<IceConfig> = {}): IceConfig => ({
-  stunUrls: [],
-  turnUrls: [],
-  turnSecret: "",
-  turnTtlSeconds: 3600,
-  ...over,
-});
-
-Deno.test("iceServersFor: nothing, STUN only, STUN + TURN with a fresh credential", () => {
-  assert.deepEqual(iceServersFor(config(), "p", NOW), []);
-  assert.equal(iceRefreshMs(config()), null);
-  const stun = config({ stunUrls: ["stun:s.example:3478"] });
-  assert.deepEqual(iceServersFor(stun, "p", NOW), [{ urls: ["stun:s.example:3478"] }]);
-  assert.equal(iceRefreshMs(stun), null);
-  const both = config({
-    stunUrls: ["stun:s.example:3478"],
-    turnUrls: ["turn:t.example:3478?transport=udp", "turns:t.example:5349"],
-    turnSecret: "k",
-    turnTtlSeconds: 600,
-  });
-  const [s, t] = iceServersFor(both, "p1", NOW);
+Deno.test("iceServersFor: static servers only, or with TURN and a fresh credential", () => {
+  assert.deepEqual(iceServersFor([], null, "p", NOW), []);
+  assert.equal(iceRefreshMs(null), null);
+  const stun = [{ urls: ["stun:s.example:3478"] }];
+  assert.deepEqual(iceServersFor(stun, null, "p", NOW), stun);
+  const turn: TurnConfig = {
+    urls: ["turn:t.example:3478?transport=udp", "turns:t.example:5349"],
+    secret: "k",
+    ttlSeconds: 600,
+  };
+  const [s, t] = iceServersFor(stun, turn, "p1", NOW);
   assert.deepEqual(s, { urls: ["stun:s.example:3478"] });
   assert.deepEqual(t, {
     urls: ["turn:t.example:3478?transport=udp", "turns:t.example:5349"],
@@ -64,7 +59,7 @@ Deno.test("iceServersFor: nothing, STUN only, STUN + TURN with a fresh credentia
     credential: turnCredential("k", "p1", 600, NOW).credential,
   });
   // Refreshed at half the lifetime, so a client's list always has half of it left.
-  assert.equal(iceRefreshMs(both), 300_000);
+  assert.equal(iceRefreshMs(turn), 300_000);
 });
 
 // --- against a real coturn -------------------------------------------------------------------
@@ -117,6 +112,27 @@ Deno.test({
       const old = turnCredential(turn.secret, "player1", 600, now - 3_600_000);
       const expired = await turnAllocate("127.0.0.1", turn.port, old.username, old.credential);
       assert.deepEqual([expired.ok, !expired.ok && expired.code], [false, 401]);
+    });
+  },
+});
+
+Deno.test({
+  name: "coturn checks a credential's expiry when allocating only: a live relay keeps refreshing",
+  ignore: !haveCoturn,
+  async fn() {
+    await withCoturn(async (turn) => {
+      const c = turnCredential(turn.secret, "player1", 1, Date.now());
+      const session = await openTurnSession("127.0.0.1", turn.port);
+      try {
+        assert.equal((await session.allocate(c.username, c.credential)).ok, true);
+        // Past the expiry (whole seconds), as a match outlasting its credential would be.
+        await new Promise((r) => setTimeout(r, c.expiresAt * 1000 + 1100 - Date.now()));
+        assert.deepEqual(await session.refresh(600), { ok: true, relayed: "" });
+        const late = await turnAllocate("127.0.0.1", turn.port, c.username, c.credential);
+        assert.deepEqual([late.ok, !late.ok && late.code], [false, 401]);
+      } finally {
+        session.close();
+      }
     });
   },
 });

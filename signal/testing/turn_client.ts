@@ -21,6 +21,7 @@ export const STUN = {
   allocateSuccess: 0x0103,
   allocateError: 0x0113,
   refreshRequest: 0x0004,
+  refreshSuccess: 0x0104,
 } as const;
 
 /** STUN attribute types used here. */
@@ -185,61 +186,109 @@ export function stunBinding(host: string, port: number, timeoutMs = 1000): Promi
   );
 }
 
-/**
- * Asks the TURN server at host:port for a UDP relay allocation with the given long-term
- * credentials: the unauthenticated request first (to learn realm and nonce), then the signed one.
- */
-export function turnAllocate(
+/** A client-side TURN session: one UDP socket (one 5-tuple), so a refresh hits its allocation. */
+export interface TurnSession {
+  /** Allocate: the unauthenticated request first (to learn realm and nonce), then the signed one. */
+  allocate(username: string, password: string): Promise<AllocateResult>;
+  /** Refresh the allocation (RFC 5766 7) with the credentials it was made with. */
+  refresh(lifetimeSeconds: number): Promise<AllocateResult>;
+  close(): void;
+}
+
+/** Opens a TURN session towards host:port from an ephemeral port on 127.0.0.1. */
+export async function openTurnSession(
+  host: string,
+  port: number,
+  timeoutMs = 2000,
+): Promise<TurnSession> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  let auth: { attributes: StunMessage["attributes"]; key: Uint8Array } | null = null;
+  const failure = (m: StunMessage, realm?: string): AllocateResult => {
+    const reason = attribute(m, ATTR.errorCode);
+    return {
+      ok: false,
+      code: errorCode(m),
+      reason: reason ? new TextDecoder().decode(reason.subarray(4)) : "no error code",
+      realm,
+    };
+  };
+  const udp = new Uint8Array([17, 0, 0, 0]);
+  return {
+    async allocate(username, password) {
+      const first = await transact(
+        socket,
+        host,
+        port,
+        encodeStun(STUN.allocateRequest, randomBytes(12), [
+          { type: ATTR.requestedTransport, value: udp },
+        ]),
+        timeoutMs,
+      );
+      const realm = attribute(first, ATTR.realm);
+      const nonce = attribute(first, ATTR.nonce);
+      if (first.type !== STUN.allocateError || errorCode(first) !== 401 || !realm || !nonce) {
+        return { ok: false, code: errorCode(first), reason: "expected a 401 challenge first" };
+      }
+      const realmText = new TextDecoder().decode(realm);
+      auth = {
+        attributes: [
+          { type: ATTR.username, value: text(username) },
+          { type: ATTR.realm, value: realm },
+          { type: ATTR.nonce, value: nonce },
+        ],
+        key: longTermKey(username, realmText, password),
+      };
+      const second = await transact(
+        socket,
+        host,
+        port,
+        encodeStun(
+          STUN.allocateRequest,
+          randomBytes(12),
+          [{ type: ATTR.requestedTransport, value: udp }, ...auth.attributes],
+          auth.key,
+        ),
+        timeoutMs,
+      );
+      if (second.type !== STUN.allocateSuccess) return failure(second, realmText);
+      const relayed = attribute(second, ATTR.xorRelayedAddress);
+      return { ok: true, relayed: relayed ? xorAddress(relayed) : "?" };
+    },
+    async refresh(lifetimeSeconds) {
+      if (auth === null) throw new Error("refresh before a successful allocate");
+      const lifetime = new Uint8Array(4);
+      new DataView(lifetime.buffer).setUint32(0, lifetimeSeconds);
+      const reply = await transact(
+        socket,
+        host,
+        port,
+        encodeStun(
+          STUN.refreshRequest,
+          randomBytes(12),
+          [{ type: ATTR.lifetime, value: lifetime }, ...auth.attributes],
+          auth.key,
+        ),
+        timeoutMs,
+      );
+      return reply.type === STUN.refreshSuccess ? { ok: true, relayed: "" } : failure(reply);
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** One-shot {@link TurnSession.allocate} on a fresh socket. */
+export async function turnAllocate(
   host: string,
   port: number,
   username: string,
   password: string,
   timeoutMs = 2000,
 ): Promise<AllocateResult> {
-  const udp = new Uint8Array([17, 0, 0, 0]);
-  return withSocket(async (socket) => {
-    const first = await transact(
-      socket,
-      host,
-      port,
-      encodeStun(STUN.allocateRequest, randomBytes(12), [
-        { type: ATTR.requestedTransport, value: udp },
-      ]),
-      timeoutMs,
-    );
-    const realm = attribute(first, ATTR.realm);
-    const nonce = attribute(first, ATTR.nonce);
-    if (first.type !== STUN.allocateError || errorCode(first) !== 401 || !realm || !nonce) {
-      return { ok: false, code: errorCode(first), reason: "expected a 401 challenge first" };
-    }
-    const realmText = new TextDecoder().decode(realm);
-    const second = await transact(
-      socket,
-      host,
-      port,
-      encodeStun(
-        STUN.allocateRequest,
-        randomBytes(12),
-        [
-          { type: ATTR.requestedTransport, value: udp },
-          { type: ATTR.username, value: text(username) },
-          { type: ATTR.realm, value: realm },
-          { type: ATTR.nonce, value: nonce },
-        ],
-        longTermKey(username, realmText, password),
-      ),
-      timeoutMs,
-    );
-    if (second.type === STUN.allocateSuccess) {
-      const relayed = attribute(second, ATTR.xorRelayedAddress);
-      return { ok: true, relayed: relayed ? xorAddress(relayed) : "?" };
-    }
-    const reason = attribute(second, ATTR.errorCode);
-    return {
-      ok: false,
-      code: errorCode(second),
-      reason: reason ? new TextDecoder().decode(reason.subarray(4)) : "no error code",
-      realm: realmText,
-    };
-  });
+  const session = await openTurnSession(host, port, timeoutMs);
+  try {
+    return await session.allocate(username, password);
+  } finally {
+    session.close();
+  }
 }

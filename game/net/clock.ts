@@ -19,7 +19,8 @@ export interface Clock {
 /** The real clock: `performance.now` and the global timers. */
 export const realClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (cb, ms) => globalThis.setTimeout(cb, ms) as unknown as number,
+  // Callers compute delays from timestamps and may land a hair below zero; Deno warns on those.
+  setTimeout: (cb, ms) => globalThis.setTimeout(cb, Math.max(0, ms)) as unknown as number,
   clearTimeout: (id) => globalThis.clearTimeout(id),
 };
 

@@ -9,10 +9,12 @@ Deno.test("the plan runs every benchmark, input under 20 ms + 5% and the 0% base
   assert.ok(!lossy.args.includes("--quick"));
 });
 
-Deno.test("quick runs pass --quick and stay within about ten minutes of budgets in total", () => {
+Deno.test("quick runs pass --quick; the time limits bound a hung run", () => {
   const quick = plan(true, null);
   assert.ok(quick.every((j) => j.args.includes("--quick")));
-  assert.ok(plan(false, null).reduce((s, j) => s + j.budgetS, 0) <= 1000);
+  // Limits, not expectations: a full run takes ~6 minutes, a quick one ~75 s.
+  assert.ok(quick.reduce((s, j) => s + j.budgetS, 0) <= 600);
+  assert.ok(plan(false, null).reduce((s, j) => s + j.budgetS, 0) <= 1200);
 });
 
 Deno.test("--only filters by key prefix", () => {

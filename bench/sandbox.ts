@@ -3,7 +3,7 @@
 // ../shared/tools/netimpair (iptables DROP + an NFQUEUE delayer, for kernels without netem),
 // `tc qdisc ... netem` in an `unshare -n` namespace, a plain `unshare -n` namespace (no real
 // impairment: recorded as such), and finally the current network (recorded too).
-import { hasCommand } from "./proc.ts";
+import { hasCommand, isRoot } from "./proc.ts";
 
 /** One-way delay and loss per direction, applied to UDP (the DataChannel traffic). */
 export interface Impairment {
@@ -32,14 +32,6 @@ export function netimpairPath(): string | null {
     } catch { /* next */ }
   }
   return null;
-}
-
-function isRoot(): boolean {
-  try {
-    return Deno.uid() === 0;
-  } catch {
-    return false;
-  }
 }
 
 let netemWorks: boolean | null = null;

@@ -1,28 +1,50 @@
 /**
- * Server configuration from the environment. Every variable is optional:
+ * Server configuration from environment variables and command-line flags. Every setting has both:
+ * the variable `FOO_BAR` is also the flag `--foo-bar VALUE` (or `--foo-bar=VALUE`); a flag wins
+ * over the variable, and either wins over the default. Boolean flags may be given bare
+ * (`--trust-proxy`). {@link SETTINGS} is the table (the README's and `--help`'s source).
  *
- * | variable | default | meaning |
+ * | variable / flag | default | meaning |
  * |---|---|---|
- * | PORT | 8000 | TCP port (0 picks a free one) |
- * | HOST | 0.0.0.0 | interface to listen on |
- * | STATIC_DIR | dist | the built game, served at `/`; empty disables static files |
- * | ICE_STUN_URLS | (none) | STUN urls for `welcome.iceServers`, comma-separated, e.g. `stun:stun.l.google.com:19302` |
- * | MAX_CONNECTIONS | 4000 | concurrent WebSockets; more get HTTP 503 (keep below `ulimit -Hn`) |
- * | MAX_ROOMS | 5000 | rooms at once |
- * | HEARTBEAT_TIMEOUT_MS | 10000 | silent connections are closed after this; 0 disables |
- * | RATE_LIMIT_PER_SECOND | 20 | sustained lobby messages per connection |
- * | RATE_LIMIT_BURST | 60 | burst of lobby messages per connection |
+ * | PORT / --port | 8000 | TCP port (0 picks a free one) |
+ * | HOST / --host | 0.0.0.0 | interface to listen on |
+ * | STATIC_DIR / --static-dir | dist | the built game, served at `/`; empty disables static files |
+ * | ICE_STUN_URLS / --ice-stun-urls | (none) | STUN urls for `welcome.iceServers`, comma-separated |
+ * | TURN_URLS / --turn-urls | (none) | TURN urls, comma-separated; needs TURN_SECRET |
+ * | TURN_SECRET / --turn-secret | (none) | secret shared with the TURN server (coturn static-auth-secret) |
+ * | TURN_TTL_SECONDS / --turn-ttl-seconds | 3600 | lifetime of a TURN credential; refreshed at half |
+ * | REDIS_URL / --redis-url | (none) | share rooms with other lobby processes through this Redis |
+ * | REDIS_PREFIX / --redis-prefix | duet | key and channel prefix in Redis |
+ * | REDIS_PROCESS_TTL_MS / --redis-process-ttl-ms | 5000 | a silent process is reaped after this |
+ * | MAX_CONNECTIONS / --max-connections | 4000 | concurrent WebSockets; more get HTTP 503 |
+ * | MAX_CONNECTIONS_PER_IP / --max-connections-per-ip | 64 | per address (IPv6 /64); more get 429; 0 = off |
+ * | MAX_ROOMS / --max-rooms | 5000 | rooms at once (the whole lobby with Redis) |
+ * | HEARTBEAT_TIMEOUT_MS / --heartbeat-timeout-ms | 10000 | silent connections are closed; 0 disables |
+ * | RATE_LIMIT_PER_SECOND / --rate-limit-per-second | 20 | sustained messages per connection |
+ * | RATE_LIMIT_BURST / --rate-limit-burst | 60 | burst of messages per connection |
+ * | IP_RATE_LIMIT_PER_SECOND / --ip-rate-limit-per-second | 200 | sustained messages per address; 0 = off |
+ * | IP_RATE_LIMIT_BURST / --ip-rate-limit-burst | 400 | burst of messages per address |
+ * | ALLOWED_ORIGINS / --allowed-origins | (all) | page origins allowed to open `/ws`, comma-separated |
+ * | TRUST_PROXY / --trust-proxy | false | take the client address from X-Forwarded-For's last hop |
+ * | SHUTDOWN_DEADLINE_MS / --shutdown-deadline-ms | 5000 | SIGTERM: every connection closed within this |
+ * | LOG_LEVEL / --log-level | info | debug, info, warn, error or silent |
  */
 import type { IceServer } from "../shared/lobby_protocol.ts";
 import {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_IP_MESSAGE_BURST,
+  DEFAULT_IP_MESSAGES_PER_SECOND,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
   DEFAULT_MAX_ROOMS,
   DEFAULT_MESSAGE_BURST,
   DEFAULT_MESSAGES_PER_SECOND,
   DEFAULT_RATE_LIMIT_STRIKES,
 } from "../shared/limits.ts";
+import { isLogLevel, type LogLevel } from "./log.ts";
+import { createOriginPolicy } from "./origin_policy.ts";
+import type { TurnConfig } from "./turn_credentials.ts";
 
 /** Everything the lobby server needs to run. */
 export interface ServerConfig {
@@ -30,19 +52,39 @@ export interface ServerConfig {
   hostname: string;
   /** Directory of the built game served at `/`, or null for none. */
   staticDir: string | null;
-  /** Sent to clients in `welcome`. */
+  /** Sent to clients in `welcome` as they are (STUN). */
   iceServers: IceServer[];
+  /** TURN with short-lived credentials, or null. */
+  turn: TurnConfig | null;
+  /** Redis for several lobby processes, or null for the in-memory lobby. */
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel (several lobbies may share one Redis). */
+  redisPrefix: string;
+  /** A lobby process whose heartbeat key is this old is dead; the others clean up after it. */
+  redisProcessTtlMs: number;
   /** Concurrent WebSocket connections; beyond it `/ws` answers 503 before upgrading. */
   maxConnections: number;
+  /** Concurrent connections per address; beyond it 429. 0 disables. */
+  maxConnectionsPerIp: number;
   maxRooms: number;
   /** A connection silent (no frame, no pong) for this long is closed; pinged at half. 0 disables. */
   heartbeatTimeoutMs: number;
   messagesPerSecond: number;
   messageBurst: number;
+  /** Messages per second over all connections of one address. 0 disables. */
+  ipMessagesPerSecond: number;
+  ipMessageBurst: number;
   /** Excess dropped messages tolerated before closing a flooding connection. */
   rateLimitStrikes: number;
   /** Bytes queued to one client before it counts as not reading and is closed. */
   maxBufferedBytes: number;
+  /** Page origins allowed to open `/ws`; empty allows all. */
+  allowedOrigins: string[];
+  /** Whether to take the client address from `X-Forwarded-For` (behind a reverse proxy). */
+  trustProxy: boolean;
+  /** On shutdown, connections still open after this are dropped and the process exits. */
+  shutdownDeadlineMs: number;
+  logLevel: LogLevel;
 }
 
 /** The defaults, from shared/limits.ts. */
@@ -51,23 +93,134 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   hostname: "0.0.0.0",
   staticDir: "dist",
   iceServers: [],
+  turn: null,
+  redisUrl: null,
+  redisPrefix: "duet",
+  redisProcessTtlMs: 5000,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxConnectionsPerIp: DEFAULT_MAX_CONNECTIONS_PER_IP,
   maxRooms: DEFAULT_MAX_ROOMS,
   heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
   messagesPerSecond: DEFAULT_MESSAGES_PER_SECOND,
   messageBurst: DEFAULT_MESSAGE_BURST,
+  ipMessagesPerSecond: DEFAULT_IP_MESSAGES_PER_SECOND,
+  ipMessageBurst: DEFAULT_IP_MESSAGE_BURST,
   rateLimitStrikes: DEFAULT_RATE_LIMIT_STRIKES,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  allowedOrigins: [],
+  trustProxy: false,
+  shutdownDeadlineMs: 5000,
+  logLevel: "info",
 };
 
+/** One documented setting. */
+export interface Setting {
+  env: string;
+  /** `--` + the variable in kebab case. */
+  flag: string;
+  default: string;
+  help: string;
+  /** Whether the flag may be given without a value (meaning true). */
+  boolean?: boolean;
+}
+
+const setting = (env: string, def: string, help: string, boolean = false): Setting => ({
+  env,
+  flag: `--${env.toLowerCase().replace(/_/g, "-")}`,
+  default: def,
+  help,
+  boolean,
+});
+
+/** Every setting, in the order `--help` lists them. */
+export const SETTINGS: readonly Setting[] = [
+  setting("PORT", "8000", "TCP port to listen on (0 picks a free one)"),
+  setting("HOST", "0.0.0.0", "interface to listen on"),
+  setting("STATIC_DIR", "dist", "the built game served at /; empty disables static files"),
+  setting("ICE_STUN_URLS", "", "STUN urls for clients, comma-separated (stun:host:port)"),
+  setting("TURN_URLS", "", "TURN urls for clients, comma-separated (turn:host:port?transport=udp)"),
+  setting("TURN_SECRET", "", "secret shared with the TURN server (coturn static-auth-secret)"),
+  setting(
+    "TURN_TTL_SECONDS",
+    "3600",
+    "lifetime of a TURN credential; clients get new ones at half",
+  ),
+  setting("REDIS_URL", "", "share rooms with other lobby processes through this Redis"),
+  setting("REDIS_PREFIX", "duet", "prefix of the lobby's Redis keys and channels"),
+  setting(
+    "REDIS_PROCESS_TTL_MS",
+    "5000",
+    "a lobby process silent this long is cleaned up by others",
+  ),
+  setting("MAX_CONNECTIONS", "4000", "concurrent WebSockets; more get HTTP 503"),
+  setting(
+    "MAX_CONNECTIONS_PER_IP",
+    "64",
+    "concurrent WebSockets per address; more get 429; 0 = off",
+  ),
+  setting("MAX_ROOMS", "5000", "rooms at once (lobby-wide with Redis)"),
+  setting("HEARTBEAT_TIMEOUT_MS", "10000", "silent connections are closed after this; 0 disables"),
+  setting("RATE_LIMIT_PER_SECOND", "20", "sustained lobby messages per connection"),
+  setting("RATE_LIMIT_BURST", "60", "burst of lobby messages per connection"),
+  setting("IP_RATE_LIMIT_PER_SECOND", "200", "sustained lobby messages per address; 0 = off"),
+  setting("IP_RATE_LIMIT_BURST", "400", "burst of lobby messages per address"),
+  setting("ALLOWED_ORIGINS", "", "page origins allowed to open /ws, comma-separated; empty = all"),
+  setting("TRUST_PROXY", "false", "client address from X-Forwarded-For (behind a proxy)", true),
+  setting("SHUTDOWN_DEADLINE_MS", "5000", "on SIGTERM/SIGINT, close every connection within this"),
+  setting("LOG_LEVEL", "info", "debug, info, warn, error or silent"),
+];
+
+/** A variable or flag lookup. */
+export type Lookup = (name: string) => string | undefined;
+
+/** `--help` text: usage and the settings table. */
+export function usage(): string {
+  const rows = SETTINGS.map((s) =>
+    `  ${`${s.flag}${s.boolean ? "" : " VALUE"}`.padEnd(34)} ${s.env.padEnd(25)} ${
+      (s.default || "-").padEnd(8)
+    } ${s.help}`
+  );
+  return [
+    "duet lobby: deno run --allow-net --allow-env --allow-read --allow-sys signal/main.ts [flags]",
+    "",
+    "Every setting is a flag or an environment variable (the flag wins):",
+    `  ${"flag".padEnd(34)} ${"variable".padEnd(25)} ${"default".padEnd(8)} meaning`,
+    ...rows,
+  ].join("\n");
+}
+
+/**
+ * Parses `--flag VALUE` / `--flag=VALUE` / bare boolean flags into a lookup by variable name.
+ * Throws on unknown flags, missing values and positional arguments. `--help` is not handled here.
+ */
+export function parseFlags(args: readonly string[]): Map<string, string> {
+  const byFlag = new Map(SETTINGS.map((s) => [s.flag, s]));
+  const out = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(arg)}`);
+    const eq = arg.indexOf("=");
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const s = byFlag.get(flag);
+    if (!s) throw new Error(`unknown flag ${flag} (see --help)`);
+    let value: string;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else if (s.boolean && (i + 1 >= args.length || args[i + 1].startsWith("--"))) value = "true";
+    else if (i + 1 < args.length) value = args[++i];
+    else throw new Error(`${flag} needs a value`);
+    out.set(s.env, value);
+  }
+  return out;
+}
+
 function integer(
-  env: (name: string) => string | undefined,
+  get: Lookup,
   name: string,
   fallback: number,
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  const raw = env(name)?.trim();
+  const raw = get(name)?.trim();
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) {
@@ -76,35 +229,91 @@ function integer(
   return n;
 }
 
-function stunUrls(raw: string | undefined): IceServer[] {
-  const urls = (raw ?? "").split(/[\s,]+/).filter((u) => u !== "");
-  for (const url of urls) {
-    if (!/^stuns?:[^\s]+$/.test(url)) {
-      throw new Error(
-        `ICE_STUN_URLS entries must look like stun:host:port, got ${JSON.stringify(url)}`,
-      );
+function list(raw: string | undefined): string[] {
+  return (raw ?? "").split(/[\s,]+/).filter((u) => u !== "");
+}
+
+function urls(get: Lookup, name: string, pattern: RegExp, example: string): string[] {
+  const values = list(get(name));
+  for (const url of values) {
+    if (!pattern.test(url)) {
+      throw new Error(`${name} entries must look like ${example}, got ${JSON.stringify(url)}`);
     }
   }
-  return urls.length === 0 ? [] : [{ urls }];
+  return values;
+}
+
+function boolean(get: Lookup, name: string, fallback: boolean): boolean {
+  const raw = get(name)?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function turnConfig(get: Lookup): TurnConfig | null {
+  const turnUrls = urls(get, "TURN_URLS", /^turns?:[^\s]+$/, "turn:host:port?transport=udp");
+  const secret = get("TURN_SECRET") ?? "";
+  const ttlSeconds = integer(get, "TURN_TTL_SECONDS", 3600, 60, 7 * 24 * 3600);
+  if (turnUrls.length === 0) {
+    if (secret !== "") throw new Error("TURN_SECRET is set but TURN_URLS is empty");
+    return null;
+  }
+  if (secret === "") throw new Error("TURN_URLS needs TURN_SECRET (coturn's static-auth-secret)");
+  return { urls: turnUrls, secret, ttlSeconds };
+}
+
+function redisUrl(get: Lookup): string | null {
+  const raw = get("REDIS_URL")?.trim();
+  if (!raw) return null;
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) {
+    throw new Error(`REDIS_URL must look like redis://host:6379/0, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }
 
 /**
- * Reads the configuration. `env` looks a variable up (e.g. `(n) => Deno.env.get(n)`), so this is
- * pure and tested without touching the process environment. Throws an Error naming the variable
- * when a value is invalid.
+ * Reads the configuration. `env` looks a variable up (e.g. `(n) => Deno.env.get(n)`), `args` are
+ * command-line flags (which win), so this is pure and tested without touching the process. Throws
+ * an Error naming the variable when a value is invalid.
  */
-export function loadConfig(env: (name: string) => string | undefined): ServerConfig {
-  const staticDir = env("STATIC_DIR");
+export function loadConfig(env: Lookup, args: readonly string[] = []): ServerConfig {
+  const flags = parseFlags(args);
+  const get: Lookup = (name) => flags.get(name) ?? env(name);
+  const staticDir = get("STATIC_DIR");
+  const logLevel = get("LOG_LEVEL")?.trim().toLowerCase() || DEFAULT_CONFIG.logLevel;
+  if (!isLogLevel(logLevel)) {
+    throw new Error(`LOG_LEVEL must be debug, info, warn, error or silent, got ${logLevel}`);
+  }
+  const allowedOrigins = list(get("ALLOWED_ORIGINS"));
+  createOriginPolicy(allowedOrigins); // throws on a bad entry, naming ALLOWED_ORIGINS
+  const stun = urls(get, "ICE_STUN_URLS", /^stuns?:[^\s]+$/, "stun:host:port");
+  const prefix = get("REDIS_PREFIX")?.trim() || DEFAULT_CONFIG.redisPrefix;
+  if (!/^[A-Za-z0-9_.:{}-]{1,64}$/.test(prefix)) {
+    throw new Error(`REDIS_PREFIX must be 1-64 letters, digits or _.:{}-, got ${prefix}`);
+  }
+  const d = DEFAULT_CONFIG;
   return {
-    ...DEFAULT_CONFIG,
-    port: integer(env, "PORT", DEFAULT_CONFIG.port, 0, 65535),
-    hostname: env("HOST")?.trim() || DEFAULT_CONFIG.hostname,
-    staticDir: staticDir === undefined ? DEFAULT_CONFIG.staticDir : staticDir.trim() || null,
-    iceServers: stunUrls(env("ICE_STUN_URLS")),
-    maxConnections: integer(env, "MAX_CONNECTIONS", DEFAULT_CONFIG.maxConnections, 1),
-    maxRooms: integer(env, "MAX_ROOMS", DEFAULT_CONFIG.maxRooms, 1),
-    heartbeatTimeoutMs: integer(env, "HEARTBEAT_TIMEOUT_MS", DEFAULT_CONFIG.heartbeatTimeoutMs, 0),
-    messagesPerSecond: integer(env, "RATE_LIMIT_PER_SECOND", DEFAULT_CONFIG.messagesPerSecond, 1),
-    messageBurst: integer(env, "RATE_LIMIT_BURST", DEFAULT_CONFIG.messageBurst, 1),
+    ...d,
+    port: integer(get, "PORT", d.port, 0, 65535),
+    hostname: get("HOST")?.trim() || d.hostname,
+    staticDir: staticDir === undefined ? d.staticDir : staticDir.trim() || null,
+    iceServers: stun.length === 0 ? [] : [{ urls: stun }],
+    turn: turnConfig(get),
+    redisUrl: redisUrl(get),
+    redisPrefix: prefix,
+    redisProcessTtlMs: integer(get, "REDIS_PROCESS_TTL_MS", d.redisProcessTtlMs, 500, 600_000),
+    maxConnections: integer(get, "MAX_CONNECTIONS", d.maxConnections, 1),
+    maxConnectionsPerIp: integer(get, "MAX_CONNECTIONS_PER_IP", d.maxConnectionsPerIp, 0),
+    maxRooms: integer(get, "MAX_ROOMS", d.maxRooms, 1),
+    heartbeatTimeoutMs: integer(get, "HEARTBEAT_TIMEOUT_MS", d.heartbeatTimeoutMs, 0),
+    messagesPerSecond: integer(get, "RATE_LIMIT_PER_SECOND", d.messagesPerSecond, 1),
+    messageBurst: integer(get, "RATE_LIMIT_BURST", d.messageBurst, 1),
+    ipMessagesPerSecond: integer(get, "IP_RATE_LIMIT_PER_SECOND", d.ipMessagesPerSecond, 0),
+    ipMessageBurst: integer(get, "IP_RATE_LIMIT_BURST", d.ipMessageBurst, 1),
+    allowedOrigins,
+    trustProxy: boolean(get, "TRUST_PROXY", d.trustProxy),
+    shutdownDeadlineMs: integer(get, "SHUTDOWN_DEADLINE_MS", d.shutdownDeadlineMs, 0, 600_000),
+    logLevel,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The page's URL parameters (the browser automation contract in DESIGN.md): `?quick`,
  * `?room=CODE`, `?name=NAME`, `?sim=loss:10,delay:40,jitter:10,seed:1`, `?bot=SEED`, plus
- * `?delay=N` (input delay in frames) and `?overlay` (network overlay open from the start).
+ * `?delay=N` (input delay in frames), `?overlay` (network overlay open from the start) and
+ * `?renderer=canvas|webgl` (instead of Phaser's automatic choice: WebGL where it works).
  * Parsing never throws: a bad value is dropped and explained in `errors`, which the lobby shows.
  *
  * @module
@@ -26,6 +27,8 @@ export interface UrlParams {
   inputDelay: number | null;
   /** Open the network overlay at start. */
   overlay: boolean;
+  /** Forced renderer, or "auto" (WebGL where available, else Canvas). */
+  renderer: "auto" | "canvas" | "webgl";
   /** One sentence per rejected parameter. */
   errors: string[];
 }
@@ -45,6 +48,7 @@ export function parseUrlParams(search: string): UrlParams {
     bot: null,
     inputDelay: null,
     overlay: flag(q, "overlay"),
+    renderer: "auto",
     errors,
   };
 
@@ -85,6 +89,13 @@ export function parseUrlParams(search: string): UrlParams {
     if (delay.trim() !== "" && Number.isInteger(n) && n >= 0 && n <= MAX_INPUT_DELAY) {
       out.inputDelay = n;
     } else errors.push(`delay: input delay must be 0..${MAX_INPUT_DELAY} frames`);
+  }
+
+  const renderer = q.get("renderer");
+  if (renderer !== null) {
+    const r = renderer.trim().toLowerCase();
+    if (r === "auto" || r === "canvas" || r === "webgl") out.renderer = r;
+    else errors.push(`renderer: must be auto, canvas or webgl, got "${clip(renderer)}"`);
   }
 
   if (out.quick && out.room) errors.push("quick and room both given: joining the room");

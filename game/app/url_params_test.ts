@@ -10,6 +10,7 @@ Deno.test("no parameters: nothing asked, no errors", () => {
     bot: null,
     inputDelay: null,
     overlay: false,
+    renderer: "auto",
     errors: [],
   });
 });
@@ -33,6 +34,10 @@ Deno.test("room, overlay, delay and a bare bot", () => {
   assert.equal(p.bot, 1);
   assert.equal(parseUrlParams("quick=0").quick, false);
   assert.equal(parseUrlParams("delay=0").inputDelay, 0);
+  assert.equal(parseUrlParams("renderer=Canvas").renderer, "canvas");
+  assert.equal(parseUrlParams("renderer=webgl").renderer, "webgl");
+  assert.equal(parseUrlParams("renderer=vulkan").renderer, "auto");
+  assert.match(parseUrlParams("renderer=vulkan").errors[0], /auto, canvas or webgl/);
 });
 
 Deno.test("bad values are dropped with a sentence each, never thrown", () => {

@@ -1,0 +1,80 @@
+/**
+ * Boot: read the URL parameters, connect to the lobby that served this page, expose
+ * `window.duet`, and start Phaser with the lobby and match scenes (WebGL where available, Canvas
+ * otherwise, e.g. headless Firefox).
+ *
+ * @module
+ */
+
+import Phaser from "phaser";
+import { createDuetApi, installDuet } from "./app/automation.ts";
+import { choosePlayerName, type NameStorage } from "./app/player_name.ts";
+import { parseUrlParams } from "./app/url_params.ts";
+import { createSignalingClient, lobbyUrl } from "./net/signaling_client.ts";
+import type { AppContext } from "./scenes/context.ts";
+import { lobbyScene } from "./scenes/lobby_scene.ts";
+import { matchScene } from "./scenes/match_scene.ts";
+import { GAME_H, GAME_W } from "./scenes/rink_renderer.ts";
+
+const params = parseUrlParams(location.search);
+const storage = safeStorage();
+const name = choosePlayerName(params.name, storage, Math.random);
+const lobby = createSignalingClient({ url: lobbyUrl(location), name });
+
+const ctx: AppContext = {
+  params,
+  lobby,
+  storage,
+  name,
+  screen: "lobby",
+  runner: null,
+  message: null,
+  overlayShown: params.overlay,
+  autoJoinPending: params.quick || params.room !== null,
+  lastSession: null,
+  setOverlay: null,
+};
+
+installDuet(createDuetApi({
+  screen: () => ctx.screen,
+  runner: () => ctx.runner,
+  rooms: () => [...lobby.rooms.values()],
+  lobbyState: () => lobby.state,
+  lobbyRtt: () => lobby.rttMs,
+  room: () => (lobby.room ? { room: { ...lobby.room }, code: lobby.inviteCode } : null),
+  overlay(show) {
+    if (show === undefined) return ctx.overlayShown;
+    ctx.overlayShown = show;
+    ctx.setOverlay?.(show);
+    return show;
+  },
+  message: () => ctx.message,
+}));
+
+new Phaser.Game({
+  type: params.renderer === "canvas"
+    ? Phaser.CANVAS
+    : params.renderer === "webgl"
+    ? Phaser.WEBGL
+    : Phaser.AUTO,
+  parent: "game",
+  width: GAME_W,
+  height: GAME_H,
+  backgroundColor: "#070b16",
+  scale: { mode: Phaser.Scale.FIT, autoCenter: Phaser.Scale.CENTER_BOTH },
+  render: { antialias: true },
+  // Keep running when the window loses focus: the peer is still playing.
+  disableContextMenu: true,
+  fps: { target: 60 },
+  banner: false,
+  // The first scene (the lobby) starts by itself.
+  scene: [lobbyScene(ctx), matchScene(ctx)],
+});
+
+function safeStorage(): NameStorage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}

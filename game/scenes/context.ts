@@ -1,0 +1,35 @@
+/**
+ * What the scenes share for the life of the page: the URL parameters, the lobby client, the
+ * player's name, the current match runner, and the few flags `window.duet` reports.
+ *
+ * @module
+ */
+
+import type { UrlParams } from "../app/url_params.ts";
+import type { Screen } from "../app/automation.ts";
+import type { MatchRunner } from "../app/match_runner.ts";
+import type { NameStorage } from "../app/player_name.ts";
+import type { SignalingClient } from "../net/signaling_client.ts";
+
+/** The page-wide state the scenes read and update. */
+export interface AppContext {
+  readonly params: UrlParams;
+  readonly lobby: SignalingClient;
+  readonly storage: NameStorage | null;
+  /** The player's display name. */
+  name: string;
+  screen: Screen;
+  /** The match in progress, or null in the lobby. */
+  runner: MatchRunner | null;
+  /** The sentence last shown to the player (for `window.duet.message`). */
+  message: string | null;
+  /** Whether the network overlay is shown (kept across matches). */
+  overlayShown: boolean;
+  /** `?quick` / `?room=` not yet acted on (done once per page load). */
+  autoJoinPending: boolean;
+  /** The lobby session id of the last match played, so returning to the lobby before the lobby
+   * confirmed `leave` does not start that match again. */
+  lastSession: string | null;
+  /** Set by the match scene: shows or hides its overlay. */
+  setOverlay: ((show: boolean) => void) | null;
+}

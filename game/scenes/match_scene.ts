@@ -1,0 +1,496 @@
+/**
+ * The match: connects to the paired player, runs the rollback session at a fixed 60 Hz (through
+ * the match runner's accumulator, fed by the render loop and, when the tab is hidden, by a worker
+ * metronome), draws the simulation interpolated between ticks, and shows the score bar, the
+ * countdown and goals, connection notices, the network overlay and the end screen (rematch or
+ * back to the lobby). The peer leaving or dropping ends the match with a sentence saying so.
+ *
+ * Controls: WASD or arrow keys move (your goal is always on the left), Space or Shift dashes,
+ * R asks for a rematch at the end, Esc leaves, F3 or ` toggles the network overlay.
+ *
+ * @module
+ */
+
+import Phaser from "phaser";
+import { createBot } from "../app/bot.ts";
+import { createMatchRunner, type MatchRunner } from "../app/match_runner.ts";
+import { inMatch, type LifecycleState } from "../app/match_lifecycle.ts";
+import { createTickPump, startMetronome } from "../app/tick_pump.ts";
+import type { InputTransport, LinkState } from "../net/input_transport.ts";
+import { connectMatch, type MatchConnection } from "../net/match_connection.ts";
+import { type HockeyView, RINK_H, TICK_HZ } from "../sim/hockey.ts";
+import { BACK, DASH, DOWN, FORWARD, UP } from "../sim/input_bits.ts";
+import type { AppContext } from "./context.ts";
+import { h, replaceChildren, uiRoot } from "./dom.ts";
+import { createOverlay, type Overlay } from "./overlay.ts";
+import { COLORS, createRinkRenderer, GAME_W, RINK_Y } from "./rink_renderer.ts";
+
+/** Scene key. */
+export const MATCH_SCENE = "match";
+
+const FONT = "system-ui, 'Segoe UI', 'DejaVu Sans', sans-serif";
+const MONO = "ui-monospace, 'DejaVu Sans Mono', monospace";
+
+/** The match scene's config, bound to the page's context. */
+export function matchScene(
+  ctx: AppContext,
+): Phaser.Types.Scenes.SettingsConfig & Phaser.Types.Scenes.CreateSceneFromObjectConfig {
+  let match: Match | null = null;
+  return {
+    key: MATCH_SCENE,
+    create(this: Phaser.Scene) {
+      match = createMatch(this, ctx);
+      this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => {
+        match?.destroy();
+        match = null;
+      });
+    },
+    update(this: Phaser.Scene, time: number) {
+      match?.frame(time);
+    },
+  };
+}
+
+interface Match {
+  frame(now: number): void;
+  destroy(): void;
+}
+
+function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
+  const { lobby } = ctx;
+  const pairing = lobby.paired;
+  ctx.screen = "match";
+  ctx.message = null;
+  if (!pairing) {
+    // Paired state vanished (the peer left at once): straight back.
+    scene.scene.start("lobby");
+    return { frame() {}, destroy() {} };
+  }
+  ctx.lastSession = pairing.session;
+  const player = pairing.player;
+  const keys = bindKeys(scene);
+  const bot = ctx.params.bot !== null ? createBot(ctx.params.bot) : null;
+  const input = (view: HockeyView, p: 0 | 1) => (bot ? bot.input(view, p) : keys.read());
+
+  const runner: MatchRunner = createMatchRunner({
+    localPlayer: player,
+    me: { name: ctx.name, bot: bot !== null, seed: randomSeed() },
+    input,
+    inputDelay: ctx.params.inputDelay ?? undefined,
+  });
+  ctx.runner = runner;
+
+  let conn: MatchConnection | null = null;
+  try {
+    conn = connectMatch({ lobby, sim: ctx.params.sim });
+  } catch (e) {
+    runner.notify({ type: "failed", error: e instanceof Error ? e.message : String(e) });
+  }
+  conn?.ready.then(
+    (t) => {
+      if (!destroyed) runner.connect(watchLink(t, conn!));
+    },
+    (e: unknown) => {
+      runner.notify({ type: "failed", error: e instanceof Error ? e.message : String(e) });
+    },
+  );
+  lobby.onPeerLeft = () => {
+    conn?.peerLeft();
+    runner.notify({ type: "peer-left" });
+  };
+
+  const renderer = createRinkRenderer(scene, { localPlayer: player });
+  const hud = createHud(scene, ctx.name, pairing.peer.name, player);
+  const overlay: Overlay = createOverlay(scene, runner, ctx.overlayShown || ctx.params.overlay);
+  ctx.overlayShown = overlay.visible;
+  ctx.setOverlay = (show) => {
+    overlay.setVisible(show);
+    ctx.overlayShown = show;
+  };
+  const endUi = createEndUi(runner, () => backToLobby());
+  let problem: string | null = null;
+  runner.onProblem = (m) => {
+    problem = m;
+    console.warn(`duet: ${m}`);
+  };
+
+  const pump = createTickPump((dt) => runner.update(dt));
+  // Hidden tabs get no animation frames; the worker keeps the session ticking for the peer.
+  const stopMetronome = startMetronome(1000 / TICK_HZ, () => {
+    if (document.hidden) pump.pump(performance.now());
+  });
+
+  keys.onToggleOverlay = () => ctx.setOverlay?.(!overlay.visible);
+  keys.onRematch = () => runner.rematch();
+  keys.onEscape = () => {
+    const phase = runner.lifecycle.phase;
+    if (phase === "ended" || phase === "rematch" || phase === "closed") backToLobby();
+    else endUi.confirmLeave();
+  };
+
+  let destroyed = false;
+  let lastPhase = "";
+
+  function backToLobby(): void {
+    if (destroyed) return;
+    runner.leave(); // no-op once closed
+    lobby.leave().catch(() => {
+      // Not in a room any more, or the lobby is unreachable: the lobby scene shows its state.
+    });
+    scene.scene.start("lobby");
+  }
+
+  return {
+    frame(now) {
+      pump.pump(performance.now());
+      const frames = runner.frames();
+      const life = runner.lifecycle;
+      if (frames) {
+        renderer.draw(frames.prev, frames.curr, runner.alpha);
+        const v = frames.curr;
+        if (v.phase === "scored" && lastPhase !== "scored" && v.lastScorer >= 0) {
+          renderer.flash(v.lastScorer as 0 | 1);
+        }
+        lastPhase = v.phase;
+        hud.update(v, life, runner);
+      } else hud.waiting(life);
+      hud.notice(problem ?? (inMatch(life.phase) ? life.message : null));
+      ctx.message = life.message;
+      endUi.update(life, frames?.curr ?? null);
+      overlay.update(now);
+    },
+    destroy() {
+      destroyed = true;
+      stopMetronome();
+      if (!isOverPhase(runner.lifecycle.phase)) runner.leave();
+      conn?.close("left");
+      keys.destroy();
+      endUi.destroy();
+      if (lobby.onPeerLeft) lobby.onPeerLeft = null;
+      ctx.setOverlay = null;
+      ctx.runner = null;
+    },
+  };
+}
+
+function isOverPhase(p: LifecycleState["phase"]): boolean {
+  return p === "closed" || p === "left";
+}
+
+function randomSeed(): number {
+  return crypto.getRandomValues(new Int32Array(1))[0];
+}
+
+/**
+ * The runner reads the transport's link state; when the whole connection failed (ICE), the
+ * transport only says "closed", which alone would read as the peer leaving. Report it as dropped.
+ */
+function watchLink(t: InputTransport, conn: MatchConnection): InputTransport {
+  let handler: ((s: LinkState) => void) | null = null;
+  t.onState = (s) => handler?.(s === "closed" && conn.state === "failed" ? "disconnected" : s);
+  return {
+    sendInput: (f, i) => t.sendInput(f, i),
+    get onInput() {
+      return t.onInput;
+    },
+    set onInput(fn) {
+      t.onInput = fn;
+    },
+    sendControl: (m) => t.sendControl(m),
+    get onControl() {
+      return t.onControl;
+    },
+    set onControl(fn) {
+      t.onControl = fn;
+    },
+    get onState() {
+      return handler;
+    },
+    set onState(fn) {
+      handler = fn;
+    },
+    poll: () => t.poll(),
+    get state() {
+      return t.state;
+    },
+    stats: () => t.stats(),
+    close: (reason) => t.close(reason),
+  };
+}
+
+interface Keys {
+  /** The input byte from the keys held now. */
+  read(): number;
+  onToggleOverlay: (() => void) | null;
+  onRematch: (() => void) | null;
+  onEscape: (() => void) | null;
+  destroy(): void;
+}
+
+function bindKeys(scene: Phaser.Scene): Keys {
+  const kb = scene.input.keyboard!;
+  const K = Phaser.Input.Keyboard.KeyCodes;
+  const held = (...codes: number[]) => codes.map((c) => kb.addKey(c, true));
+  const up = held(K.W, K.UP), down = held(K.S, K.DOWN);
+  const left = held(K.A, K.LEFT), right = held(K.D, K.RIGHT);
+  const dash = held(K.SPACE, K.SHIFT);
+  const any = (ks: Phaser.Input.Keyboard.Key[]) => ks.some((k) => k.isDown);
+  kb.addCapture([K.F3, K.BACKTICK]);
+  const keys: Keys = {
+    // Your goal is on the left of your screen: left is back, right is forward.
+    read: () =>
+      (any(up) ? UP : 0) | (any(down) ? DOWN : 0) | (any(left) ? BACK : 0) |
+      (any(right) ? FORWARD : 0) | (any(dash) ? DASH : 0),
+    onToggleOverlay: null,
+    onRematch: null,
+    onEscape: null,
+    destroy() {
+      kb.off("keydown", onKey);
+      kb.removeAllKeys(true);
+    },
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.repeat) return;
+    if (e.code === "F3" || e.code === "Backquote") keys.onToggleOverlay?.();
+    else if (e.code === "KeyR") keys.onRematch?.();
+    else if (e.code === "Escape") keys.onEscape?.();
+  };
+  kb.on("keydown", onKey);
+  return keys;
+}
+
+interface Hud {
+  update(v: HockeyView, life: LifecycleState, runner: MatchRunner): void;
+  waiting(life: LifecycleState): void;
+  notice(text: string | null): void;
+}
+
+function createHud(scene: Phaser.Scene, me: string, peer: string, player: 0 | 1): Hud {
+  let them = peer;
+  const cx = GAME_W / 2;
+  const youColor = "#38e1ff", themColor = "#ff4d8d";
+  const text = (x: number, y: number, size: number, color: string, bold = true) =>
+    scene.add.text(x, y, "", {
+      fontFamily: FONT,
+      fontSize: `${size}px`,
+      color,
+      fontStyle: bold ? "bold" : "normal",
+    });
+  const bar = scene.add.graphics();
+  bar.fillStyle(0x0a1226, 0.9);
+  bar.fillRoundedRect(cx - 170, 8, 340, 64, 14);
+  bar.lineStyle(1, 0x8fb4ff, 0.25);
+  bar.strokeRoundedRect(cx - 170, 8, 340, 64, 14);
+  text(40, 26, 18, youColor).setText(me);
+  text(40, 50, 11, COLORS.muted, false).setText("YOU");
+  const themName = text(GAME_W - 40, 26, 18, themColor).setText(them).setOrigin(1, 0);
+  text(GAME_W - 40, 50, 11, COLORS.muted, false).setText("OPPONENT").setOrigin(1, 0);
+  const youScore = text(cx - 125, 40, 40, youColor).setOrigin(0.5, 0.5);
+  const themScore = text(cx + 125, 40, 40, themColor).setOrigin(0.5, 0.5);
+  const clock = scene.add.text(cx, 30, "", {
+    fontFamily: MONO,
+    fontSize: "22px",
+    color: COLORS.text,
+  })
+    .setOrigin(0.5, 0.5);
+  const rule = text(cx, 56, 11, COLORS.muted, false).setOrigin(0.5, 0.5);
+  const big = text(cx, RINK_Y + RINK_H / 2 - 10, 84, "#ffffff").setOrigin(0.5, 0.5).setDepth(20)
+    .setShadow(0, 4, "#000000", 12, true, true);
+  const sub = text(cx, RINK_Y + RINK_H / 2 + 52, 20, COLORS.text, false).setOrigin(0.5, 0.5)
+    .setDepth(20).setShadow(0, 2, "#000000", 8, true, true);
+  const notice = text(cx, RINK_Y + RINK_H - 26, 15, "#ffe066", false).setOrigin(0.5, 0.5).setDepth(
+    30,
+  )
+    .setBackgroundColor("rgba(5,9,20,0.85)").setPadding(12, 6, 12, 6);
+  let goTicks = 0;
+  let lastPhase = "";
+
+  const mine = (p: number) => p === player;
+  return {
+    update(v, life, runner) {
+      const [s0, s1] = v.score;
+      youScore.setText(String(player === 0 ? s0 : s1));
+      themScore.setText(String(player === 0 ? s1 : s0));
+      const cfg = runner.lifecycle.config;
+      const limit = cfg?.timeLimitTicks ?? 0;
+      const left = Math.max(0, limit - v.playedTicks);
+      const secs = Math.ceil(left / TICK_HZ);
+      clock.setText(
+        v.overtime
+          ? "OT"
+          : limit
+          ? `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`
+          : "",
+      );
+      rule.setText(
+        v.overtime
+          ? "golden goal"
+          : cfg && cfg.pointsToWin > 0
+          ? `first to ${cfg.pointsToWin}`
+          : "bot match · on the clock",
+      );
+      if (v.phase === "playing" && lastPhase === "countdown") goTicks = 40;
+      lastPhase = v.phase;
+      if (v.phase === "countdown") {
+        big.setText(String(Math.max(1, Math.ceil(v.phaseTicks / TICK_HZ)))).setColor("#ffffff");
+        sub.setText(
+          v.match > 1 && v.playedTicks === 0
+            ? `Rematch · game ${v.match}`
+            : v.playedTicks === 0
+            ? "Get ready"
+            : "",
+        );
+      } else if (v.phase === "scored") {
+        const you = mine(v.lastScorer);
+        big.setText("GOAL!").setColor(you ? youColor : themColor);
+        sub.setText(you ? "You scored" : `${them} scored`);
+      } else if (v.phase === "ended") {
+        const won = mine(v.winner);
+        big.setText(won ? "YOU WIN" : "YOU LOSE").setColor(won ? youColor : themColor);
+        sub.setText("");
+      } else if (goTicks > 0) {
+        goTicks--;
+        big.setText("GO!").setColor("#ffe066").setAlpha(Math.min(1, goTicks / 20));
+        sub.setText("");
+      } else {
+        big.setText("").setAlpha(1);
+        sub.setText("");
+      }
+      if (v.phase !== "playing") big.setAlpha(1);
+      if (life.phase === "closed" || life.phase === "left") {
+        // The simulation froze where the peer left; its countdown or goal text would mislead.
+        big.setText("");
+        sub.setText("");
+      }
+      // The peer's own intro carries the name it chose; the lobby's may be older.
+      const peerName = life.remoteIntro?.name;
+      if (peerName && peerName !== them) {
+        them = peerName;
+        themName.setText(peerName);
+      }
+    },
+    waiting(life) {
+      big.setText("");
+      sub.setText(life.phase === "closed" ? "" : `Connecting to ${them}…`);
+      clock.setText("");
+      rule.setText("");
+      youScore.setText("0");
+      themScore.setText("0");
+    },
+    notice(t) {
+      notice.setText(t ?? "").setVisible(!!t);
+    },
+  };
+}
+
+interface EndUi {
+  update(life: LifecycleState, view: HockeyView | null): void;
+  confirmLeave(): void;
+  destroy(): void;
+}
+
+function createEndUi(runner: MatchRunner, back: () => void): EndUi {
+  const root = uiRoot();
+  const host = h("div", { class: "match-ui" });
+  replaceChildren(root, host);
+  let shownKey = "";
+  let confirming = false;
+
+  const render = (life: LifecycleState, view: HockeyView | null) => {
+    const key =
+      `${life.phase}|${life.message}|${confirming}|${life.rematch.local}|${life.rematch.remote}`;
+    if (key === shownKey) return;
+    shownKey = key;
+    const score = view
+      ? (life.localPlayer === 0 ? view.score : [view.score[1], view.score[0]]).join(" – ")
+      : null;
+    if (life.phase === "closed") {
+      replaceChildren(
+        host,
+        h(
+          "div",
+          {
+            class: "end panel closed",
+            "data-testid": "end-screen",
+            "data-reason": life.closeReason ?? "",
+          },
+          h("h2", {}, life.closeReason === "peer-left" ? "Opponent left" : "Match over"),
+          h("p", { class: "end-message", "data-testid": "end-message" }, life.message ?? ""),
+          score ? h("p", { class: "end-score" }, `Final score ${score}`) : null,
+          h(
+            "div",
+            { class: "row center" },
+            h(
+              "button",
+              { class: "primary", "data-testid": "back-to-lobby", onclick: back },
+              "Back to lobby",
+            ),
+          ),
+        ),
+      );
+    } else if (life.phase === "ended" || life.phase === "rematch") {
+      const asked = life.rematch.local;
+      replaceChildren(
+        host,
+        h(
+          "div",
+          { class: "end panel", "data-testid": "end-screen" },
+          score ? h("p", { class: "end-score big" }, score) : null,
+          h(
+            "p",
+            { class: "end-message", "data-testid": "end-message" },
+            life.message ?? "Play again?",
+          ),
+          h(
+            "div",
+            { class: "row center" },
+            h(
+              "button",
+              {
+                class: "primary",
+                "data-testid": "rematch",
+                disabled: asked,
+                onclick: () => runner.rematch(),
+              },
+              asked
+                ? "Rematch requested"
+                : life.rematch.remote
+                ? "Accept rematch (R)"
+                : "Rematch (R)",
+            ),
+            h("button", { "data-testid": "back-to-lobby", onclick: back }, "Back to lobby (Esc)"),
+          ),
+        ),
+      );
+    } else if (confirming && inMatch(life.phase)) {
+      replaceChildren(
+        host,
+        h(
+          "div",
+          { class: "end panel" },
+          h("h2", {}, "Leave the match?"),
+          h("p", {}, "Your opponent will be told you left."),
+          h(
+            "div",
+            { class: "row center" },
+            h("button", { onclick: () => ((confirming = false), (shownKey = "")) }, "Keep playing"),
+            h("button", { class: "danger", onclick: back }, "Leave"),
+          ),
+        ),
+      );
+    } else {
+      replaceChildren(host);
+    }
+  };
+
+  return {
+    update: render,
+    confirmLeave() {
+      confirming = !confirming;
+      shownKey = "";
+    },
+    destroy() {
+      replaceChildren(root);
+    },
+  };
+}

@@ -1,0 +1,235 @@
+// The Phaser game in two real Chromium pages against the real lobby: bots play over WebRTC (clean
+// and impaired by the seeded simulator) and must agree on every confirmed frame sampled; the lobby
+// lists a room created elsewhere within a second and pairs by click; closing a page ends the other
+// page's match with a "peer left" screen. Screenshots of the lobby and of a match with the network
+// overlay are saved under test-results/ (and attached to the report).
+import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
+import type {} from "../app/automation.ts"; // declares globalThis.duet
+import { PLAYER_PERMISSIONS } from "./fixtures.ts";
+
+const PLAY_MS = 20_000;
+
+interface Fixtures {
+  /** Opens a game page in its own browser context (its own storage, like a second person). */
+  openGame: (query: string, label: string) => Promise<Page>;
+}
+
+const test = base.extend<Fixtures>({
+  openGame: async ({ browser, baseURL }, use, testInfo) => {
+    await lobbyIdle(baseURL!);
+    const pages: Page[] = [];
+    await use((query, label) => openGame(browser, baseURL!, query, label, pages));
+    if (testInfo.status !== testInfo.expectedStatus) await attachStates(pages, testInfo);
+    for (const p of pages) await p.context().close();
+  },
+});
+
+// 20 s of play plus connecting, on a shared two-core machine: more than the config's default.
+test.describe.configure({ timeout: 90_000 });
+
+async function openGame(
+  browser: Browser,
+  baseURL: string,
+  query: string,
+  label: string,
+  pages: Page[],
+): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL,
+    permissions: PLAYER_PERMISSIONS,
+    viewport: { width: 1280, height: 720 },
+  });
+  const page = await context.newPage();
+  pages.push(page);
+  page.on("pageerror", (e) => console.error(`[${label}] page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") console.error(`[${label}] ${m.text()}`);
+  });
+  await page.goto(`/${query}`);
+  await page.waitForFunction(() => typeof globalThis.duet === "object");
+  return page;
+}
+
+/** Rooms left by an earlier test would pair with this one's quick match. */
+async function lobbyIdle(baseURL: string): Promise<void> {
+  await expect.poll(async () => {
+    const res = await fetch(new URL("/api/rooms", baseURL));
+    return ((await res.json()) as { rooms: unknown[] }).rooms.length;
+  }, { message: "rooms left over from an earlier test", timeout: 10_000 }).toBe(0);
+}
+
+async function attachStates(pages: Page[], testInfo: TestInfo): Promise<void> {
+  for (const [i, page] of pages.entries()) {
+    if (page.isClosed()) continue;
+    const state = await page.evaluate(() => ({
+      state: globalThis.duet.state,
+      message: globalThis.duet.message,
+      stats: globalThis.duet.stats(),
+    })).catch((e) => String(e));
+    await testInfo.attach(`page ${i + 1} state`, { body: JSON.stringify(state, null, 2) });
+  }
+}
+
+const state = (page: Page) => page.evaluate(() => globalThis.duet.state);
+
+async function waitForState(page: Page, want: string, timeout = 15_000): Promise<void> {
+  await expect.poll(() => state(page), { timeout, message: `waiting for ${want}` }).toBe(want);
+}
+
+/** Checksums of `frames` on a page (null for frames it does not know). */
+function checksums(page: Page, frames: number[]): Promise<(number | null)[]> {
+  return page.evaluate((fs) => fs.map((f) => globalThis.duet.checksum(f)), frames);
+}
+
+/** Two bots play for PLAY_MS; their confirmed frames must match, sampled across the match. */
+async function botMatch(
+  openGame: Fixtures["openGame"],
+  sim: string,
+  testInfo: TestInfo,
+  screenshot: string | null,
+): Promise<void> {
+  const extra = sim ? `&sim=${sim}` : "";
+  // Headless Chromium draws WebGL in software (SwiftShader) at a high CPU cost that starves the
+  // pages' event loops on a small CI machine; Canvas is much cheaper. The page that takes the
+  // screenshot keeps Phaser's automatic choice (WebGL), so both renderers are exercised, in the
+  // same match.
+  const a = await openGame(
+    `?quick&bot=1&name=Bot%20One${extra}${screenshot ? "&overlay" : "&renderer=canvas"}`,
+    "bot 1",
+  );
+  // The first page's quick match creates the room; the second one's finds it.
+  await expect.poll(() => a.evaluate(() => globalThis.duet.room() !== null)).toBe(true);
+  const b = await openGame(`?quick&bot=2&name=Bot%20Two${extra}&renderer=canvas`, "bot 2");
+  await Promise.all([waitForState(a, "playing"), waitForState(b, "playing")]);
+  const players = await Promise.all(
+    [a, b].map((p) => p.evaluate(() => globalThis.duet.stats().player)),
+  );
+  expect(players.sort()).toEqual([0, 1]);
+
+  // The overlay key works on the page that started without it.
+  expect(await b.evaluate(() => globalThis.duet.overlay())).toBe(false);
+  await b.keyboard.press("F3");
+  expect(await b.evaluate(() => globalThis.duet.overlay())).toBe(true);
+  await b.keyboard.press("Backquote");
+  expect(await b.evaluate(() => globalThis.duet.overlay())).toBe(false);
+
+  await a.waitForTimeout(PLAY_MS / 2);
+  if (screenshot) {
+    const path = testInfo.outputPath(screenshot);
+    await a.screenshot({ path });
+    await testInfo.attach(screenshot, { path, contentType: "image/png" });
+  }
+  await a.waitForTimeout(PLAY_MS / 2);
+
+  const [sa, sb] = await Promise.all([a, b].map((p) => p.evaluate(() => globalThis.duet.stats())));
+  expect(await state(a)).toBe("playing"); // a bot match lasts at least a minute
+  const confirmed = Math.min(sa.confirmedFrame, sb.confirmedFrame);
+  // 60 Hz for 20 s is 1200 frames; leave room for a slow shared CI machine and for stalls.
+  expect(confirmed).toBeGreaterThan(600);
+  const frames = Array.from({ length: 40 }, (_, i) => Math.floor((confirmed * i) / 39));
+  const [ca, cb] = await Promise.all([checksums(a, frames), checksums(b, frames)]);
+  expect(ca.every((c) => typeof c === "number")).toBe(true);
+  expect(ca).toEqual(cb);
+  expect(sa.desyncs + sb.desyncs).toBe(0);
+  // The match really moved: the sampled states are not all the same.
+  expect(new Set(ca).size).toBeGreaterThan(30);
+  if (sim) {
+    expect(sa.rollbacks + sb.rollbacks).toBeGreaterThan(0);
+    expect(sa.packetsLost + sb.packetsLost).toBeGreaterThan(0);
+  }
+  await testInfo.attach("stats", { body: JSON.stringify({ a: sa, b: sb }, null, 2) });
+}
+
+test("two bots quick-match, play 20 s and agree on every sampled confirmed frame", async (
+  { openGame },
+  testInfo,
+) => {
+  await botMatch(openGame, "", testInfo, "match-overlay.png");
+});
+
+test("the same under 15% loss, 40 ms delay and 10 ms jitter", async ({ openGame }, testInfo) => {
+  await botMatch(openGame, "loss:15,delay:40,jitter:10", testInfo, null);
+});
+
+test(
+  "the lobby lists another page's room within a second; a click pairs; closing a page ends the other's match",
+  async (
+    { openGame },
+    testInfo,
+  ) => {
+    const alice = await openGame("?name=Alice", "alice");
+    const bob = await openGame("?name=Bob&renderer=canvas", "bob");
+    const carol = await openGame("?name=Carol&renderer=canvas", "carol");
+    await expect(alice.getByTestId("lobby-status")).toHaveText(/Connected/);
+    await expect(bob.getByTestId("lobby-status")).toHaveText(/Connected/);
+
+    // A locked room: listed with a lock, and a wrong password gets a clear message.
+    const carolForm = carol.getByTestId("create-room");
+    await carolForm.locator("input[name=room-name]").fill("Carol's locked room");
+    await carolForm.locator("input[name=password]").fill("hunter2");
+    await carolForm.locator("button[type=submit]").click();
+    const locked = alice.getByTestId("room").filter({ hasText: "Carol's locked room" });
+    await expect(locked.locator(".lock")).toHaveAttribute("aria-label", "locked");
+
+    // Timed inside the pages (both read the same wall clock), not through Playwright's round
+    // trips, which on a loaded CI machine can take longer than the second being measured.
+    await alice.evaluate(() => {
+      const list = document.querySelector("[data-testid=room-list]")!;
+      const seen = globalThis as unknown as { roomSeenAt?: number };
+      new MutationObserver(() => {
+        const rows = [...list.querySelectorAll("[data-testid=room]")];
+        if (!seen.roomSeenAt && rows.some((r) => r.textContent?.includes("Bob's rink"))) {
+          seen.roomSeenAt = Date.now();
+        }
+      }).observe(list, { childList: true, subtree: true });
+    });
+    await bob.locator("[data-testid=create-room] input[name=room-name]").fill("Bob's rink");
+    const createdAt = await bob.evaluate(() => {
+      document.querySelector<HTMLButtonElement>("[data-testid=create-room] button[type=submit]")!
+        .click();
+      return Date.now();
+    });
+    await expect(bob.getByTestId("waiting")).toBeVisible();
+    const row = alice.getByTestId("room").filter({ hasText: "Bob's rink" });
+    await expect(row).toBeVisible();
+    await expect(row).toContainText("1/2");
+    const seenAt = await alice.evaluate(() =>
+      (globalThis as unknown as { roomSeenAt?: number }).roomSeenAt
+    );
+    expect(seenAt).toBeDefined();
+    expect(seenAt! - createdAt).toBeLessThan(1_000);
+    await testInfo.attach("room listed after (ms)", { body: String(seenAt! - createdAt) });
+
+    const lobbyShot = testInfo.outputPath("lobby.png");
+    await alice.screenshot({ path: lobbyShot });
+    await testInfo.attach("lobby.png", { path: lobbyShot, contentType: "image/png" });
+
+    await locked.click();
+    await alice.getByTestId("password-input").fill("wrong");
+    await alice.getByTestId("password-input").press("Enter");
+    await expect(alice.getByTestId("lobby-message")).toHaveText(/Wrong password/);
+    await alice.getByRole("button", { name: "Cancel" }).click();
+
+    await row.click();
+    await Promise.all([waitForState(alice, "playing"), waitForState(bob, "playing")]);
+    const [pa, pb] = await Promise.all(
+      [alice, bob].map((p) => p.evaluate(() => globalThis.duet.stats().player)),
+    );
+    expect([pa, pb].sort()).toEqual([0, 1]);
+    await alice.waitForTimeout(1_000);
+
+    await bob.close();
+    const end = alice.getByTestId("end-screen");
+    await expect(end).toBeVisible({ timeout: 10_000 });
+    await expect(end).toContainText(/left/i);
+    expect(await state(alice)).toBe("ended");
+    const endShot = testInfo.outputPath("peer-left.png");
+    await alice.screenshot({ path: endShot });
+    await testInfo.attach("peer-left.png", { path: endShot, contentType: "image/png" });
+
+    // Back to the lobby: the lobby works again.
+    await alice.getByTestId("back-to-lobby").click();
+    await waitForState(alice, "lobby");
+    await expect(alice.getByTestId("lobby-status")).toHaveText(/Connected/);
+  },
+);

@@ -154,7 +154,9 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
         lastPhase = v.phase;
         hud.update(v, life, runner);
       } else hud.waiting(life);
-      hud.notice(problem ?? (inMatch(life.phase) ? life.message : null));
+      // The end screen shows its own messages; the banner is for trouble during play.
+      const trouble = inMatch(life.phase) && (life.interrupted || life.waiting);
+      hud.notice(problem ?? (trouble ? life.message : null));
       ctx.message = life.message;
       endUi.update(life, frames?.curr ?? null);
       overlay.update(now);
@@ -317,7 +319,7 @@ function createHud(scene: Phaser.Scene, me: string, peer: string, player: 0 | 1)
       const secs = Math.ceil(left / TICK_HZ);
       clock.setText(
         v.overtime
-          ? "OT"
+          ? "OVERTIME"
           : limit
           ? `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`
           : "",

@@ -1,23 +1,46 @@
 /**
- * The lobby's connections around one registry: delivers the registry's effects to the right
- * sockets. A broadcast (a room list change) is serialized once and the same string goes to every
- * connection; the `rooms` snapshot is cached until the next change, so a storm of connects or
- * `GET /api/rooms` costs one serialization per change, not one per request.
+ * This process's lobby connections: delivers messages to the right sockets. A broadcast (a room
+ * list change) is serialized once and the same string goes to every connection; the `rooms`
+ * snapshot is cached until the next change, so a storm of connects or `GET /api/rooms` costs one
+ * serialization per change, not one per request.
+ *
+ * The registry (memory or Redis, see lobby_registry.ts) decides what to send; the hub only knows
+ * which sockets are here.
  */
-import { encodeServerMessage } from "../shared/lobby_protocol.ts";
-import type { Effect, PlayerId, RoomRegistry } from "./room_registry.ts";
+import {
+  encodeServerMessage,
+  type RoomInfo,
+  type ServerMessage,
+} from "../shared/lobby_protocol.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import type { Effect, PlayerId } from "./room_registry.ts";
 
 /** Where a connection's outgoing text goes. Must not throw (the session guards its socket). */
 export type Sink = (text: string) => void;
 
-/** Connections plus the registry they share. */
+/** Where the public room list comes from (the registry, or a local copy of a shared one). */
+export interface RoomListSource {
+  publicRooms(): RoomInfo[];
+}
+
+/** This process's connections. */
 export interface LobbyHub {
-  readonly registry: RoomRegistry;
   /** Routes messages for `id` to `sink`. */
   attach(id: PlayerId, sink: Sink): void;
   detach(id: PlayerId): void;
-  /** Sends each effect; messages for detached players are dropped. */
+  /** Detaches everyone (shutdown: nothing more is delivered). */
+  detachAll(): void;
+  /** Whether `id` is attached here. */
+  has(id: PlayerId): boolean;
+  /** Sends each effect; messages for players not attached here are dropped. */
   deliver(effects: readonly Effect[]): void;
+  /** Sends an already serialized message to one player; false if not attached here. */
+  sendText(id: PlayerId, text: string): boolean;
+  /**
+   * The room list changed wholesale (e.g. reloaded from Redis): drop the cached snapshot and send
+   * every connection a fresh `rooms` message.
+   */
+  resync(): void;
   /** The `rooms` message (every public room), serialized. */
   roomsMessage(): string;
   /** `{"rooms": RoomInfo[]}` for `GET /api/rooms`, serialized. */
@@ -27,42 +50,59 @@ export interface LobbyHub {
 }
 
 /** Creates a hub with no connections. */
-export function createLobbyHub(registry: RoomRegistry): LobbyHub {
+export function createLobbyHub(source: RoomListSource, log: Logger = silentLogger): LobbyHub {
   const sinks = new Map<PlayerId, Sink>();
   let roomsArray: string | null = null;
 
-  const rooms = () => (roomsArray ??= JSON.stringify(registry.publicRooms()));
+  const rooms = () => (roomsArray ??= JSON.stringify(source.publicRooms()));
+  const roomsMessage = () => `{"type":"rooms","rooms":${rooms()}}`;
 
   const safely = (sink: Sink, text: string) => {
     try {
       sink(text);
     } catch (err) {
       // One broken connection must not stop a broadcast to everyone else.
-      console.error("lobby: sink failed", err);
+      log.error("sink-failed", { error: err });
     }
   };
 
+  const broadcast = (message: ServerMessage) => {
+    roomsArray = null;
+    const text = encodeServerMessage(message);
+    for (const sink of sinks.values()) safely(sink, text);
+  };
+
   return {
-    registry,
     attach(id, sink) {
       sinks.set(id, sink);
     },
     detach(id) {
       sinks.delete(id);
     },
+    detachAll() {
+      sinks.clear();
+    },
+    has: (id) => sinks.has(id),
     deliver(effects) {
       for (const effect of effects) {
         if (effect.kind === "send") {
           const sink = sinks.get(effect.to);
           if (sink !== undefined) safely(sink, encodeServerMessage(effect.message));
-        } else {
-          roomsArray = null;
-          const text = encodeServerMessage(effect.message);
-          for (const sink of sinks.values()) safely(sink, text);
-        }
+        } else broadcast(effect.message);
       }
     },
-    roomsMessage: () => `{"type":"rooms","rooms":${rooms()}}`,
+    sendText(id, text) {
+      const sink = sinks.get(id);
+      if (sink === undefined) return false;
+      safely(sink, text);
+      return true;
+    },
+    resync() {
+      roomsArray = null;
+      const text = roomsMessage();
+      for (const sink of sinks.values()) safely(sink, text);
+    },
+    roomsMessage,
     roomsJson: () => `{"rooms":${rooms()}}`,
     get size() {
       return sinks.size;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseServerMessage } from "../shared/lobby_protocol.ts";
 import { createLobbyHub } from "./lobby_hub.ts";
+import { createLogger } from "./log.ts";
 import { createRoomRegistry, type RoomRegistry } from "./room_registry.ts";
 
 function setup() {
@@ -69,20 +70,41 @@ Deno.test("the room snapshot is cached and refreshed on every list change", () =
   assert.equal(listings, 2);
 });
 
-Deno.test("a throwing sink does not stop a broadcast", () => {
-  const { registry, hub, inbox, join } = setup();
-  const a = join();
+Deno.test("a throwing sink does not stop a broadcast, and is logged", () => {
+  const registry = createRoomRegistry();
+  const logged: string[] = [];
+  const hub = createLobbyHub(registry, createLogger("error", (line) => logged.push(line)));
+  const texts: string[] = [];
+  const { id: a } = registry.connect();
   const { id: broken } = registry.connect();
+  const { id: c } = registry.connect();
   hub.attach(broken, () => {
     throw new Error("socket gone");
   });
-  const c = join();
-  const originalError = console.error;
-  console.error = () => {};
-  try {
-    hub.deliver(registry.handle(a, { type: "create", name: "R" }));
-  } finally {
-    console.error = originalError;
-  }
-  assert.equal(inbox.get(c)!.length, 1);
+  hub.attach(c, (t) => texts.push(t));
+  hub.deliver(registry.handle(a, { type: "create", name: "R" }));
+  assert.equal(texts.length, 1);
+  assert.equal(JSON.parse(logged[0]).event, "sink-failed");
+  assert.equal(JSON.parse(logged[0]).error, "socket gone");
+});
+
+Deno.test("sendText reaches attached players only; resync sends everyone a fresh snapshot", () => {
+  const { registry, hub, inbox, join } = setup();
+  const a = join();
+  const b = join();
+  assert.equal(hub.sendText(a, '{"type":"pong"}'), true);
+  assert.equal(hub.sendText("nobody", '{"type":"pong"}'), false);
+  assert.deepEqual(inbox.get(a), ['{"type":"pong"}']);
+  assert.equal(hub.has(b), true);
+  const before = hub.roomsMessage();
+  // A change the hub did not see (as when a shared list is reloaded): resync refreshes the cache.
+  registry.handle(a, { type: "create", name: "R" });
+  assert.equal(hub.roomsMessage(), before);
+  hub.resync();
+  const snapshot = JSON.parse(inbox.get(b)!.at(-1)!);
+  assert.equal(snapshot.type, "rooms");
+  assert.equal(snapshot.rooms.length, 1);
+  hub.detachAll();
+  assert.equal(hub.size, 0);
+  assert.equal(hub.sendText(a, "x"), false);
 });

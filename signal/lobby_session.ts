@@ -1,17 +1,28 @@
 /**
  * One lobby WebSocket connection: checks every frame (rate, binary, size, schema), feeds valid
- * messages to the registry through the hub, and ends abusive connections with a final `error`
- * (`close: true`) and a clear close code:
+ * messages to the registry, and ends abusive connections with a final `error` (`close: true`) and
+ * a clear close code:
  *
- * - over the rate: each dropped frame gets `rate-limited`; once dropped frames outnumber accepted
- *   ones by more than the strike limit, the connection is closed with 1008;
+ * - over the rate (the connection's own, or its IP address's shared budget): each dropped frame
+ *   gets `rate-limited`; once dropped frames outnumber accepted ones by more than the strike
+ *   limit, the connection is closed with 1008;
  * - a frame over MAX_LOBBY_MESSAGE_BYTES: `too-large`, closed with 1009;
  * - a client that stops reading (its send buffer passes the cap): closed with 1008;
  * - binary frames, bad JSON, unknown types, wrong fields: `bad-message`, connection stays open.
  *
+ * Ordering: a registry step may be asynchronous (Redis). Frames are handled strictly one after
+ * another through a queue, and every reply (errors included) is written in that order; with the
+ * in-memory registry the queue never waits, so a frame is handled before `receive` returns.
+ * Session states: `registering` (the registry is still recording the player; frames queue up),
+ * `open` (welcomed), `ended`.
+ *
+ * With TURN configured, the client gets `ice-servers` with fresh credentials every
+ * `iceRefreshMs`, so a long stay in the lobby never leaves it with expired ones.
+ *
  * The socket is an interface so tests drive a session without a network.
  */
 import {
+  type ClientMessage,
   CLOSE_CODES,
   type ErrorCode,
   type IceServer,
@@ -28,7 +39,11 @@ import {
   DEFAULT_RATE_LIMIT_STRIKES,
   MAX_LOBBY_MESSAGE_BYTES,
 } from "../shared/limits.ts";
+import type { IpTicket } from "./ip_limits.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
+import { createLobbyMetrics, type LobbyMetrics, type RateLimitScope } from "./lobby_metrics.ts";
+import type { LobbyRegistry, Step } from "./lobby_registry.ts";
+import { type Logger, silentLogger } from "./log.ts";
 import { createTokenBucket } from "./rate_limit.ts";
 import type { PlayerId } from "./room_registry.ts";
 
@@ -43,21 +58,28 @@ export interface LobbySocket {
 /** Options of {@link openLobbySession}. */
 export interface LobbySessionOptions {
   hub: LobbyHub;
+  registry: LobbyRegistry;
   socket: LobbySocket;
-  /** Sent in `welcome`. */
-  iceServers: IceServer[];
+  /** Sent in `welcome`: a fixed list, or one per player (TURN credentials name the player). */
+  iceServers: IceServer[] | ((player: PlayerId) => IceServer[]);
+  /** Sends `ice-servers` this often (ms); null or 0 for never. */
+  iceRefreshMs?: number | null;
+  /** The connection's share of its IP address's limits, if any. */
+  ipTicket?: IpTicket | null;
   messagesPerSecond?: number;
   messageBurst?: number;
   rateLimitStrikes?: number;
   maxBufferedBytes?: number;
-  /** Monotonic milliseconds, for the rate limiter. */
+  metrics?: LobbyMetrics;
+  log?: Logger;
+  /** Monotonic milliseconds, for the rate limiters. */
   now?: () => number;
   /** Called once when the session ends, whichever side ended it. */
   onEnd?: () => void;
 }
 
-/** Session lifecycle: `open` until either side ends it, then `ended` for good. */
-export type LobbySessionState = "open" | "ended";
+/** Session lifecycle (see the module docs). */
+export type LobbySessionState = "registering" | "open" | "ended";
 
 /** A connected lobby client. */
 export interface LobbySession {
@@ -78,12 +100,18 @@ function binarySize(data: unknown): number {
   return 0;
 }
 
+const isPromise = <T>(x: Step<T>): x is Promise<T> =>
+  typeof (x as Promise<T> | null)?.then === "function";
+
 /**
- * Registers a new player for an open socket and sends `welcome` and the `rooms` snapshot.
- * Call it from the socket's `open` event.
+ * Registers a new player for an open socket and sends `welcome` and the `rooms` snapshot (at once
+ * with the in-memory registry, after the registry confirms with Redis). Call it from the socket's
+ * `open` event.
  */
 export function openLobbySession(opts: LobbySessionOptions): LobbySession {
-  const { hub, socket } = opts;
+  const { hub, socket, registry } = opts;
+  const metrics = opts.metrics ?? createLobbyMetrics();
+  const log = opts.log ?? silentLogger;
   const now = opts.now ?? (() => performance.now());
   const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   const strikeLimit = opts.rateLimitStrikes ?? DEFAULT_RATE_LIMIT_STRIKES;
@@ -92,22 +120,69 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     { ratePerSecond: rate, burst: opts.messageBurst ?? DEFAULT_MESSAGE_BURST },
     now(),
   );
-  const { id, name } = hub.registry.connect();
-  let state: LobbySessionState = "open";
+  const iceServers = typeof opts.iceServers === "function"
+    ? opts.iceServers
+    : (() => opts.iceServers) as (player: PlayerId) => IceServer[];
+  const registration = registry.connect();
+  const { id, name } = registration;
+  let state: LobbySessionState = "registering";
   // Dropped frames minus accepted ones, floored at zero: sustained excess, not a single burst.
   let strikes = 0;
+  const limitedScopes = new Set<RateLimitScope>();
+  let refreshTimer: ReturnType<typeof setInterval> | undefined;
+
+  // Frames wait here while an asynchronous registry step is in flight.
+  const jobs: (() => Step<void>)[] = [];
+  let inFlight: Promise<void> | null = null;
+
+  const pump = () => {
+    while (inFlight === null && jobs.length > 0 && state !== "ended") {
+      const result = jobs.shift()!();
+      if (isPromise(result)) {
+        inFlight = result.finally(() => {
+          inFlight = null;
+          pump();
+        });
+      }
+    }
+  };
+  const enqueue = (job: () => Step<void>) => {
+    jobs.push(job);
+    pump();
+  };
+
+  const leaveRegistry = () => {
+    const left = (): Step<void> => {
+      try {
+        const r = registry.disconnect(id);
+        return isPromise(r)
+          ? r.catch((err) => log.warn("disconnect-failed", { player: id, error: err }))
+          : r;
+      } catch (err) {
+        log.error("disconnect-failed", { player: id, error: err });
+      }
+    };
+    // After the step in flight (or the registration), never overtaking it.
+    if (inFlight !== null) inFlight.then(left);
+    else left();
+  };
 
   const finish = () => {
     if (state === "ended") return;
     state = "ended";
+    clearInterval(refreshTimer);
+    jobs.length = 0;
     hub.detach(id);
-    hub.deliver(hub.registry.disconnect(id));
+    leaveRegistry();
     opts.onEnd?.();
   };
 
   const end = (code: number, reason: string, error?: { code: ErrorCode; message: string }) => {
     if (state === "ended") return;
-    if (error !== undefined) write(JSON.stringify({ type: "error", ...error, close: true }));
+    if (error !== undefined) {
+      metrics.errors.inc({ code: error.code });
+      write(JSON.stringify({ type: "error", ...error, close: true }));
+    }
     finish();
     try {
       socket.close(code, reason);
@@ -130,10 +205,12 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
 
   const reply = (message: ServerMessage) => write(JSON.stringify(message));
 
-  const fail = (code: ErrorCode, message: string, rid: number | undefined) =>
+  const fail = (code: ErrorCode, message: string, rid: number | undefined) => {
+    metrics.errors.inc({ code });
     reply(
       rid === undefined ? { type: "error", code, message } : { type: "error", code, message, rid },
     );
+  };
 
   const tooLarge = () =>
     end(CLOSE_CODES.messageTooBig, "message too large", {
@@ -141,20 +218,24 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
       message: `a message may be at most ${MAX_LOBBY_MESSAGE_BYTES} bytes`,
     });
 
-  const receive = (data: unknown) => {
-    if (state !== "open") return;
-    if (!bucket.take(now())) {
-      strikes++;
-      if (strikes > strikeLimit) {
-        return end(CLOSE_CODES.policyViolation, "rate limit exceeded", {
-          code: "rate-limited",
-          message: "too many messages; closing",
-        });
-      }
-      const rid = typeof data === "string" && !isTooLarge(data) ? peekRid(data) : undefined;
-      return fail("rate-limited", `slow down: at most ${rate} messages per second`, rid);
+  const internalError = (message: ClientMessage, err: unknown) => {
+    // A registry bug or a Redis outage must cost one request, not the server or other players.
+    log.error("handle-failed", { player: id, type: message.type, error: err });
+    fail("internal-error", "the server failed to handle this message", message.rid);
+  };
+
+  const handle = (message: ClientMessage): Step<void> => {
+    metrics.messages.inc({ type: message.type });
+    let result: Step<void>;
+    try {
+      result = registry.handle(id, message);
+    } catch (err) {
+      return internalError(message, err);
     }
-    if (strikes > 0) strikes--;
+    if (isPromise(result)) return result.catch((err) => internalError(message, err));
+  };
+
+  const process = (data: unknown): Step<void> => {
     if (typeof data !== "string") {
       if (binarySize(data) > MAX_LOBBY_MESSAGE_BYTES) return tooLarge();
       return fail("bad-message", "binary frames are not supported: send JSON text", undefined);
@@ -164,20 +245,70 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
       if (parsed.code === "too-large") return tooLarge();
       return fail(parsed.code, parsed.message, parsed.rid);
     }
-    let effects;
-    try {
-      effects = hub.registry.handle(id, parsed.value);
-    } catch (err) {
-      // A registry bug must cost one request, not the server or the other players.
-      console.error("lobby: handling", parsed.value.type, "failed", err);
-      return fail("internal-error", "the server failed to handle this message", parsed.value.rid);
-    }
-    hub.deliver(effects);
+    return handle(parsed.value);
   };
 
-  hub.attach(id, write);
-  reply({ type: "welcome", id, name, protocol: PROTOCOL_VERSION, iceServers: opts.iceServers });
-  write(hub.roomsMessage());
+  const limited = (data: unknown, scope: RateLimitScope) => {
+    metrics.rateLimitedMessages.inc({ scope });
+    if (!limitedScopes.has(scope)) {
+      limitedScopes.add(scope);
+      metrics.rateLimitedClients.inc({ scope });
+      log.info("rate-limited", { player: id, scope });
+    }
+    strikes++;
+    if (strikes > strikeLimit) {
+      return end(CLOSE_CODES.policyViolation, "rate limit exceeded", {
+        code: "rate-limited",
+        message: "too many messages; closing",
+      });
+    }
+    const rid = typeof data === "string" && !isTooLarge(data) ? peekRid(data) : undefined;
+    const text = scope === "connection"
+      ? `slow down: at most ${rate} messages per second`
+      : "slow down: too many messages from your network";
+    enqueue(() => fail("rate-limited", text, rid));
+  };
+
+  const receive = (data: unknown) => {
+    if (state === "ended") return;
+    // Rates count arrivals, whatever is still queued.
+    const t = now();
+    if (!bucket.take(t)) return limited(data, "connection");
+    if (opts.ipTicket && !opts.ipTicket.takeMessage(t)) return limited(data, "ip");
+    if (strikes > 0) strikes--;
+    enqueue(() => process(data));
+  };
+
+  const refreshIce = () => {
+    if (state !== "open") return;
+    metrics.iceRefreshes.inc();
+    reply({ type: "ice-servers", iceServers: iceServers(id) });
+  };
+
+  const greet = () => {
+    if (state === "ended") return;
+    state = "open";
+    hub.attach(id, write);
+    reply({ type: "welcome", id, name, protocol: PROTOCOL_VERSION, iceServers: iceServers(id) });
+    write(hub.roomsMessage());
+    if (opts.iceRefreshMs && state === "open") {
+      refreshTimer = setInterval(refreshIce, opts.iceRefreshMs);
+    }
+  };
+
+  if (registration.ready === null) greet();
+  else {
+    const ready = registration.ready;
+    enqueue(() =>
+      ready.then(greet, (err) => {
+        log.error("register-failed", { player: id, error: err });
+        end(CLOSE_CODES.internalError, "lobby unavailable", {
+          code: "internal-error",
+          message: "the lobby could not register this connection; try again",
+        });
+      })
+    );
+  }
 
   return {
     id,

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
 import type { ServerMessage } from "../shared/lobby_protocol.ts";
-import { createLobbyHub } from "./lobby_hub.ts";
+import { createIpLimits } from "./ip_limits.ts";
+import { createLobbyHub, type LobbyHub } from "./lobby_hub.ts";
+import { createLobbyMetrics } from "./lobby_metrics.ts";
+import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type LobbySessionOptions, openLobbySession } from "./lobby_session.ts";
+import { createMemoryRegistry } from "./memory_registry.ts";
 import { createRoomRegistry, type RoomRegistry } from "./room_registry.ts";
 
 interface FakeSocket {
@@ -30,14 +34,21 @@ function fakeSocket(): FakeSocket {
   };
 }
 
-function setup(registry: RoomRegistry = createRoomRegistry()) {
+function setup(
+  registry: RoomRegistry = createRoomRegistry(),
+  wrap: (inner: LobbyRegistry, hub: LobbyHub) => LobbyRegistry = (inner) => inner,
+) {
   const hub = createLobbyHub(registry);
+  const metrics = createLobbyMetrics();
+  const lobby = wrap(createMemoryRegistry({ hub, rooms: registry, metrics }), hub);
   let time = 0;
   const open = (extra: Partial<LobbySessionOptions> = {}) => {
     const socket = fakeSocket();
     let ends = 0;
     const session = openLobbySession({
       hub,
+      registry: lobby,
+      metrics,
       socket,
       iceServers: [{ urls: "stun:stun.example:3478" }],
       messagesPerSecond: 10,
@@ -50,7 +61,7 @@ function setup(registry: RoomRegistry = createRoomRegistry()) {
     const take = () => socket.sent.splice(0);
     return { session, socket, take, ends: () => ends };
   };
-  return { hub, registry, open, advance: (ms: number) => (time += ms) };
+  return { hub, registry, metrics, open, advance: (ms: number) => (time += ms) };
 }
 
 Deno.test("a new session gets welcome, then the room snapshot", () => {
@@ -239,4 +250,145 @@ Deno.test("hub stays consistent: ended sessions receive nothing", () => {
   a.session.receive('{"type":"create","name":"R"}');
   assert.equal(hub.size, 1);
   assert.deepEqual(b.socket.sent.map((m) => m.type), ["welcome", "rooms"]);
+});
+
+/** A registry whose every step completes later, like Redis, in the order started. */
+function asyncRegistry(inner: LobbyRegistry): LobbyRegistry & { flush(): Promise<void> } {
+  const pending: (() => void)[] = [];
+  const later = <T>(f: () => T) =>
+    new Promise<T>((resolve, reject) =>
+      pending.push(() => {
+        try {
+          resolve(f());
+        } catch (e) {
+          reject(e);
+        }
+      })
+    );
+  return {
+    ...inner,
+    kind: "redis",
+    connect() {
+      const r = inner.connect();
+      return { ...r, ready: later(() => {}) };
+    },
+    handle: (p, m) => later(() => inner.handle(p, m) as void),
+    disconnect: (p) => later(() => inner.disconnect(p) as void),
+    async flush() {
+      while (pending.length > 0) {
+        pending.shift()!();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    },
+  };
+}
+
+Deno.test("with an asynchronous registry, frames queue and replies keep their order", async () => {
+  let lobby!: ReturnType<typeof asyncRegistry>;
+  const { open } = setup(createRoomRegistry(), (inner) => (lobby = asyncRegistry(inner)));
+  const { session, take } = open();
+  assert.equal(session.state, "registering");
+  // Sent before the welcome: handled after it, in order, each reply after the one before.
+  session.receive('{"type":"create","name":"R","rid":1}');
+  session.receive("{bad json");
+  session.receive('{"type":"ping","rid":2}');
+  session.receive('{"type":"create","name":"S","rid":3}');
+  assert.deepEqual(take(), []);
+  await lobby.flush();
+  assert.equal(session.state, "open");
+  const got = take().map((m) => `${m.type}${"rid" in m && m.rid ? m.rid : ""}`);
+  assert.deepEqual(got, ["welcome", "rooms", "joined1", "room", "error", "pong2", "error3"]);
+});
+
+Deno.test("a drop during an asynchronous step leaves the registry after that step", async () => {
+  let lobby!: ReturnType<typeof asyncRegistry>;
+  const { open, registry } = setup(createRoomRegistry(), (inner) => (lobby = asyncRegistry(inner)));
+  const { session } = open();
+  await lobby.flush();
+  session.receive('{"type":"create","name":"R"}');
+  session.dropped();
+  assert.equal(session.state, "ended");
+  await lobby.flush();
+  assert.equal(registry.counts().players, 0);
+  assert.equal(registry.counts().rooms, 0);
+});
+
+Deno.test("a failed registration closes with internal-error and 1011", async () => {
+  const { open } = setup(createRoomRegistry(), (inner) => ({
+    ...inner,
+    connect: () => ({ ...inner.connect(), ready: Promise.reject(new Error("redis down")) }),
+  }));
+  const { session, socket, take } = open();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(session.state, "ended");
+  const [error] = take();
+  assert.equal(error.type === "error" && error.code, "internal-error");
+  assert.equal(socket.closed?.code, 1011);
+});
+
+Deno.test("per-player ICE servers in welcome, refreshed with ice-servers", async () => {
+  const { open, metrics } = setup();
+  let n = 0;
+  const { session, take } = open({
+    iceServers: (
+      player,
+    ) => [{ urls: "turn:t:3478", username: `${++n}:${player}`, credential: "c" }],
+    iceRefreshMs: 10,
+  });
+  const [welcome] = take();
+  assert.equal(welcome.type === "welcome" && welcome.iceServers[0].username, `1:${session.id}`);
+  await new Promise((r) => setTimeout(r, 35));
+  const refreshes = take();
+  assert.ok(refreshes.length >= 2, JSON.stringify(refreshes));
+  assert.deepEqual(refreshes[0], {
+    type: "ice-servers",
+    iceServers: [{ urls: "turn:t:3478", username: `2:${session.id}`, credential: "c" }],
+  });
+  assert.equal(metrics.iceRefreshes.get(), refreshes.length);
+  session.dropped();
+  const after = n;
+  await new Promise((r) => setTimeout(r, 25));
+  assert.equal(n, after, "no refresh after the session ended");
+});
+
+Deno.test("the IP address's shared budget limits its connections together", () => {
+  const { open, metrics } = setup();
+  const limits = createIpLimits({ maxConnectionsPerIp: 0, messagesPerSecond: 1, messageBurst: 3 });
+  const a = open({ ipTicket: limits.admit("198.51.100.7", 0) });
+  const b = open({ ipTicket: limits.admit("198.51.100.7", 0) });
+  a.take();
+  b.take();
+  a.session.receive('{"type":"ping"}');
+  b.session.receive('{"type":"ping"}');
+  a.session.receive('{"type":"ping"}');
+  b.session.receive('{"type":"ping","rid":9}');
+  assert.deepEqual(b.take(), [
+    { type: "pong" },
+    {
+      type: "error",
+      code: "rate-limited",
+      message: "slow down: too many messages from your network",
+      rid: 9,
+    },
+  ]);
+  assert.equal(metrics.rateLimitedMessages.get({ scope: "ip" }), 1);
+  assert.equal(metrics.rateLimitedClients.get({ scope: "ip" }), 1);
+  assert.equal(metrics.errors.get({ code: "rate-limited" }), 1);
+});
+
+Deno.test("metrics: messages by type, pairings, relayed signals and errors", () => {
+  const { open, metrics, registry } = setup();
+  const a = open();
+  const b = open();
+  a.session.receive('{"type":"create","name":"R"}');
+  b.session.receive(JSON.stringify({ type: "join", room: registry.roomOf(a.session.id)!.id }));
+  a.session.receive('{"type":"signal","data":{"kind":"offer","sdp":"v=0"}}');
+  b.session.receive('{"type":"join","room":"nope"}');
+  b.session.receive("{");
+  assert.equal(metrics.messages.get({ type: "join" }), 2);
+  assert.equal(metrics.pairings.get(), 1);
+  assert.equal(metrics.relayedMessages.get({ kind: "offer" }), 1);
+  assert.equal(metrics.relayedBytes.get(), '{"kind":"offer","sdp":"v=0"}'.length);
+  assert.equal(metrics.errors.get({ code: "already-in-room" }), 1);
+  assert.equal(metrics.errors.get({ code: "bad-message" }), 1);
 });

@@ -109,6 +109,8 @@ export function createMetrics(): MetricsRegistry {
       return s;
     };
     for (const l of initial) slot(l);
+    // An unlabelled metric has exactly one series: show it from the start.
+    if (labelNames.length === 0) slot({});
     return {
       slot,
       get: (labels?: Labels) => values.get(keyOf(labels))?.value ?? 0,

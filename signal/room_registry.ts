@@ -56,6 +56,8 @@ export interface RoomRegistry {
   roomOf(player: PlayerId): RoomInfo | null;
   /** Counts for health checks and tests. */
   counts(): { players: number; rooms: number; publicRooms: number };
+  /** Rooms (public and private) by state, for metrics. O(rooms). */
+  roomStates(): Record<RoomState, number>;
 }
 
 interface Player {
@@ -331,5 +333,10 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       return room ? info(room) : null;
     },
     counts: () => ({ players: players.size, rooms: rooms.size, publicRooms: publicRooms.size }),
+    roomStates() {
+      const states: Record<RoomState, number> = { open: 0, full: 0, playing: 0 };
+      for (const room of rooms.values()) states[room.state]++;
+      return states;
+    },
   };
 }

@@ -382,3 +382,19 @@ Deno.test("public rooms are listed oldest first with current state", () => {
   registry.handle(c, { type: "join", room: r1.id });
   assert.deepEqual(registry.publicRooms(), [{ ...r1, players: 2, state: "full" }, r2]);
 });
+
+Deno.test("roomStates counts public and private rooms by state", () => {
+  const r = createRoomRegistry();
+  const [a, b, c, d] = [r.connect().id, r.connect().id, r.connect().id, r.connect().id];
+  assert.deepEqual(r.roomStates(), { open: 0, full: 0, playing: 0 });
+  r.handle(a, { type: "create", name: "A" });
+  const joined = r.handle(c, { type: "create", name: "C", private: true })[0];
+  const code = joined.kind === "send" && joined.message.type === "joined"
+    ? joined.message.code
+    : "";
+  assert.deepEqual(r.roomStates(), { open: 2, full: 0, playing: 0 });
+  r.handle(b, { type: "join", room: r.roomOf(a)!.id });
+  r.handle(b, { type: "signal", data: { kind: "answer", sdp: "v=0" } });
+  r.handle(d, { type: "join", room: code! });
+  assert.deepEqual(r.roomStates(), { open: 0, full: 1, playing: 1 });
+});

@@ -5,158 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import {
-  parseServerMessage,
-  type RoomInfo,
-  type ServerMessage,
-  type ServerMessageOf,
-} from "../shared/lobby_protocol.ts";
+import type { ServerMessage, ServerMessageOf } from "../shared/lobby_protocol.ts";
 import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
 import type { ServerConfig } from "./config.ts";
 import { type RunningServer, startServer } from "./server.ts";
+import { connectClient, type TestClient, timeout } from "./testing/lobby_client.ts";
+import { REDIS_SERVER, startRedis } from "./testing/redis_server.ts";
+import { requireBinary } from "./testing/service_process.ts";
 
 const STATIC_ROOT = fileURLToPath(new URL("./testdata/static_root", import.meta.url));
-const TIMEOUT_MS = 2000;
-
-type Type = ServerMessage["type"];
-const LIST_TYPES: ReadonlySet<Type> = new Set<Type>(["room", "room-removed"]);
-
-/**
- * A client with two inboxes: room-list pushes (`room`, `room-removed`), which other players'
- * actions cause at any time, and everything else. Order is strict within each inbox.
- */
-interface TestClient {
-  readonly welcome: ServerMessageOf<"welcome">;
-  readonly rooms: RoomInfo[];
-  /** Sends a JSON message (objects are stringified; strings and bytes go as they are). */
-  send(message: unknown): void;
-  /** The next message of its inbox, which must be of `type`. */
-  expect<T extends Type>(type: T): Promise<ServerMessageOf<T>>;
-  /** Skips messages of the inbox until one of `type` arrives. */
-  skipTo<T extends Type>(type: T): Promise<ServerMessageOf<T>>;
-  /**
-   * Round-trips a ping; returns what arrived before the pong in each inbox (to prove silence, or
-   * to collect everything a step caused).
-   */
-  drain(): Promise<{ messages: ServerMessage[]; list: ServerMessage[] }>;
-  /** Resolves with the close event once the socket is closed (by either side). */
-  readonly closed: Promise<CloseEvent>;
-  close(): Promise<void>;
-}
-
-function timeout<T>(promise: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-/** A queue of messages with awaiting readers; an Error pushed in fails the next read. */
-function inbox(isClosed: () => boolean) {
-  const queue: (ServerMessage | Error)[] = [];
-  const waiters: ((m: ServerMessage | Error) => void)[] = [];
-  return {
-    push(item: ServerMessage | Error) {
-      const waiter = waiters.shift();
-      if (waiter) waiter(item);
-      else queue.push(item);
-    },
-    fail(error: Error) {
-      for (const w of waiters.splice(0)) w(error);
-    },
-    /** Whatever is queued now, without waiting. */
-    take(): ServerMessage[] {
-      return queue.splice(0).map((m) => {
-        if (m instanceof Error) throw m;
-        return m;
-      });
-    },
-    next(what: string): Promise<ServerMessage> {
-      const queued = queue.shift();
-      if (queued instanceof Error) return Promise.reject(queued);
-      if (queued) return Promise.resolve(queued);
-      if (isClosed()) return Promise.reject(new Error(`socket closed while waiting for ${what}`));
-      const p = new Promise<ServerMessage>((resolve, reject) =>
-        waiters.push((m) => (m instanceof Error ? reject(m) : resolve(m)))
-      );
-      return timeout(p, what);
-    },
-  };
-}
-
-async function connectClient(url: string): Promise<TestClient> {
-  const ws = new WebSocket(url);
-  const isClosed = () => ws.readyState === WebSocket.CLOSED;
-  const main = inbox(isClosed);
-  const list = inbox(isClosed);
-  const inboxOf = (type: Type) => (LIST_TYPES.has(type) ? list : main);
-  let pingRid = 1_000_000;
-  ws.onmessage = (event) => {
-    const parsed = parseServerMessage(String(event.data));
-    if (!parsed.ok) {
-      main.push(new Error(`server sent an invalid message: ${parsed.message}: ${event.data}`));
-    } else inboxOf(parsed.value.type).push(parsed.value);
-  };
-  const closed = new Promise<CloseEvent>((resolve) => {
-    ws.onclose = (event) => {
-      resolve(event);
-      const error = new Error(`socket closed (${event.code} ${event.reason})`);
-      main.fail(error);
-      list.fail(error);
-    };
-  });
-  const expect = async <T extends Type>(type: T) => {
-    const m = await inboxOf(type).next(type);
-    assert.equal(m.type, type, `expected ${type}, got ${JSON.stringify(m)}`);
-    return m as ServerMessageOf<T>;
-  };
-  await timeout(
-    new Promise<void>((resolve, reject) => {
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new Error("could not connect"));
-    }),
-    "open",
-  );
-  const welcome = await expect("welcome");
-  const rooms = (await expect("rooms")).rooms;
-  const client: TestClient = {
-    welcome,
-    rooms,
-    send: (m) =>
-      ws.send(
-        typeof m === "string"
-          ? m
-          : m instanceof Uint8Array
-          ? m as Uint8Array<ArrayBuffer>
-          : JSON.stringify(m),
-      ),
-    expect,
-    async skipTo(type) {
-      for (;;) {
-        const m = await inboxOf(type).next(type);
-        if (m.type === type) return m as ServerMessageOf<typeof type>;
-      }
-    },
-    async drain() {
-      const rid = ++pingRid;
-      client.send({ type: "ping", rid });
-      const messages: ServerMessage[] = [];
-      for (;;) {
-        const m = await main.next("pong");
-        if (m.type === "pong" && m.rid === rid) return { messages, list: list.take() };
-        messages.push(m);
-      }
-    },
-    closed,
-    async close() {
-      if (!isClosed()) ws.close();
-      await timeout(closed, "close");
-    },
-  };
-  return client;
-}
-
 interface Harness {
   server: RunningServer;
   wsUrl: string;
@@ -164,18 +21,66 @@ interface Harness {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
+/**
+ * Every protocol test runs twice: against the in-memory registry, and against the Redis registry
+ * (a fresh redis-server per test), which must be indistinguishable to clients.
+ */
+type Mode = "memory" | "redis";
+let mode: Mode = "memory";
+const haveRedis = requireBinary(
+  REDIS_SERVER,
+  "Redis (protocol parity)",
+  "apt-get install redis-server",
+);
+
+function lobbyTest(name: string, fn: () => Promise<void>) {
+  Deno.test(name, async () => {
+    mode = "memory";
+    await fn();
+  });
+  Deno.test({
+    name: `[redis] ${name}`,
+    ignore: !haveRedis,
+    async fn() {
+      mode = "redis";
+      try {
+        await fn();
+      } finally {
+        mode = "memory";
+      }
+    },
+  });
+}
+
 /** Runs `body` against a fresh server and closes every client and the server afterwards. */
 async function withServer(
   config: Partial<ServerConfig>,
   body: (h: Harness) => Promise<void>,
 ): Promise<void> {
-  const server = await startServer({
-    port: 0,
-    hostname: "127.0.0.1",
-    staticDir: STATIC_ROOT,
-    iceServers: [{ urls: ["stun:stun.example:3478"] }],
-    ...config,
-  });
+  const redis = mode === "redis" ? await startRedis() : null;
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      port: 0,
+      hostname: "127.0.0.1",
+      staticDir: STATIC_ROOT,
+      iceServers: [{ urls: ["stun:stun.example:3478"] }],
+      logLevel: "error",
+      ...(redis ? { redisUrl: redis.url } : {}),
+      ...config,
+    });
+  } catch (err) {
+    await redis?.stop();
+    throw err;
+  }
+  try {
+    await runHarness(server, body);
+  } finally {
+    await redis?.stop();
+  }
+}
+
+async function runHarness(server: RunningServer, body: (h: Harness) => Promise<void>) {
   const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
   const clients: TestClient[] = [];
   try {
@@ -276,7 +181,7 @@ async function rawConnect(port: number): Promise<RawClient> {
 
 // ---------------------------------------------------------------------------------------------
 
-Deno.test("welcome then rooms on connect", async () => {
+lobbyTest("welcome then rooms on connect", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     assert.equal(a.welcome.protocol, 1);
@@ -289,7 +194,7 @@ Deno.test("welcome then rooms on connect", async () => {
   });
 });
 
-Deno.test("create: joined with rid, room pushed to everyone, listed for newcomers", async () => {
+lobbyTest("create: joined with rid, room pushed to everyone, listed for newcomers", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     const watcher = await h.connect();
@@ -316,7 +221,7 @@ Deno.test("create: joined with rid, room pushed to everyone, listed for newcomer
   });
 });
 
-Deno.test("hello renames; the peer sees the name on pairing", async () => {
+lobbyTest("hello renames; the peer sees the name on pairing", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     const b = await h.connect();
@@ -333,7 +238,7 @@ Deno.test("hello renames; the peer sees the name on pairing", async () => {
   });
 });
 
-Deno.test("join by id pairs: roles, shared session, room becomes full", async () => {
+lobbyTest("join by id pairs: roles, shared session, room becomes full", async () => {
   await withServer({}, async (h) => {
     const watcher = await h.connect();
     const { a, b, room, pairedA, pairedB } = await pair(h);
@@ -347,7 +252,7 @@ Deno.test("join by id pairs: roles, shared session, room becomes full", async ()
   });
 });
 
-Deno.test("private room: invite code only, never listed or pushed", async () => {
+lobbyTest("private room: invite code only, never listed or pushed", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     const b = await h.connect();
@@ -369,7 +274,7 @@ Deno.test("private room: invite code only, never listed or pushed", async () => 
   });
 });
 
-Deno.test("password: wrong-password, then the right one", async () => {
+lobbyTest("password: wrong-password, then the right one", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     const b = await h.connect();
@@ -391,7 +296,7 @@ Deno.test("password: wrong-password, then the right one", async () => {
   });
 });
 
-Deno.test("quick joins the oldest open public room, else creates one", async () => {
+lobbyTest("quick joins the oldest open public room, else creates one", async () => {
   await withServer({}, async (h) => {
     const [a, b, c, d, e] = [
       await h.connect(),
@@ -418,60 +323,66 @@ Deno.test("quick joins the oldest open public room, else creates one", async () 
   });
 });
 
-Deno.test("signal relay: offer, answer, candidates and end-of-candidates reach the peer only", async () => {
-  await withServer({}, async (h) => {
-    const other = await pair(h);
-    const { a, b, room } = await pair(h);
-    const watcher = await h.connect();
-    a.send({ type: "signal", data: { kind: "offer", sdp: "v=0 offer" } });
-    assert.deepEqual(await b.expect("signal"), {
-      type: "signal",
-      from: a.welcome.id,
-      data: { kind: "offer", sdp: "v=0 offer" },
+lobbyTest(
+  "signal relay: offer, answer, candidates and end-of-candidates reach the peer only",
+  async () => {
+    await withServer({}, async (h) => {
+      const other = await pair(h);
+      const { a, b, room } = await pair(h);
+      const watcher = await h.connect();
+      a.send({ type: "signal", data: { kind: "offer", sdp: "v=0 offer" } });
+      assert.deepEqual(await b.expect("signal"), {
+        type: "signal",
+        from: a.welcome.id,
+        data: { kind: "offer", sdp: "v=0 offer" },
+      });
+      const candidate = {
+        candidate: "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+        sdpMid: "0",
+        sdpMLineIndex: 0,
+        usernameFragment: "abcd",
+      };
+      a.send({ type: "signal", data: { kind: "candidate", candidate } });
+      a.send({ type: "signal", data: { kind: "candidate", candidate: null } });
+      assert.deepEqual((await b.expect("signal")).data, { kind: "candidate", candidate });
+      assert.deepEqual((await b.expect("signal")).data, { kind: "candidate", candidate: null });
+      b.send({ type: "signal", data: { kind: "answer", sdp: "v=0 answer" } });
+      b.send({ type: "signal", data: { kind: "candidate", candidate: null } });
+      const answer = await a.expect("signal");
+      assert.deepEqual([answer.from, answer.data], [b.welcome.id, {
+        kind: "answer",
+        sdp: "v=0 answer",
+      }]);
+      // The answer moves the room to playing, for everyone's list.
+      assert.deepEqual((await a.expect("room")).room, { ...room, players: 2, state: "playing" });
+      assert.deepEqual((await a.expect("signal")).data, { kind: "candidate", candidate: null });
+      const playing = { type: "room", room: { ...room, players: 2, state: "playing" } };
+      assert.deepEqual(await watcher.drain(), { messages: [], list: [playing] });
+      // Nobody else heard any of it.
+      for (const c of [other.a, other.b, a, b]) assert.deepEqual((await c.drain()).messages, []);
     });
-    const candidate = {
-      candidate: "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
-      sdpMid: "0",
-      sdpMLineIndex: 0,
-      usernameFragment: "abcd",
-    };
-    a.send({ type: "signal", data: { kind: "candidate", candidate } });
-    a.send({ type: "signal", data: { kind: "candidate", candidate: null } });
-    assert.deepEqual((await b.expect("signal")).data, { kind: "candidate", candidate });
-    assert.deepEqual((await b.expect("signal")).data, { kind: "candidate", candidate: null });
-    b.send({ type: "signal", data: { kind: "answer", sdp: "v=0 answer" } });
-    b.send({ type: "signal", data: { kind: "candidate", candidate: null } });
-    const answer = await a.expect("signal");
-    assert.deepEqual([answer.from, answer.data], [b.welcome.id, {
-      kind: "answer",
-      sdp: "v=0 answer",
-    }]);
-    // The answer moves the room to playing, for everyone's list.
-    assert.deepEqual((await a.expect("room")).room, { ...room, players: 2, state: "playing" });
-    assert.deepEqual((await a.expect("signal")).data, { kind: "candidate", candidate: null });
-    const playing = { type: "room", room: { ...room, players: 2, state: "playing" } };
-    assert.deepEqual(await watcher.drain(), { messages: [], list: [playing] });
-    // Nobody else heard any of it.
-    for (const c of [other.a, other.b, a, b]) assert.deepEqual((await c.drain()).messages, []);
-  });
-});
+  },
+);
 
-Deno.test("leave: left with rid, peer-left for the peer, room reopens, then is removed", async () => {
-  await withServer({}, async (h) => {
-    const { a, b, room } = await pair(h);
-    const watcher = await h.connect();
-    a.send({ type: "leave", rid: 5 });
-    assert.deepEqual(await a.expect("left"), { type: "left", rid: 5 });
-    assert.deepEqual(await b.expect("peer-left"), { type: "peer-left", id: a.welcome.id });
-    assert.deepEqual((await watcher.expect("room")).room, { ...room, players: 1, state: "open" });
-    b.send({ type: "leave" });
-    assert.deepEqual(await b.expect("left"), { type: "left" });
-    assert.deepEqual(await watcher.skipTo("room-removed"), { type: "room-removed", id: room.id });
-    assert.deepEqual((await (await h.fetch("/api/rooms")).json()).rooms, []);
-  });
-});
+lobbyTest(
+  "leave: left with rid, peer-left for the peer, room reopens, then is removed",
+  async () => {
+    await withServer({}, async (h) => {
+      const { a, b, room } = await pair(h);
+      const watcher = await h.connect();
+      a.send({ type: "leave", rid: 5 });
+      assert.deepEqual(await a.expect("left"), { type: "left", rid: 5 });
+      assert.deepEqual(await b.expect("peer-left"), { type: "peer-left", id: a.welcome.id });
+      assert.deepEqual((await watcher.expect("room")).room, { ...room, players: 1, state: "open" });
+      b.send({ type: "leave" });
+      assert.deepEqual(await b.expect("left"), { type: "left" });
+      assert.deepEqual(await watcher.skipTo("room-removed"), { type: "room-removed", id: room.id });
+      assert.deepEqual((await (await h.fetch("/api/rooms")).json()).rooms, []);
+    });
+  },
+);
 
-Deno.test("a dropped socket gives peer-left and frees the room", async () => {
+lobbyTest("a dropped socket gives peer-left and frees the room", async () => {
   await withServer({}, async (h) => {
     const { a, b, room } = await pair(h);
     const watcher = await h.connect();
@@ -483,7 +394,7 @@ Deno.test("a dropped socket gives peer-left and frees the room", async () => {
   });
 });
 
-Deno.test("ping answers pong with t and rid", async () => {
+lobbyTest("ping answers pong with t and rid", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     a.send({ type: "ping", t: 1234.5, rid: 3 });
@@ -493,7 +404,7 @@ Deno.test("ping answers pong with t and rid", async () => {
   });
 });
 
-Deno.test("request errors carry their code and rid, and the connection stays usable", async () => {
+lobbyTest("request errors carry their code and rid, and the connection stays usable", async () => {
   await withServer({}, async (h) => {
     const { a, room } = await pair(h);
     const c = await h.connect();
@@ -529,7 +440,7 @@ Deno.test("request errors carry their code and rid, and the connection stays usa
   });
 });
 
-Deno.test("signalling alone in a room is not-paired", async () => {
+lobbyTest("signalling alone in a room is not-paired", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     await createRoom(a);
@@ -539,7 +450,7 @@ Deno.test("signalling alone in a room is not-paired", async () => {
   });
 });
 
-Deno.test("an oversized frame gets too-large and a 1009 close; others are unaffected", async () => {
+lobbyTest("an oversized frame gets too-large and a 1009 close; others are unaffected", async () => {
   await withServer({}, async (h) => {
     const a = await h.connect();
     const bystander = await h.connect();
@@ -553,29 +464,32 @@ Deno.test("an oversized frame gets too-large and a 1009 close; others are unaffe
   });
 });
 
-Deno.test("flooding: rate-limited with rid, then closed with 1008; others are unaffected", async () => {
-  const config = { messagesPerSecond: 5, messageBurst: 5, rateLimitStrikes: 3 };
-  await withServer(config, async (h) => {
-    const flooder = await h.connect();
-    const { a, b } = await pair(h);
-    for (let i = 0; i < 50; i++) flooder.send({ type: "ping", rid: i });
-    const seen: ServerMessage[] = [];
-    for (;;) {
-      const m = await flooder.expect(seen.length < 5 ? "pong" : "error");
-      seen.push(m);
-      if (m.type === "error" && m.close) break;
-    }
-    const errors = seen.filter((m): m is ServerMessageOf<"error"> => m.type === "error");
-    assert.deepEqual(errors.map((e) => e.code), Array(4).fill("rate-limited"));
-    assert.deepEqual(errors.slice(0, 3).map((e) => e.rid), [5, 6, 7]);
-    const event = await timeout(flooder.closed, "close");
-    assert.equal(event.code, 1008);
-    a.send({ type: "signal", data: { kind: "offer", sdp: "v=0" } });
-    assert.equal((await b.skipTo("signal")).from, a.welcome.id);
-  });
-});
+lobbyTest(
+  "flooding: rate-limited with rid, then closed with 1008; others are unaffected",
+  async () => {
+    const config = { messagesPerSecond: 5, messageBurst: 5, rateLimitStrikes: 3 };
+    await withServer(config, async (h) => {
+      const flooder = await h.connect();
+      const { a, b } = await pair(h);
+      for (let i = 0; i < 50; i++) flooder.send({ type: "ping", rid: i });
+      const seen: ServerMessage[] = [];
+      for (;;) {
+        const m = await flooder.expect(seen.length < 5 ? "pong" : "error");
+        seen.push(m);
+        if (m.type === "error" && m.close) break;
+      }
+      const errors = seen.filter((m): m is ServerMessageOf<"error"> => m.type === "error");
+      assert.deepEqual(errors.map((e) => e.code), Array(4).fill("rate-limited"));
+      assert.deepEqual(errors.slice(0, 3).map((e) => e.rid), [5, 6, 7]);
+      const event = await timeout(flooder.closed, "close");
+      assert.equal(event.code, 1008);
+      a.send({ type: "signal", data: { kind: "offer", sdp: "v=0" } });
+      assert.equal((await b.skipTo("signal")).from, a.welcome.id);
+    });
+  },
+);
 
-Deno.test("the connection cap answers 503 before upgrading, and frees up", async () => {
+lobbyTest("the connection cap answers 503 before upgrading, and frees up", async () => {
   await withServer({ maxConnections: 2 }, async (h) => {
     const a = await h.connect();
     await h.connect();
@@ -594,33 +508,36 @@ Deno.test("the connection cap answers 503 before upgrading, and frees up", async
   });
 });
 
-Deno.test("heartbeat: a silent client is reaped within the timeout; its peer gets peer-left", async () => {
-  await withServer({ heartbeatTimeoutMs: 300 }, async (h) => {
-    const peer = await h.connect();
-    const silent = await rawConnect(h.server.port);
-    try {
-      assert.match(silent.status, /^HTTP\/1\.1 101/);
-      await silent.sendText('{"type":"create","name":"ghost"}');
-      const room = (await peer.expect("room")).room;
-      peer.send({ type: "join", room: room.id });
-      await peer.expect("joined");
-      const ghost = (await peer.expect("paired")).peer;
-      const elapsed = await timeout(silent.waitForClose(), "the reaper");
-      assert.ok(elapsed < 1500, `reaped after ${elapsed} ms`);
-      assert.deepEqual(await peer.expect("peer-left"), { type: "peer-left", id: ghost.id });
-      assert.equal((await peer.expect("room")).room.state, "full");
-      assert.deepEqual((await peer.expect("room")).room, { ...room, players: 1, state: "open" });
-      // A live client answers pings by itself and outlives several timeouts.
-      await new Promise((r) => setTimeout(r, 700));
-      assert.deepEqual((await peer.drain()).messages, []);
-      assert.equal(h.server.stats().connections, 1);
-    } finally {
-      silent.close();
-    }
-  });
-});
+lobbyTest(
+  "heartbeat: a silent client is reaped within the timeout; its peer gets peer-left",
+  async () => {
+    await withServer({ heartbeatTimeoutMs: 300 }, async (h) => {
+      const peer = await h.connect();
+      const silent = await rawConnect(h.server.port);
+      try {
+        assert.match(silent.status, /^HTTP\/1\.1 101/);
+        await silent.sendText('{"type":"create","name":"ghost"}');
+        const room = (await peer.expect("room")).room;
+        peer.send({ type: "join", room: room.id });
+        await peer.expect("joined");
+        const ghost = (await peer.expect("paired")).peer;
+        const elapsed = await timeout(silent.waitForClose(), "the reaper");
+        assert.ok(elapsed < 1500, `reaped after ${elapsed} ms`);
+        assert.deepEqual(await peer.expect("peer-left"), { type: "peer-left", id: ghost.id });
+        assert.equal((await peer.expect("room")).room.state, "full");
+        assert.deepEqual((await peer.expect("room")).room, { ...room, players: 1, state: "open" });
+        // A live client answers pings by itself and outlives several timeouts.
+        await new Promise((r) => setTimeout(r, 700));
+        assert.deepEqual((await peer.drain()).messages, []);
+        assert.equal(h.server.stats().connections, 1);
+      } finally {
+        silent.close();
+      }
+    });
+  },
+);
 
-Deno.test("HTTP: /healthz, /api/rooms, /ws without upgrade", async () => {
+lobbyTest("HTTP: /healthz, /api/rooms, /ws without upgrade", async () => {
   await withServer({}, async (h) => {
     const health = await h.fetch("/healthz");
     assert.equal(health.status, 200);
@@ -635,7 +552,7 @@ Deno.test("HTTP: /healthz, /api/rooms, /ws without upgrade", async () => {
   });
 });
 
-Deno.test("HTTP: the built game is served, traversal and missing files are 404", async () => {
+lobbyTest("HTTP: the built game is served, traversal and missing files are 404", async () => {
   await withServer({}, async (h) => {
     const index = await h.fetch("/");
     assert.equal(index.status, 200);

@@ -1,0 +1,72 @@
+/**
+ * The in-memory {@link LobbyRegistry}: the zero-setup default for a single lobby process. The
+ * rooms are room_registry.ts's plain state; each step applies it and hands the effects to the hub
+ * synchronously, so nothing ever waits for a tick.
+ */
+import { type ClientMessage, utf8ByteLength } from "../shared/lobby_protocol.ts";
+import type { LobbyHub } from "./lobby_hub.ts";
+import { createLobbyMetrics, type LobbyMetrics } from "./lobby_metrics.ts";
+import type { LobbyRegistry } from "./lobby_registry.ts";
+import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
+
+/** Options of {@link createMemoryRegistry}. */
+export interface MemoryRegistryOptions {
+  hub: LobbyHub;
+  /** The state machine; a fresh one by default. */
+  rooms?: RoomRegistry;
+  maxRooms?: number;
+  metrics?: LobbyMetrics;
+}
+
+/** Counts what a step caused: errors by code, pairings, relayed signals. */
+export function countEffects(metrics: LobbyMetrics, effects: readonly Effect[]): void {
+  for (const e of effects) {
+    if (e.kind !== "send") continue;
+    const m = e.message;
+    if (m.type === "error") metrics.errors.inc({ code: m.code });
+    // Both players get `paired`; one pairing.
+    else if (m.type === "paired" && m.role === "answerer") metrics.pairings.inc();
+    else if (m.type === "signal") {
+      metrics.relayedMessages.inc({ kind: m.data.kind });
+      metrics.relayedBytes.inc(undefined, utf8ByteLength(JSON.stringify(m.data)));
+    }
+  }
+}
+
+/** Creates an in-memory registry delivering to `hub`. */
+export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry {
+  const rooms = opts.rooms ?? createRoomRegistry({ maxRooms: opts.maxRooms });
+  const metrics = opts.metrics ?? createLobbyMetrics();
+  const { hub } = opts;
+  let closed = false;
+
+  const apply = (effects: Effect[]) => {
+    countEffects(metrics, effects);
+    hub.deliver(effects);
+  };
+
+  return {
+    kind: "memory",
+    connect() {
+      const { id, name } = rooms.connect();
+      return { id, name, ready: null };
+    },
+    handle(player, message: ClientMessage) {
+      if (closed) return;
+      apply(rooms.handle(player, message));
+    },
+    disconnect(player) {
+      if (closed) return;
+      apply(rooms.disconnect(player));
+    },
+    publicRooms: () => rooms.publicRooms(),
+    roomStates: () => rooms.roomStates(),
+    localPlayers: () => rooms.counts().players,
+    status: () => ({ ready: !closed, detail: closed ? "closed" : "in-memory registry" }),
+    close() {
+      // The rooms die with the process; nobody is left to tell.
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,525 @@
+/**
+ * The shared {@link LobbyRegistry}: any number of lobby processes, one Redis. Players connected to
+ * different processes see one room list, pair with each other, and relay their signalling.
+ *
+ * Design (the README's operations section explains it too):
+ *
+ * - State lives in Redis only (data model in redis_scripts.ts). Every step is one Lua script, so
+ *   Redis orders all steps of all processes: two processes racing to join one room, or two
+ *   quick-matches racing for one open room, cannot both win. There is no leader to elect.
+ * - Each script publishes what it causes in the same atomic step: messages for a player go to the
+ *   channel of the process holding that player's socket, room-list changes to one event channel.
+ *   Pub/sub keeps commit order, so every process applies every change in the same order.
+ * - Each process keeps a local copy of the public room list (the `rooms` snapshot and
+ *   `GET /api/rooms` read it without touching Redis): loaded on start, then updated from events.
+ *   Events carry a sequence number; a gap (a dropped subscriber connection) reloads the copy and
+ *   sends every local client a fresh `rooms` snapshot.
+ * - A request's step ends by publishing an ack to the caller's own channel; the step completes
+ *   when that ack arrives, so everything the step sent to local players was delivered first and the
+ *   session's next reply cannot overtake it.
+ * - Liveness: each process refreshes `alive:<process>` (a key with a TTL) several times per TTL,
+ *   and every process sweeps: a registered process whose key has expired is dead, and its players
+ *   are removed in batches by a script (their rooms close or reopen, peers get `peer-left`). A
+ *   process that finds its own key gone (it stalled past the TTL and was swept, or Redis lost its
+ *   data) is fenced: it closes its clients, which reconnect, and registers again.
+ *
+ * Works with a standalone Redis (or a primary with replicas); scripts touch keys they compute, so
+ * not with Redis Cluster.
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import {
+  type ClientMessage,
+  type ClientMessageOf,
+  encodeServerMessage,
+  type ErrorCode,
+  type RoomInfo,
+  type RoomState,
+  utf8ByteLength,
+} from "../shared/lobby_protocol.ts";
+import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH } from "../shared/limits.ts";
+import type { LobbyHub } from "./lobby_hub.ts";
+import { createLobbyMetrics, type LobbyMetrics } from "./lobby_metrics.ts";
+import type { LobbyRegistry, RegistryStatus } from "./lobby_registry.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import { randomBase32 } from "./random_id.ts";
+import { REDIS_SCRIPTS, type RedisScriptName } from "./redis_scripts.ts";
+import type { PlayerId } from "./room_registry.ts";
+import { hashPassword, verifyPassword } from "./room_password.ts";
+
+/** Options of {@link createRedisRegistry}. */
+export interface RedisRegistryOptions {
+  /** `redis://host:port/db` */
+  url: string;
+  /** Key and channel prefix. */
+  prefix: string;
+  /** Heartbeat TTL: a process silent this long is dead (refreshed every third of it). */
+  processTtlMs: number;
+  hub: LobbyHub;
+  maxRooms?: number;
+  metrics?: LobbyMetrics;
+  log?: Logger;
+  /** This process was swept as dead (or Redis lost its data): close every local client. */
+  onLost?: () => void;
+  /** How long a step waits for its ack before failing; default 5000 ms. */
+  ackTimeoutMs?: number;
+  /** Wall clock for `createdAt`. */
+  now?: () => number;
+}
+
+/** The Redis registry plus what tests and operators look at. */
+export interface RedisRegistry extends LobbyRegistry {
+  /** This process's id in Redis. */
+  readonly processId: string;
+  /** Runs one sweep for dead processes now (tests); returns how many players were removed. */
+  sweep(): Promise<number>;
+}
+
+const ID_LENGTH = 10;
+const SESSION_LENGTH = 16;
+const REAP_BATCH = 200;
+
+type Result = string[];
+
+const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const fromHex = (s: string) => new Uint8Array((s.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+
+/** Connects to Redis, registers this process, loads the room list and starts the heartbeat. */
+export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<RedisRegistry> {
+  const { hub, prefix } = opts;
+  const log = opts.log ?? silentLogger;
+  const metrics = opts.metrics ?? createLobbyMetrics();
+  const maxRooms = opts.maxRooms ?? DEFAULT_MAX_ROOMS;
+  const now = opts.now ?? Date.now;
+  const ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+  const ttl = opts.processTtlMs;
+  const processId = randomBase32(12).toLowerCase();
+  const key = (...parts: string[]) => [prefix, ...parts].join(":");
+  const evChannel = key("ev");
+  const myChannel = key("to", processId);
+
+  const redisOptions: RedisOptions = {
+    lazyConnect: true,
+    // Fail fast while Redis is away: the client gets internal-error, /readyz says not ready.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    retryStrategy: (times) => Math.min(100 * times, 2000),
+  };
+  const cmd = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}` });
+  const sub = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}-sub` });
+  // ioredis reports every failed reconnect; one warning per outage is enough.
+  let redisDown = false;
+  for (const [name, conn] of [["command", cmd], ["subscriber", sub]] as const) {
+    conn.on("error", (err: Error) => {
+      if (!redisDown) log.warn("redis-error", { connection: name, error: err });
+      redisDown = true;
+    });
+    conn.on("ready", () => {
+      if (redisDown) log.info("redis-ready", { connection: name });
+      redisDown = false;
+    });
+  }
+  for (const [name, lua] of Object.entries(REDIS_SCRIPTS)) {
+    cmd.defineCommand(`duet_${name}`, { numberOfKeys: 0, lua });
+  }
+  const call = cmd as unknown as Record<string, (...args: string[]) => Promise<Result>>;
+
+  // --- acks: a step is complete once its ack came back on our channel ------------------------
+  const acks = new Map<string, { resolve: () => void; timer: ReturnType<typeof setTimeout> }>();
+  let ackSeq = 0;
+  const waitAck = (token: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        acks.delete(token);
+        reject(new Error(`no ack from Redis within ${ackTimeoutMs} ms`));
+      }, ackTimeoutMs);
+      acks.set(token, { resolve, timer });
+    });
+  const dropAck = (token: string) => {
+    const a = acks.get(token);
+    if (!a) return;
+    clearTimeout(a.timer);
+    acks.delete(token);
+  };
+
+  /** Runs a script; with `ack`, resolves only after the step's messages reached this process. */
+  const run = async (name: RedisScriptName, args: string[], ack: boolean): Promise<Result> => {
+    const token = ack ? String(++ackSeq) : "";
+    const acked = ack ? waitAck(token) : null;
+    // An ack that never comes must not be an unhandled rejection when the script itself failed.
+    acked?.catch(() => {});
+    try {
+      const result = await call[`duet_${name}`](prefix, processId, token, ...args);
+      if (acked) await acked;
+      return result;
+    } catch (err) {
+      if (ack) dropAck(token);
+      throw err;
+    }
+  };
+
+  // --- the local copy of the public room list ---------------------------------------------
+  let rooms = new Map<string, RoomInfo>();
+  let lastSeq = 0;
+  /** Events that arrive while a snapshot loads; null when none is loading. */
+  let buffered: { s: number; text: string }[] | null = null;
+
+  type Event = { s: number; room?: RoomInfo; removed?: string };
+  const apply = (e: Event) => {
+    if (e.s <= lastSeq) return;
+    lastSeq = e.s;
+    if (e.room) {
+      rooms.set(e.room.id, e.room);
+      hub.deliver([{ kind: "broadcast", message: { type: "room", room: e.room } }]);
+    } else if (e.removed !== undefined && rooms.delete(e.removed)) {
+      hub.deliver([{ kind: "broadcast", message: { type: "room-removed", id: e.removed } }]);
+    }
+  };
+
+  const loadSnapshot = async (announce: boolean) => {
+    buffered = [];
+    try {
+      const [seq, ...infos] = await run("snapshot", [], false);
+      const fresh = new Map<string, RoomInfo>();
+      for (const text of infos) {
+        const room = JSON.parse(text) as RoomInfo;
+        fresh.set(room.id, room);
+      }
+      rooms = fresh;
+      lastSeq = Number(seq);
+      const pending = buffered;
+      buffered = null;
+      if (announce) hub.resync();
+      for (const e of pending) apply(JSON.parse(e.text));
+    } finally {
+      buffered = null;
+    }
+  };
+
+  let resyncing: Promise<void> | null = null;
+  const resync = () => {
+    resyncing ??= loadSnapshot(true)
+      .catch((err) => log.warn("redis-resync-failed", { error: err }))
+      .finally(() => (resyncing = null));
+  };
+
+  const onEvent = (text: string) => {
+    let e: Event;
+    try {
+      e = JSON.parse(text);
+    } catch {
+      return log.error("redis-bad-event", { text: text.slice(0, 200) });
+    }
+    if (buffered !== null) return void buffered.push({ s: e.s, text });
+    // A gap means the subscriber missed events (e.g. it reconnected): reload.
+    if (e.s > lastSeq + 1) {
+      log.warn("redis-event-gap", { expected: lastSeq + 1, got: e.s });
+      return resync();
+    }
+    apply(e);
+  };
+
+  const onDirect = (text: string) => {
+    if (text.startsWith("!")) {
+      const a = acks.get(text.slice(1));
+      if (a) {
+        clearTimeout(a.timer);
+        acks.delete(text.slice(1));
+        a.resolve();
+      }
+      return;
+    }
+    const space = text.indexOf(" ");
+    if (space > 0) hub.sendText(text.slice(0, space), text.slice(space + 1));
+  };
+
+  sub.on("message", (channel: string, text: string) => {
+    if (channel === myChannel) onDirect(text);
+    else if (channel === evChannel) onEvent(text);
+  });
+
+  // --- this process's players and liveness ------------------------------------------------
+  const local = new Set<PlayerId>();
+  let state: "starting" | "running" | "lost" | "closing" | "closed" = "starting";
+  let aliveAt = 0;
+
+  const register = async () => {
+    await cmd.multi()
+      .set(key("alive", processId), String(now()), "PX", ttl)
+      .sadd(key("procs"), processId)
+      .exec();
+    aliveAt = performance.now();
+  };
+
+  const heartbeat = async () => {
+    if (state !== "running" && state !== "lost") return;
+    try {
+      if (state === "lost") {
+        await register();
+        state = "running";
+        log.info("redis-registered-again", { process: processId });
+        return;
+      }
+      const ok = await cmd.set(key("alive", processId), String(now()), "PX", ttl, "XX");
+      if (ok === null) {
+        // Swept as dead (we stalled past the TTL) or Redis lost its data: our players are gone.
+        state = "lost";
+        log.error("redis-process-lost", { process: processId, players: local.size });
+        local.clear();
+        opts.onLost?.();
+        await heartbeat();
+        return;
+      }
+      aliveAt = performance.now();
+    } catch (err) {
+      log.debug("redis-heartbeat-failed", { error: err });
+    }
+  };
+
+  const reap = async (dead: string): Promise<number> => {
+    let removed = 0;
+    for (;;) {
+      const [status, n] = await run("reap", [dead, String(REAP_BATCH)], false);
+      removed += Number(n ?? 0);
+      if (status !== "more") break;
+    }
+    return removed;
+  };
+
+  const sweep = async (): Promise<number> => {
+    const procs = (await cmd.smembers(key("procs"))).filter((p) => p !== processId);
+    if (procs.length === 0) return 0;
+    const pipeline = cmd.pipeline();
+    for (const p of procs) pipeline.exists(key("alive", p));
+    const alive = (await pipeline.exec()) ?? [];
+    let removed = 0;
+    for (const [i, p] of procs.entries()) {
+      if (alive[i]?.[1] !== 0) continue;
+      const n = await reap(p);
+      removed += n;
+      log.warn("redis-process-reaped", { process: p, players: n });
+    }
+    return removed;
+  };
+
+  const timers: ReturnType<typeof setInterval>[] = [];
+
+  // --- start ------------------------------------------------------------------------------
+  try {
+    await cmd.connect();
+    await sub.connect();
+    await sub.subscribe(evChannel, myChannel);
+    await register();
+    await loadSnapshot(false);
+  } catch (err) {
+    cmd.disconnect();
+    sub.disconnect();
+    throw new Error(`cannot use Redis at ${opts.url}: ${(err as Error).message}`);
+  }
+  state = "running";
+  // A subscriber that reconnected may have missed events.
+  sub.on("ready", () => {
+    if (state === "running") resync();
+  });
+  timers.push(setInterval(heartbeat, Math.max(100, Math.floor(ttl / 3))));
+  let sweeping = false;
+  timers.push(setInterval(() => {
+    if (sweeping || state !== "running") return;
+    sweeping = true;
+    sweep()
+      .catch((err) => log.debug("redis-sweep-failed", { error: err }))
+      .finally(() => (sweeping = false));
+  }, Math.max(100, Math.floor(ttl / 4))));
+  log.info("redis-registry", { process: processId, prefix, rooms: rooms.size });
+
+  // --- steps --------------------------------------------------------------------------------
+  const ridArg = (rid: number | undefined) => (rid === undefined ? "" : JSON.stringify(rid));
+
+  const fail = (player: PlayerId, code: ErrorCode, message: string, rid: number | undefined) => {
+    metrics.errors.inc({ code });
+    hub.sendText(
+      player,
+      encodeServerMessage(
+        rid === undefined
+          ? { type: "error", code, message }
+          : { type: "error", code, message, rid },
+      ),
+    );
+  };
+
+  /** Turns a script's result into what the client gets; throws on `gone`. */
+  const settle = (player: PlayerId, result: Result, rid: number | undefined, notFound = "") => {
+    const [status, a, b] = result;
+    if (status === "ok") {
+      if (a === "paired") metrics.pairings.inc();
+      return;
+    }
+    if (status === "error") {
+      const code = a as ErrorCode;
+      return fail(player, code, code === "room-not-found" ? notFound : b, rid);
+    }
+    throw new Error(`player ${player} is not registered in Redis (${status})`);
+  };
+
+  /** Runs a step that mints ids, again with fresh ones if an id collided (50+ random bits). */
+  const withIds = async (f: () => Promise<Result>): Promise<Result> => {
+    for (let i = 0; i < 5; i++) {
+      const r = await f();
+      if (r[0] !== "retry") return r;
+    }
+    throw new Error("could not mint a unique room id");
+  };
+
+  const roomId = () => randomBase32(ID_LENGTH).toLowerCase();
+  const session = () => randomBase32(SESSION_LENGTH);
+
+  const pong = (player: PlayerId, m: ClientMessageOf<"ping">) => {
+    // Earlier steps were delivered before they completed, so a direct reply stays in order, and
+    // needs no Redis round trip (ping measures the lobby's latency, not Redis's).
+    hub.sendText(
+      player,
+      encodeServerMessage({
+        type: "pong",
+        ...(m.t === undefined ? {} : { t: m.t }),
+        ...(m.rid === undefined ? {} : { rid: m.rid }),
+      }),
+    );
+  };
+
+  const step = async (
+    player: PlayerId,
+    m: Exclude<ClientMessage, { type: "ping" }>,
+  ): Promise<void> => {
+    const rid = ridArg(m.rid);
+    switch (m.type) {
+      case "hello":
+        return settle(player, await run("rename", [player, m.name, rid], true), m.rid);
+      case "create": {
+        const pw = m.password ? m.password : "";
+        const stored = pw === "" ? "" : (() => {
+          const h = hashPassword(pw);
+          return `${toHex(h.salt)}:${toHex(h.hash)}`;
+        })();
+        const result = await withIds(() =>
+          run("create", [
+            player,
+            roomId(),
+            m.name,
+            m.private === true ? randomBase32(INVITE_CODE_LENGTH) : "",
+            stored,
+            String(now()),
+            String(maxRooms),
+            rid,
+          ], true)
+        );
+        return settle(player, result, m.rid);
+      }
+      case "join": {
+        const notFound = `no room ${JSON.stringify(m.room)}`;
+        const found = await run(
+          "resolve",
+          [player, m.room.toLowerCase(), m.room.toUpperCase()],
+          false,
+        );
+        if (found[0] !== "ok") return settle(player, found, m.rid, notFound);
+        const [, id, pw] = found;
+        if (pw !== "") {
+          const [salt, hash] = pw.split(":");
+          if (!verifyPassword({ salt: fromHex(salt), hash: fromHex(hash) }, m.password ?? "")) {
+            const text = m.password ? "wrong password" : "this room needs a password";
+            return fail(player, "wrong-password", text, m.rid);
+          }
+        }
+        return settle(
+          player,
+          await run("join", [player, id, pw, rid, session()], true),
+          m.rid,
+          notFound,
+        );
+      }
+      case "quick": {
+        const result = await withIds(() =>
+          run("quick", [player, roomId(), String(now()), String(maxRooms), rid, session()], true)
+        );
+        return settle(player, result, m.rid);
+      }
+      case "leave":
+        return settle(player, await run("leave", [player, rid], true), m.rid);
+      case "signal": {
+        const data = JSON.stringify(m.data);
+        const result = await run("signal", [player, m.data.kind, data], true);
+        if (result[0] === "ok") {
+          metrics.relayedMessages.inc({ kind: m.data.kind });
+          metrics.relayedBytes.inc(undefined, utf8ByteLength(data));
+        }
+        return settle(player, result, m.rid);
+      }
+    }
+  };
+
+  const close = async () => {
+    if (state === "closing" || state === "closed") return;
+    state = "closing";
+    for (const t of timers) clearInterval(t);
+    try {
+      // Everyone here leaves at once: drop our heartbeat, then remove our players in batches.
+      await cmd.del(key("alive", processId));
+      const removed = await reap(processId);
+      log.info("redis-released", { process: processId, players: removed });
+    } catch (err) {
+      log.warn("redis-release-failed", { error: err });
+    }
+    for (const a of acks.values()) clearTimeout(a.timer);
+    acks.clear();
+    local.clear();
+    state = "closed";
+    await Promise.allSettled([cmd.quit(), sub.quit()]);
+    cmd.disconnect();
+    sub.disconnect();
+  };
+
+  const status = (): RegistryStatus => {
+    if (state !== "running") return { ready: false, detail: `redis registry ${state}` };
+    if (cmd.status !== "ready" || sub.status !== "ready") {
+      return { ready: false, detail: `redis ${cmd.status}/${sub.status}` };
+    }
+    if (performance.now() - aliveAt > ttl) return { ready: false, detail: "heartbeat overdue" };
+    return { ready: true, detail: `redis process ${processId}` };
+  };
+
+  return {
+    kind: "redis",
+    processId,
+    connect() {
+      const id = randomBase32(ID_LENGTH).toLowerCase();
+      const name = `Player-${randomBase32(4)}`;
+      const ready = (async () => {
+        const [result] = await run("connect", [id, name], false);
+        if (result !== "ok") throw new Error(`this lobby process is not registered (${result})`);
+        local.add(id);
+      })();
+      return { id, name, ready };
+    },
+    handle(player, message) {
+      if (state === "closing" || state === "closed") return;
+      if (message.type === "ping") return pong(player, message);
+      return step(player, message);
+    },
+    async disconnect(player) {
+      // While closing, close() removes every local player in one sweep.
+      if (state === "closing" || state === "closed") return;
+      local.delete(player);
+      await run("disconnect", [player], false);
+    },
+    publicRooms: () => Array.from(rooms.values()),
+    async roomStates() {
+      const raw = await cmd.hgetall(key("states"));
+      const n = (s: RoomState) => Math.max(0, Number(raw[s] ?? 0));
+      return { open: n("open"), full: n("full"), playing: n("playing") };
+    },
+    localPlayers: () => local.size,
+    status,
+    close,
+    sweep,
+  };
+}

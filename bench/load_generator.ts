@@ -241,14 +241,14 @@ async function relay(
   const rtts: number[] = [];
   const inflight: number[][] = pairs.map(() => []);
   let measuring: "warmup" | "measure" | "drain" = "warmup";
-  let received = 0, sentMeasured = 0, lostOrLate = 0, serverErrors = 0;
+  let received = 0, sentMeasured = 0, lostOrLate = 0, serverErrors = 0, firstServerError = "";
   let tMeasure0 = Infinity, tMeasure1 = Infinity;
   const msgA = pairs.map((p) => proto.relay(p.b.id));
   const msgB = pairs.map((p) => proto.relay(p.a.id));
   pairs.forEach((p, i) => {
     p.b.onText = (t) => {
       if (!proto.isRelay(t)) {
-        if (t.includes("rror")) serverErrors++;
+        if (t.includes("rror")) serverErrors++, firstServerError ||= t.slice(0, 200);
         return;
       }
       if (measuring === "measure") received++;
@@ -256,7 +256,7 @@ async function relay(
     };
     p.a.onText = (t) => {
       if (!proto.isRelay(t)) {
-        if (t.includes("rror")) serverErrors++;
+        if (t.includes("rror")) serverErrors++, firstServerError ||= t.slice(0, 200);
         return;
       }
       const now = performance.now();
@@ -323,6 +323,7 @@ async function relay(
     rttMs: rtts,
     lostOrLate,
     serverErrors,
+    firstServerError,
     generatorCpuMs: cpuMs,
     stillOpen: open,
   });

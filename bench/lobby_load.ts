@@ -38,6 +38,8 @@ export interface RelayResult {
   rttMs: Summary;
   lostOrLate: number;
   serverErrors: number;
+  /** The first error reply the server sent during the window, if any (e.g. a rate limit). */
+  firstServerError?: string;
   messageBytes: number;
 }
 
@@ -117,9 +119,12 @@ function serverCommand(
         STATIC_DIR: "",
         NO_COLOR: "1",
         // The idle level needs 10k connections; withFileLimit gives both processes the
-        // descriptors. Production defaults otherwise (rate limit 20 msg/s per connection,
-        // heartbeat): the relay load stays under them.
+        // descriptors. Every generated client comes from 127.0.0.1, so the per-address limits
+        // (meant for many real addresses) are off; the per-connection rate limit (20 msg/s)
+        // stays at its production default, and the relay load stays under it.
         MAX_CONNECTIONS: "12000",
+        MAX_CONNECTIONS_PER_IP: "0",
+        IP_RATE_LIMIT_PER_SECOND: "0",
       },
     };
   }
@@ -273,6 +278,7 @@ interface RelayRaw {
   rtts: number[];
   lostOrLate: number;
   serverErrors: number;
+  firstServerError: string;
 }
 
 async function relayOnce(t: Target, cfg: LobbyLoadConfig, pairs: number): Promise<RelayRaw> {
@@ -305,6 +311,7 @@ async function relayOnce(t: Target, cfg: LobbyLoadConfig, pairs: number): Promis
     rtts: r.rttMs as number[],
     lostOrLate: Number(r.lostOrLate),
     serverErrors: Number(r.serverErrors),
+    firstServerError: String(r.firstServerError ?? ""),
   };
 }
 
@@ -328,6 +335,9 @@ export function relayRow(kind: ServerKind, rateHz: number, raws: RelayRaw[]): Re
     rttMs: roundSummary(summarize(raws.flatMap((r) => r.rtts))),
     lostOrLate: sum((r) => r.lostOrLate),
     serverErrors: sum((r) => r.serverErrors),
+    ...(raws.find((r) => r.firstServerError)
+      ? { firstServerError: raws.find((r) => r.firstServerError)!.firstServerError }
+      : {}),
     messageBytes: protocolFor(kind).relay(`p${Date.now()}-${pairs}b`).length,
   };
 }
@@ -408,7 +418,11 @@ export async function runLobbyLoadWith(
                 }% ` +
                 `(waited ${row.serverRunDelayPct.toFixed(0)}%), generator ${
                   row.generatorCpuPct.toFixed(0)
-                }% CPU`,
+                }% CPU${
+                  row.serverErrors
+                    ? `, ${row.serverErrors} ERROR replies: ${row.firstServerError}`
+                    : ""
+                }`,
             );
           });
         }

@@ -22,6 +22,7 @@ Deno.test("relayRow pools rounds: rates over the summed window, CPU per delivere
     rtts,
     lostOrLate: 1,
     serverErrors: 0,
+    firstServerError: "",
   });
   const row = relayRow("duet", 10, [raw(2000, 40, [1, 2]), raw(2000, 60, [3, 100])]);
   assert.equal(row.messagesPerS, 2000);

@@ -165,6 +165,7 @@ function relayRows(r: Results): (string | number)[][] {
         fmt(x.rttMs?.p99, 2),
         fmt(x.rttMs?.max, 2),
         x.lostOrLate ?? "n/a",
+        x.serverErrors ?? "n/a",
         oneLine(x.firstError),
       ]);
     }
@@ -252,7 +253,8 @@ export function markdown(r: Results, figures: Record<string, string>): string {
           "RTT p99 ms",
           "RTT max ms",
           "unanswered",
-          "error",
+          "error replies",
+          "setup error",
         ],
         relayRows(r),
       ),

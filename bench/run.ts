@@ -233,8 +233,9 @@ if (import.meta.main) {
       `the other ${c.rateHz} times a second (phases spread evenly), which echoes it back; ` +
       `${c.warmupMs} ms warm-up then ${c.durationMs} ms measured per level; RTT is the round trip ` +
       `(two relays); CPU from /proc/<pid>/stat (10 ms ticks), "waited" is run-queue time from ` +
-      `schedstat (other load on the machine). duet runs with its production rate limit (20 msg/s ` +
-      `per connection) and pairs in private rooms; PeerJS with concurrent_limit raised.`;
+      `schedstat (other load on the machine). duet runs with its production per-connection rate ` +
+      `limit (20 msg/s) and pairs in private rooms; its per-address limits are off because every ` +
+      `generated client comes from 127.0.0.1; PeerJS runs with concurrent_limit raised.`;
   }
   results.meta.durationS = (performance.now() - t0) / 1000;
   // Other work on the machine shows in every figure; the 1-minute load average around each

@@ -242,6 +242,7 @@ async function relay(
   const inflight: number[][] = pairs.map(() => []);
   let measuring: "warmup" | "measure" | "drain" = "warmup";
   let received = 0, sentMeasured = 0, lostOrLate = 0, serverErrors = 0, firstServerError = "";
+  let genLagMaxMs = 0, genLagOver20 = 0;
   let tMeasure0 = Infinity, tMeasure1 = Infinity;
   const msgA = pairs.map((p) => proto.relay(p.b.id));
   const msgB = pairs.map((p) => proto.relay(p.a.id));
@@ -274,8 +275,17 @@ async function relay(
   const stopAt = t0 + c.warmupMs + c.durationMs;
   const cpu0 = { v: NaN };
   await new Promise<void>((resolve) => {
+    let lastTick = performance.now();
     const tick = () => {
       const now = performance.now();
+      // The generator's own event-loop lag: a tick asked for 1 ms later that comes much later
+      // means sends (and receive timestamps) were held up here, not in the server.
+      if (measuring === "measure") {
+        const lag = now - lastTick - 1;
+        if (lag > genLagMaxMs) genLagMaxMs = lag;
+        if (lag > 20) genLagOver20++;
+      }
+      lastTick = now;
       if (measuring === "warmup" && now >= t0 + c.warmupMs) {
         measuring = "measure";
         tMeasure0 = now;
@@ -325,6 +335,8 @@ async function relay(
     serverErrors,
     firstServerError,
     generatorCpuMs: cpuMs,
+    generatorLagMaxMs: genLagMaxMs,
+    generatorLagsOver20Ms: genLagOver20,
     stillOpen: open,
   });
 }

@@ -35,6 +35,10 @@ export interface RelayResult {
   /** Share of the window the server was runnable but waiting for a CPU (other load). */
   serverRunDelayPct: number;
   generatorCpuPct: number;
+  /** Longest stall of the generator's own event loop in the window (ms): client-side delay. */
+  generatorLagMaxMs: number;
+  /** Stalls of the generator's event loop longer than 20 ms. */
+  generatorLagsOver20Ms: number;
   rttMs: Summary;
   lostOrLate: number;
   serverErrors: number;
@@ -279,6 +283,8 @@ interface RelayRaw {
   lostOrLate: number;
   serverErrors: number;
   firstServerError: string;
+  generatorLagMaxMs: number;
+  generatorLagsOver20Ms: number;
 }
 
 async function relayOnce(t: Target, cfg: LobbyLoadConfig, pairs: number): Promise<RelayRaw> {
@@ -312,6 +318,8 @@ async function relayOnce(t: Target, cfg: LobbyLoadConfig, pairs: number): Promis
     lostOrLate: Number(r.lostOrLate),
     serverErrors: Number(r.serverErrors),
     firstServerError: String(r.firstServerError ?? ""),
+    generatorLagMaxMs: Number(r.generatorLagMaxMs),
+    generatorLagsOver20Ms: Number(r.generatorLagsOver20Ms),
   };
 }
 
@@ -332,6 +340,8 @@ export function relayRow(kind: ServerKind, rateHz: number, raws: RelayRaw[]): Re
     serverCpuPct: (sum((r) => r.serverCpuMs) / windowMs) * 100,
     serverRunDelayPct: (sum((r) => r.serverRunDelayMs) / windowMs) * 100,
     generatorCpuPct: (sum((r) => r.generatorCpuMs) / windowMs) * 100,
+    generatorLagMaxMs: Math.max(0, ...raws.map((r) => r.generatorLagMaxMs)),
+    generatorLagsOver20Ms: sum((r) => r.generatorLagsOver20Ms),
     rttMs: roundSummary(summarize(raws.flatMap((r) => r.rtts))),
     lostOrLate: sum((r) => r.lostOrLate),
     serverErrors: sum((r) => r.serverErrors),
@@ -418,7 +428,7 @@ export async function runLobbyLoadWith(
                 }% ` +
                 `(waited ${row.serverRunDelayPct.toFixed(0)}%), generator ${
                   row.generatorCpuPct.toFixed(0)
-                }% CPU${
+                }% CPU, lag max ${row.generatorLagMaxMs.toFixed(0)} ms${
                   row.serverErrors
                     ? `, ${row.serverErrors} ERROR replies: ${row.firstServerError}`
                     : ""

@@ -23,6 +23,8 @@ Deno.test("relayRow pools rounds: rates over the summed window, CPU per delivere
     lostOrLate: 1,
     serverErrors: 0,
     firstServerError: "",
+    generatorLagMaxMs: messages / 100,
+    generatorLagsOver20Ms: 1,
   });
   const row = relayRow("duet", 10, [raw(2000, 40, [1, 2]), raw(2000, 60, [3, 100])]);
   assert.equal(row.messagesPerS, 2000);
@@ -30,6 +32,8 @@ Deno.test("relayRow pools rounds: rates over the summed window, CPU per delivere
   assert.equal(row.serverCpuPct, 5);
   assert.equal(row.serverRunDelayPct, 1);
   assert.equal(row.generatorCpuPct, 10);
+  assert.equal(row.generatorLagMaxMs, 20);
+  assert.equal(row.generatorLagsOver20Ms, 2);
   assert.equal(row.rttMs.n, 4);
   assert.equal(row.rttMs.max, 100);
   assert.equal(row.lostOrLate, 2);

@@ -160,7 +160,7 @@ function relayRows(r: Results): (string | number)[][] {
         fmt(x.messagesPerS, 0),
         fmt(x.serverCpuUsPerMsg, 2),
         `${fmt(x.serverCpuPct, 0)}% (waited ${fmt(x.serverRunDelayPct, 0)}%)`,
-        `${fmt(x.generatorCpuPct, 0)}%`,
+        `${fmt(x.generatorCpuPct, 0)}% (lag max ${fmt(x.generatorLagMaxMs, 0)} ms)`,
         fmt(x.rttMs?.p50, 2),
         fmt(x.rttMs?.p99, 2),
         fmt(x.rttMs?.max, 2),

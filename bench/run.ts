@@ -222,12 +222,12 @@ if (import.meta.main) {
   if (results.lobby) {
     const c = results.lobby.config ?? {};
     results.lobby.conditions =
-      `Each server alone in its own process${
+      `Each server in its own process${
         results.lobby.duet?.pinned ? " pinned to CPU 0" : ""
-      }, the load generator (bench/load_generator.ts, \`ws\` clients with TCP_NODELAY like browsers) ` +
-      `in another${
-        results.lobby.duet?.pinned ? " pinned to CPU 1" : ""
-      }; loopback-only namespace. ` +
+      }, each with its own load generator process (bench/load_generator.ts, \`ws\` clients with ` +
+      `TCP_NODELAY like browsers)${results.lobby.duet?.pinned ? " pinned to CPU 1" : ""}, all at ` +
+      `nice -10 when run as root; loopback-only namespace. Relay levels alternate between the ` +
+      `servers, ${c.rounds} round(s), order reversed each round; rows pool the rounds. ` +
       `Idle: connections opened cumulatively to ${c.idleLevels?.join("/")}, RSS read 1 s after. ` +
       `Relay: open loop, every pair's first client sends one ~100-byte ICE-candidate message to ` +
       `the other ${c.rateHz} times a second (phases spread evenly), which echoes it back; ` +

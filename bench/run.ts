@@ -297,7 +297,7 @@ if (import.meta.main) {
         note: results.input?.conditions?.[0]?.method === "netimpair"
           ? "real UDP delay/loss via netimpair; both directions pooled"
           : `impairment: ${results.input?.conditions?.[0]?.method ?? "?"}`,
-        logX: true,
+        logX: false,
       }),
     );
   }

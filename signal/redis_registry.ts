@@ -7,14 +7,15 @@
  * - State lives in Redis only (data model in redis_scripts.ts). Every step is one Lua script, so
  *   Redis orders all steps of all processes: two processes racing to join one room, or two
  *   quick-matches racing for one open room, cannot both win. There is no leader to elect.
- * - Each script publishes what it causes in the same atomic step: messages for a player go to the
- *   channel of the process holding that player's socket, room-list changes to one event channel.
- *   Pub/sub keeps commit order, so every process applies every change in the same order.
+ * - Each script sends what it causes in the same atomic step: messages for a player are appended
+ *   to the inbox stream of the process holding that player's socket (a stream, so a reader that
+ *   reconnects after a blip resumes where it stopped and loses nothing), room-list changes are
+ *   published on one channel in commit order, so every process applies them in the same order.
  * - Each process keeps a local copy of the public room list (the `rooms` snapshot and
  *   `GET /api/rooms` read it without touching Redis): loaded on start, then updated from events.
  *   Events carry a sequence number; a gap (a dropped subscriber connection) reloads the copy and
  *   sends every local client a fresh `rooms` snapshot.
- * - A request's step ends by publishing an ack to the caller's own channel; the step completes
+ * - A request's step ends by appending an ack to the caller's own inbox; the step completes
  *   when that ack arrives, so everything the step sent to local players was delivered first and the
  *   session's next reply cannot overtake it.
  * - Liveness: each process refreshes `alive:<process>` (a key with a TTL) several times per TTL,
@@ -95,7 +96,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const processId = randomBase32(12).toLowerCase();
   const key = (...parts: string[]) => [prefix, ...parts].join(":");
   const evChannel = key("ev");
-  const myChannel = key("to", processId);
+  const inbox = key("inbox", processId);
 
   const redisOptions: RedisOptions = {
     lazyConnect: true,
@@ -107,9 +108,16 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   };
   const cmd = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}` });
   const sub = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}-sub` });
+  // Blocking reads of our inbox need a connection of their own.
+  const reader = new Redis(opts.url, {
+    ...redisOptions,
+    connectionName: `duet-${processId}-inbox`,
+  });
   // ioredis reports every failed reconnect; one warning per outage is enough.
   let redisDown = false;
-  for (const [name, conn] of [["command", cmd], ["subscriber", sub]] as const) {
+  for (
+    const [name, conn] of [["command", cmd], ["subscriber", sub], ["inbox", reader]] as const
+  ) {
     conn.on("error", (err: Error) => {
       if (!redisDown) log.warn("redis-error", { connection: name, error: err });
       redisDown = true;
@@ -142,6 +150,24 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     acks.delete(token);
   };
 
+  /**
+   * `promise`, or a rejection after `ms`. ioredis may hold a command that was in flight when the
+   * connection dropped (to resend it), so nothing here may wait on Redis without a bound.
+   */
+  const bounded = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    promise.catch(() => {});
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what}: no answer from Redis in ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+  };
+
   /** Runs a script; with `ack`, resolves only after the step's messages reached this process. */
   const run = async (name: RedisScriptName, args: string[], ack: boolean): Promise<Result> => {
     const token = ack ? String(++ackSeq) : "";
@@ -149,7 +175,11 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     // An ack that never comes must not be an unhandled rejection when the script itself failed.
     acked?.catch(() => {});
     try {
-      const result = await call[`duet_${name}`](prefix, processId, token, ...args);
+      const result = await bounded(
+        call[`duet_${name}`](prefix, processId, token, ...args),
+        ackTimeoutMs,
+        name,
+      );
       if (acked) await acked;
       return result;
     } catch (err) {
@@ -234,9 +264,35 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   };
 
   sub.on("message", (channel: string, text: string) => {
-    if (channel === myChannel) onDirect(text);
-    else if (channel === evChannel) onEvent(text);
+    if (channel === evChannel) onEvent(text);
   });
+
+  // Our inbox, read from where we stopped: a reconnect loses nothing.
+  let inboxId = "0-0";
+  const stopped = () => state === "closing" || state === "closed";
+  let stopReading = () => {};
+  const readingStopped = new Promise<null>((resolve) => (stopReading = () => resolve(null)));
+  const readInbox = async () => {
+    while (!stopped()) {
+      try {
+        const read = reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", inbox, inboxId);
+        read.catch(() => {});
+        // A blocked read in flight when the connection dropped may never settle (ioredis keeps it
+        // to resend): shutdown does not wait for it.
+        const batch = await Promise.race([read, readingStopped]);
+        for (const [, entries] of batch ?? []) {
+          for (const [id, fields] of entries) {
+            inboxId = id;
+            if (fields[0] === "m") onDirect(fields[1]);
+          }
+        }
+      } catch (err) {
+        if (stopped()) return;
+        log.debug("redis-inbox-read-failed", { error: err });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
 
   // --- this process's players and liveness ------------------------------------------------
   const local = new Set<PlayerId>();
@@ -244,10 +300,14 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   let aliveAt = 0;
 
   const register = async () => {
-    await cmd.multi()
-      .set(key("alive", processId), String(now()), "PX", ttl)
-      .sadd(key("procs"), processId)
-      .exec();
+    await bounded(
+      cmd.multi()
+        .set(key("alive", processId), String(now()), "PX", ttl)
+        .sadd(key("procs"), processId)
+        .exec(),
+      ttl,
+      "register",
+    );
     aliveAt = performance.now();
   };
 
@@ -260,7 +320,11 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         log.info("redis-registered-again", { process: processId });
         return;
       }
-      const ok = await cmd.set(key("alive", processId), String(now()), "PX", ttl, "XX");
+      const ok = await bounded(
+        cmd.set(key("alive", processId), String(now()), "PX", ttl, "XX"),
+        ttl,
+        "heartbeat",
+      );
       if (ok === null) {
         // Swept as dead (we stalled past the TTL) or Redis lost its data: our players are gone.
         state = "lost";
@@ -287,11 +351,12 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   };
 
   const sweep = async (): Promise<number> => {
-    const procs = (await cmd.smembers(key("procs"))).filter((p) => p !== processId);
+    const members = await bounded(cmd.smembers(key("procs")), ackTimeoutMs, "sweep");
+    const procs = members.filter((p) => p !== processId);
     if (procs.length === 0) return 0;
     const pipeline = cmd.pipeline();
     for (const p of procs) pipeline.exists(key("alive", p));
-    const alive = (await pipeline.exec()) ?? [];
+    const alive = (await bounded(pipeline.exec(), ackTimeoutMs, "sweep")) ?? [];
     let removed = 0;
     for (const [i, p] of procs.entries()) {
       if (alive[i]?.[1] !== 0) continue;
@@ -308,15 +373,18 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   try {
     await cmd.connect();
     await sub.connect();
-    await sub.subscribe(evChannel, myChannel);
+    await reader.connect();
+    await sub.subscribe(evChannel);
     await register();
     await loadSnapshot(false);
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
+    reader.disconnect();
     throw new Error(`cannot use Redis at ${opts.url}: ${(err as Error).message}`);
   }
   state = "running";
+  const inboxLoop = readInbox();
   // A subscriber that reconnected may have missed events.
   sub.on("ready", () => {
     if (state === "running") resync();
@@ -463,7 +531,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     for (const t of timers) clearInterval(t);
     try {
       // Everyone here leaves at once: drop our heartbeat, then remove our players in batches.
-      await cmd.del(key("alive", processId));
+      await bounded(cmd.del(key("alive", processId)), ackTimeoutMs, "release");
       const removed = await reap(processId);
       log.info("redis-released", { process: processId, players: removed });
     } catch (err) {
@@ -473,15 +541,22 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     acks.clear();
     local.clear();
     state = "closed";
-    await Promise.allSettled([cmd.quit(), sub.quit()]);
+    await Promise.allSettled([
+      bounded(cmd.quit(), 1000, "quit"),
+      bounded(sub.quit(), 1000, "quit"),
+    ]);
     cmd.disconnect();
     sub.disconnect();
+    // Ends the blocked XREAD; the loop sees the state and stops.
+    stopReading();
+    reader.disconnect();
+    await inboxLoop;
   };
 
   const status = (): RegistryStatus => {
     if (state !== "running") return { ready: false, detail: `redis registry ${state}` };
-    if (cmd.status !== "ready" || sub.status !== "ready") {
-      return { ready: false, detail: `redis ${cmd.status}/${sub.status}` };
+    if (cmd.status !== "ready" || sub.status !== "ready" || reader.status !== "ready") {
+      return { ready: false, detail: `redis ${cmd.status}/${sub.status}/${reader.status}` };
     }
     if (performance.now() - aliveAt > ttl) return { ready: false, detail: "heartbeat overdue" };
     return { ready: true, detail: `redis process ${processId}` };
@@ -513,7 +588,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     },
     publicRooms: () => Array.from(rooms.values()),
     async roomStates() {
-      const raw = await cmd.hgetall(key("states"));
+      const raw = await bounded(cmd.hgetall(key("states")), ackTimeoutMs, "room states");
       const n = (s: RoomState) => Math.max(0, Number(raw[s] ?? 0));
       return { open: n("open"), full: n("full"), playing: n("playing") };
     },

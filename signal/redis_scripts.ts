@@ -4,19 +4,22 @@
  * room, are simply ordered: the second sees the first's result (`room-full`, or the room it just
  * opened). No locks, no WATCH retries.
  *
- * Every script also publishes what its step causes, inside the same atomic step: messages for a
- * player go to the channel of the process holding that player's socket (`<P>:to:<process>`, as
- * `"<player id> <json>"`), room-list changes to `<P>:ev` (as `{"s": seq, "room": RoomInfo}` or
- * `{"s": seq, "removed": id}`, seq counting every event). Pub/sub delivers in commit order, so every
- * process sees every change in the same order. A script run for a request ends by publishing
- * `"!<token>"` to the caller's own channel: when that arrives, everything the step sent to the
- * caller's process has arrived before it.
+ * Every script also sends what its step causes, inside the same atomic step: messages for a
+ * player are appended to the inbox stream of the process holding that player's socket
+ * (`<P>:inbox:<process>`, field `m` = `"<player id> <json>"`), room-list changes are published on
+ * `<P>:ev` (as `{"s": seq, "room": RoomInfo}` or `{"s": seq, "removed": id}`, seq counting every
+ * event). A stream keeps what a briefly disconnected reader missed, so no `paired` or `signal` is
+ * lost to a network blip; the room list needs no such care, a process that missed an event (a gap
+ * in seq) reloads the whole list. A script run for a request ends by appending `"!<token>"` to the
+ * caller's own inbox: when that arrives, everything the step sent to the caller's process has
+ * arrived before it.
  *
  * Data model (P = the configured prefix):
  *
  *     P:player:<id>         hash  proc, name, room?
  *     P:procplayers:<proc>  set   player ids held by a lobby process
  *     P:procs               set   lobby processes that registered
+ *     P:inbox:<proc>        stream messages for the process's players (capped, deleted with it)
  *     P:alive:<proc>        string with a TTL: the process's heartbeat
  *     P:room:<id>           hash  name, code ("" if public), pw ("" or salt:hash hex), a (offerer),
  *                                 b (answerer or ""), state, session, createdAt, seq
@@ -44,9 +47,12 @@ local function hash(k)
   return t
 end
 local function rid_part(rid) if rid == '' then return '' end return ',"rid":' .. rid end
+local function post(proc, text)
+  redis.call('XADD', key('inbox', proc), 'MAXLEN', '~', '10000', '*', 'm', text)
+end
 local function tell(pid, json)
   local proc = redis.call('HGET', key('player', pid), 'proc')
-  if proc then redis.call('PUBLISH', key('to', proc), pid .. ' ' .. json) end
+  if proc then post(proc, pid .. ' ' .. json) end
 end
 local function info(id, r)
   local players = 1
@@ -162,7 +168,7 @@ local function step()
 ${body}
 end
 local result = step()
-if ACK ~= '' then redis.call('PUBLISH', key('to', ME), '!' .. ACK) end
+if ACK ~= '' then post(ME, '!' .. ACK) end
 return result
 `;
 }
@@ -295,6 +301,7 @@ export const REDIS_SCRIPTS = {
   end
   if redis.call('SCARD', key('procplayers', dead)) > 0 then return {'more', tostring(#pids)} end
   redis.call('SREM', key('procs'), dead)
+  redis.call('DEL', key('inbox', dead))
   return {'done', tostring(#pids)}`),
 
   /** Read-only: {event seq, RoomInfo JSON...} of every public room, oldest first. */

@@ -7,7 +7,8 @@
  *   first), more than `maxConnectionsPerIp` from one address (429), and anything while shutting
  *   down (503).
  * - `GET /api/rooms`: `{rooms: RoomInfo[]}`, every public room.
- * - `GET /healthz`: liveness, 200 `{status, connections, players, rooms}` while the process serves.
+ * - `GET /healthz`: liveness, 200 `{status, connections, players, rooms}` (local counts; rooms are
+ *   the public rooms listed) while the process serves, whatever Redis does.
  * - `GET /readyz`: readiness, 200 when it accepts players (the registry, Redis included, is up);
  *   503 otherwise and while shutting down, so a load balancer stops sending new players.
  * - `GET /metrics`: Prometheus text (lobby_metrics.ts plus connection, player and room gauges).
@@ -96,8 +97,6 @@ function clientAddress(req: Request, info: Deno.ServeHandlerInfo, trustProxy: bo
   const addr = info.remoteAddr as Deno.NetAddr;
   return addr.hostname ?? "unknown";
 }
-
-const sumStates = (s: Record<RoomState, number>) => s.open + s.full + s.playing;
 
 /**
  * Starts the lobby. Missing config fields take {@link DEFAULT_CONFIG}'s values; tests pass
@@ -291,11 +290,9 @@ export async function startServer(
     return response;
   };
 
-  const health = async () => {
-    const rooms = sumStates(await lobby.roomStates());
-    const body = { status: state === "running" ? "ok" : "shutting-down", ...stats(), rooms };
-    return json(200, JSON.stringify(body));
-  };
+  // Liveness reads local state only: a Redis outage must not get a healthy process restarted.
+  const health = () =>
+    json(200, JSON.stringify({ status: state === "running" ? "ok" : "shutting-down", ...stats() }));
 
   const ready = async () => {
     if (state !== "running") return json(503, JSON.stringify({ status: "shutting-down" }));
@@ -317,7 +314,7 @@ export async function startServer(
     if (pathname === "/api/rooms" && read) {
       return json(200, hub.roomsJson(), { "access-control-allow-origin": "*" });
     }
-    if (pathname === "/healthz") return await health();
+    if (pathname === "/healthz") return health();
     if (pathname === "/readyz") return await ready();
     if (pathname === "/metrics" && read) {
       return new Response(await metrics.registry.render(), {

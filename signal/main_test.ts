@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { connectClient } from "./testing/lobby_client.ts";
+import { startLobbyProcess } from "./testing/lobby_process.ts";
+import { REDIS_SERVER, startRedis } from "./testing/redis_server.ts";
+import { freeTcpPort, requireBinary, spawnService, waitUntil } from "./testing/service_process.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const STATIC_ROOT = fileURLToPath(new URL("./testdata/static_root", import.meta.url));
@@ -85,4 +89,111 @@ Deno.test("main: invalid configuration exits 2 naming the variable", async () =>
   ]);
   assert.equal(status.code, 2);
   assert.match(stderr, /PORT must be an integer/);
+});
+
+Deno.test("SIGTERM drains within SHUTDOWN_DEADLINE_MS, even with a client that never answers", async () => {
+  const lobby = await startLobbyProcess({ SHUTDOWN_DEADLINE_MS: "800" });
+  const stuck = await Deno.connect({ hostname: "127.0.0.1", port: lobby.port });
+  try {
+    const clients = await Promise.all([1, 2, 3].map(() => connectClient(lobby.ws)));
+    // Upgrades, then never reads again nor answers the close: only the deadline ends it.
+    await stuck.write(
+      new TextEncoder().encode(
+        `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${btoa("duet-stuck-client")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    );
+    await stuck.read(new Uint8Array(1024));
+    const t0 = performance.now();
+    lobby.process.kill("SIGTERM");
+    for (const c of clients) {
+      const error = await c.skipTo("error");
+      assert.deepEqual([error.code, error.close], ["shutting-down", true]);
+      assert.equal((await c.closed).code, 1001);
+    }
+    const status = await lobby.process.exited;
+    const elapsed = performance.now() - t0;
+    assert.equal(status.code, 0);
+    assert.ok(elapsed < 800 + 1500, `exited ${elapsed.toFixed(0)} ms after SIGTERM`);
+    const events = lobby.logs().map((l) => l.event);
+    assert.ok(events.includes("shutting-down"), events.join());
+    assert.ok(
+      events.includes("shutdown-complete") || events.includes("shutdown-deadline"),
+      events.join(),
+    );
+  } finally {
+    stuck.close();
+    await lobby.stop();
+  }
+});
+
+Deno.test("flags: --help lists every setting; --port and friends override the environment", async () => {
+  const help = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, "--help"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(help.code, 0);
+  const text = new TextDecoder().decode(help.stdout);
+  for (
+    const flag of ["--port", "--redis-url", "--turn-secret", "--allowed-origins", "--log-level"]
+  ) {
+    assert.ok(text.includes(flag), flag);
+  }
+  // The flag wins over PORT, and --log-level=debug over LOG_LEVEL.
+  const port = freeTcpPort();
+  const child = spawnService(Deno.execPath(), [
+    "run",
+    ...PERMISSIONS,
+    MAIN,
+    "--port",
+    String(port),
+    "--log-level=debug",
+    "--static-dir=",
+  ], { env: { PORT: String(freeTcpPort()), HOST: "127.0.0.1", LOG_LEVEL: "error" } });
+  try {
+    await waitUntil(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.text())) !== "",
+      15_000,
+      () => child.output(),
+    );
+    const client = await connectClient(`ws://127.0.0.1:${port}/ws`);
+    await client.close();
+    await waitUntil(() => child.output().includes('"event":"ws-open"'), 5000, () => child.output());
+  } finally {
+    await child.stop();
+  }
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, "--prot", "80"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(bad.code, 2);
+  assert.match(new TextDecoder().decode(bad.stderr), /unknown flag --prot/);
+});
+
+Deno.test({
+  name: "SIGTERM with Redis frozen mid-shutdown still exits at the deadline",
+  ignore: !requireBinary(REDIS_SERVER, "Redis (shutdown deadline)", "apt-get install redis-server"),
+  async fn() {
+    const redis = await startRedis();
+    const lobby = await startLobbyProcess({ REDIS_URL: redis.url, SHUTDOWN_DEADLINE_MS: "600" });
+    try {
+      const client = await connectClient(lobby.ws);
+      // Redis stops answering (but keeps its connections): releasing the players would hang.
+      redis.process.kill("SIGSTOP");
+      const t0 = performance.now();
+      lobby.process.kill("SIGTERM");
+      assert.equal((await client.skipTo("error")).code, "shutting-down");
+      const status = await lobby.process.exited;
+      const elapsed = performance.now() - t0;
+      assert.equal(status.code, 0);
+      assert.ok(elapsed >= 550 && elapsed < 600 + 1500, `exited after ${elapsed.toFixed(0)} ms`);
+      assert.ok(lobby.logs().some((l) => l.event === "shutdown-deadline"));
+    } finally {
+      redis.process.kill("SIGCONT");
+      await lobby.stop();
+      await redis.stop();
+    }
+  },
 });

@@ -10,6 +10,8 @@ import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
 import type { ServerConfig } from "./config.ts";
 import { type RunningServer, startServer } from "./server.ts";
 import { connectClient, type TestClient, timeout } from "./testing/lobby_client.ts";
+import { parsePrometheusText } from "./testing/prometheus_text.ts";
+import { turnCredential } from "./turn_credentials.ts";
 import { REDIS_SERVER, startRedis } from "./testing/redis_server.ts";
 import { requireBinary } from "./testing/service_process.ts";
 
@@ -136,13 +138,14 @@ interface RawClient {
   close(): void;
 }
 
-async function rawConnect(port: number): Promise<RawClient> {
+async function rawConnect(port: number, headers: Record<string, string> = {}): Promise<RawClient> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const key = btoa("duet-raw-client!");
   await conn.write(
     new TextEncoder().encode(
       `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n",
     ),
   );
   const buf = new Uint8Array(4096);
@@ -578,4 +581,135 @@ Deno.test("shutdown tells every client and closes with 1001", async () => {
   assert.equal((await timeout(a.closed, "close")).code, 1001);
   await closing;
   await server.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operations: origins, per-IP caps, readiness, metrics, TURN credentials. The registry does not
+// matter here, so these run against the in-memory one only.
+
+Deno.test("ALLOWED_ORIGINS: other page origins get 403 before the upgrade", async () => {
+  await withServer({ allowedOrigins: ["https://game.example.com"] }, async (h) => {
+    const evil = await rawConnect(h.server.port, { Origin: "https://evil.example" });
+    evil.close();
+    assert.match(evil.status, /^HTTP\/1\.1 403/);
+    const good = await connectClient(h.wsUrl, { headers: { origin: "https://game.example.com" } });
+    // The lobby's own page (Origin = its Host) and non-browser clients (no Origin) are allowed.
+    const self = await connectClient(h.wsUrl, {
+      headers: { origin: `http://127.0.0.1:${h.server.port}` },
+    });
+    const plain = await h.connect();
+    for (const c of [good, self, plain]) assert.equal(c.welcome.protocol, 1);
+    await Promise.all([good.close(), self.close()]);
+    assert.equal(h.server.metrics.connectionsRejected.get({ reason: "origin" }), 1);
+  });
+});
+
+Deno.test("per-IP connection cap answers 429; behind a trusted proxy X-Forwarded-For counts", async () => {
+  await withServer({ maxConnectionsPerIp: 2 }, async (h) => {
+    await h.connect();
+    await h.connect();
+    const third = await rawConnect(h.server.port);
+    third.close();
+    assert.match(third.status, /^HTTP\/1\.1 429/);
+    // Without TRUST_PROXY the header is the client's claim and changes nothing.
+    const spoofed = await rawConnect(h.server.port, { "X-Forwarded-For": "203.0.113.9" });
+    spoofed.close();
+    assert.match(spoofed.status, /^HTTP\/1\.1 429/);
+    assert.equal(h.server.metrics.connectionsRejected.get({ reason: "ip-limit" }), 2);
+  });
+  await withServer({ maxConnectionsPerIp: 1, trustProxy: true }, async (h) => {
+    const hop = (ip: string) => ({ "X-Forwarded-For": `198.51.100.200, ${ip}` });
+    const a = await rawConnect(h.server.port, hop("203.0.113.1"));
+    const b = await rawConnect(h.server.port, hop("203.0.113.2"));
+    const again = await rawConnect(h.server.port, hop("203.0.113.1"));
+    for (const c of [a, b, again]) c.close();
+    assert.deepEqual([a, b, again].map((c) => c.status.split(" ")[1]), ["101", "101", "429"]);
+  });
+});
+
+Deno.test("readyz: ready with the in-memory registry", async () => {
+  const server = await startServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    staticDir: null,
+    logLevel: "error",
+  });
+  const get = (path: string) => fetch(`http://127.0.0.1:${server.port}${path}`);
+  try {
+    const ready = await get("/readyz");
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), {
+      status: "ready",
+      registry: "memory",
+      detail: "in-memory registry",
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("metrics: Prometheus text whose counters and gauges follow the traffic", async () => {
+  await withServer({ messagesPerSecond: 5, messageBurst: 5, rateLimitStrikes: 100 }, async (h) => {
+    const scrape = async () => {
+      const res = await h.fetch("/metrics");
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+      return parsePrometheusText(await res.text());
+    };
+    const before = await scrape();
+    assert.equal(before.value("duet_connections"), 0);
+    assert.equal(before.value("duet_pairings_total"), 0);
+    assert.equal(before.value("duet_rooms", { state: "open" }), 0);
+
+    const { a, b } = await pair(h);
+    a.send({ type: "signal", data: { kind: "offer", sdp: "v=0 offer" } });
+    await b.expect("signal");
+    b.send({ type: "signal", data: { kind: "answer", sdp: "v=0 answer" } });
+    await a.expect("signal");
+    b.send({ type: "join", room: "nowhere" });
+    await b.expect("error");
+    const spammer = await h.connect();
+    for (let i = 0; i < 8; i++) spammer.send({ type: "ping" });
+    await spammer.skipTo("error");
+
+    const after = await scrape();
+    assert.equal(after.value("duet_connections"), 3);
+    assert.equal(after.value("duet_players"), 3);
+    assert.equal(after.value("duet_connections_accepted_total"), 3);
+    assert.equal(after.value("duet_pairings_total"), 1);
+    assert.equal(after.value("duet_rooms", { state: "playing" }), 1);
+    assert.equal(after.value("duet_relayed_messages_total", { kind: "offer" }), 1);
+    assert.equal(after.value("duet_relayed_messages_total", { kind: "answer" }), 1);
+    assert.equal(
+      after.value("duet_relayed_bytes_total"),
+      JSON.stringify({ kind: "offer", sdp: "v=0 offer" }).length +
+        JSON.stringify({ kind: "answer", sdp: "v=0 answer" }).length,
+    );
+    assert.equal(after.value("duet_errors_total", { code: "already-in-room" }), 1);
+    assert.ok(after.value("duet_errors_total", { code: "rate-limited" })! >= 1);
+    assert.equal(after.value("duet_rate_limited_clients_total", { scope: "connection" }), 1);
+    assert.ok(after.value("duet_messages_total", { type: "ping" })! >= 5);
+    assert.equal(after.value("duet_ready"), 1);
+  });
+});
+
+Deno.test("TURN: welcome carries a credential for the player; ice-servers refreshes it", async () => {
+  const turn = { urls: ["turn:turn.example:3478?transport=udp"], secret: "s3cret", ttlSeconds: 1 };
+  await withServer({ turn }, async (h) => {
+    const a = await h.connect();
+    const [stun, relay] = a.welcome.iceServers;
+    assert.deepEqual(stun, { urls: ["stun:stun.example:3478"] });
+    const [expiry, user] = relay.username!.split(":");
+    assert.equal(user, a.welcome.id);
+    assert.ok(Math.abs(Number(expiry) - (Date.now() / 1000 + 1)) <= 2);
+    assert.equal(
+      relay.credential,
+      turnCredential("s3cret", a.welcome.id, 1, Number(expiry) * 1000 - 1000).credential,
+    );
+    // A one-second credential is refreshed every half second.
+    const refresh = await a.expect("ice-servers");
+    assert.equal(refresh.iceServers.length, 2);
+    assert.match(refresh.iceServers[1].username!, new RegExp(`^\\d+:${a.welcome.id}$`));
+    assert.ok(h.server.metrics.iceRefreshes.get() >= 1);
+  });
 });

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { startServer } from "./server.ts";
 import { type Coturn, startCoturn, TURNSERVER } from "./testing/coturn_server.ts";
+import { connectClient } from "./testing/lobby_client.ts";
 import { requireBinary } from "./testing/service_process.ts";
 import { openTurnSession, turnAllocate } from "./testing/turn_client.ts";
 import {
@@ -77,6 +79,38 @@ async function withCoturn(body: (turn: Coturn) => Promise<void>) {
     await turn.stop();
   }
 }
+
+Deno.test({
+  name: "coturn accepts the TURN credential a real lobby hands out in welcome",
+  ignore: !haveCoturn,
+  async fn() {
+    await withCoturn(async (turn) => {
+      const lobby = await startServer({
+        port: 0,
+        hostname: "127.0.0.1",
+        staticDir: null,
+        logLevel: "error",
+        turn: { urls: [turn.url], secret: turn.secret, ttlSeconds: 600 },
+      });
+      try {
+        const client = await connectClient(`ws://127.0.0.1:${lobby.port}/ws`);
+        const relay = client.welcome.iceServers.find((s) => s.username !== undefined)!;
+        assert.deepEqual(relay.urls, [turn.url]);
+        assert.match(relay.username!, new RegExp(`:${client.welcome.id}$`));
+        const result = await turnAllocate(
+          "127.0.0.1",
+          turn.port,
+          relay.username!,
+          relay.credential!,
+        );
+        assert.equal(result.ok, true, JSON.stringify(result));
+        await client.close();
+      } finally {
+        await lobby.close();
+      }
+    });
+  },
+});
 
 Deno.test({
   name:

@@ -36,7 +36,10 @@ export interface LobbyWelcome {
   /** This connection's player id (changes on every reconnect). */
   id: string;
   name: string;
-  /** STUN/TURN servers for the RTCPeerConnection. */
+  /**
+   * STUN/TURN servers for the RTCPeerConnection: the latest list, as the lobby replaces it with
+   * fresh TURN credentials (`ice-servers`) before the old ones expire.
+   */
   iceServers: IceServer[];
 }
 
@@ -381,6 +384,10 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
           dropPairing();
           self.onPeerLeft?.(msg.id);
         }
+        return;
+      case "ice-servers":
+        // Fresh TURN credentials: the next peer connection uses them (a live one keeps its relay).
+        if (welcome) welcome = { ...welcome, iceServers: msg.iceServers };
         return;
       case "pong":
       case "renamed":

@@ -354,3 +354,94 @@ Deno.test({
     c.close();
   },
 });
+
+Deno.test({
+  name: "ice-servers from the lobby replace welcome.iceServers (fresh TURN credentials)",
+  ...opts,
+  fn: async () => {
+    const lobby = await startLobby();
+    const cs = clients(lobby);
+    try {
+      let socket: WebSocket | null = null;
+      const c = cs.make({ createWebSocket: (url) => (socket = new WebSocket(url)) });
+      await c.ready();
+      const errors: string[] = [];
+      c.onError = (e) => errors.push(e.message);
+      const fresh = [{ urls: ["turn:t.example:3478"], username: "1900000000:x", credential: "c" }];
+      socket!.onmessage!(
+        new MessageEvent("message", {
+          data: JSON.stringify({ type: "ice-servers", iceServers: fresh }),
+        }),
+      );
+      assert.deepEqual(c.welcome!.iceServers, fresh);
+      assert.deepEqual(errors, []);
+      assert.equal(c.state, "open");
+    } finally {
+      await cs.closeAll();
+      await lobby.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a graceful lobby restart (SIGTERM, shutting-down): the client reconnects to the new one",
+  ...opts,
+  fn: async () => {
+    const port = freePort();
+    // signal/main.ts as its own process, stopped with SIGTERM as a deploy would.
+    const spawn = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-net",
+          "--allow-env",
+          "--allow-read",
+          "--allow-sys",
+          new URL("../../signal/main.ts", import.meta.url).pathname,
+        ],
+        env: { PORT: String(port), HOST: "127.0.0.1", STATIC_DIR: "", LOG_LEVEL: "error" },
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+    const url = `ws://127.0.0.1:${port}/ws`;
+    const healthy = async () => {
+      for (let i = 0; i < 300; i++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((
+          r,
+        ) => (r.body?.cancel(), r.ok))
+          .catch(() => false);
+        if (ok) return;
+        await sleep(20);
+      }
+      throw new Error("the lobby did not start");
+    };
+    let lobby = spawn();
+    await healthy();
+    const c = createSignalingClient({ url, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    const other = createSignalingClient({ url, reconnect: false });
+    try {
+      await c.ready();
+      await other.create({ name: "Before" });
+      await until("the room", () => c.rooms.size === 1);
+      lobby.kill("SIGTERM");
+      assert.equal((await lobby.status).code, 0);
+      await until("reconnecting", () => c.state === "reconnecting");
+      assert.equal(c.lastError?.code, "shutting-down");
+      lobby = spawn();
+      await healthy();
+      await until("open again", () => c.state === "open");
+      assert.equal(c.rooms.size, 0, "the new lobby's (empty) room list replaced the old one");
+      const third = createSignalingClient({ url, reconnect: false });
+      await third.create({ name: "After" });
+      await until("the new room", () => [...c.rooms.values()].some((r) => r.name === "After"));
+      third.close();
+    } finally {
+      c.close();
+      other.close();
+      try {
+        lobby.kill("SIGKILL");
+      } catch { /* exited */ }
+      await lobby.status;
+    }
+  },
+});

@@ -5,9 +5,21 @@
  * Sending. Every packet carries the OLDEST unacknowledged local inputs (at most `window` frames,
  * starting right after the newest frame the peer acknowledged) and the ack of the newest remote
  * frame received contiguously. Any single packet can be lost at no cost: the next one repeats what
- * is still unacked. `sendInput` sends one packet; `poll` sends a keepalive packet (the same
- * content: unacked inputs and the ack) when nothing went out for `keepaliveMs`, so acks and
- * retransmissions keep flowing while the session stalls.
+ * is still unacked. `sendInput` sends one packet and schedules one resend of the unacked window
+ * `resendAfterMs` later (half a frame by default): without it a lost packet's inputs wait for the
+ * next tick's packet, a whole frame later, which is what put the tail latency at 5% loss above
+ * "one-way delay plus one frame". The resend is skipped when the peer has acked everything by
+ * then, and cancelled when another packet goes out first (a catch-up `sendInput`, a keepalive),
+ * since that one already repeats the window. It costs a second packet per frame: twice the packet
+ * rate, about twice the bytes on the wire. `poll` sends a keepalive packet (the same content:
+ * unacked inputs and the ack) when nothing went out for `keepaliveMs`, so acks and
+ * retransmissions keep flowing while the session stalls. A resend counts as a packet sent, so
+ * during play (a packet every frame, a resend half a frame later) the gaps stay under
+ * `keepaliveMs` and no keepalive goes out beside them.
+ *
+ * Every packet, resends included, gets a fresh sequence number: a resend is a new packet that the
+ * network may lose on its own, so the receiver's loss estimate stays "packets lost / packets
+ * sent", and only a true network duplicate (same number twice) counts as a duplicate.
  *
  * Receiving. An honest peer's packet always starts at or before our next expected frame (it starts
  * right after our ack, and acks only grow), so reassembly needs no out-of-order buffer: frames at
@@ -60,7 +72,7 @@ export interface TransportStats {
   rttMs: number;
   /** Inbound loss estimate, 0..1, sampled once a second (0 until the first sample). */
   lossRate: number;
-  /** Input packets sent (inputs and keepalives). */
+  /** Input packets sent (inputs, resends and keepalives). */
   packetsSent: number;
   /** Distinct valid input packets received (duplicates excluded). */
   packetsReceived: number;
@@ -80,6 +92,8 @@ export interface TransportStats {
   rttLastMs: number;
   /** Duplicate input packets received (same sequence number). (Addition to the contract.) */
   duplicates: number;
+  /** Of `packetsSent`, the scheduled resends that went out. (Addition to the contract.) */
+  resends: number;
 }
 
 /** How to build a transport. Only the two channels are required. */
@@ -97,6 +111,12 @@ export interface InputTransportOptions {
   pingIntervalMs?: number;
   /** `poll` sends a keepalive input packet when nothing was sent for this long, default 15 ms. */
   keepaliveMs?: number;
+  /**
+   * Delay of the one resend of the unacked window after each `sendInput`, default
+   * `DEFAULT_RESEND_AFTER_MS`; 0 disables resending (half the packets, a frame more tail latency
+   * under loss).
+   */
+  resendAfterMs?: number;
 }
 
 /** The input transport of one peer. */
@@ -123,6 +143,8 @@ export interface InputTransport {
 
 /** Default number of frames per packet. */
 export const DEFAULT_WINDOW = 32;
+/** Default delay of the resend after each `sendInput`: half a 60 Hz frame. */
+export const DEFAULT_RESEND_AFTER_MS = 8;
 /** Control messages kept while `onControl` is null; beyond this they are dropped. */
 export const MAX_QUEUED_CONTROL = 256;
 /** Period of the loss-rate sample. */
@@ -159,6 +181,12 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   }
   const pingIntervalMs = positive("pingIntervalMs", opts.pingIntervalMs, 250);
   const keepaliveMs = positive("keepaliveMs", opts.keepaliveMs, 15);
+  const resendAfterMs = opts.resendAfterMs ?? DEFAULT_RESEND_AFTER_MS;
+  if (typeof resendAfterMs !== "number" || !Number.isFinite(resendAfterMs) || resendAfterMs < 0) {
+    throw new RangeError(
+      `input transport: resendAfterMs must be a number >= 0 (0 disables), got ${resendAfterMs}`,
+    );
+  }
 
   let state: LinkState = "open";
 
@@ -173,6 +201,8 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   const outgoing: InputPacket = { start: 0, ack: -1, inputs: views[0], seq: 0 };
   let nextSeq = 0;
   let lastInputSentAt = -Infinity;
+  // The pending resend's timer id, null when none is scheduled.
+  let resendTimer: number | null = null;
 
   let lastRemoteFrame = -1;
 
@@ -194,6 +224,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     bytesReceived: 0,
     malformed: 0,
     duplicates: 0,
+    resends: 0,
   };
 
   let onControl: ((msg: ControlMessage) => void) | null = null;
@@ -218,7 +249,15 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
 
   const sendControlNow = (msg: ControlMessage) => safeSend(control, encodeControl(msg));
 
+  const cancelResend = () => {
+    if (resendTimer === null) return;
+    clock.clearTimeout(resendTimer);
+    resendTimer = null;
+  };
+
   const sendPacket = () => {
+    // Whatever goes out now repeats the whole unacked window: a pending resend would add nothing.
+    cancelResend();
     const start = ackedLocalFrame + 1;
     const n = Math.min(window, nextLocalFrame - start);
     for (let i = 0; i < n; i++) scratch[i] = ring[(start + i) & mask];
@@ -231,6 +270,15 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     counters.packetsSent++;
     lastInputSentAt = clock.now();
     safeSend(input, bytes);
+  };
+
+  // One function for every resend, so scheduling one allocates no closure.
+  const resendNow = () => {
+    resendTimer = null;
+    if (terminal()) return;
+    if (ackedLocalFrame >= nextLocalFrame - 1) return; // the peer has it all already
+    counters.resends++;
+    sendPacket();
   };
 
   const grow = () => {
@@ -339,6 +387,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   };
 
   const stop = () => {
+    cancelResend();
     input.onmessage = null;
     control.onmessage = null;
     setState("closed");
@@ -394,6 +443,10 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       ring[frame & mask] = value;
       nextLocalFrame++;
       sendPacket();
+      // sendPacket may have reached a channel whose callbacks ended us: schedule nothing then.
+      if (resendAfterMs > 0 && !terminal()) {
+        resendTimer = clock.setTimeout(resendNow, resendAfterMs);
+      }
     },
     sendControl(msg) {
       const bytes = encodeControl(msg); // throws on a bad message even after close: a sender bug
@@ -405,6 +458,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       const now = clock.now();
       const silence = now - lastHeardAt;
       if (silence >= disconnectedAfterMs) {
+        cancelResend();
         setState("disconnected");
         input.onmessage = null;
         control.onmessage = null;
@@ -433,6 +487,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
         ackedLocalFrame,
         malformed: counters.malformed,
         duplicates: counters.duplicates,
+        resends: counters.resends,
       };
     },
     close(reason = "closed") {

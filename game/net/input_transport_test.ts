@@ -5,9 +5,10 @@ import {
   encodeControl,
   encodeInputPacket,
 } from "../../shared/peer_protocol.ts";
-import { createManualClock, type ManualClock } from "./clock.ts";
+import { type Clock, createManualClock, type ManualClock } from "./clock.ts";
 import {
   createInputTransport,
+  DEFAULT_RESEND_AFTER_MS,
   type InputTransport,
   type InputTransportOptions,
   type LinkState,
@@ -191,10 +192,11 @@ Deno.test("transport: packets carry the oldest unacked frames, at most `window` 
     assert.ok(p.ok);
     return p.value;
   });
-  assert.equal(packets.length, 20);
+  // Each input's packet, then its resend half a frame later: the same window, a fresh seq.
+  assert.equal(packets.length, 40);
   packets.forEach((p, i) => {
     assert.equal(p.start, 0);
-    assert.equal(p.inputs.length, Math.min(8, i + 1));
+    assert.equal(p.inputs.length, Math.min(8, (i >> 1) + 1));
     assert.equal(p.ack, -1);
     assert.equal(p.seq, i);
   });
@@ -247,6 +249,237 @@ Deno.test("transport: keepalives retransmit while the game stalls, and stop bein
     }
   }
   assert.ok(a.t.stats().packetsSent - before <= 61, `${a.t.stats().packetsSent - before}`);
+});
+
+/** Wraps a clock to see which timers are pending and which callbacks were scheduled. */
+function countingClock(inner: ManualClock) {
+  const live = new Set<number>();
+  const callbacks = new Set<() => void>();
+  const clock: Clock = {
+    now: () => inner.now(),
+    setTimeout(cb, ms) {
+      callbacks.add(cb);
+      const id = inner.setTimeout(() => {
+        live.delete(id);
+        cb();
+      }, ms);
+      live.add(id);
+      return id;
+    },
+    clearTimeout(id) {
+      live.delete(id);
+      inner.clearTimeout(id);
+    },
+  };
+  return { clock, live, callbacks };
+}
+
+const decodeAll = (sent: Uint8Array[]) =>
+  sent.map((d) => {
+    const p = decodeInputPacket(d);
+    assert.ok(p.ok, "undecodable packet");
+    return p.value;
+  });
+
+Deno.test("transport: each input is resent once, half a frame later, as a new packet", () => {
+  const { clock, a, b } = setup({ delayMs: 20 }, 20);
+  a.input.record = true;
+  a.t.sendInput(0, 5);
+  a.t.sendInput(1, 6);
+  clock.advance(DEFAULT_RESEND_AFTER_MS - 0.1);
+  assert.equal(a.input.sent.length, 2);
+  clock.advance(0.1);
+  assert.equal(a.input.sent.length, 3);
+  const [, second, resend] = decodeAll(a.input.sent);
+  // The same window and ack as the newest packet, under the next sequence number.
+  assert.deepEqual({ ...resend, seq: 0 }, { ...second, seq: 0 });
+  assert.equal(resend.seq, second.seq! + 1);
+  clock.advance(100);
+  assert.equal(a.input.sent.length, 3, "one resend, not a stream of them");
+  assert.deepEqual(b.got, [[0, 5], [1, 6]]); // the receiver skips what it already delivered
+  const sb = b.t.stats();
+  assert.equal(sb.packetsReceived, 3);
+  assert.equal(sb.packetsLost, 0);
+  assert.equal(sb.duplicates, 0, "a resend is not a duplicate");
+  assert.equal(a.t.stats().resends, 1);
+  assert.equal(a.t.stats().packetsSent, 3);
+});
+
+Deno.test("transport: the resend is skipped once everything is acked, cancelled by a newer packet", () => {
+  {
+    // Acked in time (a 1 ms link): nothing left to resend.
+    const { clock, a, b } = setup({ delayMs: 1 }, 1);
+    a.t.sendInput(0, 1);
+    clock.advance(2);
+    b.t.sendInput(0, 2); // acks a's frame 0
+    clock.advance(2);
+    assert.equal(a.t.stats().ackedLocalFrame, 0);
+    clock.advance(20);
+    assert.equal(a.t.stats().packetsSent, 1);
+    assert.equal(a.t.stats().resends, 0);
+    // b's frame 0 was never acked (a sent nothing after receiving it), so b did resend.
+    assert.equal(b.t.stats().resends, 1);
+  }
+  {
+    // A catch-up burst: the second packet repeats the first, whose resend is dropped.
+    const { clock, a } = setup({}, 0);
+    a.input.record = true;
+    a.input.cut = true;
+    a.t.sendInput(0, 1);
+    clock.advance(4);
+    a.t.sendInput(1, 2);
+    clock.advance(DEFAULT_RESEND_AFTER_MS - 0.1);
+    assert.equal(a.input.sent.length, 2);
+    clock.advance(0.1);
+    assert.equal(a.input.sent.length, 3);
+    assert.deepEqual([...decodeAll(a.input.sent)[2].inputs], [1, 2]);
+    clock.advance(100);
+    assert.equal(a.t.stats().resends, 1);
+  }
+  {
+    // A keepalive that goes out first (resend slower than the keepalive) replaces the resend.
+    const { clock, a } = setup({}, 0, { resendAfterMs: 20, keepaliveMs: 15 });
+    a.input.cut = true;
+    a.t.sendInput(0, 1);
+    clock.advance(15);
+    a.t.poll();
+    assert.equal(a.t.stats().packetsSent, 2);
+    clock.advance(10);
+    assert.equal(a.t.stats().packetsSent, 2);
+    assert.equal(a.t.stats().resends, 0);
+  }
+});
+
+Deno.test("transport: steady play sends two packets a frame and no keepalives; a stall only keepalives", () => {
+  const { clock, a, b } = setup({ delayMs: 20 }, 20);
+  // Polling before sending is the order where a keepalive could slip in beside the input.
+  for (let f = 0; f < 120; f++) {
+    a.t.poll();
+    b.t.poll();
+    a.t.sendInput(f, inputA(f));
+    b.t.sendInput(f, inputB(f));
+    a.t.poll();
+    clock.advance(TICK);
+  }
+  let s = a.t.stats();
+  assert.equal(s.resends, 120);
+  assert.equal(s.packetsSent, 1 + 240); // the very first poll's keepalive came before any input
+  // Stalled: no inputs, so no resends; keepalives carry the window, about one per tick.
+  for (let i = 0; i < 60; i++) {
+    a.t.poll();
+    b.t.poll();
+    clock.advance(TICK);
+  }
+  s = a.t.stats();
+  assert.equal(s.resends, 120);
+  const stalled = s.packetsSent - 241;
+  assert.ok(stalled >= 58 && stalled <= 60, `${stalled} packets in 60 stalled ticks`);
+  assert.deepEqual(b.got, expected(120, inputA));
+});
+
+Deno.test("transport: close() and a disconnect leave no timer behind; resendAfterMs 0 schedules none", () => {
+  const manual = createManualClock(0);
+  const sink = () => {
+    const ch = { sent: 0, onmessage: null, send: () => void ch.sent++ };
+    return ch;
+  };
+  {
+    const c = countingClock(manual);
+    const input = sink();
+    const t = createInputTransport({ input, control: sink(), clock: c.clock });
+    for (let f = 0; f < 30; f++) {
+      t.sendInput(f, 1);
+      manual.advance(TICK);
+    }
+    t.sendInput(30, 1);
+    t.sendInput(31, 1);
+    assert.equal(c.live.size, 1, "one pending resend at a time");
+    // Every resend is scheduled with the same function: no closure allocated per packet.
+    assert.equal(c.callbacks.size, 1);
+    t.close();
+    assert.equal(c.live.size, 0);
+    const sent = input.sent;
+    manual.advance(100);
+    assert.equal(input.sent, sent);
+  }
+  {
+    const c = countingClock(manual);
+    const t = createInputTransport({
+      input: sink(),
+      control: sink(),
+      clock: c.clock,
+      interruptedAfterMs: 50,
+      disconnectedAfterMs: 100,
+      resendAfterMs: 50,
+    });
+    manual.advance(95);
+    t.sendInput(0, 1);
+    assert.equal(c.live.size, 1);
+    manual.advance(5);
+    t.poll();
+    assert.equal(t.state, "disconnected");
+    assert.equal(c.live.size, 0);
+    assert.equal(t.stats().resends, 0);
+  }
+  {
+    const c = countingClock(manual);
+    const input = sink();
+    const t = createInputTransport({ input, control: sink(), clock: c.clock, resendAfterMs: 0 });
+    for (let f = 0; f < 10; f++) {
+      t.sendInput(f, 1);
+      t.poll();
+      manual.advance(TICK);
+    }
+    assert.equal(c.callbacks.size, 0);
+    assert.equal(input.sent, 10);
+    assert.equal(t.stats().resends, 0);
+  }
+});
+
+/** Per-frame delivery latency a->b over a lossy 20 ms link, with or without the resend. */
+function latencies(loss: number, resendAfterMs: number, frames = 3000) {
+  const delayMs = 20;
+  const { clock, a, b } = setup(
+    { loss, delayMs, jitterMs: 2, seed: 21 },
+    delayMs,
+    { resendAfterMs },
+  );
+  const sentAt: number[] = [], gotAt: number[] = [];
+  b.t.onInput = (f) => void (gotAt[f] = clock.now());
+  play(clock, a, b, frames, 1000, (f) => void (sentAt[f] = clock.now()));
+  assert.equal(gotAt.length, frames, "every frame delivered");
+  const ms = gotAt.map((t, f) => t - sentAt[f]).sort((x, y) => x - y);
+  const pct = (p: number) => ms[Math.ceil(p * ms.length) - 1];
+  return {
+    p95: pct(0.95),
+    p99: pct(0.99),
+    // Frames that missed both the first packet and the resend (a resend lands by delay + 10).
+    lateShare: ms.filter((x) => x > delayMs + 2 + resendAfterMs + 0.5).length / ms.length,
+    stats: b.t.stats(),
+    dropped: a.rawInput.stats().dropped,
+  };
+}
+
+Deno.test("transport: under loss the resend keeps p99 delivery below one-way delay plus a frame", () => {
+  const limit = 20 + TICK;
+  const with5 = latencies(0.05, DEFAULT_RESEND_AFTER_MS);
+  const without5 = latencies(0.05, 0);
+  // At 5% a frame is late only if two packets in a row are lost (0.25%), far below 1%.
+  assert.ok(with5.p99 < limit, `p99 with resend ${with5.p99}`);
+  assert.ok(with5.p99 <= 20 + 2 + DEFAULT_RESEND_AFTER_MS, `p99 with resend ${with5.p99}`);
+  assert.ok(without5.p99 >= limit - 2, `p99 without resend ${without5.p99}`);
+  // At 10%: ~10% of frames wait for the next tick without the resend, ~1% with it.
+  const with10 = latencies(0.1, DEFAULT_RESEND_AFTER_MS);
+  const without10 = latencies(0.1, 0);
+  assert.ok(with10.lateShare < 0.02, `late share with resend ${with10.lateShare}`);
+  assert.ok(without10.lateShare > 0.06, `late share without resend ${without10.lateShare}`);
+  assert.ok(with10.p95 < limit && without10.p95 >= limit - 2, `${with10.p95} ${without10.p95}`);
+  // Resends are packets of their own: the loss estimate still sees the link's true loss.
+  for (const [r, loss] of [[with5, 0.05], [with10, 0.1]] as const) {
+    assert.equal(r.stats.duplicates, 0);
+    assert.ok(Math.abs(r.stats.packetsLost - r.dropped) <= 3, `${r.stats.packetsLost}`);
+    assert.ok(Math.abs(r.stats.lossRate - loss) < 0.03, `lossRate ${r.stats.lossRate}`);
+  }
 });
 
 Deno.test("transport: a silent peer is interrupted after 0.5 s, then disconnected after 3 s", () => {
@@ -485,7 +718,7 @@ Deno.test("transport: a channel whose send throws (closing DataChannel) does not
   t.sendControl({ kind: "app", data: 1 });
   clock.advance(100);
   t.poll();
-  assert.equal(t.stats().packetsSent, 2);
+  assert.equal(t.stats().packetsSent, 3); // the input, its resend, a keepalive
   t.close();
   assert.equal(t.state, "closed");
 });

@@ -64,6 +64,37 @@ export function analyse(
   };
 }
 
+/** What duet's transport put on the wire per direction, averaged over both pages. */
+export interface SendRates {
+  /** Input packets per second (inputs, resends and keepalives). */
+  packetsPerS: number;
+  /** Of those, the transport's scheduled resends per second. */
+  resendsPerS: number;
+  /** DataChannel payload bytes per second on both channels (inputs, pings, pongs, bye). */
+  bytesPerS: number;
+}
+
+/**
+ * Per-direction send rates from each page's final transport counters over `seconds` of run. The
+ * counters also cover the drain after the last frame (keepalives only, no resends), so a run of
+ * N s with D s of drain gives rates a little below the steady state of play.
+ */
+export function sendRates(
+  pages: readonly { stats: Record<string, number> }[],
+  seconds: number,
+): SendRates {
+  if (!(seconds > 0)) throw new RangeError(`sendRates: seconds must be > 0, got ${seconds}`);
+  const mean = (key: string) => {
+    const v = pages.map((p) => p.stats[key]).filter(Number.isFinite);
+    return v.length ? v.reduce((x, y) => x + y, 0) / v.length / seconds : NaN;
+  };
+  return {
+    packetsPerS: mean("packetsSent"),
+    resendsPerS: mean("resends"),
+    bytesPerS: mean("bytesSent"),
+  };
+}
+
 /** Parses `--impair 20,5` into delay and loss. */
 export function parseImpair(text: string | null): { delayMs: number; lossPct: number } {
   if (!text) return { delayMs: 0, lossPct: 0 };

@@ -2,7 +2,8 @@
 // and loss (run.ts starts this file inside netimpair or tc netem; see sandbox.ts). duet's
 // unreliable channel with redundancy and the same frames on a reliable ordered channel run at the
 // same time over one connection (page_input.ts): per-frame latency from the sender's send to the
-// receiver's delivery to the game, frames lost to the game, and stalls.
+// receiver's delivery to the game, frames lost to the game, stalls, and what duet's transport
+// sent per direction (packets, resends, bytes per second).
 //
 // usage: deno run -A bench/input_latency.ts [--quick] [--out FILE] [--impair DELAY,LOSS]
 //   (--impair only labels the run: the impairment itself comes from the namespace it runs in)
@@ -10,7 +11,10 @@ import { call, openBrowser, startLobby } from "./browser.ts";
 import type { InputRunResult } from "./page_input.ts";
 import { round } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
-import { analyse, parseImpair } from "./input_analysis.ts";
+import { analyse, parseImpair, sendRates } from "./input_analysis.ts";
+
+// How long the pages keep receiving (and keepalive-polling) after the last frame.
+const DRAIN_MS = 1500;
 
 /** One condition, in the current network namespace. */
 export async function runInputCondition(
@@ -30,14 +34,15 @@ export async function runInputCondition(
     await Promise.all([call(p1, "inputPrepare"), call(p2, "inputPrepare")]);
     const startAt = Date.now() + 500; // epoch ms; pages use timeOrigin + now, which tracks it
     const [ra, rb] = await Promise.all([
-      call(p1, "inputRun", frames, startAt, 1500),
-      call(p2, "inputRun", frames, startAt, 1500),
+      call(p1, "inputRun", frames, startAt, DRAIN_MS),
+      call(p2, "inputRun", frames, startAt, DRAIN_MS),
     ]);
     await Promise.all([call(p1, "inputClose"), call(p2, "inputClose")]);
     await Promise.all([call(p1, "duetClose"), call(p2, "duetClose")]);
     const duet = analyse(ra, rb, "duet"), reliable = analyse(ra, rb, "reliable");
     const lossSeen = (r: InputRunResult) =>
       r.stats.packetsLost / Math.max(1, r.stats.packetsLost + r.stats.packetsReceived);
+    const rates = sendRates([ra, rb], seconds + DRAIN_MS / 1000);
     const result = {
       delayMs: label.delayMs,
       lossPct: label.lossPct,
@@ -46,6 +51,12 @@ export async function runInputCondition(
       duet: { ...duet, samples: undefined },
       reliable: { ...reliable, samples: undefined },
       measuredUdpLossPct: round(((lossSeen(ra) + lossSeen(rb)) / 2) * 100, 2),
+      // duet's cost per direction, over the run plus its drain (see sendRates).
+      duetSend: {
+        packetsPerS: round(rates.packetsPerS, 1),
+        resendsPerS: round(rates.resendsPerS, 1),
+        bytesPerS: round(rates.bytesPerS, 0),
+      },
       pageTimerLateMsP50: round(Math.max(ra.tickLateP50, rb.tickLateP50), 2),
       pageTimerLateMsMax: round(Math.max(ra.tickLateMax, rb.tickLateMax), 2),
     };
@@ -53,7 +64,9 @@ export async function runInputCondition(
       `  input ${label.delayMs} ms + ${label.lossPct}%: duet p50 ${duet.latencyMs.p50} p99 ` +
         `${duet.latencyMs.p99} max ${duet.latencyMs.max} lost ${duet.framesLost} stalls ${duet.stalls}; ` +
         `reliable p50 ${reliable.latencyMs.p50} p99 ${reliable.latencyMs.p99} max ${reliable.latencyMs.max} ` +
-        `stalls ${reliable.stalls}; measured loss ${result.measuredUdpLossPct}%`,
+        `stalls ${reliable.stalls}; measured loss ${result.measuredUdpLossPct}%; duet sends ` +
+        `${result.duetSend.packetsPerS} packets/s (${result.duetSend.resendsPerS} resends), ` +
+        `${result.duetSend.bytesPerS} B/s per direction`,
     );
     return { result, samples: { duet: duet.samples, reliable: reliable.samples } };
   } finally {

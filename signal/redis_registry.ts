@@ -318,6 +318,8 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         await register();
         state = "running";
         log.info("redis-registered-again", { process: processId });
+        // Redis may have lost everything (its event counter restarts too): reload the list.
+        resync();
         return;
       }
       const ok = await bounded(

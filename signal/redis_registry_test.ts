@@ -335,6 +335,52 @@ redisTest("a lobby whose subscriber reconnected reloads the room list it missed"
 });
 
 redisTest(
+  "Redis restarted empty: the lobby re-registers, its clients reconnect, the list works",
+  async () => {
+    let redis = await startRedis();
+    const port = redis.port;
+    const lobby = await startServer({
+      port: 0,
+      hostname: "127.0.0.1",
+      staticDir: null,
+      redisUrl: redis.url,
+      redisProcessTtlMs: 1000,
+      logLevel: "silent",
+    });
+    const ws = `ws://127.0.0.1:${lobby.port}/ws`;
+    const clients: TestClient[] = [];
+    try {
+      const before = await connectClient(ws);
+      clients.push(before);
+      before.send({ type: "create", name: "Lost with Redis" });
+      await before.expect("joined");
+      await redis.stop();
+      redis = await startRedis(port);
+      // Its player vanished with Redis: the client is told to reconnect.
+      assert.equal((await timeout(before.skipTo("error"), "fencing", 5000)).code, "internal-error");
+      await waitUntil(
+        async () =>
+          (await (await fetch(`http://127.0.0.1:${lobby.port}/readyz`)).json()).status === "ready",
+        5000,
+        () => "not ready again",
+      );
+      const watcher = await connectClient(ws);
+      const creator = await connectClient(ws);
+      clients.push(watcher, creator);
+      assert.deepEqual(watcher.rooms, []);
+      creator.send({ type: "create", name: "After the restart" });
+      const room = (await creator.skipTo("joined")).room;
+      // Redis's event counter restarted from zero; the lobby must not ignore the new events.
+      assert.deepEqual((await watcher.expect("room")).room, room);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => {})));
+      await lobby.close();
+      await redis.stop();
+    }
+  },
+);
+
+redisTest(
   "SIGKILL of one lobby process: the other drops its rooms and tells peers within seconds",
   async () => {
     const redis = await startRedis();

@@ -29,9 +29,8 @@ async function ping(port: number): Promise<boolean> {
   }
 }
 
-/** Starts redis-server and waits until it answers PING. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = freeTcpPort();
+/** Starts redis-server (on `port`, or a free one) and waits until it answers PING. */
+export async function startRedis(port = freeTcpPort()): Promise<RedisServer> {
   const process = spawnService(REDIS_SERVER, [
     "--port",
     String(port),

@@ -358,6 +358,11 @@ export async function startServer(
       const open = sessions.size;
       // Nothing more is delivered to anyone: no peer-left storm among players who are all leaving.
       hub.detachAll();
+      // The registry releases every local player at once (Redis: a few batched scripts, so peers
+      // on other processes hear peer-left now); the sessions ending below then leave it alone.
+      const released = lobby.close().catch((err) =>
+        log.warn("registry-close-failed", { error: err })
+      );
       for (const s of [...sessions]) {
         s.end(CLOSE_CODES.goingAway, "server shutting down", {
           code: "shutting-down",
@@ -372,7 +377,7 @@ export async function startServer(
       });
       const outcome = await Promise.race([
         (async () => {
-          await lobby.close().catch((err) => log.warn("registry-close-failed", { error: err }));
+          await released;
           await server.shutdown();
           return "drained" as const;
         })(),

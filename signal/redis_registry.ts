@@ -275,10 +275,14 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const readInbox = async () => {
     while (!stopped()) {
       try {
-        const read = reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", inbox, inboxId);
-        read.catch(() => {});
         // A blocked read in flight when the connection dropped may never settle (ioredis keeps it
-        // to resend): shutdown does not wait for it.
+        // to resend): past its block time it is abandoned (its entries are read again from
+        // inboxId by the next one) and shutdown does not wait for it at all.
+        const read = bounded(
+          reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", inbox, inboxId),
+          7000,
+          "inbox read",
+        );
         const batch = await Promise.race([read, readingStopped]);
         for (const [, entries] of batch ?? []) {
           for (const [id, fields] of entries) {

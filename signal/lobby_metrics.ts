@@ -4,7 +4,7 @@
  * processes. Gauges computed at scrape time (connections, players, rooms by state) are added by
  * the server.
  */
-import { ERROR_CODES } from "../shared/lobby_protocol.ts";
+import { ERROR_CODES, type SignalData, utf8ByteLength } from "../shared/lobby_protocol.ts";
 import { type Counter, createMetrics, type MetricsRegistry } from "./metrics.ts";
 
 /** Why a WebSocket handshake was refused before the upgrade. */
@@ -36,7 +36,7 @@ export interface LobbyMetrics {
   pairings: Counter;
   /** `signal` messages relayed to a peer, `{kind}` (offer, answer, candidate). */
   relayedMessages: Counter;
-  /** UTF-8 bytes of the relayed `signal.data` payloads. */
+  /** UTF-8 bytes of relayed SDPs and ICE candidate strings (see {@link signalBytes}). */
   relayedBytes: Counter;
   /** Messages dropped by a rate limit, `{scope}`. */
   rateLimitedMessages: Counter;
@@ -44,6 +44,18 @@ export interface LobbyMetrics {
   rateLimitedClients: Counter;
   /** `ice-servers` refreshes sent. */
   iceRefreshes: Counter;
+}
+
+/**
+ * The payload size of a relayed signal: its SDP or candidate string in UTF-8 bytes. Counted from
+ * the strings in hand (no re-serialization on the relay's hot path); the JSON around them is a
+ * few dozen bytes per message.
+ */
+export function signalBytes(data: SignalData): number {
+  if (data.kind === "candidate") {
+    return data.candidate ? utf8ByteLength(data.candidate.candidate) : 0;
+  }
+  return utf8ByteLength(data.sdp);
 }
 
 /** Creates the lobby's counters in a fresh registry. */
@@ -81,7 +93,7 @@ export function createLobbyMetrics(registry: MetricsRegistry = createMetrics()):
     ),
     relayedBytes: registry.counter(
       "duet_relayed_bytes_total",
-      "UTF-8 bytes of relayed signalling payloads (SDP and candidates).",
+      "UTF-8 bytes of relayed signalling payloads (SDPs and ICE candidate strings).",
     ),
     rateLimitedMessages: registry.counter(
       "duet_rate_limited_messages_total",

@@ -3,9 +3,9 @@
  * rooms are room_registry.ts's plain state; each step applies it and hands the effects to the hub
  * synchronously, so nothing ever waits for a tick.
  */
-import { type ClientMessage, utf8ByteLength } from "../shared/lobby_protocol.ts";
+import type { ClientMessage } from "../shared/lobby_protocol.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
-import { createLobbyMetrics, type LobbyMetrics } from "./lobby_metrics.ts";
+import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
 import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
 
@@ -28,7 +28,7 @@ export function countEffects(metrics: LobbyMetrics, effects: readonly Effect[]):
     else if (m.type === "paired" && m.role === "answerer") metrics.pairings.inc();
     else if (m.type === "signal") {
       metrics.relayedMessages.inc({ kind: m.data.kind });
-      metrics.relayedBytes.inc(undefined, utf8ByteLength(JSON.stringify(m.data)));
+      metrics.relayedBytes.inc(undefined, signalBytes(m.data));
     }
   }
 }

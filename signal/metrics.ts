@@ -102,17 +102,26 @@ export function createMetrics(): MetricsRegistry {
       }
       return formatLabels(labels);
     };
+    // Hot path (a counter bumped per relayed message): one label, looked up by its value alone
+    // once the series exists; a label set is checked and its key built only the first time.
+    const single = labelNames.length === 1 ? labelNames[0] : null;
+    const byValue = new Map<string, { labels: Labels; value: number }>();
     const slot = (labels: Labels = {}) => {
+      if (single !== null) {
+        const known = byValue.get(labels[single]);
+        if (known) return known;
+      }
       const key = keyOf(labels);
       let s = values.get(key);
       if (!s) values.set(key, s = { labels: { ...labels }, value: 0 });
+      if (single !== null) byValue.set(labels[single], s);
       return s;
     };
     for (const l of initial) slot(l);
-    // An unlabelled metric has exactly one series: show it from the start.
-    if (labelNames.length === 0) slot({});
+    // An unlabelled metric has exactly one series: show it from the start, and skip the key.
+    const only = labelNames.length === 0 ? slot({}) : null;
     return {
-      slot,
+      slot: (labels?: Labels) => (only !== null && labels === undefined ? only : slot(labels)),
       get: (labels?: Labels) => values.get(keyOf(labels))?.value ?? 0,
       samples: (): Sample[] => [...values.values()].map((s) => ({ ...s })),
     };

@@ -35,11 +35,10 @@ import {
   type ErrorCode,
   type RoomInfo,
   type RoomState,
-  utf8ByteLength,
 } from "../shared/lobby_protocol.ts";
 import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH } from "../shared/limits.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
-import { createLobbyMetrics, type LobbyMetrics } from "./lobby_metrics.ts";
+import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
 import type { LobbyRegistry, RegistryStatus } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { randomBase32 } from "./random_id.ts";
@@ -524,7 +523,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         const result = await run("signal", [player, m.data.kind, data], true);
         if (result[0] === "ok") {
           metrics.relayedMessages.inc({ kind: m.data.kind });
-          metrics.relayedBytes.inc(undefined, utf8ByteLength(data));
+          metrics.relayedBytes.inc(undefined, signalBytes(m.data));
         }
         return settle(player, result, m.rid);
       }

@@ -145,6 +145,9 @@ export const IceCandidateSchema = v.object({
   usernameFragment: v.optional(v.nullable(v.string())),
 });
 
+/** RTCIceCandidateInit. */
+export type IceCandidate = v.InferOutput<typeof IceCandidateSchema>;
+
 /** `signal.data`: an SDP offer/answer or one trickled ICE candidate (`null` = end of candidates). */
 export const SignalDataSchema = v.variant("kind", [
   v.object({ kind: v.literal("offer"), sdp: v.pipe(v.string(), v.minLength(1)) }),
@@ -310,10 +313,66 @@ function describe(issue: v.BaseIssue<unknown>): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+type Obj = Record<string, unknown>;
+
+/** A non-null, non-array object: what the schema's `v.object` needs to find its keys. */
+const isRecord = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** `v.optional(v.nullable(v.string()))` on key `k` of `o`. */
+const optNullString = (o: Obj, k: string) => !(k in o) || o[k] === null || typeof o[k] === "string";
+
+/** The candidate object as IceCandidateSchema outputs it (entries in schema order), or undefined. */
+function fastCandidate(c: Obj): SignalData & { kind: "candidate" } | undefined {
+  if (!("candidate" in c) || typeof c.candidate !== "string") return undefined;
+  if (!optNullString(c, "sdpMid") || !optNullString(c, "usernameFragment")) return undefined;
+  const hasIndex = "sdpMLineIndex" in c;
+  const index = c.sdpMLineIndex;
+  if (
+    hasIndex && index !== null &&
+    !(typeof index === "number" && Number.isInteger(index) && index >= 0)
+  ) return undefined;
+  const out: Obj = { candidate: c.candidate };
+  if ("sdpMid" in c) out.sdpMid = c.sdpMid;
+  if (hasIndex) out.sdpMLineIndex = index;
+  if ("usernameFragment" in c) out.usernameFragment = c.usernameFragment;
+  return { kind: "candidate", candidate: out as IceCandidate };
+}
+
+/**
+ * `raw` (a parsed object with `type: "signal"`) exactly as ClientMessageSchema would output it, or
+ * undefined when it is not a valid `signal`, so that valibot decides and words the error. Relayed
+ * signals are nearly every frame the lobby handles, and valibot's generic walk over the variant
+ * cost ~2.5 µs of the ~3.5 µs a relayed message took in JavaScript; this check is the same schema
+ * written out (lobby_protocol_test.ts compares the two over generated messages), producing the
+ * same output: unknown keys dropped, absent optional keys absent, keys in schema order.
+ */
+export function fastSignal(raw: Obj): ClientMessageOf<"signal"> | undefined {
+  if (!("data" in raw)) return undefined;
+  const d = raw.data;
+  if (!isRecord(d)) return undefined;
+  let data: SignalData | undefined;
+  const kind = d.kind;
+  if (kind === "candidate") {
+    if (!("candidate" in d)) return undefined;
+    const c = d.candidate;
+    if (c === null) data = { kind, candidate: null };
+    else if (isRecord(c)) data = fastCandidate(c);
+  } else if (kind === "offer" || kind === "answer") {
+    const sdp = d.sdp;
+    if ("sdp" in d && typeof sdp === "string" && sdp.length >= 1) data = { kind, sdp };
+  }
+  if (data === undefined) return undefined;
+  if (!("rid" in raw)) return { type: "signal", data };
+  const rid = raw.rid;
+  if (typeof rid !== "number" || Number.isNaN(rid)) return undefined;
+  return { type: "signal", data, rid };
+}
+
 function parseWith<T>(
   text: string,
   schema: v.GenericSchema<unknown, T>,
   types: ReadonlySet<string>,
+  fast?: (raw: Obj) => T | undefined,
 ): ParseResult<T> {
   let raw: unknown;
   try {
@@ -332,6 +391,10 @@ function parseWith<T>(
       : { ok: false, code: "bad-message", message, rid };
   if (typeof type !== "string") return fail("a message needs a string `type`");
   if (!types.has(type)) return fail(`unknown message type ${JSON.stringify(type.slice(0, 40))}`);
+  if (fast !== undefined && type === "signal") {
+    const value = fast(raw as Obj);
+    if (value !== undefined) return { ok: true, value };
+  }
   const result = v.safeParse(schema, raw, { abortEarly: true });
   if (!result.success) return fail(`${type}: ${describe(result.issues[0])}`);
   return { ok: true, value: result.output };
@@ -350,7 +413,7 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
       message: `a message may be at most ${MAX_LOBBY_MESSAGE_BYTES} bytes`,
     };
   }
-  return parseWith(text, ClientMessageSchema, CLIENT_TYPES);
+  return parseWith(text, ClientMessageSchema, CLIENT_TYPES, fastSignal);
 }
 
 /**

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import * as v from "valibot";
 import {
   type ClientMessage,
+  ClientMessageSchema,
   encodeClientMessage,
   encodeServerMessage,
   ERROR_CODES,
+  fastSignal,
   isTooLarge,
   parseClientMessage,
   parseServerMessage,
@@ -286,4 +289,105 @@ Deno.test("encodeClientMessage output parses back to the same message", () => {
     { type: "ping", t: 1 },
   ];
   for (const m of messages) assert.deepEqual(ok(encodeClientMessage(m)), m);
+});
+
+// The `signal` fast path must be the schema written out: over many generated messages (valid,
+// and wrong in one or several places) it accepts exactly what ClientMessageSchema accepts, with
+// the same output, key order included (the output is what gets relayed).
+Deno.test("fastSignal accepts exactly what the schema accepts, with the same output", () => {
+  let seed = 0x2545f491;
+  const rnd = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  // JSON texts, so that values JSON.parse alone produces (1e999 = Infinity, "__proto__") occur.
+  const anyValue = [
+    "null",
+    "true",
+    "0",
+    "-0",
+    "1",
+    "-1",
+    "1.5",
+    "1e999",
+    "-1e999",
+    '""',
+    '"x"',
+    "[]",
+    '["a"]',
+    "{}",
+    '{"a":1}',
+  ];
+  const str = ['""', '"0"', '"audio"', '"candidate:1 1 udp 1 127.0.0.1 9 typ host"', '"é\\u2028"'];
+  const maybe = (key: string, values: readonly string[], pMissing = 0.3) =>
+    rnd() < pMissing ? [] : [`"${key}":${pick(values)}`];
+  const extra =
+    () => (rnd() < 0.2 ? [pick(['"x":1', '"__proto__":{"sdp":"y"}', '"kind":"z"'])] : []);
+  const shuffle = (xs: string[]) => rnd() < 0.3 ? xs.sort(() => rnd() - 0.5) : xs;
+  const object = (parts: string[]) => `{${shuffle([...parts, ...extra()]).join(",")}}`;
+  const candidate = () => {
+    if (rnd() < 0.15) return pick(anyValue);
+    const good = rnd() < 0.6;
+    const indexes = good
+      ? ["0", "1", "-0", "null", "7"]
+      : ["0", "null", "-1", "1.5", "1e999", '"0"'];
+    const strOrNull = good ? [...str, "null"] : [...str, "null", "1", "[]", "{}", "true"];
+    return object([
+      ...maybe("candidate", good ? str : [...str, "null", "1", "{}"], good ? 0 : 0.2),
+      ...maybe("sdpMid", strOrNull),
+      ...maybe("sdpMLineIndex", indexes),
+      ...maybe("usernameFragment", strOrNull),
+    ]);
+  };
+  const data = () => {
+    const r = rnd();
+    if (r < 0.08) return pick(anyValue);
+    const kind = pick(['"candidate"', '"candidate"', '"offer"', '"answer"', '"bye"', "1", "null"]);
+    const parts = [...(rnd() < 0.05 ? [] : [`"kind":${kind}`])];
+    if (rnd() < 0.5) parts.push(...maybe("sdp", rnd() < 0.8 ? str : anyValue, 0.1));
+    if (rnd() < 0.6) {
+      parts.push(...(rnd() < 0.1 ? [] : [`"candidate":${rnd() < 0.15 ? "null" : candidate()}`]));
+    }
+    return object(parts);
+  };
+  const message = () =>
+    object([
+      '"type":"signal"',
+      ...(rnd() < 0.05 ? [] : [`"data":${data()}`]),
+      ...maybe("rid", ["0", "3", "-2.5", "1e999", '"1"', "null", "[]"], 0.6),
+    ]);
+
+  let accepted = 0, rejected = 0;
+  for (let i = 0; i < 30_000; i++) {
+    const text = message();
+    const raw = JSON.parse(text);
+    const fast = fastSignal(raw);
+    const schema = v.safeParse(ClientMessageSchema, raw, { abortEarly: true });
+    assert.equal(fast !== undefined, schema.success, `disagree on ${text}`);
+    if (schema.success) {
+      accepted++;
+      assert.deepEqual(fast, schema.output, text);
+      assert.equal(JSON.stringify(fast), JSON.stringify(schema.output), text);
+      // parseClientMessage takes the fast path and returns the same value.
+      assert.deepEqual(ok(text), schema.output, text);
+    } else {
+      rejected++;
+      assert.equal(fails(text).code, "bad-message", text);
+    }
+  }
+  // Both sides of the property were exercised, in bulk.
+  assert.ok(accepted > 3000 && rejected > 3000, `accepted ${accepted}, rejected ${rejected}`);
+});
+
+Deno.test("a signal's errors still come from the schema, with the field named", () => {
+  const r = fails(
+    '{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c",' +
+      '"sdpMLineIndex":-1}},"rid":4}',
+  );
+  assert.equal(r.rid, 4);
+  assert.match(r.message, /^signal: data\.candidate\.sdpMLineIndex: /);
+  assert.match(fails('{"type":"signal","data":{"kind":"offer","sdp":""}}').message, /data\.sdp/);
 });

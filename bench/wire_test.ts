@@ -19,9 +19,9 @@ Deno.test("wireBytes adds the stated per-packet overhead and pads SCTP chunks to
   assert.equal(wireBytes(5), 117);
 });
 
-Deno.test("the transport's steady state delivers every frame on a clean link, once per tick", () => {
+Deno.test("the transport's steady state delivers every frame on a clean link, each tick's packet plus its half-frame resend", () => {
   const s = steadyState(120, 0, 0);
-  assert.ok(Math.abs(s.inputPacketsPerS - 60) < 1e-6);
+  assert.ok(Math.abs(s.inputPacketsPerS - 120) < 1e-6);
   assert.ok(s.deliveredFrames >= 119);
   assert.ok(s.meanInputPacketBytes > 5 && s.meanInputPacketBytes < 40);
 });

@@ -135,15 +135,16 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
   const jobs: (() => Step<void>)[] = [];
   let inFlight: Promise<void> | null = null;
 
+  const wait = (result: Promise<void>) => {
+    inFlight = result.finally(() => {
+      inFlight = null;
+      pump();
+    });
+  };
   const pump = () => {
     while (inFlight === null && jobs.length > 0 && state !== "ended") {
       const result = jobs.shift()!();
-      if (isPromise(result)) {
-        inFlight = result.finally(() => {
-          inFlight = null;
-          pump();
-        });
-      }
+      if (isPromise(result)) wait(result);
     }
   };
   const enqueue = (job: () => Step<void>) => {
@@ -276,7 +277,11 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     if (!bucket.take(t)) return limited(data, "connection");
     if (opts.ipTicket && !opts.ipTicket.takeMessage(t)) return limited(data, "ip");
     if (strikes > 0) strikes--;
-    enqueue(() => process(data));
+    if (inFlight !== null || jobs.length > 0) return enqueue(() => process(data));
+    // Nothing queued (always so with the in-memory registry): handle it now, without the job
+    // closure and queue round trip every relayed message would otherwise pay.
+    const result = process(data);
+    if (isPromise(result)) wait(result);
   };
 
   const refreshIce = () => {

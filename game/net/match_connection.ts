@@ -210,9 +210,13 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
       clock,
     });
     inner = t;
+    // When the whole connection failed (ICE), the transport only says "closed", which alone
+    // would read as the peer leaving on purpose: the game is told the link dropped.
+    const linkState = (s: LinkState): LinkState =>
+      s === "closed" && state === "failed" ? "disconnected" : s;
     t.onState = (s) => {
       linkChanged(s);
-      wrapper.onState?.(s);
+      wrapper.onState?.(linkState(s));
     };
     const wrapper: InputTransport = {
       sendInput: (frame, input) => t.sendInput(frame, input),
@@ -232,7 +236,7 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
       onState: null,
       poll: () => t.poll(),
       get state() {
-        return t.state;
+        return linkState(t.state);
       },
       stats: () => t.stats(),
       close: (reason) => self.close(reason),

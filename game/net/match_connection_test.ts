@@ -184,6 +184,29 @@ Deno.test({
       );
 
       await t.step(
+        "ICE failing mid-match reads as a dropped link to the game, not as the peer leaving",
+        guarded(async () => {
+          const net = createFakeRtcNetwork();
+          const p = await matchPair(lobby, net);
+          const [m0, m1] = p.matches;
+          const transports = await Promise.all([m0.ready, m1.ready]);
+          const links: string[][] = [[], []];
+          transports.forEach((t, i) => t.onState = (s) => links[i].push(s));
+          // The channels can open before the fake network reports ICE connected; fail after it.
+          await until(
+            "ICE connected",
+            () => [m0, m1].every((m) => m.peer.raw.iceConnectionState === "connected"),
+          );
+          // Both ends' ICE fails (the fake network's peers are not ordered by player).
+          for (const peer of net.peers) peer.setTransportState("failed");
+          await until("both failed", () => m0.state === "failed" && m1.state === "failed");
+          assert.deepEqual(links, [["disconnected"], ["disconnected"]]);
+          assert.deepEqual(transports.map((t) => t.state), ["disconnected", "disconnected"]);
+          assert.match(m0.error!.message, /ICE failed/);
+        }),
+      );
+
+      await t.step(
         "the peer leaving the lobby before open ends the attempt at once",
         guarded(async () => {
           const net = createFakeRtcNetwork();

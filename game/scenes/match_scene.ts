@@ -16,7 +16,6 @@ import { createBot } from "../app/bot.ts";
 import { createMatchRunner, type MatchRunner } from "../app/match_runner.ts";
 import { inMatch, type LifecycleState } from "../app/match_lifecycle.ts";
 import { createTickPump, startMetronome } from "../app/tick_pump.ts";
-import type { InputTransport, LinkState } from "../net/input_transport.ts";
 import { connectMatch, type MatchConnection } from "../net/match_connection.ts";
 import { type HockeyView, RINK_H, TICK_HZ } from "../sim/hockey.ts";
 import { BACK, DASH, DOWN, FORWARD, UP } from "../sim/input_bits.ts";
@@ -88,7 +87,7 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
   }
   conn?.ready.then(
     (t) => {
-      if (!destroyed) runner.connect(watchLink(t, conn!));
+      if (!destroyed) runner.connect(t);
     },
     (e: unknown) => {
       runner.notify({ type: "failed", error: e instanceof Error ? e.message : String(e) });
@@ -181,43 +180,6 @@ function isOverPhase(p: LifecycleState["phase"]): boolean {
 
 function randomSeed(): number {
   return crypto.getRandomValues(new Int32Array(1))[0];
-}
-
-/**
- * The runner reads the transport's link state; when the whole connection failed (ICE), the
- * transport only says "closed", which alone would read as the peer leaving. Report it as dropped.
- */
-function watchLink(t: InputTransport, conn: MatchConnection): InputTransport {
-  let handler: ((s: LinkState) => void) | null = null;
-  t.onState = (s) => handler?.(s === "closed" && conn.state === "failed" ? "disconnected" : s);
-  return {
-    sendInput: (f, i) => t.sendInput(f, i),
-    get onInput() {
-      return t.onInput;
-    },
-    set onInput(fn) {
-      t.onInput = fn;
-    },
-    sendControl: (m) => t.sendControl(m),
-    get onControl() {
-      return t.onControl;
-    },
-    set onControl(fn) {
-      t.onControl = fn;
-    },
-    get onState() {
-      return handler;
-    },
-    set onState(fn) {
-      handler = fn;
-    },
-    poll: () => t.poll(),
-    get state() {
-      return t.state;
-    },
-    stats: () => t.stats(),
-    close: (reason) => t.close(reason),
-  };
 }
 
 interface Keys {

@@ -80,7 +80,8 @@ export function createFakeRtcNetwork(): FakeRtcNetwork {
     if (!net.reachable || !b || a.closed || b.closed || a.relayOnly || b.relayOnly) return;
     if (!a.local || !a.remoteDesc || !b.local || !b.remoteDesc) return;
     if (!a.heard && !b.heard) return;
-    if (a.iceConnectionState === "connected") return;
+    // Connect once: a late candidate must not revive a connection a test has failed or dropped.
+    if (a.iceConnectionState !== "new") return;
     for (const p of [a, b]) p.setTransportState("connected");
     for (const p of [a, b]) for (const ch of p.channels) ch.open();
   };

@@ -90,6 +90,33 @@ function connect(proto: LoadProtocol, base: string, label: string, timeoutMs: nu
   });
 }
 
+/**
+ * Runs `make(i)` for i in 0..count-1 with at most `concurrency` in flight, until `timeoutMs`
+ * passes; what did not finish counts as failed (with the first error's message).
+ */
+async function runBounded<T>(
+  count: number,
+  concurrency: number,
+  timeoutMs: number,
+  make: (i: number) => Promise<T>,
+): Promise<{ done: T[]; failed: number; firstError: string }> {
+  const done: T[] = [];
+  let next = 0, firstError = "";
+  const deadline = performance.now() + timeoutMs;
+  async function worker() {
+    while (next < count && performance.now() < deadline) {
+      const i = next++;
+      try {
+        done.push(await make(i));
+      } catch (e) {
+        firstError ||= (e as Error).message;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return { done, failed: count - done.length, firstError };
+}
+
 /** Opens `count` clients with bounded concurrency; returns those that made it and failures. */
 async function connectMany(
   proto: LoadProtocol,
@@ -98,23 +125,13 @@ async function connectMany(
   count: number,
   timeoutMs: number,
 ): Promise<{ clients: Client[]; failed: number; firstError: string }> {
-  const clients: Client[] = [];
-  let failed = 0, next = 0, firstError = "";
-  const deadline = performance.now() + timeoutMs;
-  async function worker() {
-    while (next < count && performance.now() < deadline) {
-      const i = next++;
-      try {
-        clients.push(await connect(proto, base, `${prefix}${i}`, Math.min(10_000, timeoutMs)));
-      } catch (e) {
-        failed++;
-        firstError ||= (e as Error).message;
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
-  failed += count - clients.length - failed;
-  return { clients, failed, firstError };
+  const r = await runBounded(
+    count,
+    CONNECT_CONCURRENCY,
+    timeoutMs,
+    (i) => connect(proto, base, `${prefix}${i}`, Math.min(10_000, timeoutMs)),
+  );
+  return { clients: r.done, failed: r.failed, firstError: r.firstError };
 }
 
 /** Closes clients and waits (bounded) until the sockets are gone, so the next phase starts clean. */
@@ -189,22 +206,13 @@ async function makePairs(
   concurrency: number,
   timeoutMs: number,
 ): Promise<{ pairs: Pair[]; failed: number; firstError: string }> {
-  const pairs: Pair[] = [];
-  let failed = 0, next = 0, firstError = "";
-  const deadline = performance.now() + timeoutMs;
-  async function worker() {
-    while (next < count && performance.now() < deadline) {
-      const i = next++;
-      try {
-        pairs.push(await makePair(proto, base, `p${Date.now()}-${i}`, 10_000));
-      } catch (e) {
-        failed++;
-        firstError ||= (e as Error).message;
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return { pairs, failed: count - pairs.length, firstError };
+  const r = await runBounded(
+    count,
+    concurrency,
+    timeoutMs,
+    (i) => makePair(proto, base, `p${Date.now()}-${i}`, 10_000),
+  );
+  return { pairs: r.done, failed: r.failed, firstError: r.firstError };
 }
 
 /** Own CPU time (user+system, ms) from /proc, for the "was the generator the bottleneck" check. */

@@ -233,3 +233,32 @@ test(
     await expect(alice.getByTestId("lobby-status")).toHaveText(/Connected/);
   },
 );
+
+test("a private room stays out of the list and its invite code joins it through ?room=", async ({ openGame }) => {
+  const host = await openGame("?name=Host&renderer=canvas", "host");
+  const watcher = await openGame("?name=Watcher&renderer=canvas", "watcher");
+  await expect(host.getByTestId("lobby-status")).toHaveText(/Connected/);
+  await expect(watcher.getByTestId("lobby-status")).toHaveText(/Connected/);
+
+  const form = host.getByTestId("create-room");
+  await form.locator("input[name=room-name]").fill("Secret rink");
+  // As a person would: the switch's label, not the (visually covered) checkbox itself.
+  await form.getByText("Private (invite only)").click();
+  await expect(form.locator("input[name=private]")).toBeChecked();
+  await form.locator("button[type=submit]").click();
+  const invite = host.getByTestId("invite-code");
+  await expect(invite).toBeVisible();
+  const code = (await invite.textContent())!.trim();
+  expect(code).toBe(await host.evaluate(() => globalThis.duet.room()?.code));
+  expect(code.length).toBeGreaterThanOrEqual(16);
+
+  // Never listed: neither to another page nor on the HTTP API.
+  await watcher.waitForTimeout(500);
+  await expect(watcher.getByTestId("room").filter({ hasText: "Secret rink" })).toHaveCount(0);
+  const listed = await watcher.evaluate(() => fetch("/api/rooms").then((r) => r.text()));
+  expect(listed).not.toContain("Secret rink");
+
+  const guest = await openGame(`?name=Guest&renderer=canvas&room=${code}`, "guest");
+  await Promise.all([waitForState(host, "playing"), waitForState(guest, "playing")]);
+  expect(await watcher.evaluate(() => globalThis.duet.state)).toBe("lobby");
+});

@@ -250,7 +250,11 @@ export function createMatchRunner(opts: MatchRunnerOptions): MatchRunner {
         runner.onProblem?.(
           `Desync at frame ${e.frame}: ${hex(e.local)} here, ${hex(e.remote)} there`,
         );
-      } else if (e.type === "error") runner.onProblem?.(`Session stopped: ${e.message}`);
+      } else if (e.type === "error") {
+        runner.onProblem?.(`Session stopped: ${e.message}`);
+        // A stopped session never advances again: end the pairing rather than freeze the screen.
+        dispatch({ type: "failed", error: e.message });
+      }
     });
     // Hand the queued control messages to the session, then let the inputs flow.
     for (const m of pendingControl.splice(0)) proxy.onControl?.(m);

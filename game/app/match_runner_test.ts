@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { encodeControl, encodeInputPacket } from "../../shared/peer_protocol.ts";
 import { createManualClock, type ManualClock } from "../net/clock.ts";
 import { createInputTransport } from "../net/input_transport.ts";
 import {
@@ -186,4 +187,32 @@ Deno.test("a peer whose game stops ticking (frozen tab) is waited for, then give
   assert.ok(messages.includes("Waiting for your opponent…"), messages.join("|"));
   assert.equal(runners[0].lifecycle.phase, "closed");
   assert.match(runners[0].lifecycle.message ?? "", /stopped responding/);
+});
+
+Deno.test("a peer whose input stream breaks the session ends the match, not a frozen screen", () => {
+  const clock = createManualClock();
+  const [inA, inB] = createReliablePair(clock, 5);
+  const [ctlA, ctlB] = createReliablePair(clock, 5);
+  const runner = createMatchRunner({
+    localPlayer: 0,
+    me: { name: "me", bot: true, seed: 1 },
+    input: () => 0,
+    clock,
+  });
+  runner.connect(createInputTransport({ input: inA, control: ctlA, clock }));
+  ctlB.send(
+    encodeControl({ kind: "app", data: { t: "intro", v: 1, name: "x", bot: true, seed: 2 } }),
+  );
+  runAlone(clock, runner, 100);
+  assert.equal(runner.lifecycle.phase, "countdown");
+  // A buggy peer runs 400 frames ahead: more than the session can hold, so it stops.
+  for (let seq = 0; seq * 32 < 400; seq++) {
+    inB.send(encodeInputPacket({ start: seq * 32, ack: -1, inputs: new Uint8Array(32), seq }));
+  }
+  const problems: string[] = [];
+  runner.onProblem = (m) => problems.push(m);
+  runAlone(clock, runner, 1000);
+  assert.match(problems.join("|"), /Session stopped/);
+  assert.equal(runner.lifecycle.phase, "closed");
+  assert.match(runner.lifecycle.message ?? "", /Lost the connection/);
 });

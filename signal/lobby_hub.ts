@@ -4,6 +4,9 @@
  * snapshot is cached until the next change, so a storm of connects or `GET /api/rooms` costs one
  * serialization per change, not one per request.
  *
+ * Deliveries never interleave: effects caused while one is under way (a sink that ends its session
+ * makes the player leave) go out after it, so every player sees one order of events.
+ *
  * The registry (memory or Redis, see lobby_registry.ts) decides what to send; the hub only knows
  * which sockets are here.
  */
@@ -53,6 +56,8 @@ export interface LobbyHub {
 export function createLobbyHub(source: RoomListSource, log: Logger = silentLogger): LobbyHub {
   const sinks = new Map<PlayerId, Sink>();
   let roomsArray: string | null = null;
+  /** Effects waiting while a delivery is under way; null when none is. */
+  let queued: (readonly Effect[])[] | null = null;
 
   const rooms = () => (roomsArray ??= JSON.stringify(source.publicRooms()));
   const roomsMessage = () => `{"type":"rooms","rooms":${rooms()}}`;
@@ -84,11 +89,21 @@ export function createLobbyHub(source: RoomListSource, log: Logger = silentLogge
     },
     has: (id) => sinks.has(id),
     deliver(effects) {
-      for (const effect of effects) {
-        if (effect.kind === "send") {
-          const sink = sinks.get(effect.to);
-          if (sink !== undefined) safely(sink, encodeServerMessage(effect.message));
-        } else broadcast(effect.message);
+      // A sink may end its session (client not reading), whose leave delivers again from inside
+      // this loop; run it after the effects in hand, or players get them in different orders.
+      if (queued !== null) return void queued.push(effects);
+      queued = [effects];
+      try {
+        for (const batch of queued) {
+          for (const effect of batch) {
+            if (effect.kind === "send") {
+              const sink = sinks.get(effect.to);
+              if (sink !== undefined) safely(sink, encodeServerMessage(effect.message));
+            } else broadcast(effect.message);
+          }
+        }
+      } finally {
+        queued = null;
       }
     },
     sendText(id, text) {

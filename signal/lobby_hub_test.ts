@@ -108,3 +108,20 @@ Deno.test("sendText reaches attached players only; resync sends everyone a fresh
   assert.equal(hub.size, 0);
   assert.equal(hub.sendText(a, "x"), false);
 });
+
+Deno.test("a delivery caused during a delivery goes out after it, to everyone in one order", () => {
+  const { registry, hub, inbox, join } = setup();
+  const [a, b] = [join(), join()];
+  hub.deliver(registry.handle(a, { type: "create", name: "R" }));
+  const room = registry.roomOf(a)!;
+  // A's sink gives up on its first `paired`, the way a session closed for not reading does.
+  hub.attach(a, (text) => {
+    if (JSON.parse(text).type !== "paired") return;
+    hub.detach(a);
+    hub.deliver(registry.disconnect(a));
+  });
+  inbox.set(b, []);
+  hub.deliver(registry.handle(b, { type: "join", room: room.id }));
+  const types = inbox.get(b)!.map((t) => JSON.parse(t).type);
+  assert.deepEqual(types, ["joined", "paired", "room", "peer-left", "room"]);
+});

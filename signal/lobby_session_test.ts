@@ -179,6 +179,26 @@ Deno.test("a client that stops reading is closed with 1008", () => {
   assert.equal(session.state, "ended");
 });
 
+Deno.test("a player closed for not reading mid-delivery: its leave comes after what it interrupted", () => {
+  // A's socket passes the buffer cap when B's join sends it `paired`; A's leave (peer-left, room
+  // open again) must reach everyone after the join's own messages, or B stays paired with a gone
+  // peer and the room list keeps showing the room full.
+  const { open, registry } = setup();
+  const a = open({ maxBufferedBytes: 100 });
+  const b = open();
+  const watcher = open();
+  a.session.receive('{"type":"create","name":"R"}');
+  const room = registry.roomOf(a.session.id)!;
+  b.take();
+  watcher.take();
+  a.socket.bufferedAmount = 101;
+  b.session.receive(JSON.stringify({ type: "join", room: room.id }));
+  assert.equal(a.session.state, "ended");
+  assert.deepEqual(b.take().map((m) => m.type), ["joined", "paired", "room", "peer-left", "room"]);
+  const rooms = watcher.take().flatMap((m) => m.type === "room" ? [m.room] : []);
+  assert.deepEqual(rooms.at(-1), registry.roomOf(b.session.id));
+});
+
 Deno.test("dropping a paired session tells the peer, once", () => {
   const { open, registry } = setup();
   const a = open();

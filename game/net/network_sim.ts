@@ -185,11 +185,7 @@ function createLink(
       pending.delete(id);
       if (disposed) return;
       stats.delivered++;
-      try {
-        deliver(copy);
-      } catch {
-        // A closed real channel throws on send: on a network that is just a lost packet.
-      }
+      deliver(copy);
     }, delay);
     pending.add(id);
   };
@@ -241,7 +237,18 @@ function wrap(
   clock: Clock,
   ordered: boolean,
 ): SimulatedChannel {
-  const link = createLink((d) => inner.send(d), opts, clock, ordered);
+  const link = createLink(
+    (d) => {
+      try {
+        inner.send(d);
+      } catch {
+        // A closed real channel throws on send: on a network that is just a lost packet.
+      }
+    },
+    opts,
+    clock,
+    ordered,
+  );
   const channel: SimulatedChannel = {
     send: link.send,
     onmessage: null,

@@ -305,3 +305,28 @@ Deno.test("createReliablePair: ordered, lossless, fixed delay, both ways", () =>
   clock.advance(0);
   assert.equal(got, 1);
 });
+
+Deno.test("an in-memory pair does not swallow what the receiver throws (tests see the crash)", () => {
+  const clock = createManualClock();
+  for (const [a, b] of [createSimulatedPair(NO_IMPAIRMENT, clock), createReliablePair(clock)]) {
+    b.onmessage = () => {
+      throw new Error("receiver crashed");
+    };
+    a.send(new Uint8Array([1]));
+    assert.throws(() => clock.advance(1), /receiver crashed/);
+  }
+});
+
+Deno.test("simulateChannel: a real channel that throws on send loses the packet, quietly", () => {
+  const clock = createManualClock();
+  const inner = {
+    send() {
+      throw new Error("closing");
+    },
+    onmessage: null,
+  };
+  const ch = simulateChannel(inner, NO_IMPAIRMENT, clock);
+  ch.send(new Uint8Array([1]));
+  clock.advance(1);
+  assert.equal(ch.stats().delivered, 1);
+});

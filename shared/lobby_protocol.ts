@@ -135,7 +135,10 @@ const RoomRefSchema = v.pipe(
   v.maxLength(ROOM_REF_MAX_LENGTH, `must be at most ${ROOM_REF_MAX_LENGTH} characters`),
 );
 
-const rid = { rid: v.optional(v.number()) };
+// JSON.parse reads 1e999 as Infinity, which JSON.stringify writes back as null: not echoable.
+const FiniteSchema = v.pipe(v.number(), v.finite());
+
+const rid = { rid: v.optional(FiniteSchema) };
 
 /** RTCIceCandidateInit as produced by `candidate.toJSON()`. */
 export const IceCandidateSchema = v.object({
@@ -176,7 +179,7 @@ export const ClientMessageSchema = v.variant("type", [
   v.object({ type: v.literal("quick"), ...rid }),
   v.object({ type: v.literal("leave"), ...rid }),
   v.object({ type: v.literal("signal"), data: SignalDataSchema, ...rid }),
-  v.object({ type: v.literal("ping"), t: v.optional(v.number()), ...rid }),
+  v.object({ type: v.literal("ping"), t: v.optional(FiniteSchema), ...rid }),
 ]);
 /** A client-to-server message. */
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
@@ -237,7 +240,7 @@ export const ServerMessageSchema = v.variant("type", [
   v.object({ type: v.literal("signal"), from: v.string(), data: SignalDataSchema }),
   v.object({ type: v.literal("peer-left"), id: v.string() }),
   v.object({ type: v.literal("left"), ...rid }),
-  v.object({ type: v.literal("pong"), t: v.optional(v.number()), ...rid }),
+  v.object({ type: v.literal("pong"), t: v.optional(FiniteSchema), ...rid }),
   v.object({ type: v.literal("renamed"), name: v.string(), ...rid }),
   v.object({
     type: v.literal("error"),
@@ -293,7 +296,7 @@ export function isTooLarge(text: string): boolean {
 function ridOf(value: unknown): number | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const r = (value as Record<string, unknown>).rid;
-  return typeof r === "number" ? r : undefined;
+  return typeof r === "number" && Number.isFinite(r) ? r : undefined;
 }
 
 /** The `rid` of a frame, if it is a JSON object with a numeric `rid`; otherwise undefined. */
@@ -364,7 +367,7 @@ export function fastSignal(raw: Obj): ClientMessageOf<"signal"> | undefined {
   if (data === undefined) return undefined;
   if (!("rid" in raw)) return { type: "signal", data };
   const rid = raw.rid;
-  if (typeof rid !== "number" || Number.isNaN(rid)) return undefined;
+  if (typeof rid !== "number" || !Number.isFinite(rid)) return undefined;
   return { type: "signal", data, rid };
 }
 

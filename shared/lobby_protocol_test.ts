@@ -130,6 +130,18 @@ Deno.test("missing or unknown type is bad-message, rid recovered", () => {
   assert.match(fails('{"type":7}').message, /string `type`/);
 });
 
+Deno.test("a rid or t JSON cannot carry back (1e999 parses as Infinity) is refused, not echoed as null", () => {
+  // Echoed, Infinity serializes as null, which no client can match to its request.
+  for (const text of ['{"type":"ping","rid":1e999}', '{"type":"ping","t":-1e999}']) {
+    assert.equal(fails(text).code, "bad-message", text);
+  }
+  const signal = '{"type":"signal","data":{"kind":"offer","sdp":"v=0"},"rid":1e999}';
+  assert.equal(fails(signal).code, "bad-message");
+  assert.equal(fails('{"type":"teleport","rid":1e999}').rid, undefined);
+  assert.equal(peekRid('{"rid":1e999}'), undefined);
+  assert.equal(parseServerMessage('{"type":"pong","t":1e999}').ok, false);
+});
+
 Deno.test("wrong field types name the field and keep the rid", () => {
   const cases: [string, RegExp][] = [
     ['{"type":"hello","name":5,"rid":9}', /hello: name/],

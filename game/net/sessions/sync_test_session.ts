@@ -50,7 +50,12 @@ export function createSyncTestSession<S>(opts: SyncTestOptions<S>): SyncTestSess
   if (!Number.isInteger(distance) || distance < 1) {
     throw new RangeError(`checkDistance must be a positive integer, got ${distance}`);
   }
-  const sync = createSyncLayer({ game: opts.game, maxRollback: distance });
+  // The input queues must hold every frame a rollback re-simulates, however deep the check.
+  const sync = createSyncLayer({
+    game: opts.game,
+    maxRollback: distance,
+    inputCapacity: Math.max(256, distance + 2),
+  });
   const size = distance + 1;
   const firstRun = new Uint32Array(size);
   let mismatch: SyncTestMismatch | null = null;

@@ -66,3 +66,13 @@ Deno.test("bad options and inputs get clear errors", () => {
   const session = createSyncTestSession({ game: createTestGame() });
   assert.throws(() => session.tick(300, 0), /0\.\.255/);
 });
+
+Deno.test("a check distance beyond the default input queue (256 frames) works", () => {
+  const result = runSyncTest({
+    game: createTestGame({ seed: 3 }),
+    checkDistance: 300,
+    frames: 320,
+    input: (frame, player) => scriptedInput(11, player, frame),
+  });
+  assert.deepEqual(result, { ok: true, frames: 320 });
+});

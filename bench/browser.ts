@@ -5,7 +5,6 @@ import config from "../playwright.config.ts";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright";
 import { startBenchServer } from "./bench_server.ts";
 import type { DuetBench } from "./page_main.ts";
-import { waitForHttp } from "./proc.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = `${ROOT}node_modules/.bin/deno`;
@@ -83,41 +82,4 @@ export function call<K extends keyof DuetBench>(
     },
     [name, args] as const,
   ) as Promise<Awaited<ReturnType<DuetBench[K]>>>;
-}
-
-/** A running duet lobby (signal/main.ts) for the browser benchmarks. */
-export interface LobbyProcess {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Starts duet's lobby on loopback `port` and waits for /healthz. */
-export async function startLobby(port: number): Promise<LobbyProcess> {
-  const child = new Deno.Command(DENO, {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "signal/main.ts"],
-    cwd: ROOT,
-    env: { PORT: String(port), HOST: "127.0.0.1", STATIC_DIR: "", NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let stderr = "";
-  (async () => {
-    const dec = new TextDecoder();
-    for await (const c of child.stderr) stderr = (stderr + dec.decode(c)).slice(-2000);
-  })();
-  const close = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await Promise.race([child.status, new Promise((r) => setTimeout(r, 3000))]);
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  };
-  if (!(await waitForHttp(`http://127.0.0.1:${port}/healthz`, 20_000))) {
-    await close();
-    throw new Error(`duet lobby did not start: ${stderr}`);
-  }
-  return { url: `ws://127.0.0.1:${port}/ws`, close };
 }

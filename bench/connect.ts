@@ -4,7 +4,8 @@
 // same run; tries alternate duet/bare so drift on a busy machine hits both alike.
 //
 // usage: deno run -A bench/connect.ts [--quick] [--out FILE]   (inside a loopback-only namespace)
-import { call, openBrowser, startLobby } from "./browser.ts";
+import { call, openBrowser } from "./browser.ts";
+import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
 import type { ConnectResult } from "./page_connect.ts";
 import { round, roundSummary, summarize } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
@@ -28,7 +29,7 @@ export async function runConnect(quick: boolean, port = 18_700) {
   const duet: number[] = [], bare: number[] = [];
   const errors: string[] = [];
   const b = await openBrowser();
-  const lobby = await startLobby(port).catch((e) => {
+  const lobby = await startLobbyProcess({ PORT: String(port), LOG_LEVEL: "warn" }).catch((e) => {
     errors.push(`duet lobby: ${(e as Error).message}`);
     return null;
   });
@@ -38,7 +39,7 @@ export async function runConnect(quick: boolean, port = 18_700) {
       const warm = i < 2; // first tries warm up the browser's WebRTC stack, not counted
       if (lobby) {
         try {
-          await Promise.all([call(p1, "duetReady", lobby.url), call(p2, "duetReady", lobby.url)]);
+          await Promise.all([call(p1, "duetReady", lobby.ws), call(p2, "duetReady", lobby.ws)]);
           const code = await call(p1, "duetCreate");
           await call(p2, "duetJoin", code);
           const [ra, rb] = await withTimeout(
@@ -71,7 +72,7 @@ export async function runConnect(quick: boolean, port = 18_700) {
       }
     }
   } finally {
-    await lobby?.close();
+    await lobby?.stop();
     await b.close();
   }
   const sd = roundSummary(summarize(duet)), sb = roundSummary(summarize(bare));

@@ -7,7 +7,8 @@
 //
 // usage: deno run -A bench/input_latency.ts [--quick] [--out FILE] [--impair DELAY,LOSS]
 //   (--impair only labels the run: the impairment itself comes from the namespace it runs in)
-import { call, openBrowser, startLobby } from "./browser.ts";
+import { call, openBrowser } from "./browser.ts";
+import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
 import type { InputRunResult } from "./page_input.ts";
 import { round } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
@@ -24,10 +25,10 @@ export async function runInputCondition(
 ) {
   const frames = Math.round(seconds * 60);
   const b = await openBrowser();
-  const lobby = await startLobby(port);
+  const lobby = await startLobbyProcess({ PORT: String(port), LOG_LEVEL: "warn" });
   try {
     const [p1, p2] = [await b.newPage(), await b.newPage()];
-    await Promise.all([call(p1, "duetReady", lobby.url), call(p2, "duetReady", lobby.url)]);
+    await Promise.all([call(p1, "duetReady", lobby.ws), call(p2, "duetReady", lobby.ws)]);
     const code = await call(p1, "duetCreate");
     await call(p2, "duetJoin", code);
     await Promise.all([call(p1, "duetResult"), call(p2, "duetResult")]);
@@ -70,7 +71,7 @@ export async function runInputCondition(
     );
     return { result, samples: { duet: duet.samples, reliable: reliable.samples } };
   } finally {
-    await lobby.close();
+    await lobby.stop();
     await b.close();
   }
 }

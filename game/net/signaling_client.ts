@@ -327,8 +327,12 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
         welcome = { id: msg.id, name: msg.name, iceServers: msg.iceServers };
         attempt = 0;
         lastError = null;
+        // Our name goes out before anything an "open" listener sends (a join, a quick match), so
+        // a peer paired by that request never sees the lobby's placeholder name.
+        if (opts.name !== undefined) {
+          ws?.send(encodeClientMessage({ type: "hello", name: opts.name }));
+        }
         setState("open");
-        if (opts.name !== undefined) send({ type: "hello", name: opts.name });
         flushQueued();
         self.onWelcome?.(welcome);
         const waiters = readyWaiters;
@@ -559,7 +563,11 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       return { room: reply.room };
     },
     async leave() {
-      await request({ type: "leave" }, "left");
+      // The match is over for us the moment we ask: a screen going back to the lobby must not
+      // find the old pairing still there while the lobby's `left` is on its way.
+      const left = request({ type: "leave" }, "left");
+      dropPairing();
+      await left;
     },
     async rename(name) {
       const reply = await request({ type: "hello", name }, "renamed");

@@ -85,6 +85,35 @@ Deno.test({
         await cs.closeAll();
       });
 
+      await t.step(
+        "a request made the moment the client is open still goes out after our name",
+        async () => {
+          const cs = clients(lobby);
+          const host = cs.make();
+          await host.create({ name: "Early" });
+          const eager = cs.make({ name: "Eager" });
+          eager.onState = (s) => {
+            if (s === "open") void eager.join(host.room!.id);
+          };
+          const p = await host.waitForPaired();
+          assert.equal(p.peer.name, "Eager");
+          await cs.closeAll();
+        },
+      );
+
+      await t.step("leave() ends the pairing at once, before the lobby's reply", async () => {
+        const cs = clients(lobby);
+        const [a, b] = [cs.make(), cs.make()];
+        await a.create({ name: "Brief" });
+        await b.join(a.room!.id);
+        await Promise.all([a.waitForPaired(), b.waitForPaired()]);
+        const left = b.leave();
+        assert.equal(b.paired, null);
+        await left;
+        assert.equal(b.room, null);
+        await cs.closeAll();
+      });
+
       await t.step("the room list follows rooms appearing, changing and going away", async () => {
         const cs = clients(lobby);
         const watcher = cs.make();

@@ -31,7 +31,6 @@ const ctx: AppContext = {
   message: null,
   overlayShown: params.overlay,
   autoJoinPending: params.quick || params.room !== null,
-  lastSession: null,
   setOverlay: null,
 };
 

@@ -27,9 +27,6 @@ export interface AppContext {
   overlayShown: boolean;
   /** `?quick` / `?room=` not yet acted on (done once per page load). */
   autoJoinPending: boolean;
-  /** The lobby session id of the last match played, so returning to the lobby before the lobby
-   * confirmed `leave` does not start that match again. */
-  lastSession: string | null;
   /** Set by the match scene: shows or hides its overlay. */
   setOverlay: ((show: boolean) => void) | null;
 }

@@ -499,7 +499,8 @@ function createLobbyUi(ctx: AppContext, startMatch: () => void): LobbyUi {
   renderAll();
   // Back from a match whose lobby socket dropped: connect again.
   if (lobby.state === "closed") lobby.reconnect();
-  if (lobby.paired && lobby.paired.session !== ctx.lastSession) queueMicrotask(startMatch);
+  // A pairing that came while another screen was up (leaving a match drops the old one at once).
+  if (lobby.paired) queueMicrotask(startMatch);
   else autoJoin();
 
   return {

@@ -65,7 +65,6 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
     scene.scene.start("lobby");
     return { frame() {}, destroy() {} };
   }
-  ctx.lastSession = pairing.session;
   const player = pairing.player;
   const keys = bindKeys(scene);
   const bot = ctx.params.bot !== null ? createBot(ctx.params.bot) : null;

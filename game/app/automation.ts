@@ -9,7 +9,7 @@
 
 import type { RoomInfo } from "../../shared/lobby_protocol.ts";
 import type { LifecyclePhase } from "./match_lifecycle.ts";
-import type { MatchRunner, MatchStats } from "./match_runner.ts";
+import { emptyMatchStats, type MatchRunner, type MatchStats } from "./match_runner.ts";
 
 /** The coarse state the contract promises. */
 export type DuetState = "lobby" | "connecting" | "playing" | "ended";
@@ -111,7 +111,7 @@ export function createDuetApi(src: DuetSource): DuetApi {
       const r = src.runner();
       const view = r?.game?.view();
       return {
-        ...emptyStats(),
+        ...emptyMatchStats(),
         ...(r?.stats() ?? {}),
         state: duetStateOf(src.screen(), phase()),
         phase: phase(),
@@ -130,34 +130,6 @@ export function createDuetApi(src: DuetSource): DuetApi {
     overlay: (show) => src.overlay(show),
     rematch: () => src.runner()?.rematch(),
     leave: () => src.runner()?.leave(),
-  };
-}
-
-function emptyStats(): MatchStats {
-  return {
-    rtt: 0,
-    rttLast: 0,
-    loss: 0,
-    frame: 0,
-    confirmedFrame: -1,
-    rollbacks: 0,
-    rollbackFrames: 0,
-    maxRollbackDepth: 0,
-    lastRollbackDepth: 0,
-    inputDelay: 0,
-    packetsSent: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
-    predictedFrames: 0,
-    stalls: 0,
-    skippedTicks: 0,
-    frameAdvantage: 0,
-    remoteAdvantage: 0,
-    desyncs: 0,
-    checksumsChecked: 0,
-    rollbacksPerSecond: 0,
-    maxDepthLastSecond: 0,
-    stallsPerSecond: 0,
   };
 }
 

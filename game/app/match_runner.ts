@@ -297,10 +297,15 @@ function hex(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 }
 
+/** The stats of no match at all (before the first one): every figure at its resting value. */
+export function emptyMatchStats(): MatchStats {
+  return statsOf(null, null, null, 0);
+}
+
 function statsOf(
   session: P2PSession | null,
   transport: InputTransport | null,
-  history: StatsHistory,
+  history: StatsHistory | null,
   now: number,
 ): MatchStats {
   const t = transport?.stats();
@@ -326,9 +331,9 @@ function statsOf(
     remoteAdvantage: s?.remoteAdvantage ?? 0,
     desyncs: s?.desyncs ?? 0,
     checksumsChecked: s?.checksumsChecked ?? 0,
-    rollbacksPerSecond: history.rollbacksPerSecond(now),
-    maxDepthLastSecond: history.maxDepth(now),
-    stallsPerSecond: history.stallsPerSecond(now),
+    rollbacksPerSecond: history?.rollbacksPerSecond(now) ?? 0,
+    maxDepthLastSecond: history?.maxDepth(now) ?? 0,
+    stallsPerSecond: history?.stallsPerSecond(now) ?? 0,
   };
 }
 

@@ -1,8 +1,8 @@
 // The rollback-cost measurement itself, shared by Deno and the Chromium page (bundled): no Deno
 // APIs and no DOM, only performance.now().
-import { createHockey } from "../game/sim/hockey.ts";
+import { createHockey } from "../game/examples/air_hockey/sim/hockey.ts";
 import { createSyncLayer } from "../game/net/sync_layer.ts";
-import { BACK, DASH, DOWN, FORWARD, UP } from "../game/sim/input_bits.ts";
+import { BACK, DASH, DOWN, FORWARD, UP } from "../game/examples/air_hockey/sim/input_bits.ts";
 
 /** Per-tick cost of one rollback depth. Times in µs; a "tick" is one 60 Hz frame of work. */
 export interface RollbackMeasurement {

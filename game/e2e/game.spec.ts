@@ -4,7 +4,7 @@
 // page's match with a "peer left" screen. Screenshots of the lobby and of a match with the network
 // overlay are saved under test-results/ (and attached to the report).
 import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
-import type {} from "../app/automation.ts"; // declares globalThis.duet
+import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
 import { PLAYER_PERMISSIONS } from "./fixtures.ts";
 
 const PLAY_MS = 20_000;

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { encodeControl, encodeInputPacket } from "../../shared/peer_protocol.ts";
-import { createManualClock, type ManualClock } from "../net/clock.ts";
-import { createInputTransport } from "../net/input_transport.ts";
+import { encodeControl, encodeInputPacket } from "duet-netcode/protocol";
+import { createManualClock, type ManualClock } from "duet-netcode";
+import { createInputTransport } from "duet-netcode";
 import {
   createReliablePair,
   createSimulatedPair,
   NO_IMPAIRMENT,
   type SimOptions,
-} from "../net/network_sim.ts";
+} from "duet-netcode/testing";
 import { createBot } from "./bot.ts";
 import { createMatchRunner, type MatchRunner, TICK_MS } from "./match_runner.ts";
 import { FORWARD } from "../sim/input_bits.ts";

@@ -15,12 +15,12 @@ import Phaser from "phaser";
 import { createBot } from "../app/bot.ts";
 import { createMatchRunner, type MatchRunner } from "../app/match_runner.ts";
 import { inMatch, type LifecycleState } from "../app/match_lifecycle.ts";
-import { createTickPump, startMetronome } from "../app/tick_pump.ts";
-import { connectMatch, type MatchConnection } from "../net/match_connection.ts";
+import { createTickPump, startMetronome } from "duet-netcode";
+import { connectMatch, type MatchConnection } from "duet-netcode";
 import { type HockeyView, RINK_H, TICK_HZ } from "../sim/hockey.ts";
 import { BACK, DASH, DOWN, FORWARD, UP } from "../sim/input_bits.ts";
 import type { AppContext } from "./context.ts";
-import { h, replaceChildren, uiRoot } from "./dom.ts";
+import { h, replaceChildren, uiRoot } from "duet-netcode/ui";
 import { createOverlay, type Overlay } from "./overlay.ts";
 import { COLORS, createRinkRenderer, GAME_W, RINK_Y } from "./rink_renderer.ts";
 

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { PLAYER_NAME_MAX_LENGTH, ROOM_REF_MAX_LENGTH } from "../../shared/limits.ts";
-import { parseSimParam, type SimOptions } from "../net/network_sim.ts";
+import { PLAYER_NAME_MAX_LENGTH, ROOM_REF_MAX_LENGTH } from "duet-netcode/protocol";
+import { parseSimParam, type SimOptions } from "duet-netcode/testing";
 
 /** What the URL asks for. */
 export interface UrlParams {

@@ -7,9 +7,9 @@ import {
   type Screen,
 } from "./automation.ts";
 import { createMatchRunner, type MatchRunner, TICK_MS } from "./match_runner.ts";
-import { createManualClock } from "../net/clock.ts";
-import { createInputTransport } from "../net/input_transport.ts";
-import { createReliablePair, createSimulatedPair, NO_IMPAIRMENT } from "../net/network_sim.ts";
+import { createManualClock } from "duet-netcode";
+import { createInputTransport } from "duet-netcode";
+import { createReliablePair, createSimulatedPair, NO_IMPAIRMENT } from "duet-netcode/testing";
 
 function source(over: Partial<DuetSource> & { screen?: () => Screen } = {}): DuetSource {
   let shown = false;

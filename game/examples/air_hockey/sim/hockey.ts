@@ -15,7 +15,7 @@
  * @module
  */
 
-import { checksumWords, type RollbackGame } from "../net/game.ts";
+import { checksumWords, type RollbackGame } from "duet-netcode";
 import { clamp, fromPx, idiv, isqrt } from "./fixed.ts";
 import { BACK, DASH, DOWN, FORWARD, REMATCH, UP } from "./input_bits.ts";
 import { rngOutput, rngStep } from "./prng.ts";

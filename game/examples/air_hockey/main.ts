@@ -8,9 +8,9 @@
 
 import Phaser from "phaser";
 import { createDuetApi, installDuet } from "./app/automation.ts";
-import { choosePlayerName, type NameStorage } from "./app/player_name.ts";
+import { choosePlayerName, type NameStorage } from "duet-netcode/ui";
 import { parseUrlParams } from "./app/url_params.ts";
-import { createSignalingClient, lobbyUrl } from "./net/signaling_client.ts";
+import { createSignalingClient, lobbyUrl } from "duet-netcode";
 import type { AppContext } from "./scenes/context.ts";
 import { lobbyScene } from "./scenes/lobby_scene.ts";
 import { matchScene } from "./scenes/match_scene.ts";

@@ -15,7 +15,7 @@ import {
 } from "./hockey.ts";
 import { BACK, DASH, DOWN, FORWARD, REMATCH, UP } from "./input_bits.ts";
 import { createRng } from "./prng.ts";
-import { runSyncTest } from "../net/sessions/sync_test_session.ts";
+import { runSyncTest } from "duet-netcode/testing";
 
 /** A stream of plausible inputs: held directions that change now and then, occasional dashes. */
 function inputScript(seed: number, frames: number): [number, number][] {

@@ -8,15 +8,15 @@
  */
 
 import Phaser from "phaser";
-import type { RoomInfo } from "../../shared/lobby_protocol.ts";
+import type { RoomInfo } from "duet-netcode/protocol";
 import { createBot } from "../app/bot.ts";
-import { lobbyErrorText, lobbyStateText } from "../app/lobby_messages.ts";
+import { lobbyErrorText, lobbyStateText } from "duet-netcode/ui";
 import { TICK_MS } from "../app/match_runner.ts";
-import { cleanName, rememberName } from "../app/player_name.ts";
-import { isLobbyError, type SignalingState } from "../net/signaling_client.ts";
+import { cleanName, rememberName } from "duet-netcode/ui";
+import { isLobbyError, type SignalingState } from "duet-netcode";
 import { BOT_RULES, createHockey, readView } from "../sim/hockey.ts";
 import type { AppContext } from "./context.ts";
-import { h, lockIcon, replaceChildren, uiRoot } from "./dom.ts";
+import { h, lockIcon, replaceChildren, uiRoot } from "duet-netcode/ui";
 import { createRinkRenderer } from "./rink_renderer.ts";
 
 /** Scene key. */

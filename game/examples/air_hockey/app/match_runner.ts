@@ -14,15 +14,15 @@
  * @module
  */
 
-import type { ControlMessage } from "../../shared/peer_protocol.ts";
-import { type Clock, realClock } from "../net/clock.ts";
-import type { InputTransport } from "../net/input_transport.ts";
+import type { ControlMessage } from "duet-netcode/protocol";
+import { type Clock, realClock } from "duet-netcode";
+import type { InputTransport } from "duet-netcode";
 import {
   createP2PSession,
   type P2PSession,
   type SessionTransport,
   type TickOutcome,
-} from "../net/sessions/p2p_session.ts";
+} from "duet-netcode";
 import { createHockey, type Hockey, type HockeyView, readView, TICK_HZ } from "../sim/hockey.ts";
 import { REMATCH } from "../sim/input_bits.ts";
 import {
@@ -34,7 +34,7 @@ import {
   type LifecycleState,
   step,
 } from "./match_lifecycle.ts";
-import { createStatsHistory, type StatsHistory } from "./stats_history.ts";
+import { createStatsHistory, type StatsHistory } from "duet-netcode";
 
 /** Milliseconds per simulation tick. */
 export const TICK_MS = 1000 / TICK_HZ;

@@ -8,8 +8,8 @@
 import type { UrlParams } from "../app/url_params.ts";
 import type { Screen } from "../app/automation.ts";
 import type { MatchRunner } from "../app/match_runner.ts";
-import type { NameStorage } from "../app/player_name.ts";
-import type { SignalingClient } from "../net/signaling_client.ts";
+import type { NameStorage } from "duet-netcode/ui";
+import type { SignalingClient } from "duet-netcode";
 
 /** The page-wide state the scenes read and update. */
 export interface AppContext {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { RoomInfo } from "../../shared/lobby_protocol.ts";
+import type { RoomInfo } from "duet-netcode/protocol";
 import type { LifecyclePhase } from "./match_lifecycle.ts";
 import { emptyMatchStats, type MatchRunner, type MatchStats } from "./match_runner.ts";
 

@@ -1,0 +1,74 @@
+/**
+ * `duet-netcode`: the browser client. A lobby client, the WebRTC match connection (two negotiated
+ * DataChannels, trickle ICE), the input transport (redundancy, acks, RTT, loss), the rollback
+ * session (GGPO model: input delay, prediction, rollback, time sync, desync detection) and the
+ * match runner that plays a whole match of any {@link RollbackGame}.
+ *
+ * No Phaser and no framework: bring your own renderer.
+ *
+ * @module
+ */
+
+export { type Clock, createManualClock, type ManualClock, realClock } from "./clock.ts";
+export {
+  checksumWords,
+  type FrameInputs,
+  isValidInput,
+  MAX_INPUT,
+  type RollbackGame,
+} from "./game.ts";
+export {
+  createSignalingClient,
+  DEFAULT_RECONNECT,
+  isLobbyError,
+  type JoinedRoom,
+  type LobbyError,
+  type LobbyErrorCode,
+  lobbyUrl,
+  type LobbyWelcome,
+  type Pairing,
+  type ReconnectPolicy,
+  type RoomListChange,
+  type SignalingClient,
+  type SignalingClientOptions,
+  type SignalingState,
+} from "./signaling_client.ts";
+export {
+  CONTROL_CHANNEL_INIT,
+  createPeerConnection,
+  INPUT_CHANNEL_INIT,
+  type PeerConnection,
+  type PeerConnectionOptions,
+  type PeerState,
+} from "./peer_connection.ts";
+export {
+  connectMatch,
+  type MatchConnection,
+  type MatchConnectionOptions,
+  type MatchConnectionState,
+} from "./match_connection.ts";
+export {
+  createInputTransport,
+  type InputTransport,
+  type InputTransportOptions,
+  type LinkState,
+  type TransportStats,
+} from "./input_transport.ts";
+export type { PacketChannel } from "./packet_channel.ts";
+export {
+  createP2PSession,
+  type P2PSession,
+  type P2PSessionOptions,
+  type P2PSessionStats,
+  type SessionEvent,
+  type SessionTransport,
+  type TickOutcome,
+} from "./sessions/p2p_session.ts";
+export { createTickPump, startMetronome, type TickPump } from "./tick_pump.ts";
+export {
+  createStatsHistory,
+  type StatsHistory,
+  type StatsHistoryOptions,
+  type StatsSample,
+} from "./stats_history.ts";
+export { deriveSeed, mulberry32, type Prng } from "./prng.ts";

@@ -63,7 +63,8 @@ export async function runRollback(quick: boolean, only: string | null = null) {
   }
   return {
     rollback: {
-      conditions: `air hockey (game/examples/air_hockey/sim/hockey.ts) under game/net/sync_layer.ts; remote input ` +
+      conditions:
+        `air hockey (game/examples/air_hockey/sim/hockey.ts) under game/net/sync_layer.ts; remote input ` +
         `arrives <depth> frames late and is mispredicted every frame, so every tick loads, ` +
         `re-simulates <depth> frames and advances one (save + checksum per frame); ${ticks} ticks ` +
         `per depth after a warm-up, timed in batches of ${BATCH_TICKS} ticks (percentiles are ` +

@@ -72,3 +72,25 @@ export {
   type StatsSample,
 } from "./stats_history.ts";
 export { deriveSeed, mulberry32, type Prng } from "./prng.ts";
+export { connectLobby, type ConnectLobbyOptions } from "./connect_lobby.ts";
+export { type CreateGame, type MatchSetup, REMATCH_INPUT } from "./match/match_game.ts";
+export {
+  type CloseReason,
+  inMatch,
+  isFinished,
+  type LifecycleState,
+  type MatchPhase,
+} from "./match/match_lifecycle.ts";
+export {
+  createMatchRunner,
+  DEFAULT_GIVE_UP_AFTER_MS,
+  DEFAULT_WAITING_AFTER_MS,
+  type MatchEvent,
+  type MatchRunner,
+  type MatchRunnerOptions,
+  seedFromSession,
+  TICK_HZ,
+  TICK_MS,
+} from "./match/match_runner.ts";
+export { emptyMatchStats, type MatchStats, matchStats } from "./match/match_stats.ts";
+export { type Match, type RenderFrame, runMatch, type RunMatchOptions } from "./match/run_match.ts";

@@ -7,9 +7,9 @@
  * @module
  */
 
+import { emptyMatchStats, type MatchPhase, type MatchRunner, type MatchStats } from "duet-netcode";
 import type { RoomInfo } from "duet-netcode/protocol";
-import type { LifecyclePhase } from "./match_lifecycle.ts";
-import { emptyMatchStats, type MatchRunner, type MatchStats } from "./match_runner.ts";
+import type { Hockey } from "../sim/hockey.ts";
 
 /** The coarse state the contract promises. */
 export type DuetState = "lobby" | "connecting" | "playing" | "ended";
@@ -20,10 +20,9 @@ export type Screen = "lobby" | "match";
 /** `stats()`: the contract's fields plus everything the overlay shows. */
 export interface DuetStats extends MatchStats {
   state: DuetState;
-  phase: LifecyclePhase | null;
+  phase: MatchPhase | null;
   player: 0 | 1 | null;
   score: [number, number] | null;
-  match: number;
   /** Lobby round-trip (ms) of the last ping, or null. */
   lobbyRtt: number | null;
 }
@@ -32,7 +31,7 @@ export interface DuetStats extends MatchStats {
 export interface DuetSource {
   screen(): Screen;
   /** The current pairing's runner, or null in the lobby. */
-  runner(): MatchRunner | null;
+  runner(): MatchRunner<Hockey> | null;
   /** Public rooms as the lobby client knows them. */
   rooms(): RoomInfo[];
   /** The lobby connection's state (connecting, open, reconnecting, closed). */
@@ -51,7 +50,7 @@ export interface DuetSource {
 export interface DuetApi {
   readonly state: DuetState;
   /** The match lifecycle's phase, or null in the lobby. */
-  readonly phase: LifecyclePhase | null;
+  readonly phase: MatchPhase | null;
   readonly screen: Screen;
   /** The sentence currently shown to the player, or null. */
   readonly message: string | null;
@@ -70,15 +69,13 @@ export interface DuetApi {
 }
 
 /** Maps the screen and lifecycle phase to the contract's four states. */
-export function duetStateOf(screen: Screen, phase: LifecyclePhase | null): DuetState {
+export function duetStateOf(screen: Screen, phase: MatchPhase | null): DuetState {
   if (screen === "lobby" || phase === null) return "lobby";
   switch (phase) {
     case "connecting":
     case "handshake":
       return "connecting";
-    case "countdown":
     case "playing":
-    case "scored":
       return "playing";
     case "ended":
     case "rematch":
@@ -117,7 +114,6 @@ export function createDuetApi(src: DuetSource): DuetApi {
         phase: phase(),
         player: r?.lifecycle.localPlayer ?? null,
         score: view ? [view.score[0], view.score[1]] : null,
-        match: view?.match ?? 0,
         lobbyRtt: src.lobbyRtt(),
       };
     },

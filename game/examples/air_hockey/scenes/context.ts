@@ -7,9 +7,9 @@
 
 import type { UrlParams } from "../app/url_params.ts";
 import type { Screen } from "../app/automation.ts";
-import type { MatchRunner } from "../app/match_runner.ts";
 import type { NameStorage } from "duet-netcode/ui";
-import type { SignalingClient } from "duet-netcode";
+import type { Match, SignalingClient } from "duet-netcode";
+import type { Hockey } from "../sim/hockey.ts";
 
 /** The page-wide state the scenes read and update. */
 export interface AppContext {
@@ -20,7 +20,7 @@ export interface AppContext {
   name: string;
   screen: Screen;
   /** The match in progress, or null in the lobby. */
-  runner: MatchRunner | null;
+  runner: Match<Hockey> | null;
   /** The sentence last shown to the player (for `window.duet.message`). */
   message: string | null;
   /** Whether the network overlay is shown (kept across matches). */

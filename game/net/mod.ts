@@ -94,3 +94,23 @@ export {
 } from "./match/match_runner.ts";
 export { emptyMatchStats, type MatchStats, matchStats } from "./match/match_stats.ts";
 export { type Match, type RenderFrame, runMatch, type RunMatchOptions } from "./match/run_match.ts";
+export {
+  createReplayRecorder,
+  type ReplayHeader,
+  type ReplayRecorder,
+} from "./replay/replay_recorder.ts";
+export {
+  createReplayPlayer,
+  MAX_REPLAY_SPEED,
+  MIN_REPLAY_SPEED,
+  type ReplayMismatch,
+  type ReplayPlayer,
+  type ReplayPlayerOptions,
+} from "./replay/replay_player.ts";
+export {
+  type CreateGame as CreateMatchGame,
+  createMatchGame,
+  type MatchGame,
+  type MatchGameSnapshot,
+  setupFor,
+} from "./match/match_game.ts";

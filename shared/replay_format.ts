@@ -130,6 +130,15 @@ export function decodeRuns(bytes: Uint8Array, frames: number): Uint8Array | null
   return f === frames ? out : null;
 }
 
+/** A player's options as a replay can hold them: unchanged if small and encodable, else null. */
+export function replayableOptions(options: unknown): unknown {
+  try {
+    return packr.pack(options).length <= MAX_REPLAY_OPTIONS_BYTES ? options : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Encodes a replay. Throws a RangeError on an invalid one (a bug in the recorder). */
 export function encodeReplay(replay: Replay): Uint8Array {
   const error = checkReplay(replay);

@@ -108,9 +108,15 @@ export {
   type ReplayPlayerOptions,
 } from "./replay/replay_player.ts";
 export {
-  type CreateGame as CreateMatchGame,
   createMatchGame,
   type MatchGame,
   type MatchGameSnapshot,
   setupFor,
 } from "./match/match_game.ts";
+export {
+  type OpenedReplay,
+  openReplay,
+  playReplay,
+  type PlayReplayOptions,
+  type ReplayFrame,
+} from "./replay/play_replay.ts";

@@ -29,6 +29,8 @@ import {
   type TickOutcome,
 } from "../sessions/p2p_session.ts";
 import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
+import { encodeReplay, replayableOptions } from "../../../shared/replay_format.ts";
+import { createReplayRecorder, type ReplayRecorder } from "../replay/replay_recorder.ts";
 import {
   type CreateGame,
   createMatchGame,
@@ -117,6 +119,10 @@ export interface MatchRunner<G extends RollbackGame> {
   stats(): MatchStats;
   /** Checksum of a confirmed frame of the current pairing, else undefined. */
   checksum(frame: number): number | undefined;
+  /** The pairing's confirmed-input log so far (every match of it), or null before it started. */
+  readonly recorder: ReplayRecorder | null;
+  /** The pairing so far as replay file bytes, or null before it started. */
+  replay(): Uint8Array | null;
   /** The local player asks for a rematch (on the end screen). */
   rematch(): void;
   /** The local player leaves: tells the peer, closes the transport. */
@@ -152,6 +158,7 @@ export function createMatchRunner<G extends RollbackGame>(
   let transport: InputTransport | null = null;
   let wrapped: MatchGame<G> | null = null;
   let session: P2PSession | null = null;
+  let recorder: ReplayRecorder | null = null;
   let previous: unknown = null;
   let acc = 0;
   let lastSample = -Infinity;
@@ -236,6 +243,10 @@ export function createMatchRunner<G extends RollbackGame>(
         match: wrapped?.match ?? 0,
       }, clock.now()),
     checksum: (f) => session?.checksum(f),
+    get recorder() {
+      return recorder;
+    },
+    replay: () => (recorder ? encodeReplay(recorder.replay()) : null),
     rematch: () => {
       dispatch({ type: "rematch" });
       flush();
@@ -317,7 +328,8 @@ export function createMatchRunner<G extends RollbackGame>(
   // What the simulation decided is reported once the frame that decided it is confirmed: a
   // misprediction can then never show an end screen, or start a rematch, that is taken back.
   function reportConfirmed(game: MatchGame<G>, s: P2PSession): void {
-    const confirmed = s.stats().confirmedFrame;
+    const confirmed = s.confirmedFrame;
+    if (recorder) record(recorder, game, s, confirmed);
     if (game.match > lifecycle.match && confirmed >= game.startFrame) {
       dispatch({ type: "sim", match: game.match, over: false });
       emit({ type: "started", setup: game.setup });
@@ -325,6 +337,18 @@ export function createMatchRunner<G extends RollbackGame>(
     if (game.match === lifecycle.match && game.overFrame >= 0 && confirmed >= game.overFrame) {
       dispatch({ type: "sim", match: game.match, over: true });
     }
+  }
+
+  // Confirmed frames are never simulated again, so the inputs the wrapped game last applied to
+  // them are their confirmed inputs.
+  function record(rec: ReplayRecorder, game: MatchGame<G>, s: P2PSession, confirmed: number): void {
+    for (let f = rec.frames; f <= confirmed; f++) {
+      const inputs = game.inputsAt(f);
+      const sum = s.checksum(f);
+      if (!inputs || sum === undefined) return; // cannot happen; never record a hole
+      rec.record(f, inputs[0], inputs[1], sum);
+    }
+    if (game.startFrame > 0 && game.startFrame <= confirmed + 1) rec.matchStarted(game.startFrame);
   }
 
   function start(agreement: Agreement): void {
@@ -336,6 +360,14 @@ export function createMatchRunner<G extends RollbackGame>(
       options: agreement.options,
     };
     wrapped = createMatchGame({ createGame: opts.createGame, setup, isOver: opts.isOver });
+    recorder = createReplayRecorder({
+      game: opts.me.game ?? "",
+      version: opts.me.version ?? "",
+      seed: setup.seed,
+      names: setup.names,
+      // A peer's options are its own JSON: one too large for a replay must not disable replays.
+      options: [replayableOptions(setup.options[0]), replayableOptions(setup.options[1])],
+    });
     session = createP2PSession({
       game: wrapped,
       transport: proxy,

@@ -9,6 +9,8 @@ import {
 } from "../network_sim.ts";
 import { createTestGame, scriptedInput, type TestGame } from "../test_game.ts";
 import type { MatchSetup } from "./match_game.ts";
+import { decodeReplay } from "../../../shared/replay_format.ts";
+import { createReplayPlayer } from "../replay/replay_player.ts";
 import {
   createMatchRunner,
   type MatchEvent,
@@ -296,4 +298,41 @@ Deno.test("readInput returning junk is sent as a valid input byte", () => {
   play(clock, runners, 2000);
   assert.ok(compareConfirmed(runners[0], runners[1]) > 10);
   assert.equal(runners[0].phase, "playing");
+});
+
+Deno.test("the pairing's replay, recorded under loss and through a rematch, plays back to the players' checksums", () => {
+  const clock = createManualClock();
+  const isOver = overAfter(400);
+  const { runners, transports } = pair(
+    { ...NO_IMPAIRMENT, loss: 0.15, delayMs: 30, jitterMs: 10, seed: 11 },
+    clock,
+    { isOver },
+  );
+  assert.equal(runners[0].replay(), null, "nothing to replay before the match starts");
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 9000);
+  runners[0].rematch();
+  runners[1].rematch();
+  play(clock, runners, 3000);
+  const bytes = runners[0].replay()!;
+  const decoded = decodeReplay(bytes);
+  assert.ok(decoded.ok, decoded.ok ? "" : decoded.error);
+  const { replay } = decoded;
+  assert.equal(replay.game, "test");
+  assert.deepEqual(replay.names, ["p0", "p1"]);
+  assert.equal(replay.matchStarts.length, 2);
+  assert.equal(replay.frames, runners[0].stats().confirmedFrame + 1);
+  assert.deepEqual(decodeReplay(runners[1].replay()!).ok && true, true);
+  const player = createReplayPlayer({
+    replay,
+    createGame: (setup) => createTestGame({ seed: setup.seed }),
+    isOver,
+  });
+  player.seek(replay.frames);
+  assert.equal(player.mismatch, null);
+  for (let f = 0; f < replay.frames; f++) {
+    assert.equal(player.checksum(f), runners[0].checksum(f), `frame ${f}`);
+  }
+  assert.ok(bytes.length < replay.frames, `${bytes.length} bytes for ${replay.frames} frames`);
 });

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { emptyMatchStats, type MatchPhase, type MatchRunner, type MatchStats } from "duet-netcode";
+import {
+  emptyMatchStats,
+  type MatchPhase,
+  type MatchRunner,
+  type MatchStats,
+  type ReplayPlayer,
+} from "duet-netcode";
 import type { RoomInfo } from "duet-netcode/protocol";
 import type { Hockey } from "../sim/hockey.ts";
 
@@ -15,7 +21,10 @@ import type { Hockey } from "../sim/hockey.ts";
 export type DuetState = "lobby" | "connecting" | "playing" | "ended";
 
 /** Which screen is up. */
-export type Screen = "lobby" | "match";
+export type Screen = "lobby" | "match" | "replay";
+
+/** What the page is doing (DESIGN.md: `window.duet.mode`). */
+export type DuetMode = "player" | "spectator" | "replay";
 
 /** `stats()`: the contract's fields plus everything the overlay shows. */
 export interface DuetStats extends MatchStats {
@@ -32,6 +41,10 @@ export interface DuetSource {
   screen(): Screen;
   /** The current pairing's runner, or null in the lobby. */
   runner(): MatchRunner<Hockey> | null;
+  /** The replay being played, or null. */
+  replayPlayer(): ReplayPlayer<Hockey> | null;
+  /** The replay of the last pairing played on this page, or null. */
+  lastReplay(): Uint8Array | null;
   /** Public rooms as the lobby client knows them. */
   rooms(): RoomInfo[];
   /** The lobby connection's state (connecting, open, reconnecting, closed). */
@@ -49,6 +62,7 @@ export interface DuetSource {
 /** The object installed as `window.duet`. */
 export interface DuetApi {
   readonly state: DuetState;
+  readonly mode: DuetMode;
   /** The match lifecycle's phase, or null in the lobby. */
   readonly phase: MatchPhase | null;
   readonly screen: Screen;
@@ -56,8 +70,10 @@ export interface DuetApi {
   readonly message: string | null;
   readonly lobbyState: string;
   stats(): DuetStats;
-  /** Checksum of a confirmed frame of the current match, else null. */
+  /** Checksum of a confirmed frame of the current match (or of a played replay frame), else null. */
   checksum(frame: number): number | null;
+  /** The current or last pairing as replay file bytes, or null if there was none. */
+  replay(): Uint8Array | null;
   rooms(): RoomInfo[];
   room(): { room: RoomInfo; code: string | null } | null;
   /** Shows or hides the network overlay (no argument: just asks); returns whether it is shown. */
@@ -88,9 +104,17 @@ export function duetStateOf(screen: Screen, phase: MatchPhase | null): DuetState
 /** Builds the API over live sources. */
 export function createDuetApi(src: DuetSource): DuetApi {
   const phase = () => (src.screen() === "match" ? src.runner()?.lifecycle.phase ?? null : null);
+  const state = (): DuetState => {
+    if (src.screen() !== "replay") return duetStateOf(src.screen(), phase());
+    const p = src.replayPlayer();
+    return p === null ? "connecting" : p.ended ? "ended" : "playing";
+  };
   return {
     get state() {
-      return duetStateOf(src.screen(), phase());
+      return state();
+    },
+    get mode() {
+      return src.screen() === "replay" ? "replay" : "player";
     },
     get phase() {
       return phase();
@@ -110,7 +134,7 @@ export function createDuetApi(src: DuetSource): DuetApi {
       return {
         ...emptyMatchStats(),
         ...(r?.stats() ?? {}),
-        state: duetStateOf(src.screen(), phase()),
+        state: state(),
         phase: phase(),
         player: r?.lifecycle.localPlayer ?? null,
         score: view ? [view.score[0], view.score[1]] : null,
@@ -119,8 +143,10 @@ export function createDuetApi(src: DuetSource): DuetApi {
     },
     checksum(frame) {
       if (!Number.isInteger(frame) || frame < 0) return null;
+      if (src.screen() === "replay") return src.replayPlayer()?.checksum(frame) ?? null;
       return src.runner()?.checksum(frame) ?? null;
     },
+    replay: () => src.runner()?.replay() ?? src.lastReplay(),
     rooms: () => src.rooms().map((r) => ({ ...r })),
     room: () => src.room(),
     overlay: (show) => src.overlay(show),

@@ -22,6 +22,8 @@ function source(over: Partial<DuetSource> & { screen?: () => Screen } = {}): Due
   return {
     screen: () => "lobby",
     runner: () => null,
+    replayPlayer: () => null,
+    lastReplay: () => null,
     rooms: () => [],
     lobbyState: () => "open",
     lobbyRtt: () => null,
@@ -103,6 +105,9 @@ Deno.test("during a match: live state, stats and checksums of confirmed frames; 
   assert.equal(api.checksum(-1), null);
   assert.equal(api.checksum(1.5), null);
   assert.deepEqual(JSON.parse(JSON.stringify(s)), s);
+  assert.equal(api.mode, "player");
+  const replay = api.replay();
+  assert.ok(replay instanceof Uint8Array && replay.length > 10);
   api.leave();
   assert.equal(api.state, "ended");
 });

@@ -29,6 +29,11 @@ export function lobbyScene(
   return {
     key: LOBBY_SCENE,
     create(this: Phaser.Scene) {
+      if (ctx.params.replay) {
+        // ?replay= is another mode of the page: straight to playback.
+        this.scene.start("replay");
+        return;
+      }
       ctx.screen = "lobby";
       ctx.runner = null;
       attract = createAttract(this);

@@ -145,6 +145,7 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
     },
     destroy() {
       destroyed = true;
+      ctx.lastReplay = runner.replay() ?? ctx.lastReplay;
       runner.leave(); // no-op after backToLobby
       keys.destroy();
       endUi.destroy();
@@ -361,6 +362,7 @@ function createEndUi(runner: MatchRunner<Hockey>, back: () => void): EndUi {
               { class: "primary", "data-testid": "back-to-lobby", onclick: back },
               "Back to lobby",
             ),
+            saveReplayButton(runner),
           ),
         ),
       );
@@ -395,6 +397,7 @@ function createEndUi(runner: MatchRunner<Hockey>, back: () => void): EndUi {
                 : "Rematch (R)",
             ),
             h("button", { "data-testid": "back-to-lobby", onclick: back }, "Back to lobby (Esc)"),
+            saveReplayButton(runner),
           ),
         ),
       );
@@ -429,4 +432,24 @@ function createEndUi(runner: MatchRunner<Hockey>, back: () => void): EndUi {
       replaceChildren(root);
     },
   };
+}
+
+/** "Save replay": downloads the pairing so far as a `.duet` replay file. */
+function saveReplayButton(runner: MatchRunner<Hockey>): HTMLElement {
+  return h("button", {
+    "data-testid": "save-replay",
+    onclick: () => {
+      const bytes = runner.replay();
+      if (!bytes) return;
+      const url = URL.createObjectURL(
+        new Blob([new Uint8Array(bytes)], { type: "application/octet-stream" }),
+      );
+      const names = runner.setup?.names.join("-vs-").replace(/[^A-Za-z0-9_-]+/g, "_") ?? "match";
+      const a = h("a", { href: url, download: `air-hockey-${names}.duet` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  }, "Save replay");
 }

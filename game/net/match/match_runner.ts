@@ -63,8 +63,13 @@ export const MAX_CATCH_UP_TICKS = 8;
 export const SAMPLE_MS = 100;
 /** Stalled this long on the peer's inputs: say we are waiting for them. */
 export const DEFAULT_WAITING_AFTER_MS = 500;
-/** Stalled this long: the peer's game has stopped (a frozen tab); end the match. */
+/** Stalled this long with the link up: the peer's game has stopped (a frozen tab); end it. */
 export const DEFAULT_GIVE_UP_AFTER_MS = 8000;
+/**
+ * How long a silent link is waited for before the match is given up (Wi-Fi drops, a switch to
+ * mobile data): the match pauses meanwhile and goes on when packets flow again.
+ */
+export const DEFAULT_GRACE_MS = 20_000;
 
 /** What happened, for listeners. Delivered after the runner's own work, in order. */
 export type MatchEvent =
@@ -93,8 +98,13 @@ export interface MatchRunnerOptions<G extends RollbackGame> {
   maxPrediction?: number;
   /** Stalled this long: show "waiting for your opponent" (default 500 ms). */
   waitingAfterMs?: number;
-  /** Stalled this long: give the match up (default 8 s). */
+  /** Stalled this long while the link is up: give the match up (default 8 s). */
   giveUpAfterMs?: number;
+  /**
+   * How long a silent link is waited for (default 20 s). The transport's own disconnect timeout
+   * decides when it gives up (runMatch sets it to this); the runner uses it for the countdown.
+   */
+  graceMs?: number;
   clock?: Clock;
 }
 
@@ -131,6 +141,8 @@ export interface MatchRunner<G extends RollbackGame> {
   notify(event: LifecycleEvent): void;
   /** Adds a listener; returns a function that removes it. */
   on(listener: (event: MatchEvent) => void): () => void;
+  /** While the link is interrupted: milliseconds left of the grace period; else null. */
+  graceLeft(): number | null;
 }
 
 /** The seed both sides derive from the lobby's session id (FNV-1a, 32 bits). */
@@ -164,6 +176,8 @@ export function createMatchRunner<G extends RollbackGame>(
   let lastSample = -Infinity;
   let lastOutcome: TickOutcome | "idle" = "idle";
   let stalledSince = -1;
+  let interruptedSince = -1;
+  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
     sendInput: (f, i) => transport?.sendInput(f, i),
@@ -187,6 +201,8 @@ export function createMatchRunner<G extends RollbackGame>(
         flush();
       };
       t.onState = (s) => {
+        if (s === "interrupted" && interruptedSince < 0) interruptedSince = clock.now();
+        if (s !== "interrupted") interruptedSince = -1;
         proxy.onState?.(s);
         dispatch({ type: "link", state: s });
         flush();
@@ -263,6 +279,8 @@ export function createMatchRunner<G extends RollbackGame>(
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    graceLeft: () =>
+      interruptedSince < 0 ? null : Math.max(0, graceMs - (clock.now() - interruptedSince)),
   };
 
   function emit(event: MatchEvent): void {
@@ -303,7 +321,12 @@ export function createMatchRunner<G extends RollbackGame>(
     lastOutcome = outcome;
     previous = outcome === "advanced" ? before : null;
     const now = clock.now();
-    if (outcome === "stalled") {
+    if (outcome === "stalled" && lifecycle.interrupted) {
+      // A silent link is the grace period's business (the transport's disconnect timeout), not
+      // a frozen peer: keep waiting.
+      history.stall(now);
+      stalledSince = -1;
+    } else if (outcome === "stalled") {
       history.stall(now);
       if (stalledSince < 0) stalledSince = now;
       const stalledFor = now - stalledSince;

@@ -138,6 +138,10 @@ export function createMatchRunner(opts: MatchRunnerOptions): MatchRunner {
     onState: null,
     stats: () => transport!.stats(),
     poll: () => transport?.poll(),
+    // Time sync rides the input packets (see game/net/time_sync.ts).
+    onPeerFrame: null,
+    setFrame: (f) => transport?.setFrame(f),
+    now: () => clock.now(),
   };
 
   const runner: MatchRunner = {
@@ -146,6 +150,7 @@ export function createMatchRunner(opts: MatchRunnerOptions): MatchRunner {
     connect(t) {
       if (transport) throw new Error("match runner: already connected");
       transport = t;
+      t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
       t.onControl = (m) => {
         if (m.kind === "app") dispatch({ type: "app", data: m.data });
         else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { FrameInputs, RollbackGame } from "./game.ts";
+import type { AdvanceInfo, FrameInputs, InputStatus, RollbackGame } from "./game.ts";
 import { createInputQueue, type InputQueue } from "./input_queue.ts";
 
 /** Options of {@link createSyncLayer}. */
@@ -36,8 +36,13 @@ export interface SyncLayer<S = unknown> {
   confirmedInputFrame(): number;
   /** Oldest frame simulated with a prediction that proved wrong, -1 for none. */
   firstIncorrectFrame(): number;
-  /** Saves the state at `frame`, advances the game with frame's inputs, records its checksum. */
-  advance(): void;
+  /**
+   * Saves the state at `frame`, advances the game with frame's inputs, records its checksum.
+   * `resimulating` marks a frame re-run by the caller (the sync test), as `rollback()` does.
+   */
+  advance(resimulating?: boolean): void;
+  /** True while `rollback()` re-simulates (games read it through `AdvanceInfo`). */
+  readonly resimulating: boolean;
   /** Restores the state saved at `frame` (which must be kept) and makes it the next to simulate. */
   load(frame: number): void;
   /**
@@ -69,20 +74,28 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
 
   const size = maxRollback + 2;
   const states: (S | undefined)[] = new Array(size).fill(undefined);
-  const stateFrames = new Int32Array(size).fill(-1);
+  // Float64: frame numbers go up to the wire's uint32 limit, past what an Int32Array holds.
+  const stateFrames = new Float64Array(size).fill(-1);
   const checksums = new Uint32Array(size);
-  const checksumFrames = new Int32Array(size).fill(-1);
-  // Reused for every advance: the game must not keep it (see RollbackGame.advance).
+  const checksumFrames = new Float64Array(size).fill(-1);
+  // Reused for every advance: the game must not keep them (see RollbackGame.advance).
   const inputs: [number, number] = [0, 0];
+  const status: [InputStatus, InputStatus] = ["predicted", "predicted"];
+  const info = { frame: 0, status, resimulating: false };
   let frame = 0;
+  let inRollback = false;
 
-  function advance(): void {
+  function advance(resimulating = false): void {
     const s = frame % size;
     states[s] = game.save();
     stateFrames[s] = frame;
     inputs[0] = queues[0].input(frame);
     inputs[1] = queues[1].input(frame);
-    game.advance(inputs as FrameInputs);
+    status[0] = queues[0].isConfirmed(frame) ? "confirmed" : "predicted";
+    status[1] = queues[1].isConfirmed(frame) ? "confirmed" : "predicted";
+    info.frame = frame;
+    info.resimulating = resimulating || inRollback;
+    game.advance(inputs as FrameInputs, info as AdvanceInfo);
     checksums[s] = game.checksum() >>> 0;
     checksumFrames[s] = frame;
     frame++;
@@ -116,7 +129,10 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
       return a < b ? a : b;
     },
     firstIncorrectFrame,
-    advance,
+    advance: (resimulating?: boolean) => advance(resimulating),
+    get resimulating() {
+      return inRollback;
+    },
     load,
     rollback() {
       const target = firstIncorrectFrame();
@@ -125,7 +141,13 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
       if (target === -1 || target >= frame) return 0;
       const present = frame;
       load(target);
-      while (frame < present) advance();
+      inRollback = true;
+      try {
+        while (frame < present) advance();
+      } finally {
+        inRollback = false;
+        info.resimulating = false;
+      }
       return present - target;
     },
     checksumAt(f) {

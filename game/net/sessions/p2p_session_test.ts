@@ -277,16 +277,17 @@ Deno.test("other control messages and link state pass through as events", () => 
   ]);
 });
 
-Deno.test("a broken remote input stream stops the session with an error event", () => {
+Deno.test("a gap in the remote input stream is held back, not fatal: the session runs on", () => {
   const [ta] = createFakePair();
   const session = createP2PSession({ game: createTestGame(), transport: ta, localPlayer: 0 });
   const seen = events(session);
-  ta.onInput?.(0, 1);
-  ta.onInput?.(5, 1); // a gap: the transport never does this
-  assert.equal(session.state, "stopped");
-  assert.match((seen[0] as { message: string }).message, /out of order/);
-  assert.equal(session.tick(0), "stopped");
-  assert.equal(ta.onInput, null, "detached from the transport");
+  assert.equal(ta.onInput?.(0, 1), true);
+  assert.equal(ta.onInput?.(5, 1), false, "a gap: refused (the transport never does this)");
+  assert.equal(session.state, "running");
+  assert.equal(session.stats().rejected, 1);
+  assert.deepEqual(seen, []);
+  assert.equal(ta.onInput?.(1, 1), true, "the stream goes on where it left off");
+  assert.equal(session.tick(0), "advanced");
 });
 
 Deno.test("close() detaches the session; bad options and inputs get clear errors", () => {
@@ -433,7 +434,7 @@ Deno.test("at 10% loss and 100 ms RTT, default settings: no stalls on either sid
   }
 });
 
-Deno.test("time sync pulls a 6-frame skew back under 2 frames, gently", () => {
+Deno.test("time sync pulls a 6-frame skew back under 2 frames within a second, gently", () => {
   const m = createMatch({ loss: 0.05, delayMs: 30, jitterMs: 10, seed: 5 });
   for (let t = 0; t < 6; t++) m.step(true); // A starts 6 frames early
   assert.equal(m.a.frame - m.b.frame, 6);
@@ -443,13 +444,13 @@ Deno.test("time sync pulls a 6-frame skew back under 2 frames, gently", () => {
     skews.push(m.a.frame - m.b.frame);
   }
   const settled = skews.findIndex((_, i) => skews.slice(i).every((x) => Math.abs(x) < 2));
-  assert.ok(settled >= 0 && settled < 900, `settled at tick ${settled}`);
+  assert.ok(settled >= 0 && settled < 60, `settled at tick ${settled}`);
   const a = m.a.stats();
   const b = m.b.stats();
-  assert.ok(a.skippedTicks >= 4 && a.skippedTicks <= 8, `A skipped ${a.skippedTicks}`);
-  assert.ok(b.skippedTicks <= 2, `B skipped ${b.skippedTicks}`);
+  assert.ok(b.catchUps >= 4 && b.catchUps <= 8, `B caught up ${b.catchUps} frames`);
+  assert.ok(a.skippedTicks <= 2, `A skipped ${a.skippedTicks}`);
   assert.equal(a.stalls, 0, "the skew was absorbed by time sync, not by stalls");
-  assert.ok(Math.abs(a.skew) < 1.5 && Math.abs(b.skew) < 1.5, `estimates ${a.skew} ${b.skew}`);
+  assert.ok(Math.abs(a.skew) < 1 && Math.abs(b.skew) < 1, `estimates ${a.skew} ${b.skew}`);
 });
 
 Deno.test("desync detection fires on the non-deterministic game, with both states", () => {

@@ -726,3 +726,24 @@ Deno.test("transport: a channel whose send throws (closing DataChannel) does not
   t.close();
   assert.equal(t.state, "closed");
 });
+
+Deno.test("transport: a packet that starts past a gap delivers nothing and acks nothing", () => {
+  const { clock, a } = setup({});
+  a.rawInput.onmessage?.(encodeInputPacket({ start: 0, ack: -1, inputs: Uint8Array.of(1, 2) }));
+  a.rawInput.onmessage?.(
+    encodeInputPacket({ start: 5, ack: -1, inputs: Uint8Array.of(9, 9), seq: 1 }),
+  );
+  clock.advance(1);
+  assert.deepEqual(a.got, [[0, 1], [1, 2]]);
+  assert.equal(a.t.stats().lastRemoteFrame, 1);
+});
+
+Deno.test("transport: an input the consumer refuses is neither delivered nor acked", () => {
+  const { a } = setup({});
+  const got: number[] = [];
+  a.t.onInput = (f) => f < 2 ? (got.push(f), true) : false;
+  a.rawInput.onmessage?.(encodeInputPacket({ start: 0, ack: -1, inputs: new Uint8Array(5) }));
+  assert.deepEqual(got, [0, 1]);
+  assert.equal(a.t.stats().lastRemoteFrame, 1, "the ack stops at the last frame taken");
+  assert.equal(a.t.stats().rejected, 3);
+});

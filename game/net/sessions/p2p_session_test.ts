@@ -472,3 +472,68 @@ Deno.test("desync detection fires on the non-deterministic game, with both state
   assert.ok(dump?.type === "desync-state" && dump.local !== null && dump.remote.length > 0);
   assert.equal(m.log.a.filter((e) => e.type === "desync" && e.frame < 300).length, 0);
 });
+
+Deno.test("many peer checksums may wait at once for frames we have not confirmed yet", () => {
+  const [ta, tb] = createFakePair();
+  const opts = { checksumInterval: 1 };
+  const sa = createP2PSession({ game: createTestGame(), transport: ta, localPlayer: 0, ...opts });
+  const sb = createP2PSession({ game: createTestGame(), transport: tb, localPlayer: 1, ...opts });
+  for (let t = 0; t < 300; t++) {
+    sa.tick(t & 7);
+    sb.tick(t & 3);
+    ta.deliver();
+    tb.deliver(t - 6); // A's checksums reach B ~6 frames before B can confirm them
+  }
+  const confirmed = sb.confirmedFrame;
+  assert.ok(confirmed > 280);
+  assert.ok(sb.stats().checksumsChecked >= confirmed - 10, `${sb.stats().checksumsChecked}`);
+  assert.equal(sb.stats().malformed, 0);
+});
+
+Deno.test("the default checksum history answers for the whole first hour, past one chunk", () => {
+  const [ta, tb] = createFakePair();
+  const sa = createP2PSession({ game: createTestGame(), transport: ta, localPlayer: 0 });
+  const sb = createP2PSession({ game: createTestGame(), transport: tb, localPlayer: 1 });
+  for (let t = 0; t < 10_000; t++) {
+    sa.tick(t & 5);
+    sb.tick(0);
+    ta.deliver();
+    tb.deliver();
+  }
+  assert.ok(sa.confirmedFrame > 9_000);
+  for (const f of [0, 1, 4095, 4096, 8191, 8192, sa.confirmedFrame]) {
+    assert.equal(typeof sa.checksum(f), "number", `frame ${f}`);
+  }
+});
+
+Deno.test("advance gets each input's status and whether it is a re-simulation", () => {
+  const [ta, tb] = createFakePair();
+  const inner = createTestGame();
+  const seen: string[] = [];
+  const game: RollbackGame<Int32Array> = {
+    advance(inputs, info) {
+      seen.push(`${info!.frame}:${info!.status.join("/")}${info!.resimulating ? ":re" : ""}`);
+      inner.advance(inputs);
+    },
+    save: () => inner.save(),
+    load: (s) => inner.load(s),
+    checksum: () => inner.checksum(),
+  };
+  const sa = createP2PSession({ game, transport: ta, localPlayer: 0, inputDelay: 0 });
+  const sb = createP2PSession({
+    game: createTestGame(),
+    transport: tb,
+    localPlayer: 1,
+    inputDelay: 0,
+  });
+  sb.tick(4);
+  sb.tick(4);
+  sa.tick(0); // frame 0: B's input predicted
+  ta.deliver();
+  sa.tick(0); // B's frames 0, 1 arrive (4, not the predicted 0): frame 0 re-run, then frame 1
+  assert.deepEqual(seen, [
+    "0:confirmed/predicted",
+    "0:confirmed/confirmed:re",
+    "1:confirmed/confirmed",
+  ]);
+});

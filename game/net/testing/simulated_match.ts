@@ -49,6 +49,8 @@ export interface SimulatedMatch {
   confirmed: [number[][], number[][]];
   /** What each side's session sent, by frame. */
   sent: [number[], number[]];
+  /** Hands raw bytes to side 0 (A) or 1 (B) as if its peer had sent them on that channel. */
+  inject(side: 0 | 1, channel: "input" | "control", bytes: Uint8Array): void;
   /** One 60 Hz step: time passes, then each side that is not frozen ticks (scripted input). */
   step(tickA?: boolean, tickB?: boolean): void;
 }
@@ -104,6 +106,10 @@ export function createSimulatedMatch(o: SimulatedMatchOptions): SimulatedMatch {
     events,
     confirmed,
     sent,
+    inject(side, channel, bytes) {
+      const ch = channel === "input" ? [ia, ib][side] : [ca, cb][side];
+      ch.onmessage?.(bytes);
+    },
     step(tickA = true, tickB = true) {
       clock.advance(TICK_MS);
       if (tickA) a.tick(scriptedInput(o.seed, 0, a.frame));

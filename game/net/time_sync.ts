@@ -8,9 +8,13 @@
  * while the peer ticks at 60 Hz and drops when it stalls, skips or freezes. Network delay only
  * ever lowers a sample, so the largest sample of the last `windowMs` is the least delayed one;
  * adding the one-way delay (half the input channel's least recent RTT) gives the peer's epoch now.
- * Our own epoch is exact, so
+ * Our own epoch is filtered the same way (the largest of the window), because a game loop that
+ * runs several ticks in one animation frame, or catches up after a stutter, makes it jitter by
+ * the burst: the largest is the tick that caught up with the clock, which is also the packet the
+ * peer's filter picks from us. Our own skips and catch-ups shift the samples we keep, so they
+ * count at once. So
  *
- *     skew = (localFrame - now / frameMs) - (max epoch sample + rtt / 2 / frameMs)   (> 0: ahead)
+ *     skew = max local epoch - (max peer epoch sample + rtt / 2 / frameMs)   (> 0: ahead)
  *
  * with sub-frame precision, no report from the peer, and no lag beyond the one-way delay for the
  * peer's catching up (a rise shows at once in the max). A drop on the peer's side (a skip) shows
@@ -20,8 +24,10 @@
  *
  * Acting. The side *behind* catches up by simulating two frames in one tick, at most one tick in
  * `catchUpSpacing` (1.5x speed), while the skew is at most `-threshold`: a 9-frame skew closes in
- * 18 ticks (0.3 s). The side *ahead* skips a tick when the skew is at least `threshold`, at most
- * once every `skipSpacing` ticks, for a peer that cannot catch up (a slow machine). Both are
+ * 18 ticks (0.3 s). The side *ahead* skips a tick only when the skew is at least `skipThreshold`
+ * (a frame more), at most once every `skipSpacing` ticks: that is for a peer that cannot catch up
+ * (a slow machine), and leaves a skew of one frame to the side behind, so the two never correct
+ * the same frame twice (the peer sees our skip only when its older samples expire). Both are
  * spread out so play never visibly hitches; `threshold` 0.75 leaves a steady-state skew below a
  * frame whatever the two sides' tick phases.
  *
@@ -40,6 +46,8 @@ export interface TimeSyncOptions {
   windowMs?: number;
   /** Skew (frames) at which a side acts; default 0.75. */
   threshold?: number;
+  /** Skew (frames) at which the side ahead skips; default threshold + 1. */
+  skipThreshold?: number;
   /** Least number of ticks between two skips; default 20. */
   skipSpacing?: number;
   /** Least number of ticks between two catch-ups; default 2 (every other tick). */
@@ -75,6 +83,7 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
   const frameMs = opts.frameMs ?? 1000 / 60;
   const windowMs = opts.windowMs ?? 250;
   const threshold = opts.threshold ?? 0.75;
+  const skipThreshold = opts.skipThreshold ?? threshold + 1;
   const skipSpacing = opts.skipSpacing ?? 20;
   const catchUpSpacing = opts.catchUpSpacing ?? 2;
   const maxSkew = opts.maxSkew ?? 256;
@@ -95,6 +104,7 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
       ["frameMs", frameMs],
       ["windowMs", windowMs],
       ["threshold", threshold],
+      ["skipThreshold", skipThreshold],
       ["maxSkew", maxSkew],
     ] as const
   ) {
@@ -106,19 +116,27 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
   const epochs = new Float64Array(SAMPLES);
   const times = new Float64Array(SAMPLES).fill(-Infinity);
   let next = 0;
+  const localEpochs = new Float64Array(SAMPLES);
+  const localTimes = new Float64Array(SAMPLES).fill(-Infinity);
+  let localNext = 0;
   let skew = 0;
   let rejected = 0;
   let lastLocalEpoch = NaN;
   let ticksSinceSkip = skipSpacing;
   let ticksSinceCatchUp = catchUpSpacing;
 
+  /** Our own correction: the kept samples move with it, so the filter sees it at once. */
+  function shiftLocal(frames: number): void {
+    for (let i = 0; i < SAMPLES; i++) localEpochs[i] += frames;
+  }
+
   /** The largest epoch sample of the window, and how many samples it holds. */
-  function best(nowMs: number): [number, number] {
+  function best(e: Float64Array, t: Float64Array, nowMs: number): [number, number] {
     let max = -Infinity, n = 0;
     for (let i = 0; i < SAMPLES; i++) {
-      if (nowMs - times[i] > windowMs || times[i] > nowMs) continue;
+      if (nowMs - t[i] > windowMs || t[i] > nowMs) continue;
       n++;
-      if (epochs[i] > max) max = epochs[i];
+      if (e[i] > max) max = e[i];
     }
     return [max, n];
   }
@@ -140,19 +158,24 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
     update(localFrame, nowMs, rttMs) {
       ticksSinceSkip++;
       ticksSinceCatchUp++;
-      const localEpoch = localFrame - nowMs / frameMs;
-      lastLocalEpoch = localEpoch;
-      const [peerEpoch, n] = best(nowMs);
+      lastLocalEpoch = localFrame - nowMs / frameMs;
+      localEpochs[localNext] = lastLocalEpoch;
+      localTimes[localNext] = nowMs;
+      localNext = (localNext + 1) % SAMPLES;
+      const [localEpoch] = best(localEpochs, localTimes, nowMs);
+      const [peerEpoch, n] = best(epochs, times, nowMs);
       if (n < warmup || !(rttMs > 0)) return "none";
       const oneWay = Math.min(rttMs, 60_000) / 2 / frameMs;
       const s = localEpoch - (peerEpoch + oneWay);
       skew = Math.max(-maxSkew, Math.min(maxSkew, s));
-      if (skew >= threshold && ticksSinceSkip >= skipSpacing) {
+      if (skew >= skipThreshold && ticksSinceSkip >= skipSpacing) {
         ticksSinceSkip = 0;
+        shiftLocal(-1);
         return "skip";
       }
       if (skew <= -threshold && ticksSinceCatchUp >= catchUpSpacing) {
         ticksSinceCatchUp = 0;
+        shiftLocal(+1);
         return "catch-up";
       }
       return "none";

@@ -45,7 +45,8 @@
  * ## Time sync
  * Every input packet carries the sender's frame; the skew follows from it and the input channel's
  * RTT (see time_sync.ts). The side behind catches up (two frames in a tick, every other tick),
- * the side ahead skips a tick (at most every 20 ticks), until both are within a frame. Every 30
+ * the side ahead skips a tick (at most every 20 ticks, from two frames ahead), until both are
+ * within a frame. Every 30
  * ticks a `quality` report tells the peer our skew estimate, for its stats only (clamped to i16,
  * as GGRS does: it steers nothing, so a forged one cannot).
  *

@@ -53,6 +53,8 @@ export interface SimulatedMatch {
   inject(side: 0 | 1, channel: "input" | "control", bytes: Uint8Array): void;
   /** One 60 Hz step: time passes, then each side that is not frozen ticks (scripted input). */
   step(tickA?: boolean, tickB?: boolean): void;
+  /** One tick of one side, with no time passing (for game loops that tick in bursts). */
+  tick(side: 0 | 1): void;
 }
 
 /** Length of a tick of the simulated 60 Hz loop, ms. */
@@ -109,6 +111,10 @@ export function createSimulatedMatch(o: SimulatedMatchOptions): SimulatedMatch {
     inject(side, channel, bytes) {
       const ch = channel === "input" ? [ia, ib][side] : [ca, cb][side];
       ch.onmessage?.(bytes);
+    },
+    tick(side) {
+      const s = side === 0 ? a : b;
+      s.tick(scriptedInput(o.seed, side, s.frame));
     },
     step(tickA = true, tickB = true) {
       clock.advance(TICK_MS);

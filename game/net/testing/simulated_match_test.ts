@@ -66,3 +66,21 @@ Deno.test("automatic input delay follows the measured RTT", () => {
   assert.equal(m.b.inputDelay, 4);
   assert.equal(m.a.stats().desyncs, 0);
 });
+
+Deno.test("a game loop that ticks in bursts (3 ticks per 20 Hz frame) neither races nor stalls", () => {
+  const m = createSimulatedMatch({ seed: 10, delayMs: 30 });
+  for (let t = 0; t < 3600; t++) {
+    m.clock.advance(1000 / 60);
+    m.tick(0);
+    if (t % 3 === 2) { for (let i = 0; i < 3; i++) m.tick(1); // B: an accumulator at 20 Hz
+     }
+  }
+  const a = m.a.stats(), b = m.b.stats();
+  assert.ok(
+    Math.abs(a.frame - 3600) <= 12 && Math.abs(b.frame - 3600) <= 12,
+    `${a.frame} ${b.frame}`,
+  );
+  assert.ok(a.catchUps + b.catchUps <= 10, `catch-ups ${a.catchUps} + ${b.catchUps}`);
+  assert.ok(a.skippedTicks + b.skippedTicks <= 10, `skips ${a.skippedTicks} + ${b.skippedTicks}`);
+  assert.ok(a.stalls + b.stalls <= 10, `stalls ${a.stalls} + ${b.stalls}`);
+});

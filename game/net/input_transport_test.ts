@@ -747,3 +747,25 @@ Deno.test("transport: an input the consumer refuses is neither delivered nor ack
   assert.equal(a.t.stats().lastRemoteFrame, 1, "the ack stops at the last frame taken");
   assert.equal(a.t.stats().rejected, 3);
 });
+
+Deno.test("transport: a peer that acks just often enough never makes sendInput throw", () => {
+  const { clock, a } = setup({});
+  // The peer acks one more frame every 5 s (under the ack timeout) and nothing else: our unacked
+  // frames pile up until the transport gives the link up, as `disconnected`, not with a throw.
+  let acked = -1;
+  for (let f = 0; f < 70_000 && a.t.state !== "disconnected"; f++) {
+    a.t.sendInput(f, 1);
+    if (f % 60 === 0) { // a packet a second keeps the link alive; the ack moves every 5 s
+      if (f % 300 === 0) acked++;
+      a.rawInput.onmessage?.(
+        encodeInputPacket({ start: 0, ack: acked, inputs: new Uint8Array(0), seq: f % 65536 }),
+      );
+    }
+    if (f === 60_000) assert.equal(a.t.state, "open", "alive until the unacked cap");
+    clock.advance(TICK);
+    a.t.poll();
+  }
+  assert.equal(a.t.state, "disconnected");
+  assert.ok(a.t.stats().ackedLocalFrame < 300, "the peer acked almost nothing");
+  assert.doesNotThrow(() => a.t.sendInput(70_001, 1), "after the end: ignored");
+});

@@ -140,6 +140,11 @@ export interface P2PSessionOptions<S = unknown> {
   timeSync?: TimeSyncOptions;
   /** Every frame's two inputs, exactly once each, in frame order, once final on both sides. */
   onConfirmed?: (frame: number, input0: number, input1: number) => void;
+  /**
+   * Save only the newest confirmed frame (for games with large states): fewer `save()` calls,
+   * deeper re-simulations; desync dumps only when that state is at hand. Default false.
+   */
+  sparseSaving?: boolean;
   /** Chooses the input delay from the measured RTT (see the module doc); off by default. */
   autoInputDelay?: boolean | { min?: number; max?: number };
 }
@@ -259,7 +264,11 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
   const history = createChecksumHistory(
     intOption("checksumHistory", opts.checksumHistory, 216_000, 1e8, 1),
   );
-  const sync = createSyncLayer({ game, maxRollback: maxPrediction });
+  const sync = createSyncLayer({
+    game,
+    maxRollback: maxPrediction,
+    sparseSaving: opts.sparseSaving === true,
+  });
   const local = sync.queues[localPlayer];
   const remote = sync.queues[localPlayer === 0 ? 1 : 0];
   const timeSync = createTimeSync(opts.timeSync);
@@ -342,7 +351,7 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
 
   function onChecksumFrame(frame: number, checksum: number): void {
     transport.sendControl({ kind: "checksum", frame, checksum });
-    if (game.serialize) {
+    if (game.serialize && sync.hasSnapshot(frame + 1)) {
       keep(dumps, frame, game.serialize(sync.snapshotAt(frame + 1)), MAX_KEPT_DUMPS);
     }
   }
@@ -534,6 +543,8 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
       sync.advance();
       finalize();
     }
+    const resimulated = sync.refreshSparse();
+    if (resimulated > 0) counters.rollbackFrames += resimulated;
     return "advanced";
   }
 

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { checksumWords, type FrameInputs, type RollbackGame } from "../game.ts";
+import { type AdvanceInfo, checksumWords, type FrameInputs, type RollbackGame } from "../game.ts";
 import { deriveSeed } from "../prng.ts";
 
 /** The input byte that means "rematch" while the match is over. */
@@ -135,14 +135,14 @@ export function createMatchGame<G extends RollbackGame>(
       if (frame < 0 || ringFrame[slot] !== frame) return null;
       return [ring[2 * slot], ring[2 * slot + 1]];
     },
-    advance(inputs: FrameInputs) {
+    advance(inputs: FrameInputs, info?: AdvanceInfo) {
       const slot = meta[FRAME] & (INPUT_LOG_FRAMES - 1);
       ringFrame[slot] = meta[FRAME];
       ring[2 * slot] = inputs[0];
       ring[2 * slot + 1] = inputs[1];
       meta[FRAME]++;
       if (meta[OVER] < 0) {
-        game.advance(inputs);
+        game.advance(inputs, info);
         if (opts.isOver?.(game)) meta[OVER] = meta[FRAME];
         return;
       }

@@ -187,12 +187,17 @@ export function createMatchRunner<G extends RollbackGame>(
     onState: null,
     stats: () => transport!.stats(),
     poll: () => transport?.poll(),
+    // Time sync rides the input packets (see time_sync.ts).
+    onPeerFrame: null,
+    setFrame: (f) => transport?.setFrame(f),
+    now: () => clock.now(),
   };
 
   const runner: MatchRunner<G> = {
     connect(t) {
       if (transport) throw new Error("match runner: already connected");
       transport = t;
+      t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
       t.onControl = (m) => {
         if (m.kind === "app") dispatch({ type: "app", data: m.data });
         else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });

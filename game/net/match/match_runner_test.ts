@@ -10,6 +10,8 @@ import {
 } from "../network_sim.ts";
 import { createTestGame, scriptedInput, type TestGame } from "../test_game.ts";
 import type { MatchSetup } from "./match_game.ts";
+import { LIFECYCLE_VERSION } from "./match_lifecycle.ts";
+import { encodeControl, encodeInputPacket } from "../../../shared/peer_protocol.ts";
 import { decodeReplay } from "../../../shared/replay_format.ts";
 import { createReplayPlayer } from "../replay/replay_player.ts";
 import {
@@ -422,4 +424,36 @@ Deno.test("an outage longer than the grace period ends the match on both sides w
     assert.equal(r.phase, "closed");
     assert.match(r.lifecycle.message ?? "", /Lost the connection/);
   }
+});
+
+Deno.test("a peer that floods inputs beyond the window does not stop the session", () => {
+  const clock = createManualClock();
+  const [inA, inB] = createReliablePair(clock, 5);
+  const [ctlA, ctlB] = createReliablePair(clock, 5);
+  const runner = createMatchRunner<TestGame>({
+    localPlayer: 0,
+    session: "flood",
+    me: { name: "me", game: "test", version: "1" },
+    createGame: () => createTestGame(),
+    readInput: () => 0,
+    clock,
+  });
+  const problems: string[] = [];
+  runner.on((e) => e.type === "problem" && problems.push(e.message));
+  runner.connect(createInputTransport({ input: inA, control: ctlA, clock }));
+  ctlB.send(encodeControl({
+    kind: "app",
+    data: { t: "intro", v: LIFECYCLE_VERSION, name: "x", game: "test", version: "1" },
+  }));
+  runAlone(clock, runner, 100);
+  assert.equal(runner.phase, "playing");
+  // A buggy peer runs 400 frames ahead: what the session cannot hold is held back (not acked,
+  // not an error), so the session keeps running instead of stopping the match.
+  for (let seq = 0; seq * 32 < 400; seq++) {
+    inB.send(encodeInputPacket({ start: seq * 32, ack: -1, inputs: new Uint8Array(32), seq }));
+  }
+  runAlone(clock, runner, 1000);
+  assert.doesNotMatch(problems.join("|"), /Session stopped/);
+  assert.equal(runner.session?.state, "running");
+  assert.notEqual(runner.phase, "closed");
 });

@@ -357,7 +357,9 @@ export function createMatchRunner<G extends RollbackGame>(
   // misprediction can then never show an end screen, or start a rematch, that is taken back.
   function reportConfirmed(game: MatchGame<G>, s: P2PSession): void {
     const confirmed = s.confirmedFrame;
-    if (recorder) record(recorder, game, s, confirmed);
+    if (recorder && game.startFrame > 0 && game.startFrame <= confirmed + 1) {
+      recorder.matchStarted(game.startFrame);
+    }
     if (game.match > lifecycle.match && confirmed >= game.startFrame) {
       dispatch({ type: "sim", match: game.match, over: false });
       emit({ type: "started", setup: game.setup });
@@ -365,18 +367,6 @@ export function createMatchRunner<G extends RollbackGame>(
     if (game.match === lifecycle.match && game.overFrame >= 0 && confirmed >= game.overFrame) {
       dispatch({ type: "sim", match: game.match, over: true });
     }
-  }
-
-  // Confirmed frames are never simulated again, so the inputs the wrapped game last applied to
-  // them are their confirmed inputs.
-  function record(rec: ReplayRecorder, game: MatchGame<G>, s: P2PSession, confirmed: number): void {
-    for (let f = rec.frames; f <= confirmed; f++) {
-      const inputs = game.inputsAt(f);
-      const sum = s.checksum(f);
-      if (!inputs || sum === undefined) return; // cannot happen; never record a hole
-      rec.record(f, inputs[0], inputs[1], sum);
-    }
-    if (game.startFrame > 0 && game.startFrame <= confirmed + 1) rec.matchStarted(game.startFrame);
   }
 
   function start(agreement: Agreement): void {
@@ -402,6 +392,8 @@ export function createMatchRunner<G extends RollbackGame>(
       localPlayer: opts.localPlayer,
       inputDelay: opts.inputDelay,
       maxPrediction: opts.maxPrediction,
+      // Every confirmed frame once, in order: the replay (and the spectators' stream) log.
+      onConfirmed: (f, i0, i1) => recorder?.record(f, i0, i1, session?.checksum(f) ?? 0),
     });
     session.onEvent((e) => {
       const now = clock.now();

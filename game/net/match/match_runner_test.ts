@@ -457,3 +457,19 @@ Deno.test("a peer that floods inputs beyond the window does not stop the session
   assert.equal(runner.session?.state, "running");
   assert.notEqual(runner.phase, "closed");
 });
+
+Deno.test("a 15 s outage inside a 20 s grace period is waited out (the ack timeout waits too)", () => {
+  const clock = createManualClock();
+  const { runners, cut } = outagePair(clock, 20_000);
+  play(clock, runners, 2000);
+  cut(true);
+  play(clock, runners, 15_000);
+  for (const r of runners) assert.equal(r.phase, "playing");
+  cut(false);
+  play(clock, runners, 3000);
+  for (const r of runners) {
+    assert.equal(r.phase, "playing");
+    assert.equal(r.lifecycle.interrupted, false);
+  }
+  assert.ok(compareConfirmed(runners[0], runners[1]) > 40);
+});

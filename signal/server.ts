@@ -53,7 +53,7 @@ import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
 import { WATCHDOG_START, type WatchdogEvent, watchdogStep } from "./accept_watchdog.ts";
 import { createAddressRateLimit } from "./address_rate_limit.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
-import { planSocketBudget, readOpenFileLimit } from "./fd_budget.ts";
+import { fdsNeeded, planSocketBudget, probeFreeFds } from "./fd_budget.ts";
 import { heartbeatStep, SWEEPS_PER_TIMEOUT } from "./heartbeat.ts";
 import { createIpLimits, ipKey, type IpTicket } from "./ip_limits.ts";
 import type { AuthorizeResult, LobbyHooks } from "./lobby_hooks.ts";
@@ -107,8 +107,8 @@ export interface ServerDeps {
   now?: () => number;
   /** Hooks (lobby_hooks.ts). */
   hooks?: LobbyHooks;
-  /** The open-file limit to plan for; read from the process when absent (tests inject it). */
-  fdLimit?: number | null;
+  /** Free descriptors to plan for (null: unknown, no clamp); measured when absent. */
+  freeFds?: number | null;
   /** How often the accept watchdog looks (ms). */
   watchdogMs?: number;
 }
@@ -213,14 +213,14 @@ export async function startServer(
   });
   const budget = planSocketBudget(
     config.maxConnections,
-    deps.fdLimit !== undefined ? deps.fdLimit : readOpenFileLimit(),
+    deps.freeFds !== undefined ? deps.freeFds : probeFreeFds(fdsNeeded(config.maxConnections)),
   );
   if (budget.clamped) {
     log.warn("fd-budget", {
-      msg: `duet lobby: MAX_CONNECTIONS=${config.maxConnections} does not fit the open-file ` +
-        `limit (ulimit -n ${budget.fdLimit}); accepting at most ${budget.maxSockets} sockets. ` +
-        `Raise ulimit -n to allow more.`,
-      fdLimit: budget.fdLimit,
+      msg: `duet lobby: MAX_CONNECTIONS=${config.maxConnections} does not fit the ` +
+        `${budget.freeFds} free file descriptors (ulimit -n); accepting at most ` +
+        `${budget.maxSockets} sockets. Raise ulimit -n to allow more.`,
+      freeFds: budget.freeFds,
       configured: config.maxConnections,
       maxSockets: budget.maxSockets,
     });
@@ -605,10 +605,12 @@ export async function startServer(
       counted = true;
       connections++;
       metrics.connectionsAccepted.inc();
-      ws.on("error", () => {
-        // 1009 and 1007 are sent by ws itself; the socket's close releases everything.
-      });
       let closeTimer: ReturnType<typeof setTimeout> | undefined;
+      ws.on("error", () => {
+        // ws has sent 1009 (too large) or 1007 (bad UTF-8) itself and waits for the client's
+        // close frame; a client that never sends one is cut soon, not after ws's 30 s.
+        closeTimer ??= setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
+      });
       const lobbySocket: LobbySocket = {
         send: (text) => ws.send(text),
         close: (code, reason) => {

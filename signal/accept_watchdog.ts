@@ -5,7 +5,9 @@
  * but something else (a burst, a leak elsewhere in the process) could still push it over. So: when
  * a whole interval passed without any accepted connection, the server connects to itself; if that
  * connection is not accepted within the probe timeout, the listener is replaced (closed and opened
- * again on the same port, which Deno does accept from).
+ * again on the same port, which Deno does accept from). A tick that comes late (the event loop was
+ * starved, so a probe could not have been accepted in time either) proves nothing: the probe
+ * starts over instead of replacing a listener that may be fine.
  *
  * Pure: `(state, event) -> {state, effect}`; the server runs the probe and the relisten.
  */
@@ -16,6 +18,8 @@ export interface WatchdogState {
   accepted: boolean;
   /** When the probe in flight started, or null. */
   probeSince: number | null;
+  /** When the last tick ran, or null before the first. */
+  lastTick: number | null;
 }
 
 /** What happened. */
@@ -29,7 +33,7 @@ export type WatchdogEvent =
 export type WatchdogEffect = "none" | "probe" | "relisten";
 
 /** The state of a listener that just started. */
-export const WATCHDOG_START: WatchdogState = { accepted: true, probeSince: null };
+export const WATCHDOG_START: WatchdogState = { accepted: true, probeSince: null, lastTick: null };
 
 /** One step of the watchdog. */
 export function watchdogStep(
@@ -39,20 +43,24 @@ export function watchdogStep(
 ): { state: WatchdogState; effect: WatchdogEffect } {
   switch (event.type) {
     case "accepted":
-      return { state: { accepted: true, probeSince: null }, effect: "none" };
+      return { state: { ...state, accepted: true, probeSince: null }, effect: "none" };
     case "probe-failed":
       // Refused: the listener is gone. Out of descriptors: the same stall is likely; relisten
       // frees and retakes the listening descriptor either way.
-      return { state: { accepted: false, probeSince: null }, effect: "relisten" };
+      return { state: { ...state, accepted: false, probeSince: null }, effect: "relisten" };
     case "tick": {
-      if (state.accepted) return { state: { accepted: false, probeSince: null }, effect: "none" };
+      const late = state.lastTick !== null && event.now - state.lastTick > 1.5 * probeTimeoutMs;
+      const base = { ...state, lastTick: event.now };
+      if (state.accepted || late) {
+        return { state: { ...base, accepted: false, probeSince: null }, effect: "none" };
+      }
       if (state.probeSince === null) {
-        return { state: { accepted: false, probeSince: event.now }, effect: "probe" };
+        return { state: { ...base, probeSince: event.now }, effect: "probe" };
       }
       if (event.now - state.probeSince >= probeTimeoutMs) {
-        return { state: { accepted: false, probeSince: null }, effect: "relisten" };
+        return { state: { ...base, probeSince: null }, effect: "relisten" };
       }
-      return { state, effect: "none" };
+      return { state: base, effect: "none" };
     }
   }
 }

@@ -53,3 +53,13 @@ Deno.test("a probe that cannot connect replaces the listener at once", () => {
   ]);
   assert.deepEqual(effects, ["none", "probe", "relisten"]);
 });
+
+Deno.test("a late tick (a starved event loop) restarts the probe instead of relistening", () => {
+  const effects = run([
+    { type: "tick", now: 0 },
+    { type: "tick", now: 1000 },
+    { type: "tick", now: 5000 },
+    { type: "tick", now: 6000 },
+  ]);
+  assert.deepEqual(effects, ["none", "probe", "none", "probe"]);
+});

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "../signal/server.ts";
-import { readUntilClosed } from "./testing/raw_socket.ts";
+import { connectClient } from "../signal/testing/lobby_client.ts";
+import { readUntilClosed, upgradeRequest } from "./testing/raw_socket.ts";
 
 const TIMEOUT_MS = 600;
 
@@ -57,8 +58,42 @@ Deno.test("trickled headers, upgrades and bodies, and idle keep-alive, are close
       // The sweep runs every quarter timeout: closed by 1.25 timeouts, plus scheduling slack.
       assert.ok(ms < TIMEOUT_MS * 1.25 + 500, `${cases[i][0]}: closed after ${ms.toFixed(0)} ms`);
     }
-    assert.ok(server.metrics.registry.render !== undefined);
+    // The request-less ones were closed by the deadline sweep and counted as such.
+    const timedOut = (await server.metrics.registry.render()).match(
+      /^duet_sockets_timed_out_total (\d+)$/m,
+    );
+    assert.ok(Number(timedOut?.[1]) >= 3, `timed out: ${timedOut?.[1]}`);
     assert.equal(server.stats().sockets, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a handshake the authorize hook never answers is closed in time and frees its ticket", async () => {
+  const server = await startServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    staticDir: null,
+    logLevel: "error",
+    requestTimeoutMs: TIMEOUT_MS,
+    maxConnectionsPerIp: 1,
+  }, {
+    hooks: {
+      authorize: (_req, { url }) => url.searchParams.has("hang") ? new Promise(() => {}) : true,
+    },
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(upgradeRequest(server.port, "/ws?hang"));
+    const { closedAfterMs } = await readUntilClosed(conn, 5000);
+    assert.ok(
+      closedAfterMs !== null && closedAfterMs < TIMEOUT_MS * 1.25 + 500,
+      `${closedAfterMs}`,
+    );
+    // The one ticket of this address is free again.
+    const client = await connectClient(`ws://127.0.0.1:${server.port}/ws`);
+    assert.equal(client.welcome.protocol, 1);
+    await client.close();
   } finally {
     await server.close();
   }

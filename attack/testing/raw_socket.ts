@@ -51,9 +51,9 @@ export async function idleSockets(
 }
 
 /** The upgrade request of a WebSocket handshake. */
-export function upgradeRequest(port: number, extra = ""): Uint8Array {
+export function upgradeRequest(port: number, path = "/ws", extra = ""): Uint8Array {
   return new TextEncoder().encode(
-    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${btoa("duet-attack-key!")}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
   );
 }

@@ -1,5 +1,5 @@
 // The Phaser-free network test page (game/e2e/harness.html), built beside the game into
-// dist/e2e/ for the browser tests only: `npm run build` (what `npm start` serves) leaves it out.
+// dist-e2e/e2e/ for the browser tests only: `npm run build` (what `npm start` serves) leaves it out.
 import { defineConfig } from "vite";
 import { fileURLToPath } from "node:url";
 import { packageAliases } from "./vite.config.ts";
@@ -11,7 +11,7 @@ export default defineConfig({
   base: "./",
   resolve: { alias: packageAliases },
   build: {
-    outDir: path("./dist/e2e"),
+    outDir: path("./dist-e2e/e2e"),
     emptyOutDir: false,
     target: "es2022",
     sourcemap: true,

@@ -145,6 +145,7 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
   let autoJoin = options.autoJoin === undefined ? autoJoinFromUrl() : options.autoJoin || null;
   let lastRoomId: string | null = null;
   let waitingKey = "";
+  let focusPending = true;
   const inviteLink = options.inviteLink ?? ((code: string) => inviteLinkFor(location.href, code));
 
   // --- The parts that re-render -------------------------------------------------------------
@@ -223,18 +224,30 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
     "form",
     { class: "duet-card", "data-testid": "create-room", onsubmit: onCreate },
     h("h3", {}, "Create a room"),
-    h("label", { for: roomNameInput.id }, "Room name"),
-    roomNameInput,
     h(
-      "label",
-      { class: "duet-toggle", for: privateInput.id },
-      privateInput,
-      h("span", { class: "duet-switch", "aria-hidden": "true" }),
-      "Private (invite only)",
+      "div",
+      { class: "duet-field" },
+      h("label", { for: roomNameInput.id }, "Room name"),
+      roomNameInput,
     ),
-    h("label", { for: passwordInput.id }, "Password"),
-    passwordInput,
-    createButton,
+    h(
+      "div",
+      { class: "duet-field" },
+      h("label", { for: passwordInput.id }, "Password"),
+      passwordInput,
+    ),
+    h(
+      "div",
+      { class: "duet-row spread" },
+      h(
+        "label",
+        { class: "duet-toggle", for: privateInput.id },
+        privateInput,
+        h("span", { class: "duet-switch", "aria-hidden": "true" }),
+        "Private (invite only)",
+      ),
+      createButton,
+    ),
   );
   const codeInput = h("input", {
     type: "text",
@@ -648,7 +661,20 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
     renderStatus(v);
     renderRooms(v);
     renderSide(v);
+    rendered = roomKey();
+    // The first focus goes to Quick match once it can be used (it is disabled until welcomed).
+    if (focusPending && visible && !quickButton.disabled) {
+      const active = document.activeElement;
+      if (!active || active === document.body) quickButton.focus({ preventScroll: true });
+      focusPending = false;
+    }
   }
+
+  // The client reports no event when our room goes (its `left` reply to a leave() the game sent,
+  // e.g. after a match): while shown, a cheap check re-renders when the room changed.
+  const roomKey = () => `${lobby.state} ${lobby.room?.id ?? ""} ${lobby.inviteCode ?? ""}`;
+  let rendered = "";
+  let watch: ReturnType<typeof setInterval> | null = null;
 
   function runAutoJoin(): void {
     if (!autoJoin || lobby.state !== "open" || lobby.room || lobby.paired) return;
@@ -669,7 +695,7 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
       render();
       runAutoJoin();
     },
-    onRooms: () => renderRooms(),
+    onRooms: () => render(),
     onError: (e) => say(lobbyErrorText(e.code, e.message)),
     onPeerLeft: () => render(),
     onPaired: (p) => options.onPairing(p),
@@ -688,14 +714,15 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
     };
     Object.assign(lobby, handlers);
     element.hidden = false;
+    focusPending = !lobby.room;
     render();
+    watch = setInterval(() => roomKey() !== rendered && render(), 250);
     if (lobby.state === "closed") lobby.reconnect(); // e.g. back from a match whose socket dropped
     if (lobby.paired) {
       const p = lobby.paired;
       queueMicrotask(() => visible && lobby.paired === p && options.onPairing(p));
       return;
     }
-    if (!lobby.room) quickButton.focus({ preventScroll: true });
     runAutoJoin();
   }
 
@@ -703,6 +730,8 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
     if (!visible) return;
     visible = false;
     element.hidden = true;
+    if (watch !== null) clearInterval(watch);
+    watch = null;
     replaceChildren(dialogHost);
     if (saved) {
       // Give back only what is still ours: a handler the game set meanwhile stays.

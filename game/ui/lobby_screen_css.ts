@@ -55,7 +55,7 @@ export const lobbyScreenCss = `
   font-size: 15px;
   line-height: 1.35;
 }
-.duet-lobby[hidden] { display: none; }
+.duet-lobby[hidden], .duet-lobby [hidden] { display: none !important; }
 .duet-lobby.duet-inline { position: static; display: block; }
 .duet-lobby *, .duet-lobby *::before, .duet-lobby *::after { box-sizing: border-box; }
 .duet-lobby .duet-panel {
@@ -258,7 +258,7 @@ export const lobbyScreenCss = `
 .duet-lobby .duet-card {
   display: flex;
   flex-direction: column;
-  gap: 8px;
+  gap: 6px;
   padding: 12px;
   margin: 0;
   border-radius: 12px;
@@ -266,6 +266,8 @@ export const lobbyScreenCss = `
   border: 1px solid rgba(255, 255, 255, 0.06);
 }
 .duet-lobby .duet-row { display: flex; gap: 8px; align-items: center; }
+.duet-lobby .duet-row.spread { justify-content: space-between; margin-top: 2px; }
+.duet-lobby .duet-field { display: flex; flex-direction: column; gap: 3px; }
 .duet-lobby .duet-row.right { justify-content: flex-end; }
 .duet-lobby .duet-toggle {
   display: flex;

@@ -21,7 +21,7 @@ import { type HockeyView, RINK_H, TICK_HZ } from "../sim/hockey.ts";
 import { BACK, DASH, DOWN, FORWARD, UP } from "../sim/input_bits.ts";
 import type { AppContext } from "./context.ts";
 import { h, replaceChildren, uiRoot } from "duet-netcode/ui";
-import { createOverlay, type Overlay } from "./overlay.ts";
+import { createNetworkOverlay, type NetworkOverlay } from "duet-netcode/ui";
 import { COLORS, createRinkRenderer, GAME_W, RINK_Y } from "./rink_renderer.ts";
 
 /** Scene key. */
@@ -99,7 +99,13 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
 
   const renderer = createRinkRenderer(scene, { localPlayer: player });
   const hud = createHud(scene, ctx.name, pairing.peer.name, player);
-  const overlay: Overlay = createOverlay(scene, runner, ctx.overlayShown || ctx.params.overlay);
+  // The scene's own key handler toggles it (F3 / `), so the overlay binds no keys itself.
+  const overlay: NetworkOverlay = createNetworkOverlay({
+    stats: () => runner.stats(),
+    history: runner.history,
+    visible: ctx.overlayShown || ctx.params.overlay,
+    keys: false,
+  });
   ctx.overlayShown = overlay.visible;
   ctx.setOverlay = (show) => {
     overlay.setVisible(show);
@@ -139,7 +145,7 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
   }
 
   return {
-    frame(now) {
+    frame(_now) {
       pump.pump(performance.now());
       const frames = runner.frames();
       const life = runner.lifecycle;
@@ -157,7 +163,6 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
       hud.notice(problem ?? (trouble ? life.message : null));
       ctx.message = life.message;
       endUi.update(life, frames?.curr ?? null);
-      overlay.update(now);
     },
     destroy() {
       destroyed = true;
@@ -168,6 +173,7 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
       endUi.destroy();
       if (lobby.onPeerLeft) lobby.onPeerLeft = null;
       ctx.setOverlay = null;
+      overlay.destroy();
       ctx.runner = null;
     },
   };

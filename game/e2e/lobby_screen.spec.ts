@@ -286,3 +286,16 @@ test("the network overlay toggles with F3 and the backtick key and shows live nu
   await a.keyboard.press("Backquote");
   await expect(overlay).toBeVisible();
 });
+
+test("the screen takes its look from --duet-* custom properties set by the game", async ({ open }) => {
+  const a = await open("?name=Theme");
+  const quick = a.getByTestId("quick-match");
+  const bg = () => quick.evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await bg()).toBe("rgb(56, 225, 255)");
+  await a.addStyleTag({ content: "body { --duet-accent: rgb(255, 0, 0); --duet-text: #123456; }" });
+  await expect.poll(bg).toBe("rgb(255, 0, 0)"); // after the button's colour transition
+  const text = await a.getByTestId("lobby").evaluate((el) => getComputedStyle(el).color);
+  expect(text).toBe("rgb(18, 52, 86)");
+  // The stylesheet is injected once however many screens a page makes.
+  expect(await a.locator("style#duet-lobby-screen-css").count()).toBe(1);
+});

@@ -11,18 +11,14 @@
  * @module
  */
 
-import {
-  PASSWORD_MAX_LENGTH,
-  PLAYER_NAME_MAX_LENGTH,
-  ROOM_NAME_MAX_LENGTH,
-} from "../../shared/limits.ts";
+import { PLAYER_NAME_MAX_LENGTH } from "../../shared/limits.ts";
 import {
   isLobbyError,
   type Pairing,
   type SignalingClient,
   type SignalingState,
 } from "../net/signaling_client.ts";
-import { type Child, h, lockIcon, replaceChildren } from "./dom.ts";
+import { h, replaceChildren } from "./dom.ts";
 import { lobbyErrorText } from "./lobby_messages.ts";
 import { LOBBY_SCREEN_STYLE_ID, lobbyScreenCss } from "./lobby_screen_css.ts";
 import {
@@ -36,6 +32,13 @@ import {
   roomNameToCreate,
   type RoomRow,
 } from "./lobby_screen_model.ts";
+import { buildLobbyLayout } from "./lobby_screen_layout.ts";
+import {
+  passwordDialog,
+  roomItem as roomItemElement,
+  statusContent,
+  waitingCard,
+} from "./lobby_screen_parts.ts";
 import { choosePlayerName, cleanName, type NameStorage, rememberName } from "./player_name.ts";
 import { injectStyle } from "./style.ts";
 
@@ -148,185 +151,47 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
   let focusPending = true;
   const inviteLink = options.inviteLink ?? ((code: string) => inviteLinkFor(location.href, code));
 
-  // --- The parts that re-render -------------------------------------------------------------
-  const status = h("div", {
-    class: "duet-status",
-    role: "status",
-    "aria-live": "polite",
-    "data-testid": "lobby-status",
+  const layout = buildLobbyLayout({
+    uid,
+    name,
+    title: options.title,
+    subtitle: options.subtitle,
+    help: options.help,
+    logo: options.logo,
+    inline: options.inline,
+  }, {
+    quick: () => void act("quick", () => lobby.quick()),
+    create: onCreate,
+    joinCode: onJoinCode,
   });
-  const messageBar = h("div", {
-    class: "duet-message",
-    role: "alert",
-    "aria-live": "assertive",
-    "data-testid": "lobby-message",
-  });
-  const roomList = h("ul", {
-    class: "duet-rooms",
-    "data-testid": "room-list",
-    "aria-labelledby": `${uid}-rooms`,
-  });
-  const roomCount = h("span", { class: "duet-count" });
-  const filterInput = h("input", {
-    type: "search",
-    id: `${uid}-filter`,
-    placeholder: "Filter rooms",
-    "aria-label": "Filter rooms by name",
-    "data-testid": "room-filter",
-    maxlength: ROOM_NAME_MAX_LENGTH,
-  });
+  const {
+    element,
+    status,
+    messageBar,
+    roomList,
+    roomCount,
+    filterInput,
+    filterBox,
+    dialogHost,
+    nameInput,
+    quickButton,
+    roomNameInput,
+    privateInput,
+    passwordInput,
+    createButton,
+    codeInput,
+    joinButton,
+    actions,
+    waiting,
+  } = layout;
   filterInput.addEventListener("input", () => {
     filter = filterInput.value;
     renderRooms();
-  });
-  const filterBox = h("div", { class: "duet-filter", hidden: true }, filterInput);
-  const dialogHost = h("div", {});
-
-  // --- Name -----------------------------------------------------------------------------------
-  const nameInput = h("input", {
-    type: "text",
-    id: `${uid}-name`,
-    name: "player-name",
-    maxlength: PLAYER_NAME_MAX_LENGTH,
-    value: name,
-    autocomplete: "nickname",
-    "data-testid": "player-name",
   });
   nameInput.addEventListener("change", () => void rename());
   nameInput.addEventListener("keydown", (e) => {
     if (e.key === "Enter") void rename();
   });
-
-  // --- Quick match, create, join by code --------------------------------------------------
-  const quickButton = h("button", {
-    type: "button",
-    class: "duet-primary duet-big",
-    "data-testid": "quick-match",
-    onclick: () => void act("quick", () => lobby.quick()),
-  });
-  const roomNameInput = h("input", {
-    type: "text",
-    id: `${uid}-room-name`,
-    name: "room-name",
-    maxlength: ROOM_NAME_MAX_LENGTH,
-  });
-  const privateInput = h("input", { type: "checkbox", name: "private", id: `${uid}-private` });
-  const passwordInput = h("input", {
-    type: "password",
-    id: `${uid}-password`,
-    name: "password",
-    maxlength: PASSWORD_MAX_LENGTH,
-    placeholder: "optional",
-    autocomplete: "new-password",
-  });
-  const createButton = h("button", { type: "submit" });
-  const createForm = h(
-    "form",
-    { class: "duet-card", "data-testid": "create-room", onsubmit: onCreate },
-    h("h3", {}, "Create a room"),
-    h(
-      "div",
-      { class: "duet-field" },
-      h("label", { for: roomNameInput.id }, "Room name"),
-      roomNameInput,
-    ),
-    h(
-      "div",
-      { class: "duet-field" },
-      h("label", { for: passwordInput.id }, "Password"),
-      passwordInput,
-    ),
-    h(
-      "div",
-      { class: "duet-row spread" },
-      h(
-        "label",
-        { class: "duet-toggle", for: privateInput.id },
-        privateInput,
-        h("span", { class: "duet-switch", "aria-hidden": "true" }),
-        "Private (invite only)",
-      ),
-      createButton,
-    ),
-  );
-  const codeInput = h("input", {
-    type: "text",
-    id: `${uid}-code`,
-    name: "code",
-    maxlength: 512, // a pasted invite link is longer than the code in it
-    placeholder: "code, room id or invite link",
-    autocomplete: "off",
-    spellcheck: "false",
-  });
-  const joinButton = h("button", { type: "submit" });
-  const joinForm = h(
-    "form",
-    { class: "duet-card", "data-testid": "join-code", onsubmit: onJoinCode },
-    h("h3", {}, h("label", { for: codeInput.id, class: "duet-h3-label" }, "Join with a code")),
-    h("div", { class: "duet-row" }, codeInput, joinButton),
-  );
-  const actions = h("section", { class: "duet-actions" }, quickButton, createForm, joinForm);
-  const waiting = h("section", {
-    class: "duet-waiting",
-    "data-testid": "waiting",
-    "aria-live": "polite",
-    hidden: true,
-  });
-  const side = h("div", { class: "duet-side" }, actions, waiting);
-
-  const element = h(
-    "div",
-    {
-      class: `duet-lobby${options.inline ? " duet-inline" : ""}`,
-      hidden: true,
-      "data-testid": "lobby",
-    },
-    h(
-      "div",
-      {
-        class: "duet-panel",
-        role: "region",
-        "aria-labelledby": `${uid}-title`,
-      },
-      h(
-        "header",
-        { class: "duet-header" },
-        h(
-          "div",
-          { class: "duet-brand" },
-          options.logo === undefined ? defaultLogo() : options.logo,
-          h(
-            "div",
-            {},
-            h("h1", { id: `${uid}-title`, tabindex: -1 }, options.title ?? "duet"),
-            h("p", {}, options.subtitle ?? "peer to peer · rollback netcode"),
-          ),
-        ),
-        status,
-      ),
-      h(
-        "div",
-        { class: "duet-name-row" },
-        h("label", { for: nameInput.id }, "Your name"),
-        nameInput,
-      ),
-      h(
-        "div",
-        { class: "duet-columns" },
-        h(
-          "section",
-          { class: "duet-room-column" },
-          h("h2", { id: `${uid}-rooms` }, "Open rooms ", roomCount),
-          filterBox,
-          roomList,
-        ),
-        side,
-      ),
-      messageBar,
-      options.help ? h("footer", { class: "duet-help" }, options.help) : null,
-    ),
-    dialogHost,
-  );
   (options.parent ?? document.body).appendChild(element);
 
   // --- Behaviour ------------------------------------------------------------------------------
@@ -428,68 +293,22 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
 
   function askPassword(ref: string, wasWrong: boolean): void {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    const room = lobby.rooms.get(ref);
-    const input = h("input", {
-      type: "password",
-      id: `${uid}-room-password`,
-      maxlength: PASSWORD_MAX_LENGTH,
-      autocomplete: "current-password",
-      "data-testid": "password-input",
-    });
-    const close = (restoreFocus = true) => {
+    const close = (restoreFocus: boolean) => {
       replaceChildren(dialogHost);
       if (restoreFocus) (opener?.isConnected ? opener : quickButton).focus();
     };
-    const submit = (e: Event) => {
-      e.preventDefault();
-      close(false);
-      join(ref, input.value);
-    };
-    const dialog = h(
-      "form",
-      {
-        class: "duet-dialog",
-        role: "dialog",
-        "aria-modal": "true",
-        "aria-labelledby": `${uid}-dialog-title`,
-        "aria-describedby": `${uid}-dialog-text`,
-        "data-testid": "password-dialog",
-        onsubmit: submit,
+    const dialog = passwordDialog({
+      uid,
+      roomName: lobby.rooms.get(ref)?.name ?? null,
+      wrong: wasWrong,
+      onJoin: (password) => {
+        close(false);
+        join(ref, password);
       },
-      h(
-        "h2",
-        { id: `${uid}-dialog-title` },
-        lockIcon(),
-        room ? `“${room.name}” is locked` : "This room is locked",
-      ),
-      h(
-        "p",
-        { id: `${uid}-dialog-text`, class: wasWrong ? "duet-error-text" : "" },
-        wasWrong ? "Wrong password, try again." : "Enter its password to join.",
-      ),
-      h("label", { for: input.id }, "Room password"),
-      input,
-      h(
-        "div",
-        { class: "duet-row right" },
-        h("button", { type: "button", onclick: () => close() }, "Cancel"),
-        h("button", { type: "submit", class: "duet-primary" }, "Join"),
-      ),
-    );
-    dialog.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") {
-        e.preventDefault();
-        close();
-      } else if (e.key === "Tab") trapFocus(dialog, e);
+      onCancel: () => close(true),
     });
-    replaceChildren(
-      dialogHost,
-      h("div", {
-        class: "duet-backdrop",
-        onclick: (e: Event) => e.target === e.currentTarget && close(),
-      }, dialog),
-    );
-    input.focus();
+    replaceChildren(dialogHost, dialog.root);
+    dialog.focus.focus();
   }
 
   // --- Rendering ------------------------------------------------------------------------------
@@ -506,20 +325,7 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
     });
 
   function renderStatus(v = view()): void {
-    status.className = `duet-status ${v.status.tone}`;
-    replaceChildren(
-      status,
-      h("i", { class: "duet-led", "aria-hidden": "true" }),
-      v.status.text,
-      v.retry
-        ? h("button", {
-          type: "button",
-          class: "duet-small",
-          "data-testid": "lobby-retry",
-          onclick: () => lobby.reconnect(),
-        }, "Retry")
-        : null,
-    );
+    statusContent(status, v, () => lobby.reconnect());
   }
 
   function renderRooms(v = view()): void {
@@ -540,35 +346,12 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
   }
 
   function roomItem(r: RoomRow): HTMLElement {
-    const go = () => {
+    return roomItemElement(r, () => {
       const room = lobby.rooms.get(r.id);
       if (!r.joinable || !room) return;
       if (room.locked) askPassword(r.id, false);
       else join(r.id);
-    };
-    return h(
-      "li",
-      { "data-room-id": r.id, "data-testid": "room", class: r.mine ? "mine" : "" },
-      h(
-        "button",
-        {
-          type: "button",
-          class: `duet-room${r.mine ? " mine" : ""}`,
-          disabled: !r.joinable,
-          "aria-label": r.label,
-          onclick: go,
-        },
-        h(
-          "span",
-          { class: "duet-lock lock", role: "img", "aria-label": r.locked ? "locked" : "open" },
-          r.locked ? lockIcon() : null,
-        ),
-        h("span", { class: "duet-room-name" }, r.name),
-        h("span", { class: "duet-players" }, r.players),
-        h("span", { class: `duet-badge ${r.badge}` }, r.badge),
-        h("span", { class: "duet-go", "aria-hidden": "true" }, "Join →"),
-      ),
-    );
+    });
   }
 
   function renderSide(v = view()): void {
@@ -593,66 +376,16 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
     const key = JSON.stringify([w, v.labels.leave, v.canLeave]);
     if (key === waitingKey) return;
     waitingKey = key;
-    const leave = h("button", {
-      type: "button",
-      "data-testid": "leave-room",
-      disabled: !v.canLeave,
-      onclick: () => void act("leave", () => lobby.leave()),
-    }, v.labels.leave);
-    let copy: HTMLButtonElement | null = null;
-    let invite: Child = h("p", { class: "duet-muted" }, "Anyone can join from the room list.");
-    if (w.invite) {
-      const link = w.invite.link;
-      const linkInput = h("input", {
-        type: "url",
-        id: `${uid}-invite-link`,
-        readonly: true,
-        value: link,
-        "data-testid": "invite-link",
-        onfocus: (e: Event) => (e.target as HTMLInputElement).select(),
-      });
-      copy = h("button", {
-        type: "button",
-        class: "duet-primary",
-        "data-testid": "copy-invite",
-        onclick: () => {
-          const done = () => say("Invite link copied: send it to the other player.", "info");
-          const manual = () => {
-            linkInput.focus();
-            say("Copy the selected link and send it to the other player.", "info");
-          };
-          const clip = navigator.clipboard;
-          if (clip) clip.writeText(link).then(done, manual);
-          else manual();
-        },
-      }, "Copy invite link");
-      invite = h(
-        "div",
-        { class: "duet-invite" },
-        h("span", { class: "duet-label" }, "Invite code"),
-        h("code", { "data-testid": "invite-code" }, w.invite.code),
-        h("label", { for: linkInput.id }, "Invite link"),
-        linkInput,
-        copy,
-      );
-    }
-    replaceChildren(
-      waiting,
-      h("div", { class: "duet-spinner", "aria-hidden": "true" }),
-      h("h2", {}, "Waiting for an opponent…"),
-      h(
-        "p",
-        {},
-        "In room ",
-        h("strong", {}, w.roomName),
-        w.locked ? " " : null,
-        w.locked ? lockIcon() : null,
-      ),
-      invite,
-      leave,
-    );
+    const next = waitingCard(waiting, {
+      uid,
+      waiting: w,
+      leaveLabel: v.labels.leave,
+      canLeave: v.canLeave,
+      onLeave: () => void act("leave", () => lobby.leave()),
+      say: (text) => say(text, "info"),
+    });
     // Entering a room moves focus to what comes next (share the link, or leave).
-    if (roomId !== lastRoomId && visible) (copy ?? leave).focus();
+    if (roomId !== lastRoomId && visible) next.focus();
     lastRoomId = roomId;
   }
 
@@ -767,15 +500,6 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
   };
 }
 
-function defaultLogo(): HTMLElement {
-  return h(
-    "span",
-    { class: "duet-logo", "aria-hidden": "true" },
-    h("i", { class: "duet-you" }),
-    h("i", { class: "duet-them" }),
-  );
-}
-
 /** `?room=CODE` and `?quick` of the page's URL. */
 function autoJoinFromUrl(): { room: string | null; quick: boolean } | null {
   if (typeof location === "undefined") return null;
@@ -790,20 +514,5 @@ function safeLocalStorage(): NameStorage | null {
     return globalThis.localStorage ?? null;
   } catch {
     return null;
-  }
-}
-
-/** Keeps Tab and Shift+Tab inside `container`. */
-function trapFocus(container: HTMLElement, e: KeyboardEvent): void {
-  const items = [...container.querySelectorAll<HTMLElement>("input, button, [tabindex]")]
-    .filter((el) => !(el as HTMLButtonElement).disabled && el.tabIndex >= 0);
-  if (items.length === 0) return;
-  const first = items[0], last = items[items.length - 1];
-  if (e.shiftKey && document.activeElement === first) {
-    e.preventDefault();
-    last.focus();
-  } else if (!e.shiftKey && document.activeElement === last) {
-    e.preventDefault();
-    first.focus();
   }
 }

@@ -81,11 +81,16 @@ test("a public room created on one page is listed on another, and a click on it 
   await expect(match(host)).toContainText("Playing against Gil");
   await expect(guest.getByTestId("lobby")).toBeHidden();
 
-  // Back to the lobby: the screen shows again and works; the host is alone in the room again.
+  await expect(guest.getByTestId("frame")).not.toHaveText("0"); // the match runs
+
+  // Leaving shows the screen again, working; the other side is back in the lobby with the reason.
   await guest.getByTestId("leave-match").click();
   await expect(guest.getByTestId("lobby")).toBeVisible();
   await expect(guest.getByTestId("quick-match")).toBeEnabled();
-  await expect(row).toContainText("1/2");
+  await expect(host.getByTestId("lobby")).toBeVisible();
+  await expect(host.getByTestId("lobby-message")).toHaveText("Your opponent left the match.");
+  await expect(host.getByTestId("quick-match")).toBeEnabled();
+  await expect(host.getByTestId("quick-match")).toBeFocused();
 });
 
 test(
@@ -247,8 +252,9 @@ test("the network overlay toggles with F3 and the backtick key and shows live nu
   { open },
   testInfo,
 ) => {
-  const a = await open("?name=Over");
-  const b = await open("?name=Lay");
+  // A real match over a lossy, late link, so rollbacks (and their graph bars) happen.
+  const a = await open("?name=Over&sim=loss:10,delay:30,jitter:10,seed:3");
+  const b = await open("?name=Lay&sim=loss:10,delay:30,jitter:10,seed:4");
   await a.getByTestId("quick-match").click();
   await expect(a.getByTestId("waiting")).toBeVisible();
   await b.getByTestId("quick-match").click();
@@ -263,6 +269,9 @@ test("the network overlay toggles with F3 and the backtick key and shows live nu
   await expect(overlay.locator("[data-stat=frame]")).not.toHaveText("0");
   const before = await overlay.locator("[data-stat=frame]").textContent();
   await expect(overlay.locator("[data-stat=frame]")).not.toHaveText(before!); // it redraws
+  await expect(overlay.locator("[data-stat=rtt]")).not.toHaveText("0.0 ms"); // a measured RTT
+  await expect(overlay.locator("[data-stat=loss]")).not.toHaveText("0.0 %");
+  await expect(overlay.locator("[data-stat=rollbacks]")).not.toHaveText("0 /s");
   await expect(overlay.locator("canvas")).toBeVisible();
   // The graph has been drawn: some pixels carry the RTT line's colour.
   await expect.poll(() =>
@@ -280,11 +289,20 @@ test("the network overlay toggles with F3 and the backtick key and shows live nu
   await expect(overlay).toBeHidden();
   await a.keyboard.press("F3");
   await expect(overlay).toBeVisible();
-  // Typing in a text field never toggles it.
-  await a.getByTestId("leave-match").click();
-  await a.getByLabel("Room name").focus();
+  // Typing in a text field (a game's chat box, say) never toggles it.
+  await a.evaluate(() => {
+    const chat = document.createElement("input");
+    chat.setAttribute("aria-label", "Chat");
+    document.body.append(chat);
+  });
+  await a.getByLabel("Chat").focus();
   await a.keyboard.press("Backquote");
+  await expect(a.getByLabel("Chat")).toHaveValue("`");
   await expect(overlay).toBeVisible();
+  // Leaving the match removes it; the lobby screen is back.
+  await a.getByTestId("leave-match").click();
+  await expect(a.getByTestId("lobby")).toBeVisible();
+  await expect(overlay).toHaveCount(0);
 });
 
 test("the screen takes its look from --duet-* custom properties set by the game", async ({ open }) => {

@@ -1,26 +1,31 @@
 /**
- * The lobby screen's test page (game/e2e/lobby_screen.spec.ts): `createLobbyScreen` on a real
- * lobby connection, and on pairing a stand-in "match" screen with a Leave button and the network
- * overlay (F3 / backtick). The overlay's numbers come from the lobby connection itself (its
- * measured ping RTT, sampled into a real StatsHistory), so it shows live numbers without a game.
- * Only the package's public entry points are imported.
+ * The lobby screen's test page (game/e2e/lobby_screen.spec.ts), written as a small game would be:
+ * `createLobbyScreen` on a real lobby connection; on pairing, `runMatch` plays the package's test
+ * game over real WebRTC (scripted inputs, `?sim=` to impair the link) with the network overlay
+ * (F3 / backtick) on the match's stats and history. Leaving, or the match closing, shows the lobby
+ * screen again (with the reason). Only the package's public entry points are imported.
  *
  * @module
  */
-import { createSignalingClient, createStatsHistory, lobbyUrl, type Pairing } from "duet-netcode";
+import { connectLobby, type Match, runMatch } from "duet-netcode";
+import { createTestGame, scriptedInput, type TestGame } from "duet-netcode/testing";
 import {
   choosePlayerName,
   createLobbyScreen,
   createNetworkOverlay,
   h,
+  type NetworkOverlay,
   replaceChildren,
 } from "duet-netcode/ui";
 
 const params = new URLSearchParams(location.search);
 // One name for the lobby client's hello and the screen's name field.
 const name = choosePlayerName(params.get("name"), localStorage, Math.random);
-const lobby = createSignalingClient({ url: lobbyUrl(location), name });
-const game = document.getElementById("game")!;
+const lobby = connectLobby({ name });
+const stage = document.getElementById("game")!;
+let overlayShown = params.has("overlay");
+let match: Match<TestGame> | null = null;
+let overlay: NetworkOverlay | null = null;
 
 const screen = createLobbyScreen({
   lobby,
@@ -28,62 +33,59 @@ const screen = createLobbyScreen({
   title: "Test Game",
   subtitle: "the duet-netcode/ui lobby screen",
   help: "Press F3 in a match for the network overlay.",
-  onPairing: (p) => startMatch(p),
+  onPairing: () => startMatch(),
 });
 
-let rttMs = Number.NaN;
-let frame = 0;
-const history = createStatsHistory();
-const overlay = createNetworkOverlay({
-  stats: () => ({
-    rtt: rttMs,
-    rttLast: lobby.rttMs ?? undefined,
-    loss: 0,
-    packetsLost: 0,
-    inputDelay: 2,
-    predictedFrames: 0,
-    rollbacksPerSecond: history.rollbacksPerSecond(performance.now()),
-    maxDepthLastSecond: history.maxDepth(performance.now()),
-    stalls: 0,
-    frameAdvantage: 0,
-    frame,
-  }),
-  history,
-  visible: params.has("overlay"),
-});
-let sampler: ReturnType<typeof setInterval> | null = null;
-
-function startMatch(p: Pairing): void {
+function startMatch(): void {
   screen.hide();
-  game.hidden = false;
+  const frame = h("span", { "data-testid": "frame" }, "0");
+  stage.hidden = false;
   replaceChildren(
-    game,
+    stage,
     h(
       "section",
       { "data-testid": "match", "aria-live": "polite" },
-      h("h1", {}, `Playing against ${p.peer.name}`),
-      h("p", { "data-testid": "player" }, `You are player ${p.player + 1}`),
-      h("button", { type: "button", "data-testid": "leave-match", onclick: leaveMatch }, "Leave"),
+      h("h1", {}, `Playing against ${lobby.paired?.peer.name ?? "?"}`),
+      h("p", { "data-testid": "player" }, `You are player ${(lobby.paired?.player ?? 0) + 1}`),
+      h("p", {}, "Frame ", frame),
+      h(
+        "button",
+        { type: "button", "data-testid": "leave-match", onclick: () => end(null) },
+        "Leave",
+      ),
     ),
   );
-  sampler = setInterval(() => {
-    frame += 6;
-    lobby.ping().then((ms) => {
-      rttMs = Number.isFinite(rttMs) ? rttMs * 0.8 + ms * 0.2 : ms;
-      const t = performance.now();
-      history.rollback(t, frame % 5); // a varying depth, so the graph's bars show too
-      history.sample(t, ms);
-    }, () => {});
-  }, 100);
+  const m = runMatch<TestGame>({
+    lobby,
+    game: "ui-test",
+    version: "1",
+    createGame: (setup) => createTestGame({ seed: setup.seed }),
+    readInput: (game, player) => scriptedInput(7, player, game.state[0]),
+    render: ({ game }) => (frame.textContent = String(game.state[0])),
+    sim: params.get("sim"),
+  });
+  match = m;
+  m.on((e) => {
+    if (e.type === "closed" && match === m) end(e.message);
+  });
+  overlay = createNetworkOverlay({
+    stats: () => m.stats(),
+    history: m.history,
+    visible: overlayShown,
+    onToggle: (v) => (overlayShown = v),
+  });
 }
 
-function leaveMatch(): void {
-  if (sampler !== null) clearInterval(sampler);
-  sampler = null;
-  game.hidden = true;
-  replaceChildren(game);
-  lobby.leave().catch(() => {});
+/** Back to the lobby screen, saying why when the match closed by itself. */
+function end(reason: string | null): void {
+  match?.leave();
+  match = null;
+  overlay?.destroy();
+  overlay = null;
+  stage.hidden = true;
+  replaceChildren(stage);
   screen.show();
+  if (reason) screen.say(reason, "info");
 }
 
-Object.assign(globalThis, { lobbyScreen: { screen, overlay, lobby } });
+Object.assign(globalThis, { lobbyScreen: { screen, lobby } });

@@ -8,7 +8,7 @@
 
 import Phaser from "phaser";
 import { createBot } from "../app/bot.ts";
-import { TICK_MS } from "../app/match_runner.ts";
+import { TICK_MS } from "duet-netcode";
 import { BOT_RULES, createHockey, readView } from "../sim/hockey.ts";
 import type { AppContext } from "./context.ts";
 import { createLobbyScreen, h, type LobbyScreen } from "duet-netcode/ui";
@@ -25,6 +25,11 @@ export function lobbyScene(
   return {
     key: LOBBY_SCENE,
     create(this: Phaser.Scene) {
+      if (ctx.params.replay) {
+        // ?replay= is another mode of the page: straight to playback.
+        this.scene.start("replay");
+        return;
+      }
       ctx.screen = "lobby";
       ctx.runner = null;
       attract = createAttract(this);

@@ -28,7 +28,8 @@ export const LOBBY_SCREEN_STYLE_ID = "duet-lobby-screen-css";
 
 /** The lobby screen's CSS (scoped under `.duet-lobby`, themed by `--duet-*` properties). */
 export const lobbyScreenCss = `
-.duet-lobby {
+/* Zero specificity, so a game's own ".duet-lobby { … }" (placement, size) wins. */
+:where(.duet-lobby) {
   --_bg: var(--duet-bg, rgba(12, 19, 38, 0.92));
   --_edge: var(--duet-edge, rgba(120, 170, 255, 0.18));
   --_text: var(--duet-text, #e8eefc);

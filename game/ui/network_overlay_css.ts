@@ -12,7 +12,8 @@ export const NETWORK_OVERLAY_STYLE_ID = "duet-network-overlay-css";
 
 /** The overlay's CSS. */
 export const networkOverlayCss = `
-.duet-overlay {
+/* Zero specificity, so a game's own ".duet-overlay { … }" (placement, size) wins. */
+:where(.duet-overlay) {
   --_bg: var(--duet-overlay-bg, rgba(5, 9, 20, 0.86));
   --_edge: var(--duet-edge, rgba(143, 180, 255, 0.35));
   --_text: var(--duet-text, #e8eefc);

@@ -305,6 +305,31 @@ test("the network overlay toggles with F3 and the backtick key and shows live nu
   await expect(overlay).toHaveCount(0);
 });
 
+test("with many rooms a filter box appears and narrows the list by name", async (
+  { open },
+  testInfo,
+) => {
+  const viewer = await open("?name=Viewer");
+  await expect(viewer.getByTestId("room-filter")).toBeHidden();
+  const names = ["Ice rink", "Beach court", "Moon base", "Ice palace", "Garage", "Rooftop"];
+  for (const [i, name] of names.entries()) {
+    const host = await open(`?name=Host${i}`);
+    await createRoom(host, name, { password: i === 1 ? "pw" : undefined });
+  }
+  await expect(viewer.getByTestId("room")).toHaveCount(names.length);
+  // Oldest first: the order they were made in.
+  await expect(viewer.getByTestId("room")).toHaveText(names.map((n) => new RegExp(n)));
+  const filter = viewer.getByLabel("Filter rooms by name");
+  await expect(filter).toBeVisible();
+  await shot(viewer, testInfo, "many-rooms.png");
+  await filter.fill("ICE");
+  await expect(viewer.getByTestId("room")).toHaveText([/Ice rink/, /Ice palace/]);
+  await filter.fill("nothing like it");
+  await expect(viewer.getByTestId("room-list")).toContainText("No room matches that filter.");
+  await filter.fill("");
+  await expect(viewer.getByTestId("room")).toHaveCount(names.length);
+});
+
 test("the screen takes its look from --duet-* custom properties set by the game", async ({ open }) => {
   const a = await open("?name=Theme");
   const quick = a.getByTestId("quick-match");

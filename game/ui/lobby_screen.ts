@@ -85,6 +85,7 @@ export interface LobbyScreenOptions {
 export interface LobbyScreen {
   /** The screen's root element (class `duet-lobby`). */
   readonly element: HTMLElement;
+  /** Shown now. */
   readonly visible: boolean;
   /** The player's current name. */
   readonly name: string;

@@ -254,7 +254,8 @@ export const lobbyScreenCss = `
   background: color-mix(in srgb, var(--_accent) 15%, transparent);
   color: var(--_accent);
 }
-.duet-lobby .duet-go { font-size: 13px; color: var(--_accent); font-weight: 600; }
+.duet-lobby .duet-go { font-size: 13px; color: var(--_accent); font-weight: 600; opacity: 0.6; }
+.duet-lobby .duet-room:hover .duet-go, .duet-lobby .duet-room:focus-visible .duet-go { opacity: 1; }
 .duet-lobby .duet-actions { display: flex; flex-direction: column; gap: 12px; }
 .duet-lobby .duet-card {
   display: flex;
@@ -381,6 +382,8 @@ export const lobbyScreenCss = `
 }
 @media (max-width: 720px) {
   .duet-lobby .duet-columns { grid-template-columns: 1fr; }
+  .duet-lobby .duet-row.spread { flex-wrap: wrap; }
+  .duet-lobby .duet-row.spread button { flex: 1 0 100%; }
 }
 @media (prefers-reduced-motion: reduce) {
   .duet-lobby .duet-spinner, .duet-lobby .duet-led { animation: none !important; }

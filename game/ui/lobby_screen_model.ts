@@ -18,12 +18,15 @@ export type LobbyBusy = "quick" | "create" | "join" | "leave" | null;
 
 /** Everything the view depends on. */
 export interface LobbyViewInput {
+  /** The lobby connection's state. */
   connection: SignalingState;
+  /** The public rooms listed by the lobby. */
   rooms: Iterable<RoomInfo>;
   /** The room we are in, or null. */
   room: RoomInfo | null;
   /** Invite code of our private room, or null. */
   inviteCode: string | null;
+  /** The request under way, or null. */
   busy: LobbyBusy;
   /** The player's name (for the default room name). */
   name: string;
@@ -35,10 +38,13 @@ export interface LobbyViewInput {
 
 /** One row of the room list. */
 export interface RoomRow {
+  /** The room's id (what `join` takes). */
   id: string;
+  /** The room's name as its creator typed it. */
   name: string;
   /** "1/2". */
   players: string;
+  /** Joining needs a password. */
   locked: boolean;
   /** Ours: the room we wait in. */
   mine: boolean;
@@ -52,7 +58,9 @@ export interface RoomRow {
 
 /** What we wait in, shown instead of the forms. */
 export interface WaitingView {
+  /** Our room's name. */
   roomName: string;
+  /** Our room has a password. */
   locked: boolean;
   /** Invite code and link of a private room, else null. */
   invite: { code: string; link: string } | null;
@@ -60,9 +68,11 @@ export interface WaitingView {
 
 /** The whole screen, derived. */
 export interface LobbyView {
+  /** The connection status line. */
   status: { text: string; tone: "ok" | "busy" | "error" };
   /** Offer a "Retry" next to the status (the client gave up). */
   retry: boolean;
+  /** The room list, in order, after the filter. */
   rows: RoomRow[];
   /** Rooms listed before the filter (for the count and for showing the filter box). */
   total: number;
@@ -70,10 +80,15 @@ export interface LobbyView {
   empty: string;
   /** Show the filter box (many rooms, or a filter already typed). */
   showFilter: boolean;
+  /** Our room while we wait in it (shown instead of the forms), else null. */
   waiting: WaitingView | null;
+  /** Quick match can start now. */
   canQuick: boolean;
+  /** The create form can submit now. */
   canCreate: boolean;
+  /** The join-by-code form can submit now. */
   canJoinCode: boolean;
+  /** "Leave room" can be pressed now. */
   canLeave: boolean;
   /** Button texts, which change while their request runs. */
   labels: { quick: string; create: string; join: string; leave: string };
@@ -229,7 +244,9 @@ export function joinFailure(
 
 /** A message in the message bar. */
 export interface LobbyMessage {
+  /** The sentence. */
   text: string;
+  /** Errors are shown as such; info is a quieter note. */
   tone: "error" | "info";
   /** Said about the connection itself (cleared once the lobby is back). */
   connection?: boolean;

@@ -40,8 +40,11 @@ export interface NetworkOverlayOptions {
 export interface NetworkOverlay {
   /** The root element (class `duet-overlay`). */
   readonly element: HTMLElement;
+  /** Shown now. */
   readonly visible: boolean;
+  /** Shows or hides it. */
   setVisible(show: boolean): void;
+  /** Shows it if hidden, hides it if shown. */
   toggle(): void;
   /** Redraws now (it also redraws by itself while shown). */
   update(): void;

@@ -20,11 +20,13 @@ export interface OverlayStats {
   rttLast?: number;
   /** Packet loss, 0..1. */
   loss: number;
+  /** Packets lost so far. */
   packetsLost?: number;
   /** Local input delay, frames. */
   inputDelay: number;
   /** Frames run ahead of the newest confirmed remote input. */
   predictedFrames: number;
+  /** Rollbacks during the last second. */
   rollbacksPerSecond: number;
   /** Deepest rollback in the last second, frames. */
   maxDepthLastSecond: number;
@@ -32,19 +34,27 @@ export interface OverlayStats {
   maxRollbackDepth?: number;
   /** Ticks that waited for the peer. */
   stalls: number;
+  /** Ticks skipped by time sync to let the peer catch up. */
   skippedTicks?: number;
   /** Our frame advantage over the peer (positive: we are ahead). */
   frameAdvantage: number;
+  /** The peer's frame advantage as it reported it. */
   remoteAdvantage?: number;
+  /** The current frame. */
   frame?: number;
+  /** The newest frame with both players' inputs known. */
   confirmedFrame?: number;
 }
 
 /** One line of the overlay: a label, the main value, and an optional detail after it. */
 export interface OverlayRow {
+  /** Stable id of the row (the `data-stat` attribute). */
   key: string;
+  /** What the number is. */
   label: string;
+  /** The number with its unit. */
   value: string;
+  /** A second, quieter number ("" when none). */
   detail: string;
   /** Worth a colour: "warn" when the number says the connection struggles. */
   tone: "normal" | "warn";
@@ -132,11 +142,15 @@ export function overlayRows(s: OverlayStats): OverlayRow[] {
   return rows;
 }
 
-/** A bar of the graph, in canvas pixels (origin top left). */
+/** A bar of the graph, in canvas pixels (origin top left): left, top, width, height. */
 export interface GraphBar {
+  /** Left edge. */
   x: number;
+  /** Top edge. */
   y: number;
+  /** Width. */
   w: number;
+  /** Height. */
   h: number;
 }
 

@@ -4,6 +4,7 @@
 // lobby, the password dialog, the waiting card and the overlay are attached to the report.
 import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
 import { PLAYER_PERMISSIONS } from "./fixtures.ts";
+import { freePort, startLobby } from "./services.ts";
 
 interface Fixtures {
   /** Opens the test game page (own browser context: own storage, like another person). */
@@ -328,6 +329,37 @@ test("with many rooms a filter box appears and narrows the list by name", async 
   await expect(viewer.getByTestId("room-list")).toContainText("No room matches that filter.");
   await filter.fill("");
   await expect(viewer.getByTestId("room")).toHaveCount(names.length);
+});
+
+test("the status and the message say when the lobby goes away and when it is back", async (
+  { browser },
+  testInfo,
+) => {
+  // A lobby of the test's own, so it can be stopped and started again on the same port.
+  const port = await freePort();
+  let lobby = await startLobby({ SHUTDOWN_DEADLINE_MS: "1000" }, port);
+  const context = await browser.newContext({ permissions: PLAYER_PERMISSIONS });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${lobby.http}/e2e/lobby_screen.html?name=Away`);
+    const status = page.getByTestId("lobby-status");
+    await expect(status).toHaveText(/Connected/);
+    expect(await lobby.stop("SIGTERM")).toBe(0);
+    await expect(status).toHaveText(/reconnecting/);
+    await expect(page.getByTestId("lobby-message")).toHaveText(
+      /The lobby is restarting|Lost the connection to the lobby/,
+    );
+    await expect(page.getByTestId("quick-match")).toBeDisabled();
+    await expect(page.getByTestId("room-list")).toContainText("Waiting for the lobby");
+    await shot(page, testInfo, "lobby-away.png");
+    lobby = await startLobby({}, port);
+    await expect(status).toHaveText(/Connected/, { timeout: 20_000 });
+    await expect(page.getByTestId("lobby-message")).toHaveText("");
+    await expect(page.getByTestId("quick-match")).toBeEnabled();
+  } finally {
+    await context.close();
+    await lobby.stop();
+  }
 });
 
 test("the screen takes its look from --duet-* custom properties set by the game", async ({ open }) => {

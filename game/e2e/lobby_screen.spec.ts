@@ -310,6 +310,7 @@ test("with many rooms a filter box appears and narrows the list by name", async 
   { open },
   testInfo,
 ) => {
+  test.setTimeout(90_000); // seven pages on a shared machine
   const viewer = await open("?name=Viewer");
   await expect(viewer.getByTestId("room-filter")).toBeHidden();
   const names = ["Ice rink", "Beach court", "Moon base", "Ice palace", "Garage", "Rooftop"];

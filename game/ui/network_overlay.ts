@@ -106,24 +106,44 @@ export function createNetworkOverlay(options: NetworkOverlayOptions): NetworkOve
   (options.parent ?? document.body).appendChild(element);
   let timer: ReturnType<typeof setInterval> | null = null;
   let visible = false;
+  // The graph's colours come from the theme; read when shown, not on every draw.
+  let colors = { rtt: "#38e1ff", depth: "#ffa94d" };
+  const readColors = () => {
+    const css = getComputedStyle(element);
+    colors = {
+      rtt: css.getPropertyValue("--_accent").trim() || colors.rtt,
+      depth: css.getPropertyValue("--_warn").trim() || colors.depth,
+    };
+  };
 
+  // Cells by row key, made on the first draw: later draws only change text that changed, so a
+  // redraw ten times a second costs no layout beyond the numbers themselves.
+  const cells = new Map<string, { value: HTMLElement; detail: HTMLElement }>();
   function drawNumbers(): void {
     const rows = overlayRows(options.stats());
-    replaceChildren(
-      list,
-      ...rows.flatMap((r) => [
-        h("dt", {}, r.label),
-        h("dd", { class: r.tone === "warn" ? "warn" : "", "data-stat": r.key }, r.value),
-        h("dd", { class: "duet-detail" }, r.detail),
-      ]),
-    );
+    if (rows.some((r) => !cells.has(r.key)) || rows.length !== cells.size) {
+      cells.clear();
+      replaceChildren(
+        list,
+        ...rows.flatMap((r) => {
+          const value = h("dd", { "data-stat": r.key });
+          const detail = h("dd", { class: "duet-detail" });
+          cells.set(r.key, { value, detail });
+          return [h("dt", {}, r.label), value, detail];
+        }),
+      );
+    }
+    for (const r of rows) {
+      const c = cells.get(r.key)!;
+      if (c.value.textContent !== r.value) c.value.textContent = r.value;
+      if (c.detail.textContent !== r.detail) c.detail.textContent = r.detail;
+      c.value.classList.toggle("warn", r.tone === "warn");
+    }
   }
 
   function drawGraph(): void {
     const g = canvas.getContext("2d");
     if (!options.history || !g) return;
-    const css = getComputedStyle(element);
-    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
     const geo = graphGeometry(options.history.samples(), GRAPH_W, GRAPH_H);
     g.clearRect(0, 0, GRAPH_W, GRAPH_H);
     g.fillStyle = "rgba(13, 22, 48, 1)";
@@ -137,12 +157,12 @@ export function createNetworkOverlay(options: NetworkOverlayOptions): NetworkOve
       g.lineTo(GRAPH_W, y);
       g.stroke();
     }
-    g.fillStyle = color("--_warn", "#ffa94d");
+    g.fillStyle = colors.depth;
     g.globalAlpha = 0.75;
     for (const b of geo.bars) g.fillRect(b.x, b.y, b.w, b.h);
     g.globalAlpha = 1;
     if (geo.line.length > 1) {
-      g.strokeStyle = color("--_accent", "#38e1ff");
+      g.strokeStyle = colors.rtt;
       g.lineWidth = 2;
       g.lineJoin = "round";
       g.beginPath();
@@ -170,6 +190,7 @@ export function createNetworkOverlay(options: NetworkOverlayOptions): NetworkOve
     if (timer !== null) clearInterval(timer);
     timer = null;
     if (show) {
+      readColors();
       update();
       timer = setInterval(update, options.intervalMs ?? 100);
     }

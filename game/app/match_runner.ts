@@ -17,6 +17,7 @@
 import type { ControlMessage } from "../../shared/peer_protocol.ts";
 import { type Clock, realClock } from "../net/clock.ts";
 import type { InputTransport } from "../net/input_transport.ts";
+import type { ConnectionPath } from "../net/connection_path.ts";
 import {
   createP2PSession,
   type P2PSession,
@@ -85,12 +86,17 @@ export interface MatchStats {
   rollbacksPerSecond: number;
   maxDepthLastSecond: number;
   stallsPerSecond: number;
+  /** The network path (direct or relayed, candidate types, protocols); null before it is known. */
+  path: ConnectionPath | null;
 }
 
 /** A running pairing. */
 export interface MatchRunner {
-  /** The channels are open: attach the transport and start the handshake. */
-  connect(transport: InputTransport): void;
+  /**
+   * The channels are open: attach the transport and start the handshake. `path` reads the
+   * connection's current network path for the stats (the match connection's `path`).
+   */
+  connect(transport: InputTransport, path?: () => ConnectionPath | null): void;
   /** Runs as many 60 Hz ticks as `dtMs` (plus the carried remainder) allows. Returns ticks run. */
   update(dtMs: number): number;
   /** Fraction of a tick carried to the next update: the renderer's interpolation factor. */
@@ -129,6 +135,7 @@ export function createMatchRunner(opts: MatchRunnerOptions): MatchRunner {
   let lastSample = -Infinity;
   let lastOutcome: TickOutcome | "idle" = "idle";
   let stalledSince = -1;
+  let pathOf: () => ConnectionPath | null = () => null;
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
     sendInput: (f, i) => transport?.sendInput(f, i),
@@ -143,9 +150,10 @@ export function createMatchRunner(opts: MatchRunnerOptions): MatchRunner {
   const runner: MatchRunner = {
     onChange: null,
     onProblem: null,
-    connect(t) {
+    connect(t, path) {
       if (transport) throw new Error("match runner: already connected");
       transport = t;
+      if (path) pathOf = path;
       t.onControl = (m) => {
         if (m.kind === "app") dispatch({ type: "app", data: m.data });
         else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
@@ -192,7 +200,7 @@ export function createMatchRunner(opts: MatchRunnerOptions): MatchRunner {
       return session;
     },
     history,
-    stats: () => statsOf(session, transport, history, clock.now()),
+    stats: () => ({ ...statsOf(session, transport, history, clock.now()), path: pathOf() }),
     checksum: (f) => session?.checksum(f),
     rematch: () => dispatch({ type: "rematch" }),
     leave: () => dispatch({ type: "leave" }),
@@ -334,6 +342,7 @@ function statsOf(
     rollbacksPerSecond: history?.rollbacksPerSecond(now) ?? 0,
     maxDepthLastSecond: history?.maxDepth(now) ?? 0,
     stallsPerSecond: history?.stallsPerSecond(now) ?? 0,
+    path: null,
   };
 }
 

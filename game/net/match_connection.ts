@@ -43,6 +43,7 @@ import {
   simulateReliableChannel,
 } from "./network_sim.ts";
 import { deriveSeed } from "./prng.ts";
+import type { ConnectionPath } from "./connection_path.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PacketChannel } from "./packet_channel.ts";
 
@@ -87,6 +88,13 @@ export interface MatchConnection {
   /** Resolves with the transport when both channels are open; rejects with the failure. */
   readonly ready: Promise<InputTransport>;
   onState: ((state: MatchConnectionState) => void) | null;
+  /**
+   * The network path in use (direct or relayed, and how), from the selected ICE candidate pair;
+   * null until one is selected. See {@link PeerConnection.path}.
+   */
+  readonly path: ConnectionPath | null;
+  /** Called when {@link MatchConnection.path} changes (the first pair, or a switch). */
+  onPath: ((path: ConnectionPath) => void) | null;
   /** Milliseconds from `paired` to each connect step. */
   timings(): ConnectTimings;
   /** Tell it the lobby reported `peer-left`: before open that ends the attempt at once. */
@@ -257,6 +265,8 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     else if (s === "open" && inner?.state !== "interrupted") setState("open");
   };
 
+  peer.onPath = (p) => self.onPath?.(p);
+
   const self: MatchConnection = {
     get state() {
       return state;
@@ -272,6 +282,10 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     },
     ready,
     onState: null,
+    get path() {
+      return peer.path;
+    },
+    onPath: null,
     timings: () => peer.timings(),
     peerLeft() {
       if (state !== "connecting") return;

@@ -15,6 +15,7 @@
 import "webrtc-adapter";
 import type { Role, SignalData } from "../../shared/lobby_protocol.ts";
 import { type Clock, realClock } from "./clock.ts";
+import { type ConnectionPath, pathFromStats, samePath } from "./connection_path.ts";
 import type { PacketChannel } from "./packet_channel.ts";
 
 /**
@@ -89,6 +90,14 @@ export interface PeerConnection {
   /** Called on every state change. */
   onState: ((state: PeerState) => void) | null;
   /**
+   * The network path of the selected ICE candidate pair (direct or relayed, candidate types,
+   * protocols), from `getStats()`; null until a pair is selected. Re-read when the pair changes
+   * and every {@link PATH_POLL_MS} while connected.
+   */
+  readonly path: ConnectionPath | null;
+  /** Called when {@link PeerConnection.path} changes. */
+  onPath: ((path: ConnectionPath) => void) | null;
+  /**
    * Starts negotiating (the offerer sends its offer) and arms the connect timeout. Resolves when
    * both channels are open; rejects with the failure (or on close) otherwise. Idempotent.
    */
@@ -118,6 +127,12 @@ export const INPUT_CHANNEL_INIT: RTCDataChannelInit = {
 
 /** Default for {@link PeerConnectionOptions.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * How often the selected candidate pair is re-read while connected. Chromium announces a new pair
+ * (`selectedcandidatepairchange`), Firefox does not; the poll also catches what an event misses.
+ */
+export const PATH_POLL_MS = 2_000;
 
 const encoder = new TextEncoder();
 
@@ -167,6 +182,10 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new RangeError(`connectTimeoutMs must be > 0, got ${timeoutMs}`);
   const config: RTCConfiguration = { iceServers: opts.iceServers ?? [] };
+  const hasTurn = opts.iceTransportPolicy === "relay" ||
+    config.iceServers!.some((server) =>
+      (Array.isArray(server.urls) ? server.urls : [server.urls]).some((u) => /^turns?:/i.test(u))
+    );
   if (opts.iceTransportPolicy) config.iceTransportPolicy = opts.iceTransportPolicy;
   const pc = (opts.createRTCPeerConnection ?? ((c) => new RTCPeerConnection(c)))(config);
 
@@ -182,6 +201,9 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   let connecting: Promise<void> | null = null;
   let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   let iceUp = false;
+  let path: ConnectionPath | null = null;
+  let pathTimer: number | null = null;
+  let pathReading = false;
   // Local candidates wait until our description has gone out, so the peer never sees a candidate
   // before the offer/answer it belongs to.
   let descriptionSent = false;
@@ -219,6 +241,8 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   const teardown = (): void => {
     if (timer !== null) clock.clearTimeout(timer);
     timer = null;
+    if (pathTimer !== null) clock.clearTimeout(pathTimer);
+    pathTimer = null;
     pc.onicecandidate = null;
     pc.oniceconnectionstatechange = null;
     pc.onconnectionstatechange = null;
@@ -252,6 +276,7 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     if (!bothOpen) return;
     if (state === "connecting") {
       mark("open");
+      watchPath();
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
       setState("open");
@@ -266,9 +291,12 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     if (terminal()) return;
     const ice = pc.iceConnectionState;
     const conn = pc.connectionState ?? ice;
-    if (ice === "connected" || ice === "completed") mark("iceConnected");
+    if (ice === "connected" || ice === "completed") {
+      mark("iceConnected");
+      if (marks.open !== null) readPath();
+    }
     if (conn === "failed" || ice === "failed") {
-      if (marks.open === null) fail(`ICE failed: no route to peer (${describe()})`);
+      if (marks.open === null) fail(`ICE failed: no route to peer${noRelay()} (${describe()})`);
       else fail("connection lost: ICE failed after the peer went silent");
       return;
     }
@@ -280,6 +308,45 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     else if (conn === "connected" || ice === "connected" || ice === "completed") iceUp = true;
     refresh();
   };
+
+  // getStats() is async and not free: one read at a time, and none after the end.
+  const readPath = (): void => {
+    if (terminal() || pathReading || typeof pc.getStats !== "function") return;
+    pathReading = true;
+    pc.getStats().then((report) => {
+      pathReading = false;
+      if (terminal()) return;
+      const next = pathFromStats(report.values());
+      if (next && !samePath(path, next)) {
+        path = next;
+        self.onPath?.(next);
+      }
+    }, () => {
+      pathReading = false;
+    });
+  };
+  const pollPath = (): void => {
+    pathTimer = null;
+    if (terminal()) return;
+    readPath();
+    pathTimer = clock.setTimeout(pollPath, PATH_POLL_MS);
+  };
+  const watchPath = (): void => {
+    if (pathTimer !== null || terminal()) return;
+    readPath();
+    pathTimer = clock.setTimeout(pollPath, PATH_POLL_MS);
+    // Chromium says when ICE switches pairs (e.g. from a direct pair that died to the relay).
+    const ice = (pc as { sctp?: { transport?: { iceTransport?: EventTarget } } | null }).sctp
+      ?.transport?.iceTransport;
+    ice?.addEventListener?.("selectedcandidatepairchange", readPath);
+  };
+
+  // Without TURN, a failed connect is what two players behind symmetric NATs (or strict
+  // firewalls) get: say what would fix it, so the player and the operator know it is not a bug.
+  const noRelay = (): string =>
+    hasTurn
+      ? ""
+      : ": no direct path works and the lobby offers no TURN relay, which these networks need";
 
   const describe = (): string =>
     `ice ${pc.iceConnectionState}, ${diag.localCandidates} local and ` +
@@ -432,6 +499,10 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     control,
     input,
     onState: null,
+    get path() {
+      return path;
+    },
+    onPath: null,
     raw: pc,
     connect() {
       if (connecting) return connecting;
@@ -446,7 +517,9 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       setState("connecting");
       timer = clock.setTimeout(() => {
         timer = null;
-        fail(`ICE failed: no route to peer within ${seconds(timeoutMs)} (${describe()})`);
+        fail(
+          `ICE failed: no route to peer within ${seconds(timeoutMs)}${noRelay()} (${describe()})`,
+        );
       }, timeoutMs);
       if (opts.role === "offerer") {
         chain = chain.then(makeOffer).catch((e) => {

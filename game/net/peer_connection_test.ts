@@ -3,8 +3,10 @@ import * as v from "valibot";
 import { type SignalData, SignalDataSchema } from "../../shared/lobby_protocol.ts";
 import { createManualClock } from "./clock.ts";
 import { createFakeRtcNetwork, type FakeRtcNetwork } from "./testing/fake_rtc.ts";
+import type { ConnectionPath } from "./connection_path.ts";
 import {
   createPeerConnection,
+  PATH_POLL_MS,
   type PeerConnection,
   type PeerConnectionOptions,
   type PeerState,
@@ -149,11 +151,13 @@ Deno.test("remote candidates that arrive before the offer wait for it instead of
   await settle();
 });
 
+const TURN = [{ urls: "turn:127.0.0.1:3478", username: "u", credential: "c" }];
+
 Deno.test("no route to the peer fails after the timeout with a clear error, not a hang", async () => {
   const net = createFakeRtcNetwork();
   net.reachable = false;
   const clock = createManualClock(1000);
-  const { a, b } = pair(net, { clock });
+  const { a, b } = pair(net, { clock, iceServers: TURN });
   const pa = a.peer.connect();
   const pb = b.peer.connect();
   const results = Promise.allSettled([pa, pb]);
@@ -213,6 +217,26 @@ Deno.test("the candidate filter keeps filtered candidates from the peer", async 
   await settle();
 });
 
+Deno.test("with no TURN server configured, the error says a relay would be needed", async () => {
+  for (const iceServers of [[], [{ urls: ["stun:127.0.0.1:3478"] }]]) {
+    const net = createFakeRtcNetwork();
+    net.reachable = false;
+    const clock = createManualClock();
+    const { a, b } = pair(net, { clock, iceServers });
+    const results = Promise.allSettled([a.peer.connect(), b.peer.connect()]);
+    await settle(20);
+    clock.advance(10_000);
+    for (const r of await results) {
+      assert.equal(r.status, "rejected");
+      assert.match(
+        (r as PromiseRejectedResult).reason.message,
+        /^ICE failed: no route to peer within 10 s: no direct path works and the lobby offers no TURN relay, which these networks need \(ice /,
+      );
+    }
+  }
+  await settle();
+});
+
 Deno.test("ICE reporting failure before open fails at once", async () => {
   const net = createFakeRtcNetwork();
   net.reachable = false;
@@ -223,7 +247,7 @@ Deno.test("ICE reporting failure before open fails at once", async () => {
   net.peers[0].setTransportState("failed");
   await settle();
   assert.equal(a.peer.state, "failed");
-  assert.match(a.peer.error!.message, /^ICE failed: no route to peer \(ice failed/);
+  assert.match(a.peer.error!.message, /^ICE failed: no route to peer: no direct path works/);
   b.peer.close();
   await results;
   await settle();
@@ -371,4 +395,60 @@ Deno.test("bad options are rejected clearly", () => {
     () => createPeerConnection({ ...base, role: "offerer", connectTimeoutMs: 0 }),
     /connectTimeoutMs must be > 0/,
   );
+});
+
+Deno.test("the path comes from getStats once open, and only a change of pair is reported again", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  // What each peer's getStats() currently says: one selected pair, local and remote candidate.
+  const report = (local: string, remote: string) =>
+    new Map(Object.entries({
+      t: { id: "t", type: "transport", selectedCandidatePairId: "p" },
+      p: { id: "p", type: "candidate-pair", localCandidateId: "l", remoteCandidateId: "r" },
+      l: { id: "l", type: "local-candidate", candidateType: local, protocol: "udp" },
+      r: { id: "r", type: "remote-candidate", candidateType: remote, protocol: "udp" },
+    }));
+  let current = report("srflx", "srflx");
+  let reads = 0;
+  const { a, b } = pair(net, {
+    clock,
+    createRTCPeerConnection: (config) => {
+      const pc = net.factory(config);
+      (pc as { getStats: () => Promise<unknown> }).getStats = () => {
+        reads++;
+        return Promise.resolve(current);
+      };
+      return pc;
+    },
+  });
+  const paths: ConnectionPath[] = [];
+  a.peer.onPath = (p) => paths.push(p);
+  // A getter: assert.equal(path, null) would narrow the property to null for the type checker.
+  const path = () => a.peer.path;
+  assert.equal(path(), null);
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  await settle();
+  assert.equal(path()?.kind, "direct");
+  assert.equal(path()?.local, "srflx");
+  assert.equal(paths.length, 1);
+
+  // The same pair on the next polls: no new report.
+  clock.advance(PATH_POLL_MS);
+  await settle();
+  assert.equal(paths.length, 1);
+  // ICE switched to the relay: the next poll reports it.
+  current = report("relay", "prflx");
+  clock.advance(PATH_POLL_MS);
+  await settle();
+  assert.equal(paths.length, 2);
+  assert.equal(path()?.kind, "relay");
+  assert.equal(path()?.remote, "prflx");
+
+  // Closed: no more reads.
+  a.peer.close();
+  b.peer.close();
+  const before = reads;
+  clock.advance(PATH_POLL_MS * 3);
+  await settle();
+  assert.equal(reads, before);
 });

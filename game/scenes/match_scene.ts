@@ -86,7 +86,7 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
   }
   conn?.ready.then(
     (t) => {
-      if (!destroyed) runner.connect(t);
+      if (!destroyed) runner.connect(t, () => conn?.path ?? null);
     },
     (e: unknown) => {
       runner.notify({ type: "failed", error: e instanceof Error ? e.message : String(e) });

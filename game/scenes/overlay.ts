@@ -9,6 +9,7 @@
 
 import Phaser from "phaser";
 import type { MatchRunner } from "../app/match_runner.ts";
+import { describePath } from "../net/connection_path.ts";
 import { COLORS, GAME_W, RINK_Y } from "./rink_renderer.ts";
 
 /** The overlay of one match scene. */
@@ -19,8 +20,8 @@ export interface Overlay {
   update(now: number): void;
 }
 
-const W = 300;
-const H = 236;
+const W = 320;
+const H = 254;
 const GRAPH_H = 52;
 const RTT_COLOR = 0x38e1ff;
 const DEPTH_COLOR = 0xffa94d;
@@ -77,6 +78,7 @@ export function createOverlay(scene: Phaser.Scene, runner: MatchRunner, visible:
         sign(Math.round(s.remoteAdvantage))
       } f`,
       `frame   ${String(s.frame).padStart(6)}     conf. ${s.confirmedFrame}`,
+      `path    ${describePath(s.path)}`,
     ].join("\n"));
 
     const samples = runner.history.samples();

@@ -24,18 +24,24 @@ const browser = await puppeteer.launch({
     "media.peerconnection.ice.obfuscate_host_addresses": false,
   },
 });
-let page = (await browser.pages())[0] ?? await browser.newPage();
-page.on("pageerror", (e) => process.stderr.write(`[firefox] page error: ${e.message}\n`));
-page.on("console", (m) => {
-  if (m.type() === "error") process.stderr.write(`[firefox] ${m.text()}\n`);
-});
+// The game gets a tab of its own: closing the browser's first tab would not be a player closing
+// a page (Firefox keeps its last tab alive), and the test must be able to close the game's.
+async function openPage() {
+  const p = await browser.newPage();
+  p.on("pageerror", (e) => process.stderr.write(`[firefox] page error: ${e.message}\n`));
+  p.on("console", (m) => {
+    if (m.type() === "error") process.stderr.write(`[firefox] ${m.text()}\n`);
+  });
+  return p;
+}
+let page = await openPage();
 
 const reply = (msg) => process.stdout.write(JSON.stringify(msg) + "\n");
 
 async function handle(cmd) {
   switch (cmd.op) {
     case "goto":
-      if (page.isClosed()) page = await browser.newPage();
+      if (page.isClosed()) page = await openPage();
       await page.goto(cmd.url);
       return null;
     case "eval":
@@ -43,7 +49,7 @@ async function handle(cmd) {
     case "close":
       // Closing the tab, as a player closing it would (the page's `pagehide` runs).
       await page.close({ runBeforeUnload: false });
-      return null;
+      return (await browser.pages()).length;
     default:
       throw new Error(`unknown op ${cmd.op}`);
   }

@@ -17,7 +17,12 @@ import {
   launchLabChromium,
   launchLabFirefox,
 } from "./lab_browsers.ts";
-import { playAndCompare, startBotMatch, waitForDuetState } from "./lab_match.ts";
+import {
+  cutDirectAndRecover,
+  playAndCompare,
+  startBotMatch,
+  waitForDuetState,
+} from "./lab_match.ts";
 import type { LabPlace } from "./net_lab.ts";
 
 const unavailable = labUnavailable() ??
@@ -108,4 +113,13 @@ test("Firefox behind a symmetric NAT and Chromium behind an endpoint-independent
   await startBotMatch(lobby.http, ff, cr);
   const stats = await playAndCompare(ff, cr);
   for (const s of stats) expect(s.path?.kind).toBe("relay");
+});
+
+test("a direct Firefox-Chromium path cut mid-match is restarted onto coturn's relay and the match goes on", async () => {
+  // Firefox never moves to another pair by itself: this is the ICE restart's test.
+  const [ff, cr] = await players("home1", "home2", ["eim", "eim"]);
+  await startBotMatch(lobby.http, ff, cr);
+  await playAndCompare(ff, cr, 120);
+  const ms = await cutDirectAndRecover(lab, ff, cr);
+  console.log(`Firefox-Chromium direct path cut: both relayed after ${ms} ms`);
 });

@@ -10,6 +10,7 @@ import { expect } from "@playwright/test";
 import type {} from "../app/automation.ts"; // declares globalThis.duet
 import type { DuetStats } from "../app/automation.ts";
 import type { LabPage } from "./lab_browsers.ts";
+import type { NetLab } from "./net_lab.ts";
 
 /** Confirmed frames both sides must reach before the checksums are compared (5 s at 60 Hz). */
 export const CONFIRMED_FRAMES = 300;
@@ -60,17 +61,20 @@ export function statsOf(a: LabPage, b: LabPage): Promise<[DuetStats, DuetStats]>
 }
 
 /**
- * Lets the bots play until both confirmed {@link CONFIRMED_FRAMES} frames, then checks that both
- * pages agree on the checksums of frames sampled across them, and that the match really moved.
+ * Lets the bots play until both confirmed `upTo` frames (default {@link CONFIRMED_FRAMES}), then
+ * checks that both pages agree on the checksums of frames sampled across them, and that the match
+ * really moved.
  */
-export async function playAndCompare(a: LabPage, b: LabPage): Promise<[DuetStats, DuetStats]> {
+export async function playAndCompare(
+  a: LabPage,
+  b: LabPage,
+  upTo = CONFIRMED_FRAMES,
+): Promise<[DuetStats, DuetStats]> {
   await expect.poll(async () => {
     const [sa, sb] = await statsOf(a, b);
     return Math.min(sa.confirmedFrame, sb.confirmedFrame);
-  }, { timeout: 30_000, message: "both sides confirming frames" }).toBeGreaterThanOrEqual(
-    CONFIRMED_FRAMES,
-  );
-  const frames = Array.from({ length: 30 }, (_, i) => Math.floor((CONFIRMED_FRAMES * i) / 29));
+  }, { timeout: 30_000, message: "both sides confirming frames" }).toBeGreaterThanOrEqual(upTo);
+  const frames = Array.from({ length: 30 }, (_, i) => Math.floor((upTo * i) / 29));
   const sums = (p: LabPage) =>
     p.evaluate((fs) => fs.map((f) => globalThis.duet.checksum(f)), frames);
   const [ca, cb] = await Promise.all([sums(a), sums(b)]);
@@ -82,4 +86,25 @@ export async function playAndCompare(a: LabPage, b: LabPage): Promise<[DuetStats
   expect(stats[0].desyncs + stats[1].desyncs).toBe(0);
   expect(stats.map((s) => s.state)).toEqual(["playing", "playing"]);
   return stats;
+}
+
+/**
+ * Mid-match, cuts the direct path between the homes (the pair must be direct), waits until both
+ * pages report a relayed path, and checks that the match went on: still `playing`, and another
+ * {@link CONFIRMED_FRAMES} frames confirmed and agreed on after the cut. Returns how long the
+ * switch took (cut to both pages relayed, as seen by polling).
+ */
+export async function cutDirectAndRecover(lab: NetLab, a: LabPage, b: LabPage): Promise<number> {
+  const before = await statsOf(a, b);
+  expect(before.map((s) => s.path?.kind)).toEqual(["direct", "direct"]);
+  const cutAt = Date.now();
+  lab.cutDirect(true);
+  await expect.poll(async () => (await statsOf(a, b)).map((s) => s.path?.kind), {
+    timeout: 15_000,
+    message: "both pages moving to the relay",
+  }).toEqual(["relay", "relay"]);
+  const switchMs = Date.now() - cutAt;
+  const confirmed = Math.max(before[0].confirmedFrame, before[1].confirmedFrame);
+  await playAndCompare(a, b, confirmed + CONFIRMED_FRAMES);
+  return switchMs;
 }

@@ -11,7 +11,12 @@ import { haveTurnserver } from "./services.ts";
 import { createNetLab, LAB, labUnavailable, type NatKind, type NetLab } from "./net_lab.ts";
 import { type LabCoturn, type LabLobby, startLabCoturn, startLabLobby } from "./lab_services.ts";
 import { type LabPage, launchLabChromium } from "./lab_browsers.ts";
-import { playAndCompare, startBotMatch, waitForDuetState } from "./lab_match.ts";
+import {
+  cutDirectAndRecover,
+  playAndCompare,
+  startBotMatch,
+  waitForDuetState,
+} from "./lab_match.ts";
 
 const unavailable = labUnavailable() ??
   (haveTurnserver() ? null : "coturn (/usr/bin/turnserver) is not installed");
@@ -119,6 +124,14 @@ for (const nats of [["eim", "symmetric"], ["symmetric", "symmetric"]] as [NatKin
     );
   });
 }
+
+test("a direct path cut mid-match moves to coturn's relay by itself and the match goes on", async () => {
+  const [a, b] = await players(["eim", "eim"]);
+  await startBotMatch(withTurn.http, a, b);
+  await playAndCompare(a, b, 120);
+  const ms = await cutDirectAndRecover(lab, a, b);
+  console.log(`Chromium-Chromium direct path cut: both relayed after ${ms} ms`);
+});
 
 test("behind symmetric NATs with no TURN configured, both players are told a relay would be needed", async () => {
   const [a, b] = await players(["symmetric", "symmetric"]);

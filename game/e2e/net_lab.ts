@@ -60,6 +60,12 @@ export interface NetLab {
    * it to a browser launcher as its executable.
    */
   wrapper(place: LabPlace, command: string): string;
+  /**
+   * Cuts (or with false, restores) the direct path between the two homes: router 1 drops every
+   * packet to or from router 2's public address, while the internet (lobby, coturn) stays
+   * reachable. What a NAT rebinding or a flaky route does to a direct pair mid-match.
+   */
+  cutDirect(cut: boolean): void;
   /** Runs a command inside `place` and returns its stdout (throws on a non-zero exit). */
   run(place: LabPlace | "r1" | "r2", command: string, args: string[]): string;
   /** Deletes every namespace (and so every interface and NAT rule) and the wrapper scripts. */
@@ -250,6 +256,23 @@ export function createNetLab(nats: readonly [NatKind, NatKind] = ["eim", "eim"])
       current = [next[0], next[1]];
       programRouter(0, current[0]);
       programRouter(1, current[1]);
+    },
+    cutDirect(cut) {
+      const op = cut ? "-I" : "-D";
+      for (const dir of ["-s", "-d"]) {
+        execFileSync("ip", [
+          "netns",
+          "exec",
+          ns.r1,
+          "iptables",
+          op,
+          "FORWARD",
+          dir,
+          LAB.routers[1],
+          "-j",
+          "DROP",
+        ]);
+      }
     },
     wrap: (place, command, args) => ["ip", ["netns", "exec", places[place], command, ...args]],
     wrapper(place, command) {

@@ -54,6 +54,8 @@ export interface PeerDiagnostics {
   rejectedCandidates: number;
   iceConnectionState: string;
   connectionState: string;
+  /** ICE restarts so far (relay-only retries included). */
+  restarts: number;
 }
 
 /** How to build a {@link PeerConnection}. */
@@ -68,6 +70,17 @@ export interface PeerConnectionOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Gives up if both channels are not open this long after `connect()`; default 10 000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * With TURN configured and no path found this long after `connect()`, the offerer restarts ICE
+   * relay-only (default {@link DEFAULT_RELAY_AFTER_MS}; 0 turns it off).
+   */
+  relayAfterMs?: number;
+  /**
+   * An open connection whose ICE path stays `disconnected` this long (or `failed`) is restarted by
+   * the offerer, relay-only when TURN is configured (default {@link DEFAULT_RESTART_AFTER_MS}; 0
+   * turns it off). The answerer waits up to `connectTimeoutMs` for that restart before failing.
+   */
+  restartAfterMs?: number;
   /** Local candidates for which this returns false are never sent (lets tests break ICE for real). */
   candidateFilter?: (candidate: RTCIceCandidateInit) => boolean;
   /** When `paired` arrived (clock time); timings count from here. Defaults to `connect()` time. */
@@ -111,6 +124,12 @@ export interface PeerConnection {
   diagnostics(): PeerDiagnostics;
   /** The underlying RTCPeerConnection, for getStats() (e.g. which candidate pair was chosen). */
   readonly raw: RTCPeerConnection;
+  /**
+   * The path went quiet (the caller's own liveness check says so, which is quicker than ICE's
+   * `disconnected`): the offerer restarts ICE, relay-only when TURN is configured, at most twice
+   * per connection; the answerer does nothing (it answers the restart).
+   */
+  repair(): void;
   /** Closes both channels and the connection. Safe to call in any state. */
   close(): void;
 }
@@ -127,6 +146,24 @@ export const INPUT_CHANNEL_INIT: RTCDataChannelInit = {
 
 /** Default for {@link PeerConnectionOptions.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Default for {@link PeerConnectionOptions.relayAfterMs}. Measured in the NAT lab, ICE with TURN
+ * candidates connects in 0.2-0.7 s even behind symmetric NATs; five seconds without a path means
+ * the direct checks are stuck, and a relay-only retry still fits in the connect timeout.
+ */
+export const DEFAULT_RELAY_AFTER_MS = 5_000;
+
+/**
+ * Default for {@link PeerConnectionOptions.restartAfterMs}. Browsers only say `disconnected`
+ * after 2-3 s without answers to their checks; Chromium then sometimes moves to another working
+ * pair by itself, Firefox never does (measured: a direct pair cut mid-match stayed dead). A
+ * second more, and the offerer restarts ICE.
+ */
+export const DEFAULT_RESTART_AFTER_MS = 1_000;
+
+/** ICE restarts per connection: one may fail too (the relay is down); then the match is over. */
+const MAX_RESTARTS = 2;
 
 /**
  * How often the selected candidate pair is re-read while connected. Chromium announces a new pair
@@ -182,6 +219,8 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new RangeError(`connectTimeoutMs must be > 0, got ${timeoutMs}`);
   const config: RTCConfiguration = { iceServers: opts.iceServers ?? [] };
+  const relayAfterMs = opts.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS;
+  const restartAfterMs = opts.restartAfterMs ?? DEFAULT_RESTART_AFTER_MS;
   const hasTurn = opts.iceTransportPolicy === "relay" ||
     config.iceServers!.some((server) =>
       (Array.isArray(server.urls) ? server.urls : [server.urls]).some((u) => /^turns?:/i.test(u))
@@ -204,6 +243,11 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   let path: ConnectionPath | null = null;
   let pathTimer: number | null = null;
   let pathReading = false;
+  let restarts = 0;
+  let relayOnly = opts.iceTransportPolicy === "relay";
+  // One timer for every recovery step: the relay-only retry before open, the restart after a
+  // disconnect, and the answerer's deadline for the offerer's restart.
+  let recoveryTimer: number | null = null;
   // Local candidates wait until our description has gone out, so the peer never sees a candidate
   // before the offer/answer it belongs to.
   let descriptionSent = false;
@@ -243,6 +287,8 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     timer = null;
     if (pathTimer !== null) clock.clearTimeout(pathTimer);
     pathTimer = null;
+    if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
+    recoveryTimer = null;
     pc.onicecandidate = null;
     pc.oniceconnectionstatechange = null;
     pc.onconnectionstatechange = null;
@@ -279,6 +325,8 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       watchPath();
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
+      if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
+      recoveryTimer = null;
       setState("open");
       settle?.resolve();
       settle = null;
@@ -296,17 +344,79 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       if (marks.open !== null) readPath();
     }
     if (conn === "failed" || ice === "failed") {
-      if (marks.open === null) fail(`ICE failed: no route to peer${noRelay()} (${describe()})`);
-      else fail("connection lost: ICE failed after the peer went silent");
+      if (marks.open === null) {
+        fail(`ICE failed: no route to peer${noRelay()} (${describe()})`);
+        return;
+      }
+      iceUp = false;
+      // The offerer restarts at once; the answerer gives it time to.
+      if (!recover(0)) fail("connection lost: ICE failed after the peer went silent");
+      refresh();
       return;
     }
     if (conn === "closed") {
       finish("closed", new Error("the peer closed the connection"));
       return;
     }
-    if (conn === "disconnected" || ice === "disconnected") iceUp = false;
-    else if (conn === "connected" || ice === "connected" || ice === "completed") iceUp = true;
+    if (conn === "disconnected" || ice === "disconnected") {
+      iceUp = false;
+      if (marks.open !== null && recoveryTimer === null) recover(restartAfterMs);
+    } else if (conn === "connected" || ice === "connected" || ice === "completed") {
+      iceUp = true;
+      if (marks.open !== null && recoveryTimer !== null) {
+        clock.clearTimeout(recoveryTimer);
+        recoveryTimer = null;
+      }
+    }
     refresh();
+  };
+
+  // An ICE restart is a new offer with fresh credentials (the lobby relays it like the first);
+  // relay-only when TURN is configured, because the direct path has just shown it does not work.
+  const restartIce = (): void => {
+    if (terminal() || opts.role !== "offerer" || restarts >= MAX_RESTARTS) return;
+    chain = chain.then(async () => {
+      // One restart at a time: a second offer before the first one's answer would orphan it.
+      if (terminal() || restarts >= MAX_RESTARTS) return;
+      if (pc.signalingState !== undefined && pc.signalingState !== "stable") return;
+      restarts++;
+      if (hasTurn && !relayOnly && typeof pc.setConfiguration === "function") {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceTransportPolicy: "relay" });
+        relayOnly = true;
+      }
+      // New local candidates wait for the new offer, as the first ones did.
+      descriptionSent = false;
+      const offer = await pc.createOffer({ iceRestart: true });
+      if (terminal()) return;
+      await pc.setLocalDescription(offer);
+      if (terminal()) return;
+      sendDescription(pc.localDescription ?? offer);
+    }).catch((e) => {
+      fail(`ICE restart failed: ${(e as Error).message}`);
+    });
+  };
+
+  /**
+   * Arms the next recovery step `afterMs` from now (0: at once). The offerer restarts ICE, then
+   * gives the restart `connectTimeoutMs`; the answerer waits that long for the offerer's restart.
+   * Returns false when nothing is left to try.
+   */
+  const recover = (afterMs: number): boolean => {
+    if (restartAfterMs === 0 || restarts >= MAX_RESTARTS) return false;
+    if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
+    const lost = () => {
+      recoveryTimer = null;
+      if (!iceUp) fail("connection lost: ICE found no path again after the peer went silent");
+    };
+    if (opts.role === "answerer") {
+      recoveryTimer = clock.setTimeout(lost, afterMs + timeoutMs);
+      return true;
+    }
+    recoveryTimer = clock.setTimeout(() => {
+      restartIce();
+      recoveryTimer = clock.setTimeout(lost, timeoutMs);
+    }, afterMs);
+    return true;
   };
 
   // getStats() is async and not free: one read at a time, and none after the end.
@@ -425,7 +535,13 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       fail(`signalling error: the ${opts.role} received an ${kind}`);
       return;
     }
-    if (remoteDescriptionSet) {
+    // After the first exchange only an ICE restart renegotiates: an offer when stable (answerer),
+    // the answer to our own restart offer (offerer). Anything else is out of order.
+    const renegotiation = remoteDescriptionSet &&
+      (kind === "offer"
+        ? pc.signalingState === "stable"
+        : pc.signalingState === "have-local-offer");
+    if (remoteDescriptionSet && !renegotiation) {
       fail(`signalling error: a second ${kind} arrived`);
       return;
     }
@@ -439,6 +555,8 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     remoteDescriptionSet = true;
     mark(kind);
     if (kind === "offer") {
+      // The restart's new candidates wait for the new answer, as the first ones did.
+      if (renegotiation) descriptionSent = false;
       try {
         const answer = await pc.createAnswer();
         if (terminal()) return;
@@ -525,6 +643,14 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
         chain = chain.then(makeOffer).catch((e) => {
           fail(`signalling error: could not create the offer: ${(e as Error).message}`);
         });
+        // No path yet although TURN is there: the direct checks are stuck; retry on the relay
+        // alone (only once the answer is in, so the retry's answer cannot be confused with it).
+        if (hasTurn && !relayOnly && relayAfterMs > 0) {
+          recoveryTimer = clock.setTimeout(() => {
+            recoveryTimer = null;
+            if (marks.open === null && pc.signalingState === "stable") restartIce();
+          }, relayAfterMs);
+        }
       }
       // Channels may already be open if signals were handled before connect().
       refresh();
@@ -543,7 +669,12 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       rejectedCandidates: diag.rejected,
       iceConnectionState: pc.iceConnectionState,
       connectionState: pc.connectionState ?? pc.iceConnectionState,
+      restarts,
     }),
+    repair() {
+      if (marks.open === null || terminal()) return;
+      restartIce();
+    },
     close() {
       finish("closed", null);
     },

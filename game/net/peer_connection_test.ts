@@ -6,6 +6,9 @@ import { createFakeRtcNetwork, type FakeRtcNetwork } from "./testing/fake_rtc.ts
 import type { ConnectionPath } from "./connection_path.ts";
 import {
   createPeerConnection,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RELAY_AFTER_MS,
+  DEFAULT_RESTART_AFTER_MS,
   PATH_POLL_MS,
   type PeerConnection,
   type PeerConnectionOptions,
@@ -255,7 +258,8 @@ Deno.test("ICE reporting failure before open fails at once", async () => {
 
 Deno.test("an open connection whose ICE path drops is interrupted, then open again", async () => {
   const net = createFakeRtcNetwork();
-  const { a, b } = pair(net);
+  // Restarts off: this is about the states alone (restarts have their own tests below).
+  const { a, b } = pair(net, { restartAfterMs: 0 });
   await Promise.all([a.peer.connect(), b.peer.connect()]);
   net.peers[0].setTransportState("disconnected");
   await settle();
@@ -451,4 +455,79 @@ Deno.test("the path comes from getStats once open, and only a change of pair is 
   clock.advance(PATH_POLL_MS * 3);
   await settle();
   assert.equal(reads, before);
+});
+
+Deno.test("a connection whose ICE stays disconnected is restarted by the offerer, relay-only with TURN, and opens again", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  const { a, b } = pair(net, { clock, iceServers: TURN });
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  for (const p of net.peers) p.setTransportState("disconnected");
+  await settle();
+  assert.equal(a.peer.state, "interrupted");
+  clock.advance(DEFAULT_RESTART_AFTER_MS - 1);
+  await settle();
+  assert.equal(a.sent.filter((s) => s.kind === "offer").length, 1, "not restarted yet");
+  clock.advance(1);
+  await settle(20);
+  // A second offer, a second answer, fresh candidates after each; the offerer is now relay-only.
+  assert.equal(a.sent.filter((s) => s.kind === "offer").length, 2);
+  assert.equal(b.sent.filter((s) => s.kind === "answer").length, 2);
+  const afterRestart = a.sent.slice(a.sent.findLastIndex((s) => s.kind === "offer"));
+  assert.ok(afterRestart.some((s) => s.kind === "candidate"));
+  assert.equal(net.peers[0].config.iceTransportPolicy, "relay");
+  assert.equal(a.peer.diagnostics().restarts, 1);
+  assert.equal(b.peer.diagnostics().restarts, 0);
+  assert.equal(b.peer.state, "interrupted", "the answerer waits instead of failing");
+  for (const p of net.peers) p.setTransportState("connected");
+  await settle();
+  assert.equal(a.peer.state, "open");
+  assert.equal(b.peer.state, "open");
+  // Recovered: the deadline for the restart is gone.
+  clock.advance(DEFAULT_CONNECT_TIMEOUT_MS * 2);
+  await settle();
+  assert.deepEqual([a.peer.state, b.peer.state], ["open", "open"]);
+  a.peer.close();
+  b.peer.close();
+  await settle();
+});
+
+Deno.test("ICE failing mid-match restarts at once; if no path comes back, both sides fail within the connect timeout", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  const { a, b } = pair(net, { clock, iceServers: TURN });
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  for (const p of net.peers) p.setTransportState("failed");
+  await settle();
+  clock.advance(0); // "at once": the restart's timer is due now
+  await settle(20);
+  assert.equal(a.sent.filter((s) => s.kind === "offer").length, 2, "restarted at once");
+  assert.deepEqual([a.peer.state, b.peer.state], ["interrupted", "interrupted"]);
+  clock.advance(DEFAULT_CONNECT_TIMEOUT_MS);
+  await settle();
+  for (const side of [a, b]) {
+    assert.equal(side.peer.state, "failed");
+    assert.match(side.peer.error!.message, /^connection lost: ICE found no path again/);
+  }
+  await settle();
+});
+
+Deno.test("with TURN configured and no path 5 s after connect, the offerer retries relay-only; without TURN it does not", async () => {
+  for (const iceServers of [TURN, []]) {
+    const net = createFakeRtcNetwork();
+    net.reachable = false;
+    const clock = createManualClock();
+    const { a, b } = pair(net, { clock, iceServers });
+    const results = Promise.allSettled([a.peer.connect(), b.peer.connect()]);
+    await settle(20);
+    clock.advance(DEFAULT_RELAY_AFTER_MS);
+    await settle(20);
+    const offers = a.sent.filter((s) => s.kind === "offer").length;
+    assert.equal(offers, iceServers.length ? 2 : 1);
+    assert.equal(net.peers[0].config.iceTransportPolicy, iceServers.length ? "relay" : undefined);
+    clock.advance(DEFAULT_CONNECT_TIMEOUT_MS - DEFAULT_RELAY_AFTER_MS);
+    for (const r of await results) assert.equal(r.status, "rejected");
+    assert.match(a.peer.error!.message, /^ICE failed: no route to peer within 10 s/);
+    await settle();
+  }
 });

@@ -369,6 +369,11 @@ Deno.test("fastSignal accepts exactly what the schema accepts, with the same out
     object([
       '"type":"signal"',
       ...(rnd() < 0.05 ? [] : [`"data":${data()}`]),
+      ...maybe(
+        "session",
+        rnd() < 0.8 ? str : [`"${"s".repeat(64)}"`, `"${"s".repeat(65)}"`, "1", "null"],
+        0.6,
+      ),
       ...maybe("rid", ["0", "3", "-2.5", "1e999", '"1"', "null", "[]"], 0.6),
     ]);
 

@@ -29,6 +29,7 @@ import { CLOSE_CODES, type RoomState } from "../shared/lobby_protocol.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { createIpLimits, type IpTicket } from "./ip_limits.ts";
 import { createLobbyHub } from "./lobby_hub.ts";
+import type { LobbyHooks } from "./lobby_hooks.ts";
 import { createLobbyMetrics, type LobbyMetrics, type RejectReason } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type LobbySession, type LobbySocket, openLobbySession } from "./lobby_session.ts";
@@ -63,6 +64,8 @@ export interface ServerDeps {
   metrics?: LobbyMetrics;
   /** Wall clock (ms since the epoch), for TURN credential expiry. */
   now?: () => number;
+  /** Pairing and match-end observers, handed to the registry (lobby_hooks.ts). */
+  hooks?: LobbyHooks;
 }
 
 /** Server lifecycle. */
@@ -126,7 +129,13 @@ export async function startServer(
   let registry: LobbyRegistry | null = null;
   const hub = createLobbyHub({ publicRooms: () => registry?.publicRooms() ?? [] }, log);
   if (config.redisUrl === null) {
-    registry = createMemoryRegistry({ hub, maxRooms: config.maxRooms, metrics });
+    registry = createMemoryRegistry({
+      hub,
+      maxRooms: config.maxRooms,
+      metrics,
+      log,
+      hooks: deps.hooks,
+    });
   } else {
     // Loaded only when configured: the single-process lobby does not need the Redis client.
     const { createRedisRegistry } = await import("./redis_registry.ts");
@@ -138,6 +147,7 @@ export async function startServer(
       hub,
       metrics,
       log,
+      hooks: deps.hooks,
       // This process was presumed dead and cleaned up: its players must reconnect.
       onLost: () => {
         for (const s of [...sessions]) {
@@ -308,11 +318,15 @@ export async function startServer(
   };
 
   const handler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    const { pathname } = new URL(req.url);
+    const url = new URL(req.url);
+    const { pathname } = url;
     if (pathname === "/ws") return upgrade(req, info);
     const read = req.method === "GET" || req.method === "HEAD";
     if (pathname === "/api/rooms" && read) {
-      return json(200, hub.roomsJson(), { "access-control-allow-origin": "*" });
+      // ?game=&version=&filter= pick the scope and name filter (room_list.ts); bounded like `rooms`.
+      const q = (k: string) => (url.searchParams.get(k) ?? "").slice(0, 32);
+      const view = { game: q("game"), version: q("version"), filter: q("filter") };
+      return json(200, hub.roomsJson(view), { "access-control-allow-origin": "*" });
     }
     if (pathname === "/healthz") return health();
     if (pathname === "/readyz") return await ready();

@@ -380,6 +380,7 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       case "signal":
         // Only the current peer's signals; anything else is a leftover from an earlier pairing.
         if (!paired || msg.from !== paired.peer.id) return;
+        if (msg.session !== undefined && msg.session !== paired.session) return;
         if (signalHandler) signalHandler(msg.data);
         else signalBuffer.push(msg.data);
         return;
@@ -582,7 +583,8 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     },
     signal(data) {
       if (!paired) return false;
-      return send({ type: "signal", data });
+      // The session binds the signal to this pairing: the lobby drops it if the pairing is over.
+      return send({ type: "signal", data, session: paired.session });
     },
     async ping() {
       const t = clock.now();

@@ -211,6 +211,8 @@ Deno.test({
           answerer.signal({ kind: "answer", sdp: "v=0 answer" });
           await until("answer relayed", () => back.length === 1);
           assert.deepEqual(back, [{ kind: "answer", sdp: "v=0 answer" }]);
+          // Offer then answer, both bound to the pairing's session: the room is playing now.
+          await until("room playing", () => a.rooms.get(ja.room.id)?.state === "playing");
 
           const rtt = await a.ping();
           assert.ok(rtt >= 0 && a.rttMs === rtt);

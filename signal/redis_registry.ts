@@ -727,6 +727,9 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
           const [result] = await run("connect", [id, name], false);
           if (result !== "ok") throw new Error(`this lobby process is not registered (${result})`);
           local.add(id);
+        } catch (err) {
+          addresses.delete(id);
+          throw err;
         } finally {
           connecting.delete(id);
         }

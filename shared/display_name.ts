@@ -85,3 +85,14 @@ export function nameSkeleton(name: string): string {
   for (const ch of folded) out += LOOK_ALIKE[ch] ?? ch;
   return out.replace(/rn/g, "m").replace(/vv/g, "w");
 }
+
+/**
+ * `wanted` with the suffix " (n)", shortened (by code points, never splitting a surrogate pair)
+ * so that the whole fits in `max` UTF-16 units: how a duplicate name is disambiguated.
+ */
+export function numberedName(wanted: string, n: number, max: number): string {
+  const suffix = ` (${n})`;
+  const chars = Array.from(wanted);
+  while (chars.join("").length + suffix.length > max && chars.length > 0) chars.pop();
+  return `${chars.join("").trimEnd()}${suffix}`;
+}

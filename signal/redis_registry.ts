@@ -38,7 +38,8 @@ import {
   RoomInfoSchema,
   type RoomState,
 } from "../shared/lobby_protocol.ts";
-import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH } from "../shared/limits.ts";
+import { nameSkeleton, numberedName } from "../shared/display_name.ts";
+import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH, PLAYER_NAME_MAX_LENGTH } from "../shared/limits.ts";
 import { fireHook, type LobbyEvent, type LobbyHooks } from "./lobby_hooks.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
@@ -571,13 +572,18 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     switch (m.type) {
       case "hello": {
         const scoped = m.game !== undefined || m.version !== undefined;
+        // "Ann", "Ann (2)", ... and a random last resort: the script takes the first whose
+        // look-alike skeleton no other live player holds.
+        const names = [m.name];
+        for (let n = 2; n <= 9; n++) names.push(numberedName(m.name, n, PLAYER_NAME_MAX_LENGTH));
+        names.push(`${m.name.slice(0, PLAYER_NAME_MAX_LENGTH - 5)}-${randomBase32(4)}`);
         const result = await run("rename", [
           player,
-          m.name,
           rid,
           scoped ? "1" : "0",
           m.game ?? "",
           m.version ?? "",
+          ...names.flatMap((x) => [x, nameSkeleton(x)]),
         ], true);
         settle(player, result, m.rid);
         // The scope changed: this player's room list now shows the new one.

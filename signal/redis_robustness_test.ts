@@ -306,3 +306,22 @@ redisTest(
     });
   },
 );
+
+redisTest(
+  "a look-alike of another player's name is numbered in the shared registry too",
+  async () => {
+    await withLobby(async ({ connect, db }) => {
+      const a = await connect();
+      const b = await connect();
+      a.send({ type: "hello", name: "Ann" });
+      assert.equal((await a.expect("renamed")).name, "Ann");
+      b.send({ type: "hello", name: "ANN" });
+      assert.equal((await b.expect("renamed")).name, "ANN (2)");
+      await a.close();
+      // Its holder gone, the name is free again.
+      await waitUntil(async () => (await db.hlen("duet:names")) === 1, 2000, () => "name kept");
+      b.send({ type: "hello", name: "Ann" });
+      assert.equal((await b.expect("renamed")).name, "Ann");
+    });
+  },
+);

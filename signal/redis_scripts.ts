@@ -16,7 +16,8 @@
  *
  * Data model (P = the configured prefix):
  *
- *     P:player:<id>         hash  proc, name, room?, game, version
+ *     P:player:<id>         hash  proc, name, skel (nameSkeleton of name), room?, game, version
+ *     P:names               hash  name skeleton -> the player holding it (look-alike names)
  *     P:procplayers:<proc>  set   player ids held by a lobby process
  *     P:procs               set   lobby processes that registered
  *     P:inbox:<proc>        stream messages for the process's players (capped, deleted with it)
@@ -218,6 +219,8 @@ local function exit(pid, reason)
 end
 local function forget(pid, reason)
   local proc = field(key('player', pid), 'proc')
+  local skel = field(key('player', pid), 'skel')
+  if skel and field(key('names'), skel) == pid then redis.pcall('HDEL', key('names'), skel) end
   exit(pid, reason)
   redis.call('DEL', key('player', pid))
   if proc then redis.pcall('SREM', key('procplayers', proc), pid) end
@@ -249,20 +252,39 @@ export const REDIS_SCRIPTS = {
   redis.call('SADD', key('procplayers', ME), pid)
   return {'ok'}`),
 
-  /** [4] player id, [5] name, [6] rid JSON or "", [7] "1" if [8] game and [9] version are
-   * given (else the scope stays). Returns {"ok", game, version, "1" if the scope changed}. */
+  /** [4] player id, [5] rid JSON or "", [6] "1" if [7] game and [8] version are given (else
+   * the scope stays), then candidate names and their skeletons in pairs: the first whose
+   * skeleton no other live player holds (P:names) is taken. Returns {"ok", game, version, "1" if
+   * the scope changed}. */
   rename: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
   local game, version = p.game or '', p.version or ''
-  if ARGV[7] == '1' then game, version = ARGV[8], ARGV[9] end
+  if ARGV[6] == '1' then game, version = ARGV[7], ARGV[8] end
   local moved = game ~= (p.game or '') or version ~= (p.version or '')
   if moved and p.room then
     return {'error', 'already-in-room', 'leave your room before changing game or version'}
   end
-  redis.call('HSET', key('player', pid), 'name', ARGV[5], 'game', game, 'version', version)
-  tell(pid, '{"type":"renamed","name":' .. q(ARGV[5]) .. rid_part(ARGV[6]) .. '}')
+  local name, skel = ARGV[#ARGV - 1], ARGV[#ARGV]
+  for i = 9, #ARGV - 1, 2 do
+    local owner = redis.pcall('HGET', key('names'), ARGV[i + 1])
+    if failed(owner) then
+      redis.call('DEL', key('names'))
+      owner = nil
+    end
+    if not owner or owner == pid or redis.call('EXISTS', key('player', owner)) == 0 then
+      name, skel = ARGV[i], ARGV[i + 1]
+      break
+    end
+  end
+  if (p.skel or '') ~= '' and p.skel ~= skel and field(key('names'), p.skel) == pid then
+    redis.call('HDEL', key('names'), p.skel)
+  end
+  redis.call('HSET', key('names'), skel, pid)
+  redis.call('HSET', key('player', pid), 'name', name, 'skel', skel, 'game', game,
+    'version', version)
+  tell(pid, '{"type":"renamed","name":' .. q(name) .. rid_part(ARGV[5]) .. '}')
   local m = '0'
   if moved then m = '1' end
   return {'ok', game, version, m}`),

@@ -31,7 +31,7 @@ import type {
   RoomState,
   ServerMessage,
 } from "../shared/lobby_protocol.ts";
-import { nameSkeleton } from "../shared/display_name.ts";
+import { nameSkeleton, numberedName } from "../shared/display_name.ts";
 import {
   DEFAULT_MAX_ROOMS,
   INVITE_CODE_LENGTH,
@@ -198,11 +198,8 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   const distinctName = (wanted: string, self: Player): string => {
     if (!nameTaken(wanted, self)) return wanted;
     for (let n = 2; n < 1000; n++) {
-      const suffix = ` (${n})`;
-      const base = Array.from(wanted).slice(0, PLAYER_NAME_MAX_LENGTH - suffix.length).join("")
-        .trimEnd();
-      const name = `${base}${suffix}`;
-      if (name.length <= PLAYER_NAME_MAX_LENGTH && !nameTaken(name, self)) return name;
+      const name = numberedName(wanted, n, PLAYER_NAME_MAX_LENGTH);
+      if (!nameTaken(name, self)) return name;
     }
     return `${wanted.slice(0, PLAYER_NAME_MAX_LENGTH - 5)}-${randomBase32(4, random)}`;
   };

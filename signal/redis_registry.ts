@@ -455,11 +455,34 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     return removed;
   };
 
-  /** Forgets the players Redis holds for this process with no socket here (ghosts). */
+  /**
+   * Forgets the players Redis holds for this process with no socket here (ghosts), and those of
+   * dead processes missing from the process set (which the sweep would never visit).
+   */
   const reconcile = async (): Promise<number> => {
     if (state !== "running") return 0;
-    const held = await run("members", [], false);
     let removed = 0;
+    const known = new Set(await bounded(cmd.smembers(key("procs")), ackTimeoutMs, "reconcile"));
+    const prefixLength = key("procplayers", "").length;
+    let cursor = "0";
+    for (let i = 0; i < 1000; i++) {
+      const [next, keys] = await bounded(
+        cmd.scan(cursor, "MATCH", key("procplayers", "*"), "COUNT", 200),
+        ackTimeoutMs,
+        "reconcile",
+      );
+      for (const k of keys) {
+        const proc = k.slice(prefixLength);
+        if (proc === processId || known.has(proc)) continue;
+        if ((await cmd.exists(key("alive", proc))) === 1) continue;
+        const n = await reap(proc);
+        removed += n;
+        log.warn("redis-orphans-reaped", { process: proc, players: n });
+      }
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    const held = await run("members", [], false);
     for (const id of held) {
       if (local.has(id) || connecting.has(id)) continue;
       await run("disconnect", [id], false);

@@ -325,3 +325,20 @@ redisTest(
     });
   },
 );
+
+redisTest(
+  "reconciliation reaps players of a dead process missing from the process set",
+  async () => {
+    await withLobby(async ({ db, registry }) => {
+      await db.hset("duet:player:orphan", { proc: "deadproc", name: "Orphan", room: "orphanroom" });
+      await db.sadd("duet:procplayers:deadproc", "orphan");
+      await db.hset("duet:room:orphanroom", roomHash("Orphan's room", 7, { a: "orphan" }));
+      await db.sadd("duet:rooms", "orphanroom");
+      await db.zadd("duet:public", 7, "orphanroom");
+      assert.equal(await registry.reconcile(), 1);
+      assert.equal(await db.exists("duet:player:orphan"), 0);
+      assert.equal(await db.exists("duet:room:orphanroom"), 0);
+      assert.equal(await db.exists("duet:procplayers:deadproc"), 0);
+    });
+  },
+);

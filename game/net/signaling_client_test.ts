@@ -230,6 +230,36 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "game and version scope the room list and quick match; list filters by name",
+        async () => {
+          const cs = clients(lobby);
+          const hockey = cs.make({ name: "H", game: "hockey", version: "2" });
+          const chess = cs.make({ name: "C", game: "chess", version: "2" });
+          const hockeyOld = cs.make({ name: "O", game: "hockey", version: "1" });
+          const jh = await hockey.quick();
+          assert.equal(jh.room.game, "hockey");
+          const jc = await chess.quick();
+          const jo = await hockeyOld.quick();
+          assert.notEqual(jc.room.id, jh.room.id, "another game opens its own room");
+          assert.notEqual(jo.room.id, jh.room.id, "another build opens its own room");
+          await sleep(300);
+          assert.equal(chess.rooms.has(jh.room.id), false);
+          assert.equal(hockeyOld.rooms.has(jh.room.id), false);
+          const watcher = cs.make({ game: "hockey", version: "2" });
+          await watcher.ready();
+          await until("hockey room listed", () => watcher.rooms.has(jh.room.id));
+          assert.deepEqual(await watcher.list("nothing like it"), { total: 0 });
+          assert.equal(watcher.rooms.size, 0);
+          assert.deepEqual(await watcher.list(""), { total: 1 });
+          assert.equal(watcher.rooms.has(jh.room.id), true);
+          await assert.rejects(chess.leave().then(() => chess.join(jh.room.id)), {
+            code: "wrong-game",
+          });
+          await cs.closeAll();
+        },
+      );
+
       await t.step("close() rejects pending requests and later ones", async () => {
         const cs = clients(lobby);
         const c = cs.make();

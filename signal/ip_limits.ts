@@ -108,7 +108,9 @@ export function createIpLimits(opts: IpLimitsOptions): IpLimits {
 
   // Idle entries go once their bucket is full again: forgetting them then loses nothing.
   const idle = (e: Entry, nowMs: number) =>
-    e.connections === 0 && (e.bucket === null || e.bucket.available(nowMs) >= opts.messageBurst);
+    e.connections === 0 &&
+    (e.bucket === null || e.bucket.available(nowMs) >= opts.messageBurst) &&
+    (e.churn === null || e.churn.available(nowMs) >= Math.max(1, churnBurst));
 
   const sweep = (nowMs: number) => {
     if (nowMs - lastSweep < 10_000) return;

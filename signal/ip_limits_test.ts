@@ -105,3 +105,19 @@ Deno.test("no limits configured admits everything", () => {
   const limits = createIpLimits({ maxConnectionsPerIp: 0, messagesPerSecond: 0, messageBurst: 0 });
   for (let i = 0; i < 1000; i++) assert.ok(limits.admit("198.51.100.1", 0)!.takeMessage(0));
 });
+
+Deno.test("reconnecting does not reset an address's room-change budget either", () => {
+  const limits = createIpLimits({
+    maxConnectionsPerIp: 0,
+    messagesPerSecond: 1000,
+    messageBurst: 1000,
+    churnPerSecond: 1,
+    churnBurst: 2,
+  });
+  const a = limits.admit("198.51.100.1", 0)!;
+  a.takeChurn(0);
+  a.takeChurn(0);
+  a.release(0);
+  const again = limits.admit("198.51.100.1", 0)!;
+  assert.equal(again.takeChurn(0), false);
+});

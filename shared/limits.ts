@@ -107,7 +107,8 @@ export const SCOPE_FIELD_MAX_LENGTH = 32;
 export const SESSION_MAX_LENGTH = 64;
 
 /**
- * Room churn (`create`, `join`, `quick`, `leave`) per connection: sustained per second, and burst.
+ * Room churn (`create`, `join`, `quick`; `leave` is never refused, and each leave needs an entry
+ * before it) per connection: sustained per second, and burst.
  * Much lower than the message rate: each change of a public room reaches every client.
  */
 export const DEFAULT_CHURN_PER_SECOND = 0.5;

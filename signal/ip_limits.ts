@@ -1,6 +1,6 @@
 /**
  * Per-IP limits, on top of the per-connection ones: how many WebSockets one address may hold open
- * at once, and how many lobby messages (and, separately, room changes: create/join/quick/leave)
+ * at once, and how many lobby messages (and, separately, room entries: create/join/quick)
  * all its connections together may send, so one host cannot take every slot or get around the
  * per-connection rate by opening more connections. Pure: the caller passes the time.
  *
@@ -44,7 +44,7 @@ export interface IpTicket {
   readonly key: string;
   /** Takes one message from the address's budget; false means over the per-IP rate. */
   takeMessage(nowMs: number): boolean;
-  /** Takes one room change (create/join/quick/leave) from the address's budget. */
+  /** Takes one room entry (create/join/quick) from the address's budget. */
   takeChurn(nowMs: number): boolean;
   /** The connection closed. Idempotent. */
   release(nowMs: number): void;

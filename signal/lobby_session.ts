@@ -9,7 +9,8 @@
  * - a frame over MAX_LOBBY_MESSAGE_BYTES: `too-large`, closed with 1009;
  * - a client that stops reading (its send buffer passes the cap): closed with 1008;
  * - binary frames, bad JSON, unknown types, wrong fields: `bad-message`, connection stays open;
- * - room churn (`create`, `join`, `quick`, `leave`) over its own, much lower rate (per connection
+ * - room churn (`create`, `join`, `quick`; never `leave`, which needs an entry before it, and a
+ *   player must always be able to get out) over its own, much lower rate (per connection
  *   and per address): `rate-limited` with `retryAfterMs`, the connection stays open (each such
  *   change reaches every client's room list, so it costs the lobby far more than a signal);
  * - more than `maxQueuedMessages` frames waiting while the registry is slow (Redis stalls):
@@ -78,7 +79,7 @@ export interface LobbySessionOptions {
   messagesPerSecond?: number;
   messageBurst?: number;
   rateLimitStrikes?: number;
-  /** Room changes (create/join/quick/leave) per second and burst, per connection. */
+  /** Room entries (create/join/quick) per second and burst, per connection. */
   churnPerSecond?: number;
   churnBurst?: number;
   /** Frames that may wait for a slow registry; more get `server-busy`. */
@@ -252,7 +253,7 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
   };
 
   const isChurn = (type: ClientMessage["type"]) =>
-    type === "create" || type === "join" || type === "quick" || type === "leave";
+    type === "create" || type === "join" || type === "quick";
 
   const handle = (message: ClientMessage): Step<void> => {
     metrics.messages.inc({ type: message.type });
@@ -263,7 +264,7 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
         const wait = Math.max(100, Math.ceil((1 - churn.available(t)) * 1000 / churnRate));
         return fail(
           "rate-limited",
-          "slow down: too many room changes (create, join, quick, leave)",
+          "slow down: too many room changes (create, join, quick)",
           message.rid,
           wait,
         );

@@ -424,11 +424,16 @@ Deno.test("room churn has its own low rate: rate-limited with a retry hint, sock
   });
   take();
   const codes: string[] = [];
+  let left = 0;
   for (let i = 0; i < 10; i++) {
-    session.receive(JSON.stringify({ type: i % 2 ? "leave" : "create", name: "R", rid: i }));
+    session.receive(JSON.stringify({ type: "create", name: "R", rid: i }));
     for (const m of take()) if (m.type === "error") codes.push(`${m.code}:${m.retryAfterMs}`);
+    session.receive('{"type":"leave"}');
+    for (const m of take()) if (m.type === "left") left++;
   }
   assert.deepEqual(codes, Array(6).fill("rate-limited:2000"));
+  // Leaving is never refused: each room entered was left.
+  assert.equal(left, 4);
   // Other messages are not churn: they still go through.
   session.receive('{"type":"ping","rid":99}');
   assert.deepEqual(take(), [{ type: "pong", rid: 99 }]);

@@ -77,3 +77,63 @@ export const DEFAULT_IP_MESSAGE_BURST = 400;
 
 /** Bytes queued towards one client before it counts as not reading and is closed (1008). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * Rooms in a `rooms` snapshot (and in `GET /api/rooms`): the most relevant ones (open rooms
+ * first, oldest first, then full and playing ones); `rooms.total` says how many match in all.
+ * A client narrows the list with `list {filter}` (server-side, by room name).
+ */
+export const ROOM_LIST_SNAPSHOT_MAX = 100;
+
+/** Longest `list.filter` (a case-insensitive substring of the room name). */
+export const ROOM_FILTER_MAX_LENGTH = 32;
+
+/**
+ * Room-list changes are batched: at most one `room`/`room-removed` per room per tick, a room
+ * created and removed within one tick is never announced. Milliseconds.
+ */
+export const DEFAULT_ROOM_LIST_TICK_MS = 150;
+
+/**
+ * More distinct room changes than this in one tick and the server sends every client a fresh
+ * bounded `rooms` snapshot instead of the deltas.
+ */
+export const ROOM_LIST_DELTA_MAX = 200;
+
+/** Longest `hello.game` and `hello.version` (letters, digits, `.`, `_`, `+`, `-`). */
+export const SCOPE_FIELD_MAX_LENGTH = 32;
+
+/** Longest `signal.session` (the lobby's session ids are 16 characters). */
+export const SESSION_MAX_LENGTH = 64;
+
+/**
+ * Room churn (`create`, `join`, `quick`; `leave` is never refused, and each leave needs an entry
+ * before it) per connection: sustained per second, and burst.
+ * Much lower than the message rate: each change of a public room reaches every client.
+ */
+export const DEFAULT_CHURN_PER_SECOND = 0.5;
+/** Room churn burst per connection. */
+export const DEFAULT_CHURN_BURST = 8;
+/** Room churn per address over all its connections (sustained per second); 0 disables it. */
+export const DEFAULT_IP_CHURN_PER_SECOND = 5;
+/** Room churn burst per address. */
+export const DEFAULT_IP_CHURN_BURST = 40;
+
+/**
+ * Wrong passwords before backoff starts, per room and per address; after that each further wrong
+ * one doubles the wait (`too-many-attempts` with `retryAfterMs`), up to the maximum.
+ */
+export const PASSWORD_FREE_ATTEMPTS = 5;
+/** First wait after the free password attempts, in ms. */
+export const PASSWORD_BACKOFF_BASE_MS = 1000;
+/** Longest wait between password attempts, in ms. */
+export const PASSWORD_BACKOFF_MAX_MS = 60_000;
+
+/**
+ * Messages a connection may have waiting while the registry is slow (Redis stalls); more get
+ * `server-busy` and are dropped.
+ */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 32;
+
+/** Consecutive combining marks allowed in a name (more is "Zalgo" text that spills over the UI). */
+export const NAME_MAX_COMBINING_RUN = 3;

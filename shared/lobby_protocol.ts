@@ -42,21 +42,41 @@
  *
  * Extensions beyond the DESIGN.md tables (a DESIGN-only client can ignore them): `renamed` (the
  * reply to `hello`), `ice-servers` (refreshed TURN credentials), `error.close`, the error codes
- * after `already-in-room` in {@link ERROR_CODES}, and the close codes. A client should ignore a
- * message type it does not know, so the server can add more.
+ * after `already-in-room` in {@link ERROR_CODES}, `error.retryAfterMs`, and the close codes; and:
+ *
+ * - Scopes: `hello {game?, version?}` puts the client in a game and build; rooms it creates carry
+ *   them (`RoomInfo.game`/`version`, absent in the default scope), its room list and quick match
+ *   see only them, and joining a room of another game is `wrong-game`, of another build
+ *   `incompatible-version` (builds are compatible when their version strings are equal). A
+ *   changed scope is answered with a fresh `rooms` snapshot after `renamed`.
+ * - Bounded room list: `rooms` holds at most ROOM_LIST_SNAPSHOT_MAX rooms (open ones first,
+ *   oldest first) plus `total`; `list {filter?}` narrows the list to room names containing the
+ *   filter (case-insensitive) and is answered with `rooms {rid, filter}`; later `room`s outside
+ *   the filter are not sent. Changes are batched per tick (DEFAULT_ROOM_LIST_TICK_MS): one
+ *   `room` per changed room, nothing for a room created and removed within the tick.
+ * - `signal.session` (client): the pairing the signal belongs to (`paired.session`); the server
+ *   drops a signal for any other session. The relayed `signal` carries the `session` too.
+ *   A room becomes `playing` only once an offer from the offerer and then an answer from the
+ *   answerer were relayed in the current session.
+ *
+ * A client should ignore a message type it does not know, so the server can add more.
  *
  * No Deno or DOM APIs here: the browser imports this file.
  */
 import * as v from "valibot";
+import { nameProblem, normalizeName } from "./display_name.ts";
 import {
   MAX_LOBBY_MESSAGE_BYTES,
   PASSWORD_MAX_LENGTH,
   PLAYER_NAME_MAX_LENGTH,
   PLAYER_NAME_MIN_LENGTH,
   ROOM_CAPACITY,
+  ROOM_FILTER_MAX_LENGTH,
   ROOM_NAME_MAX_LENGTH,
   ROOM_NAME_MIN_LENGTH,
   ROOM_REF_MAX_LENGTH,
+  SCOPE_FIELD_MAX_LENGTH,
+  SESSION_MAX_LENGTH,
 } from "./limits.ts";
 
 /** The lobby protocol version, sent in `welcome.protocol`. */
@@ -88,6 +108,10 @@ export const ERROR_CODES = [
   "server-full",
   "shutting-down",
   "internal-error",
+  "server-busy",
+  "too-many-attempts",
+  "wrong-game",
+  "incompatible-version",
 ] as const;
 
 /** An `error.code`. */
@@ -112,15 +136,24 @@ function displayText(min: number, max: number) {
   return v.pipe(
     v.string(),
     v.trim(),
+    v.transform(normalizeName),
     v.minLength(min, `must be ${min}-${max} characters`),
     v.maxLength(max, `must be ${min}-${max} characters`),
     v.regex(PRINTABLE, "must not contain control characters"),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const problem = nameProblem(dataset.value);
+      if (problem !== null) addIssue({ message: problem });
+    }),
   );
 }
 
-/** A player name: 1-24 characters after trimming, printable. */
+/**
+ * A player name: 1-24 characters after trimming and NFC normalization, printable, something
+ * visible in it, no lone surrogates, no stacks of combining marks (shared/display_name.ts).
+ */
 export const PlayerNameSchema = displayText(PLAYER_NAME_MIN_LENGTH, PLAYER_NAME_MAX_LENGTH);
-/** A room name: 1-32 characters after trimming, printable. */
+/** A room name: 1-32 characters, with the same rules as a player name. */
 export const RoomNameSchema = displayText(ROOM_NAME_MIN_LENGTH, ROOM_NAME_MAX_LENGTH);
 
 const PasswordSchema = v.pipe(
@@ -134,6 +167,24 @@ const RoomRefSchema = v.pipe(
   v.minLength(1, "must not be empty"),
   v.maxLength(ROOM_REF_MAX_LENGTH, `must be at most ${ROOM_REF_MAX_LENGTH} characters`),
 );
+
+/**
+ * `hello.game` / `hello.version`: which game and build the client is. Rooms, room lists and quick
+ * match are scoped to them; absent or empty is the default scope (clients that predate them).
+ */
+export const ScopeFieldSchema = v.pipe(
+  v.string(),
+  v.maxLength(SCOPE_FIELD_MAX_LENGTH, `must be at most ${SCOPE_FIELD_MAX_LENGTH} characters`),
+  v.regex(/^[A-Za-z0-9._+-]*$/, "may hold only letters, digits and . _ + -"),
+);
+
+const FilterSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(ROOM_FILTER_MAX_LENGTH, `must be at most ${ROOM_FILTER_MAX_LENGTH} characters`),
+);
+
+const SessionSchema = v.pipe(v.string(), v.maxLength(SESSION_MAX_LENGTH));
 
 // JSON.parse reads 1e999 as Infinity, which JSON.stringify writes back as null: not echoable.
 const FiniteSchema = v.pipe(v.number(), v.finite());
@@ -162,7 +213,13 @@ export type SignalData = v.InferOutput<typeof SignalDataSchema>;
 
 /** Every message a client may send. */
 export const ClientMessageSchema = v.variant("type", [
-  v.object({ type: v.literal("hello"), name: PlayerNameSchema, ...rid }),
+  v.object({
+    type: v.literal("hello"),
+    name: PlayerNameSchema,
+    game: v.optional(ScopeFieldSchema),
+    version: v.optional(ScopeFieldSchema),
+    ...rid,
+  }),
   v.object({
     type: v.literal("create"),
     name: RoomNameSchema,
@@ -178,8 +235,14 @@ export const ClientMessageSchema = v.variant("type", [
   }),
   v.object({ type: v.literal("quick"), ...rid }),
   v.object({ type: v.literal("leave"), ...rid }),
-  v.object({ type: v.literal("signal"), data: SignalDataSchema, ...rid }),
+  v.object({
+    type: v.literal("signal"),
+    data: SignalDataSchema,
+    session: v.optional(SessionSchema),
+    ...rid,
+  }),
   v.object({ type: v.literal("ping"), t: v.optional(FiniteSchema), ...rid }),
+  v.object({ type: v.literal("list"), filter: v.optional(FilterSchema), ...rid }),
 ]);
 /** A client-to-server message. */
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
@@ -195,7 +258,11 @@ export const RoomInfoSchema = v.object({
   state: v.picklist(ROOM_STATES),
   locked: v.boolean(),
   /** Milliseconds since the Unix epoch. */
-  createdAt: v.number(),
+  createdAt: v.pipe(v.number(), v.finite()),
+  /** The room's game, absent in the default scope (`hello.game`). */
+  game: v.optional(v.string()),
+  /** The room's build, absent in the default scope (`hello.version`). */
+  version: v.optional(v.string()),
 });
 /** What the lobby shows about a room. */
 export type RoomInfo = v.InferOutput<typeof RoomInfoSchema>;
@@ -222,7 +289,15 @@ export const ServerMessageSchema = v.variant("type", [
   }),
   // Replaces welcome.iceServers: fresh TURN credentials, sent before the previous ones expire.
   v.object({ type: v.literal("ice-servers"), iceServers: v.array(IceServerSchema) }),
-  v.object({ type: v.literal("rooms"), rooms: v.array(RoomInfoSchema) }),
+  v.object({
+    type: v.literal("rooms"),
+    rooms: v.array(RoomInfoSchema),
+    /** Public rooms of the client's scope matching its filter, listed or not. */
+    total: v.optional(v.number()),
+    /** The filter this snapshot applies (`list.filter`). */
+    filter: v.optional(v.string()),
+    ...rid,
+  }),
   v.object({ type: v.literal("room"), room: RoomInfoSchema }),
   v.object({ type: v.literal("room-removed"), id: v.string() }),
   v.object({
@@ -237,7 +312,12 @@ export const ServerMessageSchema = v.variant("type", [
     role: v.picklist(ROLES),
     session: v.string(),
   }),
-  v.object({ type: v.literal("signal"), from: v.string(), data: SignalDataSchema }),
+  v.object({
+    type: v.literal("signal"),
+    from: v.string(),
+    data: SignalDataSchema,
+    session: v.optional(v.string()),
+  }),
   v.object({ type: v.literal("peer-left"), id: v.string() }),
   v.object({ type: v.literal("left"), ...rid }),
   v.object({ type: v.literal("pong"), t: v.optional(FiniteSchema), ...rid }),
@@ -247,6 +327,8 @@ export const ServerMessageSchema = v.variant("type", [
     code: ErrorCodeSchema,
     message: v.string(),
     close: v.optional(v.literal(true)),
+    /** With `rate-limited`, `too-many-attempts`, `server-busy`: when to try again, in ms. */
+    retryAfterMs: v.optional(v.number()),
     ...rid,
   }),
 ]);
@@ -365,10 +447,17 @@ export function fastSignal(raw: Obj): ClientMessageOf<"signal"> | undefined {
     if ("sdp" in d && typeof sdp === "string" && sdp.length >= 1) data = { kind, sdp };
   }
   if (data === undefined) return undefined;
-  if (!("rid" in raw)) return { type: "signal", data };
+  const out: ClientMessageOf<"signal"> = { type: "signal", data };
+  if ("session" in raw) {
+    const session = raw.session;
+    if (typeof session !== "string" || session.length > SESSION_MAX_LENGTH) return undefined;
+    out.session = session;
+  }
+  if (!("rid" in raw)) return out;
   const rid = raw.rid;
   if (typeof rid !== "number" || !Number.isFinite(rid)) return undefined;
-  return { type: "signal", data, rid };
+  out.rid = rid;
+  return out;
 }
 
 function parseWith<T>(

@@ -369,6 +369,11 @@ Deno.test("fastSignal accepts exactly what the schema accepts, with the same out
     object([
       '"type":"signal"',
       ...(rnd() < 0.05 ? [] : [`"data":${data()}`]),
+      ...maybe(
+        "session",
+        rnd() < 0.8 ? str : [`"${"s".repeat(64)}"`, `"${"s".repeat(65)}"`, "1", "null"],
+        0.6,
+      ),
       ...maybe("rid", ["0", "3", "-2.5", "1e999", '"1"', "null", "[]"], 0.6),
     ]);
 
@@ -402,4 +407,45 @@ Deno.test("a signal's errors still come from the schema, with the field named", 
   assert.equal(r.rid, 4);
   assert.match(r.message, /^signal: data\.candidate\.sdpMLineIndex: /);
   assert.match(fails('{"type":"signal","data":{"kind":"offer","sdp":""}}').message, /data\.sdp/);
+});
+
+Deno.test("hello may carry a game and a version; list may carry a filter; both are checked", () => {
+  assert.deepEqual(ok('{"type":"hello","name":"A","game":"air-hockey","version":"1.2.0+b7"}'), {
+    type: "hello",
+    name: "A",
+    game: "air-hockey",
+    version: "1.2.0+b7",
+  });
+  assert.match(fails('{"type":"hello","name":"A","game":"has space"}').message, /hello: game/);
+  assert.match(
+    fails(`{"type":"hello","name":"A","version":"${"9".repeat(33)}"}`).message,
+    /version/,
+  );
+  assert.deepEqual(ok('{"type":"list","filter":"  pro ","rid":2}'), {
+    type: "list",
+    filter: "pro",
+    rid: 2,
+  });
+  assert.deepEqual(ok('{"type":"list"}'), { type: "list" });
+  assert.equal(fails(`{"type":"list","filter":"${"x".repeat(33)}"}`).code, "bad-message");
+});
+
+Deno.test("signal may name its session; the server's additions validate on the client side", () => {
+  assert.deepEqual(ok('{"type":"signal","data":{"kind":"offer","sdp":"v"},"session":"S1"}'), {
+    type: "signal",
+    data: { kind: "offer", sdp: "v" },
+    session: "S1",
+  });
+  for (
+    const m of [
+      '{"type":"rooms","rooms":[],"total":5000,"filter":"pro","rid":1}',
+      '{"type":"signal","from":"p","data":{"kind":"answer","sdp":"v"},"session":"S1"}',
+      '{"type":"error","code":"too-many-attempts","message":"wait","retryAfterMs":4000}',
+      '{"type":"error","code":"server-busy","message":"busy","retryAfterMs":1000}',
+      '{"type":"error","code":"wrong-game","message":"x"}',
+      '{"type":"error","code":"incompatible-version","message":"x"}',
+      '{"type":"room","room":{"id":"r","name":"n","players":1,"capacity":2,"state":"open",' +
+      '"locked":false,"createdAt":1,"game":"hockey","version":"2"}}',
+    ]
+  ) assert.ok(parseServerMessage(m).ok, m);
 });

@@ -1,8 +1,16 @@
 /**
  * Per-IP limits, on top of the per-connection ones: how many WebSockets one address may hold open
- * at once, and how many lobby messages all its connections together may send (a token bucket
- * shared by them), so one host cannot take every slot or get around the per-connection rate by
- * opening more connections. Pure: the caller passes the time.
+ * at once, and how many lobby messages (and, separately, room entries: create/join/quick)
+ * all its connections together may send, so one host cannot take every slot or get around the
+ * per-connection rate by opening more connections. Pure: the caller passes the time.
+ *
+ * The address's budget charges whoever floods, not its neighbours (players behind one NAT share
+ * an address): each connection's recent rate is tracked (a count decaying with a 1 s time
+ * constant), and once the address's bucket is empty only the connections above their fair share
+ * (the address rate divided by its connections) are refused. A flooder then starves itself while
+ * honest connections behind the same address go on; an address sends at most about twice its
+ * rate in all. A new connection starts with a full recent rate, so opening a fresh one is no way
+ * around it.
  *
  * IPv6 clients are keyed by their /64 (one subscriber usually gets a whole /64, so per-address
  * limits would be trivial to dodge); IPv4-mapped IPv6 addresses count as the IPv4 address.
@@ -10,6 +18,7 @@
  * Entries live while the address has connections, and afterwards until its bucket has refilled,
  * so closing and reopening connections does not reset the message budget.
  */
+import { DEFAULT_IP_CHURN_BURST, DEFAULT_IP_CHURN_PER_SECOND } from "../shared/limits.ts";
 import { createTokenBucket, type TokenBucket } from "./rate_limit.ts";
 
 /** Options of {@link createIpLimits}; 0 disables a limit. */
@@ -20,6 +29,13 @@ export interface IpLimitsOptions {
   messagesPerSecond: number;
   /** Burst of messages over all of an address's connections. */
   messageBurst: number;
+  /**
+   * Sustained room changes per second over all of an address's connections (0 = off; default
+   * DEFAULT_IP_CHURN_PER_SECOND).
+   */
+  churnPerSecond?: number;
+  /** Burst of room changes over all of an address's connections. */
+  churnBurst?: number;
 }
 
 /** One admitted connection's share of its address's limits. */
@@ -28,6 +44,8 @@ export interface IpTicket {
   readonly key: string;
   /** Takes one message from the address's budget; false means over the per-IP rate. */
   takeMessage(nowMs: number): boolean;
+  /** Takes one room entry (create/join/quick) from the address's budget. */
+  takeChurn(nowMs: number): boolean;
   /** The connection closed. Idempotent. */
   release(nowMs: number): void;
 }
@@ -61,18 +79,38 @@ export function ipKey(address: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
+/** A connection's recent rate: a count that decays with a 1 s time constant (≈ per second). */
+interface Usage {
+  value: number;
+  at: number;
+}
+
+const bump = (u: Usage, nowMs: number) => {
+  if (nowMs > u.at) {
+    u.value *= Math.exp(-(nowMs - u.at) / 1000);
+    u.at = nowMs;
+  }
+  u.value += 1;
+  return u.value;
+};
+
 /** Creates empty per-IP bookkeeping. */
 export function createIpLimits(opts: IpLimitsOptions): IpLimits {
   interface Entry {
     connections: number;
     bucket: TokenBucket | null;
+    churn: TokenBucket | null;
   }
+  const churnRate = opts.churnPerSecond ?? DEFAULT_IP_CHURN_PER_SECOND;
+  const churnBurst = opts.churnBurst ?? DEFAULT_IP_CHURN_BURST;
   const entries = new Map<string, Entry>();
   let lastSweep = -Infinity;
 
   // Idle entries go once their bucket is full again: forgetting them then loses nothing.
   const idle = (e: Entry, nowMs: number) =>
-    e.connections === 0 && (e.bucket === null || e.bucket.available(nowMs) >= opts.messageBurst);
+    e.connections === 0 &&
+    (e.bucket === null || e.bucket.available(nowMs) >= opts.messageBurst) &&
+    (e.churn === null || e.churn.available(nowMs) >= Math.max(1, churnBurst));
 
   const sweep = (nowMs: number) => {
     if (nowMs - lastSweep < 10_000) return;
@@ -92,16 +130,34 @@ export function createIpLimits(opts: IpLimitsOptions): IpLimits {
             nowMs,
           )
           : null;
-        e = { connections: 0, bucket };
+        const churn = churnRate > 0
+          ? createTokenBucket(
+            { ratePerSecond: churnRate, burst: Math.max(1, churnBurst) },
+            nowMs,
+          )
+          : null;
+        e = { connections: 0, bucket, churn };
         entries.set(key, e);
       }
       if (opts.maxConnectionsPerIp > 0 && e.connections >= opts.maxConnectionsPerIp) return null;
       e.connections++;
       const entry = e;
       let released = false;
+      // A new connection starts as if it had used the address's whole rate, so reconnecting is
+      // no way to a fresh fair share; an honest one earns its share within a second or two.
+      const messages: Usage = { value: opts.messagesPerSecond, at: nowMs };
+      const changes: Usage = { value: churnRate, at: nowMs };
+      /** A token from the address's bucket, or, when it is empty, a fair share's allowance. */
+      const take = (bucket: TokenBucket | null, rate: number, usage: Usage, nowMs: number) => {
+        if (bucket === null) return true;
+        const recent = bump(usage, nowMs);
+        if (bucket.take(nowMs)) return true;
+        return recent <= rate / Math.max(1, entry.connections);
+      };
       return {
         key,
-        takeMessage: (nowMs) => entry.bucket === null || entry.bucket.take(nowMs),
+        takeMessage: (nowMs) => take(entry.bucket, opts.messagesPerSecond, messages, nowMs),
+        takeChurn: (nowMs) => take(entry.churn, churnRate, changes, nowMs),
         release(nowMs) {
           if (released) return;
           released = true;

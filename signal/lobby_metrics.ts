@@ -20,7 +20,7 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Which rate limit dropped a message. */
-export type RateLimitScope = "connection" | "ip";
+export type RateLimitScope = "connection" | "ip" | "churn";
 
 /** The lobby's counters, plus the registry to add gauges to and render. */
 export interface LobbyMetrics {

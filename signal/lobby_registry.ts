@@ -37,8 +37,11 @@ export interface RegistryStatus {
 /** The lobby's rooms and players, local or shared. */
 export interface LobbyRegistry {
   readonly kind: "memory" | "redis";
-  /** Registers a connection. Its messages go to the hub under the returned id. */
-  connect(): Registration;
+  /**
+   * Registers a connection. Its messages go to the hub under the returned id. `address` is its
+   * per-IP key (ip_limits.ts), under which wrong passwords are counted.
+   */
+  connect(address?: string): Registration;
   /** Applies one validated client message; results reach the hub before the step completes. */
   handle(player: PlayerId, message: ClientMessage): Step<void>;
   /** The connection is gone: leave its room (the peer gets `peer-left`), forget it. Idempotent. */

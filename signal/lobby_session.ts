@@ -8,7 +8,14 @@
  *   limit, the connection is closed with 1008;
  * - a frame over MAX_LOBBY_MESSAGE_BYTES: `too-large`, closed with 1009;
  * - a client that stops reading (its send buffer passes the cap): closed with 1008;
- * - binary frames, bad JSON, unknown types, wrong fields: `bad-message`, connection stays open.
+ * - binary frames, bad JSON, unknown types, wrong fields: `bad-message`, connection stays open;
+ * - room churn (`create`, `join`, `quick`; never `leave`, which needs an entry before it, and a
+ *   player must always be able to get out) over its own, much lower rate (per connection
+ *   and per address): `rate-limited` with `retryAfterMs`, the connection stays open (each such
+ *   change reaches every client's room list, so it costs the lobby far more than a signal);
+ * - more than `maxQueuedMessages` frames waiting while the registry is slow (Redis stalls):
+ *   `server-busy` with `retryAfterMs`, the frame is dropped (it is answered at once, so this one
+ *   error may overtake replies still queued; its `rid` tells which request it was).
  *
  * Ordering: a registry step may be asynchronous (Redis). Frames are handled strictly one after
  * another through a queue, and every reply (errors included) is written in that order; with the
@@ -33,7 +40,10 @@ import {
   type ServerMessage,
 } from "../shared/lobby_protocol.ts";
 import {
+  DEFAULT_CHURN_BURST,
+  DEFAULT_CHURN_PER_SECOND,
   DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_QUEUED_MESSAGES,
   DEFAULT_MESSAGE_BURST,
   DEFAULT_MESSAGES_PER_SECOND,
   DEFAULT_RATE_LIMIT_STRIKES,
@@ -69,6 +79,11 @@ export interface LobbySessionOptions {
   messagesPerSecond?: number;
   messageBurst?: number;
   rateLimitStrikes?: number;
+  /** Room entries (create/join/quick) per second and burst, per connection. */
+  churnPerSecond?: number;
+  churnBurst?: number;
+  /** Frames that may wait for a slow registry; more get `server-busy`. */
+  maxQueuedMessages?: number;
   maxBufferedBytes?: number;
   metrics?: LobbyMetrics;
   log?: Logger;
@@ -123,7 +138,13 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
   const iceServers = typeof opts.iceServers === "function"
     ? opts.iceServers
     : (() => opts.iceServers) as (player: PlayerId) => IceServer[];
-  const registration = registry.connect();
+  const churnRate = opts.churnPerSecond ?? DEFAULT_CHURN_PER_SECOND;
+  const churn = createTokenBucket(
+    { ratePerSecond: churnRate, burst: opts.churnBurst ?? DEFAULT_CHURN_BURST },
+    now(),
+  );
+  const maxQueued = opts.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+  const registration = registry.connect(opts.ipTicket?.key);
   const { id, name } = registration;
   let state: LobbySessionState = "registering";
   // Dropped frames minus accepted ones, floored at zero: sustained excess, not a single burst.
@@ -206,11 +227,17 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
 
   const reply = (message: ServerMessage) => write(JSON.stringify(message));
 
-  const fail = (code: ErrorCode, message: string, rid: number | undefined) => {
+  const fail = (
+    code: ErrorCode,
+    message: string,
+    rid: number | undefined,
+    retryAfterMs?: number,
+  ) => {
     metrics.errors.inc({ code });
-    reply(
-      rid === undefined ? { type: "error", code, message } : { type: "error", code, message, rid },
-    );
+    const m: ServerMessage = { type: "error", code, message };
+    if (retryAfterMs !== undefined) m.retryAfterMs = retryAfterMs;
+    if (rid !== undefined) m.rid = rid;
+    reply(m);
   };
 
   const tooLarge = () =>
@@ -225,8 +252,24 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     fail("internal-error", "the server failed to handle this message", message.rid);
   };
 
+  const isChurn = (type: ClientMessage["type"]) =>
+    type === "create" || type === "join" || type === "quick";
+
   const handle = (message: ClientMessage): Step<void> => {
     metrics.messages.inc({ type: message.type });
+    if (isChurn(message.type)) {
+      const t = now();
+      if (!churn.take(t) || (opts.ipTicket && !opts.ipTicket.takeChurn(t))) {
+        metrics.rateLimitedMessages.inc({ scope: "churn" });
+        const wait = Math.max(100, Math.ceil((1 - churn.available(t)) * 1000 / churnRate));
+        return fail(
+          "rate-limited",
+          "slow down: too many room changes (create, join, quick)",
+          message.rid,
+          wait,
+        );
+      }
+    }
     let result: Step<void>;
     try {
       result = registry.handle(id, message);
@@ -267,7 +310,21 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     const text = scope === "connection"
       ? `slow down: at most ${rate} messages per second`
       : "slow down: too many messages from your network";
-    enqueue(() => fail("rate-limited", text, rid));
+    // A flood of refusals must not fill the queue while the registry is slow either.
+    if (jobs.length < maxQueued) enqueue(() => fail("rate-limited", text, rid));
+  };
+
+  const busy = (data: unknown) => {
+    metrics.errors.inc({ code: "server-busy" });
+    const rid = typeof data === "string" && !isTooLarge(data) ? peekRid(data) : undefined;
+    const m: ServerMessage = {
+      type: "error",
+      code: "server-busy",
+      message: "the lobby is busy; try again shortly",
+      retryAfterMs: 1000,
+    };
+    if (rid !== undefined) m.rid = rid;
+    write(JSON.stringify(m));
   };
 
   const receive = (data: unknown) => {
@@ -277,7 +334,11 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     if (!bucket.take(t)) return limited(data, "connection");
     if (opts.ipTicket && !opts.ipTicket.takeMessage(t)) return limited(data, "ip");
     if (strikes > 0) strikes--;
-    if (inFlight !== null || jobs.length > 0) return enqueue(() => process(data));
+    if (inFlight !== null || jobs.length > 0) {
+      // The registry stalls (Redis): what waits here is bounded.
+      if (jobs.length >= maxQueued) return busy(data);
+      return enqueue(() => process(data));
+    }
     // Nothing queued (always so with the in-memory registry): handle it now, without the job
     // closure and queue round trip every relayed message would otherwise pay.
     const result = process(data);
@@ -295,7 +356,7 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     state = "open";
     hub.attach(id, write);
     reply({ type: "welcome", id, name, protocol: PROTOCOL_VERSION, iceServers: iceServers(id) });
-    write(hub.roomsMessage());
+    write(hub.roomsMessage(id));
     if (opts.iceRefreshMs && state === "open") {
       refreshTimer = setInterval(refreshIce, opts.iceRefreshMs);
     }

@@ -3,6 +3,7 @@ import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
 import type { ServerMessage } from "../shared/lobby_protocol.ts";
 import { createIpLimits } from "./ip_limits.ts";
 import { createLobbyHub, type LobbyHub } from "./lobby_hub.ts";
+import { silentLogger } from "./log.ts";
 import { createLobbyMetrics } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type LobbySessionOptions, openLobbySession } from "./lobby_session.ts";
@@ -38,7 +39,7 @@ function setup(
   registry: RoomRegistry = createRoomRegistry(),
   wrap: (inner: LobbyRegistry, hub: LobbyHub) => LobbyRegistry = (inner) => inner,
 ) {
-  const hub = createLobbyHub(registry);
+  const hub = createLobbyHub(registry, silentLogger, { tickMs: 0 });
   const metrics = createLobbyMetrics();
   const lobby = wrap(createMemoryRegistry({ hub, rooms: registry, metrics }), hub);
   let time = 0;
@@ -80,7 +81,7 @@ Deno.test("a new session gets welcome, then the room snapshot", () => {
     protocol: 1,
     iceServers: [{ urls: "stun:stun.example:3478" }],
   });
-  assert.deepEqual(rooms, { type: "rooms", rooms: registry.publicRooms() });
+  assert.deepEqual(rooms, { type: "rooms", rooms: registry.publicRooms(), total: 1 });
   assert.equal(registry.publicRooms().length, 1);
 });
 
@@ -411,4 +412,52 @@ Deno.test("metrics: messages by type, pairings, relayed signals and errors", () 
   assert.equal(metrics.relayedBytes.get(), "v=0".length);
   assert.equal(metrics.errors.get({ code: "already-in-room" }), 1);
   assert.equal(metrics.errors.get({ code: "bad-message" }), 1);
+});
+
+Deno.test("room churn has its own low rate: rate-limited with a retry hint, socket stays open", () => {
+  const { open, metrics } = setup();
+  const { session, socket, take, ends } = open({
+    messagesPerSecond: 100,
+    messageBurst: 100,
+    churnPerSecond: 0.5,
+    churnBurst: 4,
+  });
+  take();
+  const codes: string[] = [];
+  let left = 0;
+  for (let i = 0; i < 10; i++) {
+    session.receive(JSON.stringify({ type: "create", name: "R", rid: i }));
+    for (const m of take()) if (m.type === "error") codes.push(`${m.code}:${m.retryAfterMs}`);
+    session.receive('{"type":"leave"}');
+    for (const m of take()) if (m.type === "left") left++;
+  }
+  assert.deepEqual(codes, Array(6).fill("rate-limited:2000"));
+  // Leaving is never refused: each room entered was left.
+  assert.equal(left, 4);
+  // Other messages are not churn: they still go through.
+  session.receive('{"type":"ping","rid":99}');
+  assert.deepEqual(take(), [{ type: "pong", rid: 99 }]);
+  assert.equal(socket.closed, null);
+  assert.equal(ends(), 0);
+  assert.equal(metrics.rateLimitedMessages.get({ scope: "churn" }), 6);
+});
+
+Deno.test("while the registry stalls, a session queues a bounded number of frames", async () => {
+  let lobby!: ReturnType<typeof asyncRegistry>;
+  const { open } = setup(createRoomRegistry(), (inner) => (lobby = asyncRegistry(inner)));
+  const { session, take } = open({
+    maxQueuedMessages: 4,
+    messagesPerSecond: 1000,
+    messageBurst: 1000,
+  });
+  for (let i = 0; i < 10; i++) session.receive(JSON.stringify({ type: "ping", rid: i }));
+  // Registration plus four frames wait; the others are refused at once.
+  const busy = take();
+  assert.equal(busy.length, 6);
+  for (const m of busy) assert.equal(m.type === "error" && m.code, "server-busy");
+  assert.deepEqual(busy.map((m) => "rid" in m && m.rid), [4, 5, 6, 7, 8, 9]);
+  await lobby.flush();
+  const rest = take().map((m) => `${m.type}${"rid" in m ? m.rid : ""}`);
+  assert.deepEqual(rest, ["welcome", "rooms", "pong0", "pong1", "pong2", "pong3"]);
+  assert.equal(session.state, "open");
 });

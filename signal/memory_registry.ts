@@ -4,9 +4,11 @@
  * synchronously, so nothing ever waits for a tick.
  */
 import type { ClientMessage } from "../shared/lobby_protocol.ts";
+import { fireHook, type LobbyHooks } from "./lobby_hooks.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
+import { type Logger, silentLogger } from "./log.ts";
 import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
 
 /** Options of {@link createMemoryRegistry}. */
@@ -16,6 +18,9 @@ export interface MemoryRegistryOptions {
   rooms?: RoomRegistry;
   maxRooms?: number;
   metrics?: LobbyMetrics;
+  /** Called once per pairing and once per end of one (lobby_hooks.ts). */
+  hooks?: LobbyHooks;
+  log?: Logger;
 }
 
 /** Counts what a step caused: errors by code, pairings, relayed signals. */
@@ -37,18 +42,31 @@ export function countEffects(metrics: LobbyMetrics, effects: readonly Effect[]):
 export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry {
   const rooms = opts.rooms ?? createRoomRegistry({ maxRooms: opts.maxRooms });
   const metrics = opts.metrics ?? createLobbyMetrics();
-  const { hub } = opts;
+  const { hub, hooks } = opts;
+  const log = opts.log ?? silentLogger;
   let closed = false;
 
+  const fire = (effects: Effect[]) => {
+    for (const e of effects) {
+      if (e.kind === "event") {
+        fireHook(
+          hooks,
+          e.event,
+          (err) => log.error("hook-failed", { hook: e.event.type, error: err }),
+        );
+      }
+    }
+  };
   const apply = (effects: Effect[]) => {
     countEffects(metrics, effects);
     hub.deliver(effects);
+    fire(effects);
   };
 
   return {
     kind: "memory",
-    connect() {
-      const { id, name } = rooms.connect();
+    connect(address) {
+      const { id, name } = rooms.connect(address);
       return { id, name, ready: null };
     },
     handle(player, message: ClientMessage) {
@@ -64,7 +82,8 @@ export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry
     localPlayers: () => rooms.counts().players,
     status: () => ({ ready: !closed, detail: closed ? "closed" : "in-memory registry" }),
     close() {
-      // The rooms die with the process; nobody is left to tell.
+      // The rooms die with the process; nobody is left to tell, but the hooks hear of it.
+      if (!closed) fire(rooms.shutdown());
       closed = true;
       return Promise.resolve();
     },

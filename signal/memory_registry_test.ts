@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { createLobbyHub } from "./lobby_hub.ts";
+import { silentLogger } from "./log.ts";
 import { createLobbyMetrics } from "./lobby_metrics.ts";
 import { createMemoryRegistry } from "./memory_registry.ts";
 import { createRoomRegistry } from "./room_registry.ts";
 
 function setup() {
   const rooms = createRoomRegistry();
-  const hub = createLobbyHub(rooms);
+  const hub = createLobbyHub(rooms, silentLogger, { tickMs: 0 });
   const metrics = createLobbyMetrics();
   const registry = createMemoryRegistry({ hub, rooms, metrics });
   const inbox = new Map<string, string[]>();

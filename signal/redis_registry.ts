@@ -28,15 +28,19 @@
  * not with Redis Cluster.
  */
 import { Redis, type RedisOptions } from "ioredis";
+import * as v from "valibot";
 import {
   type ClientMessage,
   type ClientMessageOf,
   encodeServerMessage,
   type ErrorCode,
   type RoomInfo,
+  RoomInfoSchema,
   type RoomState,
 } from "../shared/lobby_protocol.ts";
-import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH } from "../shared/limits.ts";
+import { nameSkeleton, numberedName } from "../shared/display_name.ts";
+import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH, PLAYER_NAME_MAX_LENGTH } from "../shared/limits.ts";
+import { fireHook, type LobbyEvent, type LobbyHooks } from "./lobby_hooks.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
 import type { LobbyRegistry, RegistryStatus } from "./lobby_registry.ts";
@@ -45,6 +49,7 @@ import { randomBase32 } from "./random_id.ts";
 import { REDIS_SCRIPTS, type RedisScriptName } from "./redis_scripts.ts";
 import type { PlayerId } from "./room_registry.ts";
 import { hashPassword, verifyPassword } from "./room_password.ts";
+import { createPasswordAttempts } from "./password_attempts.ts";
 
 /** Options of {@link createRedisRegistry}. */
 export interface RedisRegistryOptions {
@@ -64,6 +69,13 @@ export interface RedisRegistryOptions {
   ackTimeoutMs?: number;
   /** Wall clock for `createdAt`. */
   now?: () => number;
+  /** Pairing and match-end observers (lobby_hooks.ts). */
+  hooks?: LobbyHooks;
+  /**
+   * How often this process checks that every player Redis holds for it still has a socket here
+   * (and forgets the ghosts); default 10 s.
+   */
+  reconcileMs?: number;
 }
 
 /** The Redis registry plus what tests and operators look at. */
@@ -72,6 +84,8 @@ export interface RedisRegistry extends LobbyRegistry {
   readonly processId: string;
   /** Runs one sweep for dead processes now (tests); returns how many players were removed. */
   sweep(): Promise<number>;
+  /** Forgets the players Redis holds for this process that have no socket here; how many. */
+  reconcile(): Promise<number>;
 }
 
 const ID_LENGTH = 10;
@@ -194,6 +208,40 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   let buffered: { s: number; text: string }[] | null = null;
 
   type Event = { s: number; room?: RoomInfo; removed?: string };
+  /** A RoomInfo read from Redis, or null (logged) if it is not one. */
+  const roomFrom = (text: string | unknown): RoomInfo | null => {
+    let raw: unknown = text;
+    if (typeof text === "string") {
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        raw = undefined;
+      }
+    }
+    const r = v.safeParse(RoomInfoSchema, raw);
+    if (r.success) return r.output;
+    log.error("redis-bad-room", { text: String(text).slice(0, 200) });
+    return null;
+  };
+  /** An event published by a script, validated, or null (logged). */
+  const eventFrom = (text: string): Event | null => {
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      log.error("redis-bad-event", { text: text.slice(0, 200) });
+      return null;
+    }
+    if (typeof raw !== "object" || raw === null || !Number.isSafeInteger(raw.s)) {
+      log.error("redis-bad-event", { text: text.slice(0, 200) });
+      return null;
+    }
+    const s = raw.s as number;
+    if (typeof raw.removed === "string") return { s, removed: raw.removed };
+    // A damaged room still advances the sequence, so it costs no reload.
+    const room = roomFrom(raw.room);
+    return room === null ? { s } : { s, room };
+  };
   const apply = (e: Event) => {
     if (e.s <= lastSeq) return;
     lastSeq = e.s;
@@ -208,18 +256,23 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const loadSnapshot = async (announce: boolean) => {
     buffered = [];
     try {
-      const [seq, ...infos] = await run("snapshot", [], false);
+      const [seq, repaired, ...infos] = await run("snapshot", [], false);
+      if (Number(repaired) > 0) log.warn("redis-rooms-repaired", { entries: Number(repaired) });
       const fresh = new Map<string, RoomInfo>();
       for (const text of infos) {
-        const room = JSON.parse(text) as RoomInfo;
-        fresh.set(room.id, room);
+        const room = roomFrom(text);
+        if (room !== null) fresh.set(room.id, room);
       }
       rooms = fresh;
-      lastSeq = Number(seq);
+      lastSeq = Number.isFinite(Number(seq)) ? Number(seq) : 0;
       const pending = buffered;
       buffered = null;
-      if (announce) hub.resync();
-      for (const e of pending) apply(JSON.parse(e.text));
+      // Also at start: the hub's batch learns which rooms its clients will hear about.
+      if (announce || hub.size === 0) hub.resync();
+      for (const e of pending) {
+        const parsed = eventFrom(e.text);
+        if (parsed !== null) apply(parsed);
+      }
     } finally {
       buffered = null;
     }
@@ -233,12 +286,8 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   };
 
   const onEvent = (text: string) => {
-    let e: Event;
-    try {
-      e = JSON.parse(text);
-    } catch {
-      return log.error("redis-bad-event", { text: text.slice(0, 200) });
-    }
+    const e = eventFrom(text);
+    if (e === null) return;
     if (buffered !== null) return void buffered.push({ s: e.s, text });
     // A gap means the subscriber missed events (e.g. it reconnected): reload.
     if (e.s > lastSeq + 1) {
@@ -248,7 +297,22 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     apply(e);
   };
 
+  const onHook = (text: string) => {
+    let event: LobbyEvent;
+    try {
+      event = JSON.parse(text);
+    } catch {
+      return log.error("redis-bad-hook", { text: text.slice(0, 200) });
+    }
+    fireHook(
+      opts.hooks,
+      event,
+      (err) => log.error("hook-failed", { hook: event.type, error: err }),
+    );
+  };
+
   const onDirect = (text: string) => {
+    if (text.startsWith("#")) return onHook(text.slice(1));
     if (text.startsWith("!")) {
       const a = acks.get(text.slice(1));
       if (a) {
@@ -299,11 +363,15 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
 
   // --- this process's players and liveness ------------------------------------------------
   const local = new Set<PlayerId>();
+  /** Players whose `connect` script is under way (not in `local` yet, maybe in Redis already). */
+  const connecting = new Set<PlayerId>();
+  const addresses = new Map<PlayerId, string>();
+  const attempts = createPasswordAttempts();
   let state: "starting" | "running" | "lost" | "closing" | "closed" = "starting";
   let aliveAt = 0;
 
   const register = async () => {
-    await bounded(
+    const results = await bounded(
       cmd.multi()
         .set(key("alive", processId), String(now()), "PX", ttl)
         .sadd(key("procs"), processId)
@@ -311,6 +379,17 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       ttl,
       "register",
     );
+    const failed = results?.find(([err]) => err !== null)?.[0];
+    if (failed) {
+      // A damaged registry set must not keep every new process from starting: replace it.
+      if (!/WRONGTYPE/.test(String(failed))) throw failed;
+      log.error("redis-repaired", { key: key("procs"), error: failed });
+      await bounded(
+        cmd.multi().del(key("procs")).sadd(key("procs"), processId).exec(),
+        ttl,
+        "register",
+      );
+    }
     aliveAt = performance.now();
   };
 
@@ -318,6 +397,10 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     if (state !== "running" && state !== "lost") return;
     try {
       if (state === "lost") {
+        // Players Redis still holds for us from before are ghosts now: forget them first (the
+        // heartbeat key is gone, so the reap goes ahead), then come back under the same id.
+        const reaped = await reap(processId, "disconnected");
+        if (reaped > 0) log.warn("redis-process-reaped", { process: processId, players: reaped });
         await register();
         state = "running";
         log.info("redis-registered-again", { process: processId });
@@ -345,10 +428,10 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     }
   };
 
-  const reap = async (dead: string): Promise<number> => {
+  const reap = async (dead: string, reason = "disconnected"): Promise<number> => {
     let removed = 0;
     for (;;) {
-      const [status, n] = await run("reap", [dead, String(REAP_BATCH)], false);
+      const [status, n] = await run("reap", [dead, String(REAP_BATCH), reason], false);
       removed += Number(n ?? 0);
       if (status !== "more") break;
     }
@@ -369,6 +452,43 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       removed += n;
       log.warn("redis-process-reaped", { process: p, players: n });
     }
+    return removed;
+  };
+
+  /**
+   * Forgets the players Redis holds for this process with no socket here (ghosts), and those of
+   * dead processes missing from the process set (which the sweep would never visit).
+   */
+  const reconcile = async (): Promise<number> => {
+    if (state !== "running") return 0;
+    let removed = 0;
+    const known = new Set(await bounded(cmd.smembers(key("procs")), ackTimeoutMs, "reconcile"));
+    const prefixLength = key("procplayers", "").length;
+    let cursor = "0";
+    for (let i = 0; i < 1000; i++) {
+      const [next, keys] = await bounded(
+        cmd.scan(cursor, "MATCH", key("procplayers", "*"), "COUNT", 200),
+        ackTimeoutMs,
+        "reconcile",
+      );
+      for (const k of keys) {
+        const proc = k.slice(prefixLength);
+        if (proc === processId || known.has(proc)) continue;
+        if ((await cmd.exists(key("alive", proc))) === 1) continue;
+        const n = await reap(proc);
+        removed += n;
+        log.warn("redis-orphans-reaped", { process: proc, players: n });
+      }
+      cursor = next;
+      if (cursor === "0") break;
+    }
+    const held = await run("members", [], false);
+    for (const id of held) {
+      if (local.has(id) || connecting.has(id)) continue;
+      await run("disconnect", [id], false);
+      removed++;
+    }
+    if (removed > 0) log.warn("redis-ghosts-removed", { process: processId, players: removed });
     return removed;
   };
 
@@ -403,6 +523,14 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       .catch((err) => log.debug("redis-sweep-failed", { error: err }))
       .finally(() => (sweeping = false));
   }, Math.max(100, Math.floor(ttl / 4))));
+  let reconciling = false;
+  timers.push(setInterval(() => {
+    if (reconciling || state !== "running") return;
+    reconciling = true;
+    reconcile()
+      .catch((err) => log.debug("redis-reconcile-failed", { error: err }))
+      .finally(() => (reconciling = false));
+  }, opts.reconcileMs ?? 10_000));
   log.info("redis-registry", { process: processId, prefix, rooms: rooms.size });
 
   // --- steps --------------------------------------------------------------------------------
@@ -465,8 +593,28 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   ): Promise<void> => {
     const rid = ridArg(m.rid);
     switch (m.type) {
-      case "hello":
-        return settle(player, await run("rename", [player, m.name, rid], true), m.rid);
+      case "hello": {
+        const scoped = m.game !== undefined || m.version !== undefined;
+        // "Ann", "Ann (2)", ... and a random last resort: the script takes the first whose
+        // look-alike skeleton no other live player holds.
+        const names = [m.name];
+        for (let n = 2; n <= 9; n++) names.push(numberedName(m.name, n, PLAYER_NAME_MAX_LENGTH));
+        names.push(`${m.name.slice(0, PLAYER_NAME_MAX_LENGTH - 5)}-${randomBase32(4)}`);
+        const result = await run("rename", [
+          player,
+          rid,
+          scoped ? "1" : "0",
+          m.game ?? "",
+          m.version ?? "",
+          ...names.flatMap((x) => [x, nameSkeleton(x)]),
+        ], true);
+        settle(player, result, m.rid);
+        // The scope changed: this player's room list now shows the new one.
+        if (result[0] === "ok" && result[3] === "1") {
+          hub.deliver([{ kind: "scope", to: player, game: result[1], version: result[2] }]);
+        }
+        return;
+      }
       case "create": {
         const pw = m.password ? m.password : "";
         const stored = pw === "" ? "" : (() => {
@@ -497,8 +645,31 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         if (found[0] !== "ok") return settle(player, found, m.rid, notFound);
         const [, id, pw] = found;
         if (pw !== "") {
+          // Counted by this process (per room and per address): a guesser spread over N
+          // processes gets N times the free attempts, then backs off on each.
+          const keys = [`room:${id}`, `ip:${addresses.get(player) ?? ""}`];
+          const t = performance.now();
+          const wait = attempts.wait(keys, t);
+          if (wait > 0) {
+            metrics.errors.inc({ code: "too-many-attempts" });
+            hub.sendText(
+              player,
+              encodeServerMessage({
+                type: "error",
+                code: "too-many-attempts",
+                message: "too many wrong passwords; wait a little",
+                retryAfterMs: wait,
+                ...(m.rid === undefined ? {} : { rid: m.rid }),
+              }),
+            );
+            return;
+          }
           const [salt, hash] = pw.split(":");
-          if (!verifyPassword({ salt: fromHex(salt), hash: fromHex(hash) }, m.password ?? "")) {
+          if (
+            salt === undefined || hash === undefined ||
+            !verifyPassword({ salt: fromHex(salt), hash: fromHex(hash) }, m.password ?? "")
+          ) {
+            if (m.password) attempts.failed(keys, t);
             const text = m.password ? "wrong password" : "this room needs a password";
             return fail(player, "wrong-password", text, m.rid);
           }
@@ -518,10 +689,15 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       }
       case "leave":
         return settle(player, await run("leave", [player, rid], true), m.rid);
+      case "list": {
+        // The room list is local: no Redis round trip.
+        const e = { kind: "list" as const, to: player, filter: m.filter ?? "" };
+        return hub.deliver([m.rid === undefined ? e : { ...e, rid: m.rid }]);
+      }
       case "signal": {
         const data = JSON.stringify(m.data);
-        const result = await run("signal", [player, m.data.kind, data], true);
-        if (result[0] === "ok") {
+        const result = await run("signal", [player, m.data.kind, data, m.session ?? ""], true);
+        if (result[0] === "ok" && result[1] !== "stale") {
           metrics.relayedMessages.inc({ kind: m.data.kind });
           metrics.relayedBytes.inc(undefined, signalBytes(m.data));
         }
@@ -537,7 +713,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     try {
       // Everyone here leaves at once: drop our heartbeat, then remove our players in batches.
       await bounded(cmd.del(key("alive", processId)), ackTimeoutMs, "release");
-      const removed = await reap(processId);
+      const removed = await reap(processId, "shutdown");
       log.info("redis-released", { process: processId, players: removed });
     } catch (err) {
       log.warn("redis-release-failed", { error: err });
@@ -570,13 +746,22 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   return {
     kind: "redis",
     processId,
-    connect() {
+    connect(address) {
       const id = randomBase32(ID_LENGTH).toLowerCase();
       const name = `Player-${randomBase32(4)}`;
+      connecting.add(id);
+      addresses.set(id, address ?? "");
       const ready = (async () => {
-        const [result] = await run("connect", [id, name], false);
-        if (result !== "ok") throw new Error(`this lobby process is not registered (${result})`);
-        local.add(id);
+        try {
+          const [result] = await run("connect", [id, name], false);
+          if (result !== "ok") throw new Error(`this lobby process is not registered (${result})`);
+          local.add(id);
+        } catch (err) {
+          addresses.delete(id);
+          throw err;
+        } finally {
+          connecting.delete(id);
+        }
       })();
       return { id, name, ready };
     },
@@ -589,17 +774,34 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       // While closing, close() removes every local player in one sweep.
       if (state === "closing" || state === "closed") return;
       local.delete(player);
-      await run("disconnect", [player], false);
+      addresses.delete(player);
+      // Nobody else would ever retry a lost disconnect (the socket is gone): retry until it
+      // lands, or until this process is fenced or closing (then the reap removes the player).
+      for (let attempt = 0;; attempt++) {
+        try {
+          await run("disconnect", [player], false);
+          return;
+        } catch (err) {
+          if (state !== "running" && state !== "starting") return;
+          if (attempt === 0) log.warn("redis-disconnect-retry", { player, error: err });
+          await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(attempt, 6))));
+        }
+      }
     },
     publicRooms: () => Array.from(rooms.values()),
     async roomStates() {
       const raw = await bounded(cmd.hgetall(key("states")), ackTimeoutMs, "room states");
-      const n = (s: RoomState) => Math.max(0, Number(raw[s] ?? 0));
+      // A damaged counter reads as 0, never NaN in /metrics.
+      const n = (s: RoomState) => {
+        const x = Number(raw[s] ?? 0);
+        return Number.isFinite(x) ? Math.max(0, x) : 0;
+      };
       return { open: n("open"), full: n("full"), playing: n("playing") };
     },
     localPlayers: () => local.size,
     status,
     close,
     sweep,
+    reconcile,
   };
 }

@@ -101,6 +101,7 @@ redisTest(
         type: "signal",
         from: a.welcome.id,
         data: { kind: "offer", sdp: "v=0 offer" },
+        session: pa.session,
       });
       b.send({ type: "signal", data: { kind: "answer", sdp: "v=0 answer" } });
       assert.deepEqual((await a.expect("signal")).data, { kind: "answer", sdp: "v=0 answer" });

@@ -16,19 +16,27 @@
  *
  * Data model (P = the configured prefix):
  *
- *     P:player:<id>         hash  proc, name, room?
+ *     P:player:<id>         hash  proc, name, skel (nameSkeleton of name), room?, game, version
+ *     P:names               hash  name skeleton -> the player holding it (look-alike names)
  *     P:procplayers:<proc>  set   player ids held by a lobby process
  *     P:procs               set   lobby processes that registered
  *     P:inbox:<proc>        stream messages for the process's players (capped, deleted with it)
  *     P:alive:<proc>        string with a TTL: the process's heartbeat
  *     P:room:<id>           hash  name, code ("" if public), pw ("" or salt:hash hex), a (offerer),
- *                                 b (answerer or ""), state, session, createdAt, seq
+ *                                 b (answerer or ""), state, session, createdAt, seq, game,
+ *                                 version, offered ("1" once the offerer's offer was relayed)
  *     P:rooms               set   every room id (the MAX_ROOMS count)
  *     P:public              zset  public room ids by creation seq (the room list, oldest first)
- *     P:quick               zset  open public unlocked rooms by seq (quick match takes the lowest)
+ *     P:quick               zset  open public unlocked rooms by seq (quick match takes the lowest),
+ *                                 default scope; P:quick:<game>:<version> for other scopes
  *     P:code:<CODE>         string  private room id by invite code
  *     P:roomseq, P:evseq    counters
  *     P:states              hash  rooms by state (open/full/playing), for metrics
+ *
+ * Inbox entries starting with `#` are hook events (lobby_hooks.ts) for the process that ran the
+ * step: exactly one process fires each. Every read of stored data is checked (wrong key types,
+ * missing fields, non-numeric numbers): bad entries are skipped and repaired, never fatal, and no
+ * stored value is pasted into JSON unencoded.
  *
  * ARGV of every script: [1] prefix, [2] calling process id, [3] ack token ("" for none), then the
  * step's own arguments. Results are arrays of strings: `{"ok", ...}`, `{"error", code, message}`,
@@ -39,27 +47,58 @@ const PRELUDE = `
 local P, ME, ACK = ARGV[1], ARGV[2], ARGV[3]
 local function key(...) return P .. ':' .. table.concat({...}, ':') end
 local function q(s) return cjson.encode(s) end
+-- Redis data may be damaged or foreign (a key of the wrong type, a field missing): every read
+-- goes through pcall and a check, so one bad entry is skipped (and repaired), never fatal.
+local function failed(x) return type(x) == 'table' and x.err ~= nil end
 local function hash(k)
-  local flat = redis.call('HGETALL', k)
-  if #flat == 0 then return nil end
+  local flat = redis.pcall('HGETALL', k)
+  if failed(flat) or #flat == 0 then return nil end
   local t = {}
   for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
   return t
+end
+local function field(k, f)
+  local v = redis.pcall('HGET', k, f)
+  if failed(v) or not v then return nil end
+  return v
+end
+-- A finite number from a stored string, or nil.
+local function num(s)
+  local n = tonumber(s)
+  if n == nil or n ~= n or n == math.huge or n == -math.huge then return nil end
+  return n
+end
+local STATES = { open = true, full = true, playing = true }
+local function valid_room(r)
+  return r ~= nil and r.name ~= nil and r.code ~= nil and r.pw ~= nil and r.a ~= nil and
+    r.b ~= nil and r.state ~= nil and STATES[r.state] == true and num(r.createdAt) ~= nil and
+    num(r.seq) ~= nil
+end
+local function count_state(st, d) redis.pcall('HINCRBY', key('states'), st, d) end
+local function quick_key(game, version)
+  if (game or '') == '' and (version or '') == '' then return key('quick') end
+  return key('quick', game or '', version or '')
 end
 local function rid_part(rid) if rid == '' then return '' end return ',"rid":' .. rid end
 local function post(proc, text)
   redis.call('XADD', key('inbox', proc), 'MAXLEN', '~', '10000', '*', 'm', text)
 end
 local function tell(pid, json)
-  local proc = redis.call('HGET', key('player', pid), 'proc')
+  local proc = field(key('player', pid), 'proc')
   if proc then post(proc, pid .. ' ' .. json) end
 end
+-- Hook events go to the inbox of the process running this step: exactly one process fires each.
+local function hook(json) post(ME, '#' .. json) end
 local function info(id, r)
   local players = 1
   if r.b ~= '' then players = 2 end
+  local scope = ''
+  if (r.game or '') ~= '' then scope = scope .. ',"game":' .. q(r.game) end
+  if (r.version or '') ~= '' then scope = scope .. ',"version":' .. q(r.version) end
+  -- Numbers are formatted here, never pasted from storage: a crafted createdAt stays a number.
   return '{"id":' .. q(id) .. ',"name":' .. q(r.name) .. ',"players":' .. players ..
     ',"capacity":2,"state":' .. q(r.state) .. ',"locked":' .. tostring(r.pw ~= '') ..
-    ',"createdAt":' .. r.createdAt .. '}'
+    ',"createdAt":' .. string.format('%.0f', num(r.createdAt) or 0) .. scope .. '}'
 end
 local function announce(id, r)
   if r.code ~= '' then return end
@@ -72,16 +111,16 @@ local function announce_removed(id)
 end
 local function set_state(id, r, st)
   if r.state == st then return end
-  redis.call('HINCRBY', key('states'), r.state, -1)
-  redis.call('HINCRBY', key('states'), st, 1)
+  count_state(r.state, -1)
+  count_state(st, 1)
   r.state = st
   redis.call('HSET', key('room', id), 'state', st)
 end
 local function requeue(id, r)
   if r.code == '' and r.pw == '' and r.state == 'open' then
-    redis.call('ZADD', key('quick'), tonumber(r.seq), id)
+    redis.call('ZADD', quick_key(r.game, r.version), tonumber(r.seq), id)
   else
-    redis.call('ZREM', key('quick'), id)
+    redis.call('ZREM', quick_key(r.game, r.version), id)
   end
 end
 local function joined(id, r, rid)
@@ -89,14 +128,15 @@ local function joined(id, r, rid)
   if r.code ~= '' then code = ',"code":' .. q(r.code) end
   return '{"type":"joined","room":' .. info(id, r) .. code .. rid_part(rid) .. '}'
 end
-local function open_room(pid, id, name, code, pw, now, rid)
+local function open_room(pid, id, name, code, pw, now, rid, game, version)
   local seq = redis.call('INCR', key('roomseq'))
   local r = { name = name, code = code, pw = pw, a = pid, b = '', state = 'open', session = '',
-    createdAt = now, seq = tostring(seq) }
+    createdAt = now, seq = tostring(seq), game = game, version = version, offered = '' }
   redis.call('HSET', key('room', id), 'name', name, 'code', code, 'pw', pw, 'a', pid, 'b', '',
-    'state', 'open', 'session', '', 'createdAt', now, 'seq', seq)
+    'state', 'open', 'session', '', 'createdAt', now, 'seq', seq, 'game', game,
+    'version', version, 'offered', '')
   redis.call('SADD', key('rooms'), id)
-  redis.call('HINCRBY', key('states'), 'open', 1)
+  count_state('open', 1)
   if code == '' then
     redis.call('ZADD', key('public'), seq, id)
   else
@@ -107,57 +147,83 @@ local function open_room(pid, id, name, code, pw, now, rid)
   tell(pid, joined(id, r, rid))
   announce(id, r)
 end
+-- Whether player p may enter room r: nil, or the error to answer.
+local function scope_error(p, r)
+  if (r.game or '') ~= (p.game or '') then
+    return {'error', 'wrong-game', 'that room is for another game'}
+  end
+  if (r.version or '') ~= (p.version or '') then
+    return {'error', 'incompatible-version', 'that room is for another version of the game'}
+  end
+  return nil
+end
 local function enter(id, r, pid, pname, rid, session)
   local first = r.a
   r.b = pid
   r.session = session
-  redis.call('HSET', key('room', id), 'b', pid, 'session', session)
+  redis.call('HSET', key('room', id), 'b', pid, 'session', session, 'offered', '')
   set_state(id, r, 'full')
   redis.call('HSET', key('player', pid), 'room', id)
   requeue(id, r)
   tell(pid, joined(id, r, rid))
-  local fname = redis.call('HGET', key('player', first), 'name') or ''
+  local fname = field(key('player', first), 'name') or ''
   tell(first, '{"type":"paired","peer":{"id":' .. q(pid) .. ',"name":' .. q(pname) ..
     '},"role":"offerer","session":' .. q(session) .. '}')
   tell(pid, '{"type":"paired","peer":{"id":' .. q(first) .. ',"name":' .. q(fname) ..
     '},"role":"answerer","session":' .. q(session) .. '}')
+  hook('{"type":"paired","session":' .. q(session) .. ',"room":' .. q(id) .. ',"game":' ..
+    q(r.game or '') .. ',"version":' .. q(r.version or '') .. ',"players":[{"id":' .. q(first) ..
+    ',"name":' .. q(fname) .. ',"role":"offerer"},{"id":' .. q(pid) .. ',"name":' .. q(pname) ..
+    ',"role":"answerer"}]}')
   announce(id, r)
 end
-local function exit(pid)
-  local id = redis.call('HGET', key('player', pid), 'room')
+local function remove_room(id, r)
+  redis.call('DEL', key('room', id))
+  redis.call('SREM', key('rooms'), id)
+  if r and STATES[r.state] then count_state(r.state, -1) end
+  redis.call('ZREM', quick_key(r and r.game, r and r.version), id)
+  redis.call('ZREM', key('public'), id)
+  if r and r.code ~= nil and r.code ~= '' then
+    redis.call('DEL', key('code', r.code))
+  else
+    announce_removed(id)
+  end
+end
+local function exit(pid, reason)
+  local id = field(key('player', pid), 'room')
   if not id then return end
-  redis.call('HDEL', key('player', pid), 'room')
+  redis.pcall('HDEL', key('player', pid), 'room')
   local r = hash(key('room', id))
   if not r then return end
   local remaining
   if r.a == pid then remaining = r.b elseif r.b == pid then remaining = r.a else return end
-  if remaining == '' then
-    redis.call('DEL', key('room', id))
-    redis.call('SREM', key('rooms'), id)
-    redis.call('HINCRBY', key('states'), r.state, -1)
-    redis.call('ZREM', key('quick'), id)
-    if r.code == '' then
-      redis.call('ZREM', key('public'), id)
-      announce_removed(id)
-    else
-      redis.call('DEL', key('code', r.code))
-    end
+  if (r.session or '') ~= '' then
+    hook('{"type":"match-end","session":' .. q(r.session) .. ',"room":' .. q(id) ..
+      ',"reason":' .. q(reason) .. '}')
+  end
+  if remaining == '' or remaining == nil then
+    remove_room(id, r)
     return
   end
   r.a = remaining
   r.b = ''
   r.session = ''
-  redis.call('HSET', key('room', id), 'a', remaining, 'b', '', 'session', '')
-  set_state(id, r, 'open')
+  redis.call('HSET', key('room', id), 'a', remaining, 'b', '', 'session', '', 'offered', '')
+  if STATES[r.state] then set_state(id, r, 'open') else
+    r.state = 'open'
+    redis.call('HSET', key('room', id), 'state', 'open')
+  end
   requeue(id, r)
   tell(remaining, '{"type":"peer-left","id":' .. q(pid) .. '}')
   announce(id, r)
 end
-local function forget(pid)
-  local proc = redis.call('HGET', key('player', pid), 'proc')
-  exit(pid)
+local function forget(pid, reason)
+  local proc = field(key('player', pid), 'proc')
+  local skel = field(key('player', pid), 'skel')
+  if skel and field(key('names'), skel) == pid then redis.pcall('HDEL', key('names'), skel) end
+  exit(pid, reason)
   redis.call('DEL', key('player', pid))
-  if proc then redis.call('SREM', key('procplayers', proc), pid) end
+  if proc then redis.pcall('SREM', key('procplayers', proc), pid) end
 end
 `;
 
@@ -186,13 +252,42 @@ export const REDIS_SCRIPTS = {
   redis.call('SADD', key('procplayers', ME), pid)
   return {'ok'}`),
 
-  /** [4] player id, [5] name, [6] rid JSON or "". */
+  /** [4] player id, [5] rid JSON or "", [6] "1" if [7] game and [8] version are given (else
+   * the scope stays), then candidate names and their skeletons in pairs: the first whose
+   * skeleton no other live player holds (P:names) is taken. Returns {"ok", game, version, "1" if
+   * the scope changed}. */
   rename: script(`
   local pid = ARGV[4]
-  if redis.call('EXISTS', key('player', pid)) == 0 then return {'gone'} end
-  redis.call('HSET', key('player', pid), 'name', ARGV[5])
-  tell(pid, '{"type":"renamed","name":' .. q(ARGV[5]) .. rid_part(ARGV[6]) .. '}')
-  return {'ok'}`),
+  local p = hash(key('player', pid))
+  if not p then return {'gone'} end
+  local game, version = p.game or '', p.version or ''
+  if ARGV[6] == '1' then game, version = ARGV[7], ARGV[8] end
+  local moved = game ~= (p.game or '') or version ~= (p.version or '')
+  if moved and p.room then
+    return {'error', 'already-in-room', 'leave your room before changing game or version'}
+  end
+  local name, skel = ARGV[#ARGV - 1], ARGV[#ARGV]
+  for i = 9, #ARGV - 1, 2 do
+    local owner = redis.pcall('HGET', key('names'), ARGV[i + 1])
+    if failed(owner) then
+      redis.call('DEL', key('names'))
+      owner = nil
+    end
+    if not owner or owner == pid or redis.call('EXISTS', key('player', owner)) == 0 then
+      name, skel = ARGV[i], ARGV[i + 1]
+      break
+    end
+  end
+  if (p.skel or '') ~= '' and p.skel ~= skel and field(key('names'), p.skel) == pid then
+    redis.call('HDEL', key('names'), p.skel)
+  end
+  redis.call('HSET', key('names'), skel, pid)
+  redis.call('HSET', key('player', pid), 'name', name, 'skel', skel, 'game', game,
+    'version', version)
+  tell(pid, '{"type":"renamed","name":' .. q(name) .. rid_part(ARGV[5]) .. '}')
+  local m = '0'
+  if moved then m = '1' end
+  return {'ok', game, version, m}`),
 
   /** [4] player, [5] new room id, [6] name, [7] invite code or "", [8] pw or "", [9] now ms,
    * [10] max rooms, [11] rid JSON or "". */
@@ -204,7 +299,8 @@ export const REDIS_SCRIPTS = {
   if redis.call('SCARD', key('rooms')) >= tonumber(ARGV[10]) then return ${ERR_FULL_SERVER} end
   if redis.call('EXISTS', key('room', ARGV[5])) == 1 then return {'retry'} end
   if ARGV[7] ~= '' and redis.call('EXISTS', key('code', ARGV[7])) == 1 then return {'retry'} end
-  open_room(pid, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[11])
+  open_room(pid, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[11], p.game or '',
+    p.version or '')
   return {'ok'}`),
 
   /** Read-only: [4] player, [5] ref lowercased (public id), [6] ref uppercased (invite code).
@@ -222,7 +318,9 @@ export const REDIS_SCRIPTS = {
     id = redis.call('GET', key('code', ARGV[6]))
     if id then r = hash(key('room', id)) end
   end
-  if not r then return {'error', 'room-not-found', ''} end
+  if not valid_room(r) then return {'error', 'room-not-found', ''} end
+  local wrong = scope_error(p, r)
+  if wrong then return wrong end
   if r.b ~= '' then return {'error', 'room-full', 'the room already has two players'} end
   return {'ok', id, r.pw}`),
 
@@ -233,7 +331,9 @@ export const REDIS_SCRIPTS = {
   if not p then return {'gone'} end
   if p.room then return ${ERR_ALREADY} end
   local r = hash(key('room', ARGV[5]))
-  if not r then return {'error', 'room-not-found', ''} end
+  if not valid_room(r) then return {'error', 'room-not-found', ''} end
+  local wrong = scope_error(p, r)
+  if wrong then return wrong end
   if r.b ~= '' then return {'error', 'room-full', 'the room already has two players'} end
   if r.pw ~= ARGV[6] then return {'error', 'wrong-password', 'wrong password'} end
   enter(ARGV[5], r, pid, p.name, ARGV[7], ARGV[8])
@@ -245,14 +345,29 @@ export const REDIS_SCRIPTS = {
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
   if p.room then return ${ERR_ALREADY} end
-  local oldest = redis.call('ZRANGE', key('quick'), 0, 0)[1]
-  if oldest then
-    enter(oldest, hash(key('room', oldest)), pid, p.name, ARGV[8], ARGV[9])
-    return {'ok', 'paired'}
+  local qk = quick_key(p.game, p.version)
+  -- A stale entry (room gone, damaged, no longer open, its player gone) is dropped, not joined.
+  for _ = 1, 50 do
+    local head = redis.pcall('ZRANGE', qk, 0, 0)
+    if failed(head) then
+      redis.call('DEL', qk)
+      break
+    end
+    local oldest = head[1]
+    if not oldest then break end
+    local r = hash(key('room', oldest))
+    if valid_room(r) and r.state == 'open' and r.b == '' and r.code == '' and r.pw == '' and
+      scope_error(p, r) == nil and r.a ~= pid and
+      redis.call('EXISTS', key('player', r.a)) == 1 then
+      enter(oldest, r, pid, p.name, ARGV[8], ARGV[9])
+      return {'ok', 'paired'}
+    end
+    redis.call('ZREM', qk, oldest)
   end
   if redis.call('SCARD', key('rooms')) >= tonumber(ARGV[7]) then return ${ERR_FULL_SERVER} end
   if redis.call('EXISTS', key('room', ARGV[5])) == 1 then return {'retry'} end
-  open_room(pid, ARGV[5], p.name .. "'s room", '', '', ARGV[6], ARGV[8])
+  open_room(pid, ARGV[5], p.name .. "'s room", '', '', ARGV[6], ARGV[8], p.game or '',
+    p.version or '')
   return {'ok'}`),
 
   /** [4] player, [5] rid JSON or "". */
@@ -262,10 +377,11 @@ export const REDIS_SCRIPTS = {
   if not p then return {'gone'} end
   if not p.room then return {'error', 'not-in-room', 'you are not in a room'} end
   tell(pid, '{"type":"left"' .. rid_part(ARGV[5]) .. '}')
-  exit(pid)
+  exit(pid, 'left')
   return {'ok'}`),
 
-  /** [4] player, [5] signal kind, [6] the validated signal data as JSON. */
+  /** [4] player, [5] signal kind, [6] the validated signal data as JSON, [7] the session it
+   * names or "". A signal for another session is dropped ({"ok", "stale"}). */
   signal: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))
@@ -276,27 +392,39 @@ export const REDIS_SCRIPTS = {
   local peer = r.a
   if peer == pid then peer = r.b end
   if peer == '' then return {'error', 'not-paired', 'wait for \`paired\` before signalling'} end
-  tell(peer, '{"type":"signal","from":' .. q(pid) .. ',"data":' .. ARGV[6] .. '}')
-  -- The lobby cannot see the peer connection; a relayed answer is the last step it takes part in.
-  if ARGV[5] == 'answer' and r.state == 'full' then
-    set_state(p.room, r, 'playing')
-    announce(p.room, r)
+  if ARGV[7] ~= '' and ARGV[7] ~= r.session then return {'ok', 'stale'} end
+  tell(peer, '{"type":"signal","from":' .. q(pid) .. ',"data":' .. ARGV[6] .. ',"session":' ..
+    q(r.session or '') .. '}')
+  -- The lobby cannot see the peer connection; an answer to the offer is the last step it takes
+  -- part in. Out of order (an answer with no offer, or from the wrong side) changes nothing.
+  if r.state == 'full' then
+    if ARGV[5] == 'offer' and pid == r.a then
+      redis.call('HSET', key('room', p.room), 'offered', '1')
+    elseif ARGV[5] == 'answer' and pid == r.b and r.offered == '1' then
+      set_state(p.room, r, 'playing')
+      announce(p.room, r)
+    end
   end
   return {'ok'}`),
 
   /** [4] player. Leaves its room (the peer gets peer-left) and forgets it. Idempotent. */
   disconnect: script(`
-  forget(ARGV[4])
+  forget(ARGV[4], 'disconnected')
   return {'ok'}`),
 
-  /** [4] a process whose heartbeat expired, [5] batch size. Forgets up to a batch of its players;
-   * {"more"} until none are left, then {"done"}; {"alive"} if its heartbeat is back. */
+  /** [4] a process whose heartbeat expired, [5] batch size, [6] the match-end reason. Forgets
+   * up to a batch of its players; {"more"} until none are left, then {"done"}; {"alive"} if its
+   * heartbeat is back. */
   reap: script(`
   local dead = ARGV[4]
   if redis.call('EXISTS', key('alive', dead)) == 1 then return {'alive'} end
-  local pids = redis.call('SRANDMEMBER', key('procplayers', dead), tonumber(ARGV[5]))
+  local pids = redis.pcall('SRANDMEMBER', key('procplayers', dead), tonumber(ARGV[5]))
+  if failed(pids) then
+    redis.call('DEL', key('procplayers', dead))
+    pids = {}
+  end
   for _, pid in ipairs(pids) do
-    forget(pid)
+    forget(pid, ARGV[6])
     redis.call('SREM', key('procplayers', dead), pid)
   end
   if redis.call('SCARD', key('procplayers', dead)) > 0 then return {'more', tostring(#pids)} end
@@ -304,14 +432,37 @@ export const REDIS_SCRIPTS = {
   redis.call('DEL', key('inbox', dead))
   return {'done', tostring(#pids)}`),
 
-  /** Read-only: {event seq, RoomInfo JSON...} of every public room, oldest first. */
+  /** {event seq, entries repaired, RoomInfo JSON...} of every public room, oldest first. A listed
+   * room that is missing, damaged or of the wrong type is taken off the lists (repaired). */
   snapshot: script(`
-  local out = { redis.call('GET', key('evseq')) or '0' }
-  for _, id in ipairs(redis.call('ZRANGE', key('public'), 0, -1)) do
-    local r = hash(key('room', id))
-    if r then out[#out + 1] = info(id, r) end
+  local seq = redis.pcall('GET', key('evseq'))
+  if failed(seq) or num(seq) == nil then seq = '0' end
+  local out = { seq, '0' }
+  local ids = redis.pcall('ZRANGE', key('public'), 0, -1)
+  local repaired = 0
+  if failed(ids) then
+    redis.call('DEL', key('public'))
+    ids = {}
+    repaired = repaired + 1
   end
+  for _, id in ipairs(ids) do
+    local r = hash(key('room', id))
+    if valid_room(r) and r.code == '' then
+      out[#out + 1] = info(id, r)
+    else
+      redis.call('ZREM', key('public'), id)
+      redis.pcall('ZREM', key('quick'), id)
+      repaired = repaired + 1
+    end
+  end
+  out[2] = tostring(repaired)
   return out`),
+
+  /** Read-only: the player ids this process holds in Redis (for reconciliation). */
+  members: script(`
+  local ids = redis.pcall('SMEMBERS', key('procplayers', ME))
+  if failed(ids) then return {} end
+  return ids`),
 } as const;
 
 /** A script's name. */

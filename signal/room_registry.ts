@@ -9,7 +9,19 @@
  *                         └──────────── a player leaves ───────────┘ (the other gets peer-left)
  *
  * The player who was in the room first is the `offerer`; each pairing gets a fresh session id.
+ * `full` becomes `playing` only when the offerer's offer and then the answerer's answer were
+ * relayed in that session; a signal naming another session (`signal.session`) is dropped.
  * Private rooms are reachable by invite code only and never appear in room lists or broadcasts.
+ *
+ * Scopes: each player is in one game and build (`hello.game`/`version`, "" by default); the rooms
+ * it creates carry them, quick match looks only at rooms of the player's scope, and joining a room
+ * of another game or build fails with `wrong-game` / `incompatible-version`.
+ *
+ * Names: a name that looks like a connected player's name (same {@link nameSkeleton}) gets a
+ * suffix, "Ann (2)", so a peer can never pass for someone else; `renamed` says what was kept.
+ *
+ * Passwords: wrong ones are counted per room and per address (password_attempts.ts); past the
+ * free attempts the join is answered `too-many-attempts` with `retryAfterMs`, without checking.
  */
 import type {
   ClientMessage,
@@ -19,18 +31,34 @@ import type {
   RoomState,
   ServerMessage,
 } from "../shared/lobby_protocol.ts";
-import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH, ROOM_CAPACITY } from "../shared/limits.ts";
-import { createOpenRoomQueue } from "./open_room_queue.ts";
+import { nameSkeleton, numberedName } from "../shared/display_name.ts";
+import {
+  DEFAULT_MAX_ROOMS,
+  INVITE_CODE_LENGTH,
+  PLAYER_NAME_MAX_LENGTH,
+  ROOM_CAPACITY,
+} from "../shared/limits.ts";
+import type { LobbyEvent, MatchEndReason } from "./lobby_hooks.ts";
+import { createOpenRoomQueue, type OpenRoomQueue } from "./open_room_queue.ts";
+import { createPasswordAttempts, type PasswordAttempts } from "./password_attempts.ts";
 import { randomBase32, type RandomBytes, secureRandomBytes } from "./random_id.ts";
 import { hashPassword, type PasswordHash, verifyPassword } from "./room_password.ts";
 
 /** A connected player's id (also sent to clients as `welcome.id`, `peer.id`, `signal.from`). */
 export type PlayerId = string;
 
-/** An outgoing message: to one player, or to every connected player (room list changes). */
+/**
+ * What a step causes: a message to one player; a room-list change for every player who may see
+ * it (the hub filters by scope and `list` filter, and batches); a player's room-list view changed
+ * (`scope`: after `hello` moved it to another game or build; `list`: a new filter, answered with a
+ * snapshot carrying the rid); a hook to call.
+ */
 export type Effect =
   | { kind: "send"; to: PlayerId; message: ServerMessage }
-  | { kind: "broadcast"; message: ServerMessage };
+  | { kind: "broadcast"; message: ServerMessage }
+  | { kind: "scope"; to: PlayerId; game: string; version: string }
+  | { kind: "list"; to: PlayerId; filter: string; rid?: number }
+  | { kind: "event"; event: LobbyEvent };
 
 /** Options of {@link createRoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -40,12 +68,19 @@ export interface RoomRegistryOptions {
   now?: () => number;
   /** Randomness for ids, invite codes and password salts. */
   random?: RandomBytes;
+  /** Wrong-password bookkeeping (shared by a process's registries); a fresh table by default. */
+  passwordAttempts?: PasswordAttempts;
+  /** Monotonic ms for password backoff; `now` by default. */
+  monotonic?: () => number;
 }
 
 /** The lobby's state machine. */
 export interface RoomRegistry {
-  /** Registers a new connection; returns its id and default name (for `welcome`). */
-  connect(): { id: PlayerId; name: string };
+  /**
+   * Registers a new connection; returns its id and default name (for `welcome`). `address` (its
+   * per-IP key) is what password attempts are counted under.
+   */
+  connect(address?: string): { id: PlayerId; name: string };
   /** Applies one validated client message from `player`. Unknown players are ignored. */
   handle(player: PlayerId, message: ClientMessage): Effect[];
   /** The player's connection is gone: leaves its room (the peer gets `peer-left`). Idempotent. */
@@ -58,11 +93,18 @@ export interface RoomRegistry {
   counts(): { players: number; rooms: number; publicRooms: number };
   /** Rooms (public and private) by state, for metrics. O(rooms). */
   roomStates(): Record<RoomState, number>;
+  /** The lobby stops: a `match-end` (reason `shutdown`) event for every pairing, nothing sent. */
+  shutdown(): Effect[];
 }
 
 interface Player {
   id: PlayerId;
   name: string;
+  /** nameSkeleton(name): the key of the look-alike index. */
+  skeleton: string;
+  address: string;
+  game: string;
+  version: string;
   room: Room | null;
 }
 
@@ -76,9 +118,13 @@ interface Room {
   players: Player[];
   state: RoomState;
   session: string | null;
+  /** The offerer's offer was relayed in this session (an answer before it moves nothing). */
+  offered: boolean;
   createdAt: number;
   /** Creation order, for quick match's "oldest open room". */
   seq: number;
+  game: string;
+  version: string;
 }
 
 const ID_LENGTH = 10;
@@ -89,13 +135,25 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   const maxRooms = opts.maxRooms ?? DEFAULT_MAX_ROOMS;
   const now = opts.now ?? Date.now;
   const random = opts.random ?? secureRandomBytes;
+  const monotonic = opts.monotonic ?? now;
+  const attempts = opts.passwordAttempts ?? createPasswordAttempts();
 
   const players = new Map<PlayerId, Player>();
   const rooms = new Map<string, Room>();
   const roomsByCode = new Map<string, Room>();
   // Insertion order is creation order, so the snapshot comes out oldest first for free.
   const publicRooms = new Map<string, Room>();
-  const quickQueue = createOpenRoomQueue<Room>((r) => r.seq);
+  // One quick-match queue per scope: a player never pairs with another game or build.
+  const quickQueues = new Map<string, OpenRoomQueue<Room>>();
+  const scopeKey = (game: string, version: string) => `${game}\n${version}`;
+  const quickQueue = (game: string, version: string) => {
+    const k = scopeKey(game, version);
+    let q = quickQueues.get(k);
+    if (q === undefined) quickQueues.set(k, q = createOpenRoomQueue<Room>((r) => r.seq));
+    return q;
+  };
+  // Players by name skeleton, so that a look-alike of a connected player's name is disambiguated.
+  const bySkeleton = new Map<string, Set<Player>>();
   let nextSeq = 0;
 
   const uniqueId = (length: number, taken: (id: string) => boolean, lower: boolean) => {
@@ -106,15 +164,51 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     }
   };
 
-  const info = (room: Room): RoomInfo => ({
-    id: room.id,
-    name: room.name,
-    players: room.players.length,
-    capacity: ROOM_CAPACITY,
-    state: room.state,
-    locked: room.password !== null,
-    createdAt: room.createdAt,
-  });
+  const info = (room: Room): RoomInfo => {
+    const out: RoomInfo = {
+      id: room.id,
+      name: room.name,
+      players: room.players.length,
+      capacity: ROOM_CAPACITY,
+      state: room.state,
+      locked: room.password !== null,
+      createdAt: room.createdAt,
+    };
+    if (room.game !== "") out.game = room.game;
+    if (room.version !== "") out.version = room.version;
+    return out;
+  };
+
+  const indexName = (p: Player) => {
+    let set = bySkeleton.get(p.skeleton);
+    if (set === undefined) bySkeleton.set(p.skeleton, set = new Set());
+    set.add(p);
+  };
+  const unindexName = (p: Player) => {
+    const set = bySkeleton.get(p.skeleton);
+    if (set === undefined) return;
+    set.delete(p);
+    if (set.size === 0) bySkeleton.delete(p.skeleton);
+  };
+  const nameTaken = (name: string, self: Player) => {
+    const set = bySkeleton.get(nameSkeleton(name));
+    return set !== undefined && [...set].some((x) => x !== self);
+  };
+  /** `wanted`, or "wanted (n)" with the smallest n no other connected player's name looks like. */
+  const distinctName = (wanted: string, self: Player): string => {
+    if (!nameTaken(wanted, self)) return wanted;
+    for (let n = 2; n < 1000; n++) {
+      const name = numberedName(wanted, n, PLAYER_NAME_MAX_LENGTH);
+      if (!nameTaken(name, self)) return name;
+    }
+    return `${wanted.slice(0, PLAYER_NAME_MAX_LENGTH - 5)}-${randomBase32(4, random)}`;
+  };
+  const setName = (p: Player, name: string) => {
+    unindexName(p);
+    p.name = name;
+    p.skeleton = nameSkeleton(name);
+    indexName(p);
+  };
 
   const send = (to: Player, message: ServerMessage): Effect => ({
     kind: "send",
@@ -134,8 +228,9 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
 
   /** Keeps the quick-match queue in step with the room's state. */
   const requeue = (room: Room) => {
-    if (room.code === null && room.password === null && room.state === "open") quickQueue.add(room);
-    else quickQueue.remove(room);
+    const q = quickQueue(room.game, room.version);
+    if (room.code === null && room.password === null && room.state === "open") q.add(room);
+    else q.remove(room);
   };
 
   const openRoom = (
@@ -157,8 +252,11 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       players: [creator],
       state: "open",
       session: null,
+      offered: false,
       createdAt: now(),
       seq: nextSeq++,
+      game: creator.game,
+      version: creator.version,
     };
     rooms.set(id, room);
     if (code === null) publicRooms.set(id, room);
@@ -184,6 +282,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     joiner.room = room;
     room.state = "full";
     room.session = randomBase32(SESSION_LENGTH, random);
+    room.offered = false;
     requeue(room);
     effects.push(send(joiner, joinedMessage(room, rid)));
     effects.push(send(first, {
@@ -198,19 +297,41 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       role: "answerer",
       session: room.session,
     }));
+    effects.push({
+      kind: "event",
+      event: {
+        type: "paired",
+        session: room.session,
+        room: room.id,
+        game: room.game,
+        version: room.version,
+        players: [
+          { id: first.id, name: first.name, role: "offerer" },
+          { id: joiner.id, name: joiner.name, role: "answerer" },
+        ],
+      },
+    });
     announce(room, effects);
   };
 
   /** Takes `player` out of its room: the peer stays and the room opens again, or it is removed. */
-  const exit = (player: Player, effects: Effect[]) => {
+  const exit = (player: Player, reason: MatchEndReason, effects: Effect[]) => {
     const room = player.room;
     if (room === null) return;
     player.room = null;
     room.players = room.players.filter((p) => p !== player);
+    if (room.session !== null) {
+      effects.push({
+        kind: "event",
+        event: { type: "match-end", session: room.session, room: room.id, reason },
+      });
+    }
     room.session = null;
+    room.offered = false;
     if (room.players.length === 0) {
       rooms.delete(room.id);
-      quickQueue.remove(room);
+      quickQueue(room.game, room.version).remove(room);
+      attempts.forget(`room:${room.id}`);
       if (room.code === null) {
         publicRooms.delete(room.id);
         effects.push({ kind: "broadcast", message: { type: "room-removed", id: room.id } });
@@ -233,15 +354,26 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   /** Where a handler puts what it causes; `fail` answers the request with an error. */
   interface Out {
     effects: Effect[];
-    fail(code: ErrorCode, message: string): void;
+    fail(code: ErrorCode, message: string, extra?: { retryAfterMs: number }): void;
   }
 
   const handlers: {
     [T in ClientMessage["type"]]: (p: Player, m: ClientMessageOf<T>, out: Out) => void;
   } = {
     hello(p, m, out) {
-      p.name = m.name;
+      const game = m.game ?? p.game;
+      const version = m.version ?? p.version;
+      const moved = game !== p.game || version !== p.version;
+      if (moved && p.room !== null) {
+        return out.fail("already-in-room", "leave your room before changing game or version");
+      }
+      setName(p, distinctName(m.name, p));
       out.effects.push(send(p, withRid({ type: "renamed", name: p.name }, m.rid)));
+      if (moved) {
+        p.game = game;
+        p.version = version;
+        out.effects.push({ kind: "scope", to: p.id, game, version });
+      }
     },
     create(p, m, out) {
       if (p.room !== null) return out.fail("already-in-room", "leave your room first");
@@ -254,20 +386,38 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       if (room === undefined) {
         return out.fail("room-not-found", `no room ${JSON.stringify(m.room)}`);
       }
+      if (room.game !== p.game) {
+        return out.fail("wrong-game", "that room is for another game");
+      }
+      if (room.version !== p.version) {
+        return out.fail("incompatible-version", "that room is for another version of the game");
+      }
       if (room.players.length >= ROOM_CAPACITY) {
         return out.fail("room-full", "the room already has two players");
       }
-      if (room.password !== null && !verifyPassword(room.password, m.password ?? "")) {
-        return out.fail(
-          "wrong-password",
-          m.password ? "wrong password" : "this room needs a password",
-        );
+      if (room.password !== null) {
+        const keys = [`room:${room.id}`, `ip:${p.address}`];
+        const t = monotonic();
+        const wait = attempts.wait(keys, t);
+        if (wait > 0) {
+          return out.fail("too-many-attempts", "too many wrong passwords; wait a little", {
+            retryAfterMs: wait,
+          });
+        }
+        if (!verifyPassword(room.password, m.password ?? "")) {
+          // A join without a password is a question ("is it locked?"), not a guess.
+          if (m.password) attempts.failed(keys, t);
+          return out.fail(
+            "wrong-password",
+            m.password ? "wrong password" : "this room needs a password",
+          );
+        }
       }
       enter(room, p, m.rid, out.effects);
     },
     quick(p, m, out) {
       if (p.room !== null) return out.fail("already-in-room", "leave your room first");
-      const oldest = quickQueue.peek();
+      const oldest = quickQueue(p.game, p.version).peek();
       if (oldest !== undefined) return enter(oldest, p, m.rid, out.effects);
       if (rooms.size >= maxRooms) return out.fail("server-full", "too many rooms, try later");
       openRoom(p, `${p.name}'s room`, false, undefined, m.rid, out.effects);
@@ -275,19 +425,32 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     leave(p, m, out) {
       if (p.room === null) return out.fail("not-in-room", "you are not in a room");
       out.effects.push(send(p, withRid({ type: "left" }, m.rid)));
-      exit(p, out.effects);
+      exit(p, "left", out.effects);
     },
     signal(p, m, out) {
       const room = p.room;
       if (room === null) return out.fail("not-paired", "you are not in a room");
       const peer = room.players.find((x) => x !== p);
       if (peer === undefined) return out.fail("not-paired", "wait for `paired` before signalling");
-      out.effects.push(send(peer, { type: "signal", from: p.id, data: m.data }));
-      // The lobby cannot see the peer connection; a relayed answer is the last step it takes part in.
-      if (m.data.kind === "answer" && room.state === "full") {
+      // Meant for an earlier pairing (the peer left and someone else came): never relayed.
+      if (m.session !== undefined && m.session !== room.session) return;
+      out.effects.push(
+        send(peer, { type: "signal", from: p.id, data: m.data, session: room.session! }),
+      );
+      // The lobby cannot see the peer connection; an answer to the offer is the last step it takes
+      // part in. Out of order (an answer with no offer, or from the wrong side) changes nothing.
+      if (room.state !== "full") return;
+      const offerer = room.players[0] === p;
+      if (m.data.kind === "offer" && offerer) room.offered = true;
+      else if (m.data.kind === "answer" && !offerer && room.offered) {
         room.state = "playing";
         announce(room, out.effects);
       }
+    },
+    list(p, m, out) {
+      const e: Effect = { kind: "list", to: p.id, filter: m.filter ?? "" };
+      if (m.rid !== undefined) e.rid = m.rid;
+      out.effects.push(e);
     },
     ping(p, m, out) {
       out.effects.push(
@@ -297,9 +460,18 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   };
 
   return {
-    connect() {
+    connect(address = "") {
       const id = uniqueId(ID_LENGTH, (x) => players.has(x), true);
-      const player: Player = { id, name: `Player-${randomBase32(4, random)}`, room: null };
+      const player: Player = {
+        id,
+        name: "",
+        skeleton: "",
+        address,
+        game: "",
+        version: "",
+        room: null,
+      };
+      setName(player, distinctName(`Player-${randomBase32(4, random)}`, player));
       players.set(id, player);
       return { id, name: player.name };
     },
@@ -307,8 +479,8 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       const player = players.get(playerId);
       if (player === undefined) return [];
       const effects: Effect[] = [];
-      const fail = (code: ErrorCode, text: string) => {
-        const m = withRid({ type: "error" as const, code, message: text }, message.rid);
+      const fail = (code: ErrorCode, text: string, extra?: { retryAfterMs: number }) => {
+        const m = withRid({ type: "error" as const, code, message: text, ...extra }, message.rid);
         effects.push(send(player, m));
       };
       // The table is keyed by type; TypeScript cannot correlate the two unions on its own.
@@ -323,8 +495,21 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       const player = players.get(playerId);
       if (player === undefined) return [];
       players.delete(playerId);
+      unindexName(player);
       const effects: Effect[] = [];
-      exit(player, effects);
+      exit(player, "disconnected", effects);
+      return effects;
+    },
+    shutdown() {
+      const effects: Effect[] = [];
+      for (const room of rooms.values()) {
+        if (room.session === null) continue;
+        effects.push({
+          kind: "event",
+          event: { type: "match-end", session: room.session, room: room.id, reason: "shutdown" },
+        });
+        room.session = null;
+      }
       return effects;
     },
     publicRooms: () => Array.from(publicRooms.values(), info),

@@ -30,6 +30,14 @@ function only<T extends ServerMessage["type"]>(
   return messages[0] as Extract<ServerMessage, { type: T }>;
 }
 
+function sessionOf(effects: Effect[], player: PlayerId): string {
+  return only(to(effects, player).filter((m) => m.type === "paired"), "paired").session;
+}
+
+function events(effects: Effect[]) {
+  return effects.flatMap((e) => (e.kind === "event" ? [e.event] : []));
+}
+
 function errorCode(effects: Effect[], player: PlayerId): string {
   assert.equal(broadcasts(effects).length, 0, "a failed request changes nothing");
   return only(to(effects, player), "error").code;
@@ -291,7 +299,7 @@ Deno.test("disconnect: the peer gets peer-left; idempotent; the player is forgot
   assert.equal(broadcasts(effects).length, 1);
   assert.deepEqual(registry.disconnect(b), []);
   assert.deepEqual(registry.handle(b, { type: "ping" }), []);
-  assert.deepEqual(registry.disconnect(a).map((e) => e.message.type), ["room-removed"]);
+  assert.deepEqual(broadcasts(registry.disconnect(a)).map((m) => m.type), ["room-removed"]);
   assert.deepEqual(registry.counts(), { players: 0, rooms: 0, publicRooms: 0 });
 });
 
@@ -299,28 +307,58 @@ Deno.test("signal is relayed to the peer only, tagged with the sender", () => {
   const { registry, connect } = setup();
   const [a, b, c, d] = [connect(), connect(), connect(), connect()];
   const { room } = create(registry, a);
-  registry.handle(b, { type: "join", room: room.id });
+  const session = sessionOf(registry.handle(b, { type: "join", room: room.id }), b);
   const other = create(registry, c).room;
   registry.handle(d, { type: "join", room: other.id });
   const offer = registry.handle(a, { type: "signal", data: { kind: "offer", sdp: "v=0 a" } });
   assert.deepEqual(offer, [{
     kind: "send",
     to: b,
-    message: { type: "signal", from: a, data: { kind: "offer", sdp: "v=0 a" } },
+    message: { type: "signal", from: a, data: { kind: "offer", sdp: "v=0 a" }, session },
   }]);
   const end = registry.handle(b, { type: "signal", data: { kind: "candidate", candidate: null } });
   assert.deepEqual(end, [{
     kind: "send",
     to: a,
-    message: { type: "signal", from: b, data: { kind: "candidate", candidate: null } },
+    message: { type: "signal", from: b, data: { kind: "candidate", candidate: null }, session },
   }]);
 });
 
-Deno.test("a relayed answer marks the room playing, once", () => {
+Deno.test("a signal for an earlier session never reaches the next peer", () => {
+  const { registry, connect } = setup();
+  const [a, b, c] = [connect(), connect(), connect()];
+  const { room } = create(registry, a);
+  const old = sessionOf(registry.handle(b, { type: "join", room: room.id }), b);
+  registry.disconnect(b);
+  const fresh = sessionOf(registry.handle(c, { type: "join", room: room.id }), c);
+  assert.notEqual(old, fresh);
+  const stale = { kind: "offer", sdp: "for b" } as const;
+  assert.deepEqual(registry.handle(a, { type: "signal", data: stale, session: old }), []);
+  const current = registry.handle(a, { type: "signal", data: stale, session: fresh });
+  assert.equal(only(to(current, c), "signal").session, fresh);
+});
+
+Deno.test("an answer before any offer, or from the offerer, does not make the room playing", () => {
   const { registry, connect } = setup();
   const [a, b] = [connect(), connect()];
   const { room } = create(registry, a);
   registry.handle(b, { type: "join", room: room.id });
+  const early = registry.handle(b, { type: "signal", data: { kind: "answer", sdp: "v=0 b" } });
+  assert.equal(to(early, a)[0].type, "signal", "still relayed");
+  assert.equal(broadcasts(early).length, 0);
+  assert.equal(registry.roomOf(a)?.state, "full");
+  // The answerer cannot fake the offer side either.
+  registry.handle(b, { type: "signal", data: { kind: "offer", sdp: "v=0 b" } });
+  registry.handle(a, { type: "signal", data: { kind: "answer", sdp: "v=0 a" } });
+  assert.equal(registry.roomOf(a)?.state, "full");
+});
+
+Deno.test("an answer relayed after the offer marks the room playing, once", () => {
+  const { registry, connect } = setup();
+  const [a, b] = [connect(), connect()];
+  const { room } = create(registry, a);
+  registry.handle(b, { type: "join", room: room.id });
+  registry.handle(a, { type: "signal", data: { kind: "offer", sdp: "v=0 a" } });
   const answer = registry.handle(b, { type: "signal", data: { kind: "answer", sdp: "v=0 b" } });
   assert.equal(to(answer, a)[0].type, "signal");
   assert.deepEqual(broadcasts(answer), [{
@@ -394,7 +432,144 @@ Deno.test("roomStates counts public and private rooms by state", () => {
     : "";
   assert.deepEqual(r.roomStates(), { open: 2, full: 0, playing: 0 });
   r.handle(b, { type: "join", room: r.roomOf(a)!.id });
+  r.handle(a, { type: "signal", data: { kind: "offer", sdp: "v=0" } });
   r.handle(b, { type: "signal", data: { kind: "answer", sdp: "v=0" } });
   r.handle(d, { type: "join", room: code! });
   assert.deepEqual(r.roomStates(), { open: 0, full: 1, playing: 1 });
+});
+
+Deno.test("a look-alike of a connected player's name gets a number; a free name is kept", () => {
+  const { registry, connect } = setup();
+  const [a, b, c, d] = [connect(), connect(), connect(), connect()];
+  const renamed = (p: PlayerId, name: string) =>
+    only(to(registry.handle(p, { type: "hello", name }), p), "renamed").name;
+  assert.equal(renamed(a, "Ann"), "Ann");
+  assert.equal(renamed(b, "Ann"), "Ann (2)");
+  assert.equal(renamed(c, "\u0410NN"), "\u0410NN (3)", "Cyrillic A and capitals look the same");
+  assert.equal(renamed(a, "Ann"), "Ann", "your own name is not a duplicate");
+  registry.disconnect(a);
+  assert.equal(renamed(d, "Ann"), "Ann", "free again once its holder left");
+  assert.equal(renamed(d, "Abcdefghijklmnopqrstuvwx"), "Abcdefghijklmnopqrstuvwx");
+  assert.equal(renamed(b, "Abcdefghijklmnopqrstuvwx"), "Abcdefghijklmnopqrst (2)");
+});
+
+Deno.test("scopes: rooms, quick match and joins stay within one game and build", () => {
+  const { registry, connect } = setup();
+  const [a, b, c, d] = [connect(), connect(), connect(), connect()];
+  const scope = (p: PlayerId, game: string, version: string) => {
+    const effects = registry.handle(p, { type: "hello", name: "P", game, version });
+    return effects.filter((e) => e.kind === "scope");
+  };
+  assert.deepEqual(scope(a, "hockey", "1"), [{
+    kind: "scope",
+    to: a,
+    game: "hockey",
+    version: "1",
+  }]);
+  scope(b, "chess", "1");
+  scope(c, "hockey", "2");
+  const hockey = only(to(registry.handle(a, { type: "quick" }), a), "joined").room;
+  assert.equal(hockey.game, "hockey");
+  assert.equal(hockey.version, "1");
+  assert.equal(errorCode(registry.handle(b, { type: "join", room: hockey.id }), b), "wrong-game");
+  assert.equal(
+    errorCode(registry.handle(c, { type: "join", room: hockey.id }), c),
+    "incompatible-version",
+  );
+  // Quick match from other scopes opens rooms of their own instead of pairing.
+  assert.equal(
+    only(to(registry.handle(b, { type: "quick" }), b).filter((m) => m.type === "joined"), "joined")
+      .room.players,
+    1,
+  );
+  assert.equal(registry.roomOf(c), null);
+  // Clients without the fields are in the default scope and see default rooms only.
+  const old = registry.handle(d, { type: "quick" });
+  const joined = only(to(old, d).filter((m) => m.type === "joined"), "joined");
+  assert.equal(joined.room.players, 1);
+  assert.equal("game" in joined.room, false);
+  // A hello without the fields keeps the scope; changing it inside a room is refused.
+  assert.deepEqual(scope(a, "hockey", "1"), []);
+  assert.deepEqual(
+    registry.handle(a, { type: "hello", name: "P" }).filter((e) => e.kind === "scope"),
+    [],
+  );
+  assert.equal(
+    errorCode(registry.handle(a, { type: "hello", name: "P", game: "x" }), a),
+    "already-in-room",
+  );
+});
+
+Deno.test("password guessing backs off per room and per address", () => {
+  let t = 0;
+  const r = createRoomRegistry({ now: () => t, monotonic: () => t });
+  const owner = r.connect("10.0.0.1").id;
+  const room = only(
+    to(r.handle(owner, { type: "create", name: "R", password: "1234" }), owner).filter((m) =>
+      m.type === "joined"
+    ),
+    "joined",
+  ).room;
+  const guesser = r.connect("10.0.0.2").id;
+  const guess = (p: PlayerId, password: string) => {
+    const out = to(r.handle(p, { type: "join", room: room.id, password }), p);
+    return out.find((m) => m.type === "error") as
+      | Extract<ServerMessage, { type: "error" }>
+      | undefined;
+  };
+  for (let i = 0; i < 5; i++) assert.equal(guess(guesser, String(i))?.code, "wrong-password");
+  assert.equal(
+    guess(guesser, "5")?.code,
+    "wrong-password",
+    "the sixth guess is checked, then backoff",
+  );
+  const limited = guess(guesser, "1234");
+  assert.equal(limited?.code, "too-many-attempts", "even the right password waits");
+  assert.equal(limited?.retryAfterMs, 1000);
+  // Another address is held back by the room's count too.
+  const other = r.connect("10.0.0.3").id;
+  assert.equal(guess(other, "1234")?.code, "too-many-attempts");
+  t += 1000;
+  assert.equal(guess(other, "1234"), undefined, "after the wait the right password gets in");
+  assert.equal(r.roomOf(other)?.players, 2);
+});
+
+Deno.test("hooks: one paired event per pairing and one match-end per end", () => {
+  const { registry, connect } = setup();
+  const [a, b] = [connect(), connect()];
+  const { room } = create(registry, a);
+  const joined = registry.handle(b, { type: "join", room: room.id });
+  const [paired] = events(joined);
+  assert.equal(events(joined).length, 1);
+  assert.equal(paired.type, "paired");
+  assert.equal(
+    paired.type === "paired" && paired.players.map((p) => p.role).join(),
+    "offerer,answerer",
+  );
+  assert.equal(paired.session, sessionOf(joined, a));
+  assert.deepEqual(events(registry.handle(a, { type: "leave" })), [
+    { type: "match-end", session: paired.session, room: room.id, reason: "left" },
+  ]);
+  // The room's last player leaving ends no pairing: nothing more.
+  assert.deepEqual(events(registry.disconnect(b)), []);
+  const [c, d] = [connect(), connect()];
+  const second = create(registry, c).room;
+  const s2 = sessionOf(registry.handle(d, { type: "join", room: second.id }), d);
+  assert.deepEqual(events(registry.disconnect(d)), [
+    { type: "match-end", session: s2, room: second.id, reason: "disconnected" },
+  ]);
+  const [e, f] = [connect(), connect()];
+  const third = create(registry, e).room;
+  const s3 = sessionOf(registry.handle(f, { type: "join", room: third.id }), f);
+  assert.deepEqual(events(registry.shutdown()), [
+    { type: "match-end", session: s3, room: third.id, reason: "shutdown" },
+  ]);
+});
+
+Deno.test("list asks the hub for a filtered snapshot, with the rid", () => {
+  const { registry, connect } = setup();
+  const a = connect();
+  assert.deepEqual(registry.handle(a, { type: "list", filter: "pro", rid: 3 }), [
+    { kind: "list", to: a, filter: "pro", rid: 3 },
+  ]);
 });

@@ -105,7 +105,7 @@ export interface ServerDeps {
   metrics?: LobbyMetrics;
   /** Wall clock (ms since the epoch), for TURN credential expiry. */
   now?: () => number;
-  /** Hooks (lobby_hooks.ts). */
+  /** Hooks (lobby_hooks.ts): authorize connections, observe pairings and match ends. */
   hooks?: LobbyHooks;
   /** Free descriptors to plan for (null: unknown, no clamp); measured when absent. */
   freeFds?: number | null;
@@ -243,7 +243,13 @@ export async function startServer(
   let registry: LobbyRegistry | null = null;
   const hub = createLobbyHub({ publicRooms: () => registry?.publicRooms() ?? [] }, log);
   if (config.redisUrl === null) {
-    registry = createMemoryRegistry({ hub, maxRooms: config.maxRooms, metrics });
+    registry = createMemoryRegistry({
+      hub,
+      maxRooms: config.maxRooms,
+      metrics,
+      log,
+      hooks: deps.hooks,
+    });
   } else {
     // Loaded only when configured: the single-process lobby does not need the Redis client.
     const { createRedisRegistry } = await import("./redis_registry.ts");
@@ -255,6 +261,7 @@ export async function startServer(
       hub,
       metrics,
       log,
+      hooks: deps.hooks,
       // This process was presumed dead and cleaned up: its players must reconnect.
       onLost: () => {
         for (const s of [...sessions]) {
@@ -433,16 +440,26 @@ export async function startServer(
 
   // ---- HTTP ----------------------------------------------------------------------------------
 
-  let roomsCache: { body: string; at: number } | null = null;
+  // One cached body per view (scope and name filter), each rendered at most once a second; the
+  // cache is bounded, so a stream of distinct filters cannot grow it.
+  const roomsCache = new Map<string, { body: string; at: number }>();
   const roomsApi = (req: IncomingMessage): Response => {
     const now = performance.now();
     if (!roomsApiLimit.take(clientAddress(req, config.trustProxy), now)) {
       return text(429, "too many requests\n", { "retry-after": "1" });
     }
-    if (roomsCache === null || now - roomsCache.at >= ROOMS_API_CACHE_MS) {
-      roomsCache = { body: hub.roomsJson(), at: now };
+    // ?game=&version=&filter= pick the scope and name filter (room_list.ts); bounded like `rooms`.
+    const url = new URL(req.url ?? "/", "http://lobby");
+    const q = (k: string) => (url.searchParams.get(k) ?? "").slice(0, 32);
+    const view = { game: q("game"), version: q("version"), filter: q("filter") };
+    const key = JSON.stringify(view);
+    let cached = roomsCache.get(key);
+    if (cached === undefined || now - cached.at >= ROOMS_API_CACHE_MS) {
+      if (roomsCache.size >= 256) roomsCache.clear();
+      cached = { body: hub.roomsJson(view), at: now };
+      roomsCache.set(key, cached);
     }
-    return json(200, roomsCache.body, {
+    return json(200, cached.body, {
       "access-control-allow-origin": "*",
       "cache-control": "public, max-age=1",
     });

@@ -125,6 +125,13 @@ export interface SignalingClientOptions {
   url: string;
   /** Player name sent with `hello` after every welcome (optional). */
   name?: string;
+  /**
+   * The game and build this client is (`hello.game` / `hello.version`, sent after every
+   * welcome): the lobby shows and pairs only rooms of the same game and version. Absent: the
+   * lobby's default scope.
+   */
+  game?: string;
+  version?: string;
   /** Injectable for tests and for other runtimes; defaults to `new WebSocket(url)`. */
   createWebSocket?: (url: string) => WebSocket;
   /** Reconnect policy overrides, or `false` to never reconnect. */
@@ -177,6 +184,11 @@ export interface SignalingClient {
   leave(): Promise<void>;
   /** Changes the player name; resolves with the name as the lobby stored it. */
   rename(name: string): Promise<string>;
+  /**
+   * Narrows the room list to rooms whose name contains `filter` (case-insensitive; "" for all),
+   * on the server; resolves once the new list arrived (`rooms` holds it; `total` counts matches).
+   */
+  list(filter: string): Promise<{ total: number }>;
   /** Resolves on the next pairing (at once if paired). */
   waitForPaired(): Promise<Pairing>;
   /** Relays a WebRTC signal to the paired peer; dropped (returns false) when not open or paired. */
@@ -329,8 +341,14 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
         lastError = null;
         // Our name goes out before anything an "open" listener sends (a join, a quick match), so
         // a peer paired by that request never sees the lobby's placeholder name.
-        if (opts.name !== undefined) {
-          ws?.send(encodeClientMessage({ type: "hello", name: opts.name }));
+        if (opts.name !== undefined || opts.game !== undefined || opts.version !== undefined) {
+          const hello: Extract<ClientMessage, { type: "hello" }> = {
+            type: "hello",
+            name: opts.name ?? msg.name,
+          };
+          if (opts.game !== undefined) hello.game = opts.game;
+          if (opts.version !== undefined) hello.version = opts.version;
+          ws?.send(encodeClientMessage(hello));
         }
         setState("open");
         flushQueued();
@@ -344,7 +362,8 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
         rooms.clear();
         for (const r of msg.rooms) rooms.set(r.id, r);
         emitRooms({ kind: "snapshot" });
-        return;
+        // The answer to `list` carries its rid.
+        break;
       case "room":
         rooms.set(msg.room.id, msg.room);
         if (room?.id === msg.room.id) room = msg.room;
@@ -380,6 +399,7 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       case "signal":
         // Only the current peer's signals; anything else is a leftover from an earlier pairing.
         if (!paired || msg.from !== paired.peer.id) return;
+        if (msg.session !== undefined && msg.session !== paired.session) return;
         if (signalHandler) signalHandler(msg.data);
         else signalBuffer.push(msg.data);
         return;
@@ -573,6 +593,10 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       const reply = await request({ type: "hello", name }, "renamed");
       return reply.name;
     },
+    async list(filter) {
+      const reply = await request({ type: "list", filter }, "rooms");
+      return { total: reply.total ?? reply.rooms.length };
+    },
     waitForPaired() {
       if (paired) return Promise.resolve(paired);
       if (state === "closed") {
@@ -582,7 +606,8 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     },
     signal(data) {
       if (!paired) return false;
-      return send({ type: "signal", data });
+      // The session binds the signal to this pairing: the lobby drops it if the pairing is over.
+      return send({ type: "signal", data, session: paired.session });
     },
     async ping() {
       const t = clock.now();

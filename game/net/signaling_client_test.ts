@@ -93,7 +93,8 @@ Deno.test({
           await host.create({ name: "Early" });
           const eager = cs.make({ name: "Eager" });
           eager.onState = (s) => {
-            if (s === "open") void eager.join(host.room!.id);
+            // Its reply may still be on the way when the step closes the clients.
+            if (s === "open") eager.join(host.room!.id).catch(() => {});
           };
           const p = await host.waitForPaired();
           assert.equal(p.peer.name, "Eager");
@@ -211,6 +212,8 @@ Deno.test({
           answerer.signal({ kind: "answer", sdp: "v=0 answer" });
           await until("answer relayed", () => back.length === 1);
           assert.deepEqual(back, [{ kind: "answer", sdp: "v=0 answer" }]);
+          // Offer then answer, both bound to the pairing's session: the room is playing now.
+          await until("room playing", () => a.rooms.get(ja.room.id)?.state === "playing");
 
           const rtt = await a.ping();
           assert.ok(rtt >= 0 && a.rttMs === rtt);
@@ -224,6 +227,36 @@ Deno.test({
           assert.equal(offerer.paired, null);
           assert.equal(offerer.state, "open");
           assert.equal(offerer.signal(offer), false, "no peer, nothing to signal");
+          await cs.closeAll();
+        },
+      );
+
+      await t.step(
+        "game and version scope the room list and quick match; list filters by name",
+        async () => {
+          const cs = clients(lobby);
+          const hockey = cs.make({ name: "H", game: "hockey", version: "2" });
+          const chess = cs.make({ name: "C", game: "chess", version: "2" });
+          const hockeyOld = cs.make({ name: "O", game: "hockey", version: "1" });
+          const jh = await hockey.quick();
+          assert.equal(jh.room.game, "hockey");
+          const jc = await chess.quick();
+          const jo = await hockeyOld.quick();
+          assert.notEqual(jc.room.id, jh.room.id, "another game opens its own room");
+          assert.notEqual(jo.room.id, jh.room.id, "another build opens its own room");
+          await sleep(300);
+          assert.equal(chess.rooms.has(jh.room.id), false);
+          assert.equal(hockeyOld.rooms.has(jh.room.id), false);
+          const watcher = cs.make({ game: "hockey", version: "2" });
+          await watcher.ready();
+          await until("hockey room listed", () => watcher.rooms.has(jh.room.id));
+          assert.deepEqual(await watcher.list("nothing like it"), { total: 0 });
+          assert.equal(watcher.rooms.size, 0);
+          assert.deepEqual(await watcher.list(""), { total: 1 });
+          assert.equal(watcher.rooms.has(jh.room.id), true);
+          await assert.rejects(chess.leave().then(() => chess.join(jh.room.id)), {
+            code: "wrong-game",
+          });
           await cs.closeAll();
         },
       );

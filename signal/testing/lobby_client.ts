@@ -12,6 +12,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from "../../shared/lobby_protocol.ts";
+import { DEFAULT_ROOM_LIST_TICK_MS } from "../../shared/limits.ts";
 
 /** How long `expect` and friends wait by default. */
 export const TIMEOUT_MS = 2000;
@@ -34,8 +35,8 @@ export interface TestClient {
   /** Skips messages of the inbox until one of `type` arrives. */
   skipTo<T extends Type>(type: T): Promise<ServerMessageOf<T>>;
   /**
-   * Round-trips a ping; returns what arrived before the pong in each inbox (to prove silence, or
-   * to collect everything a step caused).
+   * Waits out the room-list tick, then round-trips a ping; returns what arrived before the pong
+   * in each inbox (to prove silence, or to collect everything a step caused).
    */
   drain(): Promise<{ messages: ServerMessage[]; list: ServerMessage[] }>;
   /** Resolves with the close event once the socket is closed (by either side). */
@@ -146,6 +147,8 @@ export async function connectClient(
       }
     },
     async drain() {
+      // Room-list changes go out on the lobby's tick: let the one under way pass first.
+      await new Promise((r) => setTimeout(r, DEFAULT_ROOM_LIST_TICK_MS + 50));
       const rid = ++pingRid;
       client.send({ type: "ping", rid });
       const messages: ServerMessage[] = [];

@@ -10,7 +10,8 @@ import Phaser from "phaser";
 import { createDuetApi, installDuet } from "./app/automation.ts";
 import { choosePlayerName, type NameStorage } from "duet-netcode/ui";
 import { parseUrlParams } from "./app/url_params.ts";
-import { createSignalingClient, lobbyUrl } from "duet-netcode";
+import { connectLobby } from "duet-netcode";
+import { GAME_ID, GAME_VERSION } from "./app/hockey_match.ts";
 import type { AppContext } from "./scenes/context.ts";
 import { lobbyScene } from "./scenes/lobby_scene.ts";
 import { matchScene } from "./scenes/match_scene.ts";
@@ -20,7 +21,8 @@ import { GAME_H, GAME_W } from "./scenes/rink_renderer.ts";
 const params = parseUrlParams(location.search);
 const storage = safeStorage();
 const name = choosePlayerName(params.name, storage, Math.random);
-const lobby = createSignalingClient({ url: lobbyUrl(location), name });
+// The lobby scopes rooms and quick match to this game and build: nobody pairs with another.
+const lobby = connectLobby({ name, game: GAME_ID, version: GAME_VERSION });
 
 const ctx: AppContext = {
   params,

@@ -253,7 +253,8 @@ async function spawnServer(kind: ServerKind, port: number, extraEnv: Record<stri
     cwd: ROOT,
     env: { ...env, ...extraEnv },
     stdin: "null",
-    stdout: "null",
+    // Investigation hook: BENCH_SERVER_STDOUT=inherit shows e.g. --v8-flags=--trace-gc output.
+    stdout: Deno.env.get("BENCH_SERVER_STDOUT") === "inherit" ? "inherit" : "null",
     stderr: "piped",
   }).spawn();
   let stderr = "";

@@ -331,7 +331,9 @@ if (import.meta.main) {
       `(two relays); CPU from /proc/<pid>/stat (10 ms ticks), "waited" is run-queue time from ` +
       `schedstat (other load on the machine). duet runs with its production per-connection rate ` +
       `limit (20 msg/s) and pairs in private rooms; its per-address limits are off because every ` +
-      `generated client comes from 127.0.0.1; PeerJS runs with concurrent_limit raised.`;
+      `generated client comes from 127.0.0.1; PeerJS runs with concurrent_limit raised. The floor relays (bench/floor_relay.ts) have no ` +
+      `validation, metrics or limits; duet-redis is two lobby processes and redis-server, all on ` +
+      `the servers' core, every pair split across the two processes.`;
   }
   // A partial run (--only) keeps the other sections of the report it updates, each with the
   // commit it was measured at, so the report can flag figures older than this run.

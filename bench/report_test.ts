@@ -74,7 +74,19 @@ const results = (): Results => ({
       error: "peerjs is not installed",
     }],
   },
-  tick: { rows: [{ rollbackFrames: 8, netcodeMs: { p99: 0.4 }, renderMs: { p99: 3 } }] },
+  tick: {
+    rows: [{
+      rollbackFrames: 8,
+      delayMs: 118,
+      inputDelay: 0,
+      frames: 900,
+      netcodeMs: { p50: 0.1, p99: 0.4, max: 1 },
+      meanRollbackDepth: 7.5,
+      maxRollbackDepth: 8,
+      rollbacksPerS: 10,
+      stalls: 0,
+    }],
+  },
   wire: {
     packets: [{ frames: 8, msgpackBytes: 20, msgpackBytesWorstFrameNumbers: 22, jsonBytes: 69 }],
   },

@@ -3,7 +3,7 @@
 // writes bench/results/latest.json, latest.md and the SVG charts beside them. Every benchmark is
 // bounded in time; one that fails or times out is reported as such and the rest still run.
 //
-// usage: npm run bench [-- --quick] [-- --only wire,size,rollback,lobby,connect,input]
+// usage: npm run bench [-- --quick] [-- --only wire,size,rollback,lobby,connect,tick,input]
 //   --quick   ~1 minute smoke run with small counts; writes to bench/results/tmp/quick/
 //   --out DIR write the report somewhere else
 //   --only    runs some benchmarks and keeps the other sections of the report it updates (each
@@ -51,6 +51,7 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
       budgetS: quick ? 120 : 600,
     },
     { key: "connect", file: "bench/connect.ts", args: q, impair: null, budgetS: quick ? 90 : 180 },
+    { key: "tick", file: "bench/tick_budget.ts", args: q, impair: null, budgetS: quick ? 90 : 150 },
     {
       key: "input.lossy",
       file: "bench/input_latency.ts",
@@ -137,7 +138,7 @@ async function runJob(
 }
 
 /** The report sections a run writes, keyed as in sectionCommits. */
-export const SECTIONS = ["wire", "size", "rollback", "lobby", "connect", "input"] as const;
+export const SECTIONS = ["wire", "size", "rollback", "lobby", "connect", "tick", "input"] as const;
 
 /**
  * Copies into `results` every section of `previous` this run did not measure, and returns the
@@ -170,6 +171,7 @@ export function crashes(r: Results): string[] {
     if (typeof e === "string" && !e.includes("cannot run:")) out.push(`lobby ${k}: ${oneLine(e)}`);
   }
   for (const e of r.rollback?.errors ?? []) out.push(`rollback: ${oneLine(e)}`);
+  for (const e of r.tick?.errors ?? []) out.push(`tick: ${oneLine(e)}`);
   for (const e of r.connect?.errors ?? []) {
     if (/^duet lobby:/.test(e)) out.push(`connect: ${oneLine(e)}`);
   }
@@ -267,6 +269,10 @@ if (import.meta.main) {
     sectionCommits[job.key.split(".")[0]] = commit;
     if (job.key === "wire") results.wire = out.wire;
     if (job.key === "size") results.size = out.size;
+    if (job.key === "tick") {
+      results.tick = out.tick;
+      results.meta.chromium ||= out.tick.chromium;
+    }
     if (job.key === "rollback") {
       results.rollback = out.rollback;
       results.meta.chromium ||= out.rollback.chromium;

@@ -387,8 +387,10 @@ async function idlePhase(t: Target, cfg: LobbyLoadConfig, log: (s: string) => vo
     });
     log(`  ${t.kind} idle ${held}/${total}: ${s.rssKiB} KiB RSS`);
   }
+  // Closing 10k sockets is slow on a loaded machine; what is still open after the generator's own
+  // limit is closed by the next phase's load anyway, so a slow close is not a failure.
   await t.send({ cmd: "close-idle", timeoutMs: 20_000 });
-  await t.next("close-done", 30_000);
+  await t.next("close-done", 120_000);
 }
 
 /** Raw outcome of one relay measurement (one level, one round, one server). */

@@ -13,7 +13,7 @@ import { type Sandbox, sandbox } from "./sandbox.ts";
 import { cdfChart } from "./svg.ts";
 import { consoleSummary, markdown, oneLine, type Results, verdicts } from "./report.ts";
 import { bundleTo, PAGE_BUNDLE_ENV, PAGE_ENTRY } from "./bundle.ts";
-import { cpuCount } from "./proc.ts";
+import { cpuCount, hasCommand } from "./proc.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = `${ROOT}node_modules/.bin/deno`;
@@ -71,6 +71,9 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
   return only ? jobs.filter((j) => only.some((o) => j.key.startsWith(o))) : jobs;
 }
 
+/** Whether benchmarks run in their own process group (util-linux `setsid`). */
+const GROUPS = hasCommand("setsid");
+
 /** The last `max` characters of a child's stderr, passed through to ours as it comes. */
 function teeTail(stream: ReadableStream<Uint8Array>, max = 4000) {
   let tail = "";
@@ -100,8 +103,11 @@ async function runJob(
   const out = `${tmp}/${job.key}.json`;
   const box = sandbox([DENO, "run", "-A", job.file, ...job.args, "--out", out], job.impair);
   console.error(`bench: ${job.key} (${box.method}; budget ${job.budgetS} s)`);
-  const child = new Deno.Command(box.argv[0], {
-    args: box.argv.slice(1),
+  // Its own process group (setsid), so a timed-out benchmark is stopped with every server and
+  // generator it started, and nothing it left behind outlives it.
+  const argv = GROUPS ? ["setsid", ...box.argv] : box.argv;
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     cwd: ROOT,
     env,
     stdin: "null",
@@ -109,20 +115,27 @@ async function runJob(
     stderr: "piped",
   }).spawn();
   const stderr = teeTail(child.stderr);
+  const kill = (signal: Deno.Signal) => {
+    try {
+      if (GROUPS) Deno.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch { /* gone */ }
+  };
   let timedOut = false;
+  let hard: ReturnType<typeof setTimeout> | undefined;
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 5000);
+    kill("SIGTERM");
+    hard = setTimeout(() => kill("SIGKILL"), 5000);
   }, job.budgetS * 1000);
   const status = await child.status;
   clearTimeout(timer);
+  clearTimeout(hard);
+  if (GROUPS) {
+    kill("SIGTERM"); // whatever the benchmark left running (a crash skips its cleanup)
+    await new Promise((r) => setTimeout(r, 200));
+    kill("SIGKILL");
+  }
   await stderr.done.catch(() => {});
   try {
     return { out: JSON.parse(await Deno.readTextFile(out)), box };

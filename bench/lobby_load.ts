@@ -121,6 +121,9 @@ const ROOT = new URL("..", import.meta.url).pathname;
 // variants, and extra Deno flags (e.g. --v8-flags=--perf-basic-prof for `perf`) can be passed.
 const DUET_ENTRY = Deno.env.get("BENCH_DUET_ENTRY") ?? "signal/main.ts";
 
+/** BENCH_DENO_FLAGS: extra flags for every Deno server process (duet and the floors). */
+const denoFlags = () => Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? [];
+
 /** The lobby's environment under load: limits raised for 10k connections from one address. */
 function duetEnv(port: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -153,7 +156,7 @@ function serverCommand(
         "--allow-env",
         "--allow-read",
         "--allow-sys",
-        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
+        ...denoFlags(),
         DUET_ENTRY,
       ],
       env: duetEnv(port),
@@ -162,7 +165,7 @@ function serverCommand(
   if (kind === "floor-deno" || kind === "floor-ws") {
     const stack = kind === "floor-deno" ? "deno" : "ws";
     return {
-      cmd: [DENO, "run", "-A", "bench/floor_relay.ts", stack, String(port)],
+      cmd: [DENO, "run", "-A", ...denoFlags(), "bench/floor_relay.ts", stack, String(port)],
       env: {},
     };
   }

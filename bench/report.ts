@@ -330,12 +330,14 @@ function strategySection(r: Results): string {
       ]),
     ),
     "",
-    best
+    (best
       ? `Lowest p99 with nothing lost at <= 120 packets/s in this run: **${
         name(best.strategy)
-      }** ` +
-        `(${fmt(best.latencyMs?.p99, 2)} ms).`
-      : "No strategy lost nothing at <= 120 packets/s in this run.",
+      }** (${fmt(best.latencyMs?.p99, 2)} ms).`
+      : "No strategy lost nothing at <= 120 packets/s in this run.") +
+    (r.input?.impaired?.realImpairment === true
+      ? ""
+      : " NO REAL IMPAIRMENT in this run: not a basis for choosing the default."),
     "",
   ].join("\n");
 }
@@ -526,7 +528,10 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       } ms, p99 ${fmt(L.duet?.pairingMs?.p99, 2)} ms over ${L.duet?.pairingMs?.n ?? 0} pairs.`,
       "",
       redisSection(r),
-      fig("relay", "Relay round-trip time CDF (log scale), duet vs PeerJS, 100 and 1000 pairs"),
+      fig(
+        "relay",
+        "Relay round-trip time CDF (log scale), duet vs the bare relays and PeerJS, 100 and 1000 pairs",
+      ),
     );
   }
   const C = r.connect;

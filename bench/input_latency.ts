@@ -100,6 +100,7 @@ export async function runInputCondition(
       pageTimerLateMsP50: round(Math.max(ra.tickLateP50, rb.tickLateP50), 2),
       pageTimerLateMsMax: round(Math.max(ra.tickLateMax, rb.tickLateMax), 2),
       strategies: [] as StrategyResult[],
+      strategyErrors: [] as string[],
     };
     console.error(
       `  input ${label.delayMs} ms + ${label.lossPct}%: duet p50 ${duet.latencyMs.p50} p99 ` +
@@ -110,7 +111,15 @@ export async function runInputCondition(
         `${result.duetSend.bytesPerS} B/s per direction`,
     );
     for (const strategy of strategies) {
-      const x = await once(strategySeconds, strategy);
+      // A strategy run that fails (a connect on a slow machine) is reported; the default's stays.
+      const x = await once(strategySeconds, strategy).catch(async (e: Error) => {
+        result.strategyErrors.push(`${JSON.stringify(strategy)}: ${e.message}`);
+        const pages = [p1, p2];
+        await Promise.all(pages.map((p) => call(p, "inputClose"))).catch(() => {});
+        await Promise.all(pages.map((p) => call(p, "duetClose"))).catch(() => {});
+        return null;
+      });
+      if (!x) continue;
       const d = analyse(x.ra, x.rb, "duet");
       const row: StrategyResult = {
         strategy,

@@ -59,6 +59,7 @@ Deno.test("crashes fail the run; a failed try, a missed target or a missing tool
       },
       connect: { errors: ["duet try 3: no result in 15000 ms"] },
       rollback: { errors: [] },
+      tick: { rows: [{ rollbackFrames: 0 }], errors: ["8 frames: duet connect: timeout"] },
     }),
     ["connect: exited with code 1: boom", "lobby duet: relay 100 pairs: no pair could be set up"],
   );
@@ -70,4 +71,10 @@ Deno.test("a crashed benchmark's last error line becomes the report's reason", (
     "    at x.ts:1\n";
   assert.match(lastWords(stderr), /^error: Uncaught Error: deno bundle failed: dns error$/);
   assert.equal(lastWords("only this\n"), "only this");
+});
+
+Deno.test("a tick benchmark with no condition measured is a crash", () => {
+  assert.deepEqual(crashes({ tick: { rows: [], errors: ["0 frames: x", "8 frames: y"] } }), [
+    "tick: no condition ran: 0 frames: x; 8 frames: y",
+  ]);
 });

@@ -337,7 +337,10 @@ function strategySection(r: Results): string {
       : "No strategy lost nothing at <= 120 packets/s in this run.") +
     (r.input?.impaired?.realImpairment === true
       ? ""
-      : " NO REAL IMPAIRMENT in this run: not a basis for choosing the default."),
+      : " NO REAL IMPAIRMENT in this run: not a basis for choosing the default.") +
+    (lossy.strategyErrors?.length
+      ? ` Strategy runs that failed: ${lossy.strategyErrors.map(oneLine).join("; ")}.`
+      : ""),
     "",
   ].join("\n");
 }

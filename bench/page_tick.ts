@@ -25,41 +25,72 @@ export interface TickRunResult {
   crossOriginIsolated: boolean;
 }
 
-/** A channel whose receive handler is timed: the time goes into `spent.ms`. */
+/**
+ * A channel whose receive handler is timed (into `spent.ms`) and which holds packets that arrive
+ * before a handler is set, so the peer's first control messages are not lost while this page's
+ * runner is still being created.
+ */
 function timed(inner: PacketChannel, spent: { ms: number }): PacketChannel {
+  let handler: ((d: Uint8Array) => void) | null = null;
+  const early: Uint8Array[] = [];
   const ch: PacketChannel = {
     send: (d) => inner.send(d),
-    onmessage: null,
+    get onmessage() {
+      return handler;
+    },
+    set onmessage(h) {
+      handler = h;
+      while (handler && early.length) handler(early.shift()!);
+    },
   };
   inner.onmessage = (d) => {
+    if (!handler) {
+      early.push(d);
+      return;
+    }
     const t0 = performance.now();
-    ch.onmessage?.(d);
+    handler(d);
     spent.ms += performance.now() - t0;
   };
   return ch;
 }
 
+let prepared: { input: PacketChannel; control: PacketChannel; spent: { ms: number } } | null = null;
+
 /**
- * Plays `seconds` of a bot match on this page's open duet connection and times each frame's
- * netcode. `delayMs` delays what this page sends on the input channel (the seeded simulator, as
- * `?sim=delay:N`); with `inputDelay` 0 the peer then predicts ~delay/16.7 frames and rolls back
- * that deep whenever a prediction was wrong.
+ * Wraps this page's open duet connection for a tick run: call on both pages before `tickRun` on
+ * either, so no packet of the peer's runner arrives unheard. `delayMs` delays what this page
+ * sends on the input channel (the seeded simulator, as `?sim=delay:N`).
+ */
+export function tickPrepare(delayMs: number, seed: number): void {
+  const peer = currentPeer();
+  if (!peer || peer.state !== "open") throw new Error("no open duet connection");
+  const spent = { ms: 0 };
+  prepared = {
+    input: timed(
+      delayMs > 0 ? simulateChannel(peer.input, { ...NO_IMPAIRMENT, delayMs, seed }) : peer.input,
+      spent,
+    ),
+    control: timed(peer.control, spent),
+    spent,
+  };
+}
+
+/**
+ * Plays `seconds` of a bot match on the connection `tickPrepare` wrapped and times each frame's
+ * netcode. With a send delay and `inputDelay` 0 the peer predicts ~delay/16.7 frames and rolls
+ * back that deep whenever a prediction was wrong.
  */
 export function tickRun(
   seconds: number,
-  delayMs: number,
   inputDelay: number,
   seed: number,
 ): Promise<TickRunResult> {
   const peer = currentPeer();
-  if (!peer || peer.state !== "open") return Promise.reject(new Error("no open duet connection"));
+  if (!peer || !prepared) return Promise.reject(new Error("tickPrepare first"));
   const player = peer.role === "offerer" ? 0 : 1;
-  const spent = { ms: 0 };
-  const input = timed(
-    delayMs > 0 ? simulateChannel(peer.input, { ...NO_IMPAIRMENT, delayMs, seed }) : peer.input,
-    spent,
-  );
-  const control = timed(peer.control, spent);
+  const { input, control, spent } = prepared;
+  prepared = null;
   const bot = createBot(seed);
   const runner = createMatchRunner({
     localPlayer: player,

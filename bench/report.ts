@@ -186,7 +186,9 @@ export function verdicts(r: Results): Verdict[] {
     figure: `netcode p99 ${fmt(n99, 3)} ms (p50 ${fmt(num(t8?.netcodeMs?.p50), 3)}; mean ` +
       `rollback depth ${fmt(num(t8?.meanRollbackDepth), 1)}); at 0 frames p99 ${
         fmt(num(t0?.netcodeMs?.p99), 3)
-      } ms; rendering not measured`,
+      } ms; whole example frame p50 ${fmt(num(t8?.frameMs?.p50), 2)} ms, rendering p50 ~${
+        fmt(num(t8?.renderMsP50), 2)
+      } ms`,
     pass: judge(n99 <= NETCODE_P99_LIMIT_MS, n99),
   });
   return out;
@@ -640,6 +642,8 @@ export function markdown(r: Results, figures: Record<string, string>): string {
           "rollback depth mean/max",
           "rollbacks/s",
           "stalls",
+          "example frame p50/p99 ms",
+          "rendering p50 ms (frame - netcode)",
         ],
         ((T.rows ?? []) as Results[]).map((x) => [
           `${x.rollbackFrames} frames`,
@@ -652,6 +656,8 @@ export function markdown(r: Results, figures: Record<string, string>): string {
           `${fmt(x.meanRollbackDepth, 2)}/${x.maxRollbackDepth ?? "n/a"}`,
           fmt(x.rollbacksPerS, 1),
           x.stalls ?? "n/a",
+          `${fmt(x.frameMs?.p50, 2)}/${fmt(x.frameMs?.p99, 2)}`,
+          fmt(x.renderMsP50, 2),
         ]),
       ),
       "",

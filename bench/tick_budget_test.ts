@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TICK_CONDITIONS, tickRow } from "./tick_budget.ts";
+import { examplePageQuery, TICK_CONDITIONS, tickRow } from "./tick_budget.ts";
 
 const page = (ms: number[], rollbacks: number, frames: number, max: number) => ({
   netcodeMs: ms,
@@ -31,4 +31,13 @@ Deno.test("the deep condition delays input past 7 frames and plays without input
   const deep = TICK_CONDITIONS.find((c) => c.rollbackFrames === 8)!;
   assert.ok(deep.delayMs > 7 * (1000 / 60) && deep.delayMs < 8 * (1000 / 60));
   assert.equal(deep.inputDelay, 0);
+});
+
+Deno.test("the example page plays a bot match with the condition's input delay and send delay", () => {
+  const [shallow, deep] = TICK_CONDITIONS;
+  assert.equal(examplePageQuery(shallow, 1), "?quick&bot=1&name=bench1&renderer=canvas&delay=2");
+  assert.equal(
+    examplePageQuery(deep, 2),
+    `?quick&bot=2&name=bench2&renderer=canvas&delay=0&sim=delay:${deep.delayMs},seed:2`,
+  );
 });

@@ -5,6 +5,15 @@
 // The relay is the least a signalling server can be: the first two sockets of a room are paired
 // (first = offerer) and every text message is forwarded verbatim to the other one.
 
+/**
+ * Cross-origin isolation: Chromium then gives performance.now() 5 µs resolution instead of 100 µs,
+ * which per-frame timings need. The page loads nothing from other origins (WebSockets are exempt).
+ */
+export const ISOLATED = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+} as const;
+
 /** A running bench server. */
 export interface BenchServer {
   readonly origin: string;
@@ -33,10 +42,14 @@ export function startBenchServer(script: string, port = 0): Promise<BenchServer>
     }, (req) => {
       const url = new URL(req.url);
       if (url.pathname === "/") {
-        return new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+        return new Response(PAGE, {
+          headers: { "content-type": "text/html; charset=utf-8", ...ISOLATED },
+        });
       }
       if (url.pathname === "/bench.js") {
-        return new Response(script, { headers: { "content-type": "text/javascript" } });
+        return new Response(script, {
+          headers: { "content-type": "text/javascript", ...ISOLATED },
+        });
       }
       if (url.pathname === "/relay" && req.headers.get("upgrade") === "websocket") {
         const room = url.searchParams.get("room") ?? "";

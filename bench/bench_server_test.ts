@@ -18,7 +18,11 @@ const until = async (f: () => boolean) => {
 Deno.test("bench server serves the page and script, pairs two sockets and relays verbatim", async () => {
   const s = await startBenchServer("globalThis.x = 1;");
   try {
-    const page = await (await fetch(s.origin + "/")).text();
+    const res = await fetch(s.origin + "/");
+    // Cross-origin isolated, so the page's clock has the resolution per-frame timings need.
+    assert.equal(res.headers.get("cross-origin-opener-policy"), "same-origin");
+    assert.equal(res.headers.get("cross-origin-embedder-policy"), "require-corp");
+    const page = await res.text();
     assert.match(page, /<script type="module" src="\/bench.js">/);
     assert.equal(await (await fetch(s.origin + "/bench.js")).text(), "globalThis.x = 1;");
     const nf = await fetch(s.origin + "/nope");

@@ -1,31 +1,11 @@
-// Shared plumbing of the browser benchmarks: the bench page bundle, Chromium launched exactly as
-// the e2e tests launch it (flags and executable from playwright.config.ts), and duet's lobby
-// process. Each benchmark opens two pages of one browser, so they share one clock.
+// Shared plumbing of the browser benchmarks: the bench page (bundled by bundle.ts), Chromium
+// launched exactly as the e2e tests launch it (flags and executable from playwright.config.ts),
+// and duet's lobby process. Each benchmark opens two pages of one browser, so they share one clock.
 import config from "../playwright.config.ts";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright";
 import { startBenchServer } from "./bench_server.ts";
 import type { DuetBench } from "./page_main.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-const DENO = `${ROOT}node_modules/.bin/deno`;
-
-/** Builds the bench page script (bench/page_main.ts and what it imports) with `deno bundle`. */
-export async function bundlePage(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "duet-bench-" });
-  try {
-    const out = `${dir}/bench.js`;
-    const r = await new Deno.Command(DENO, {
-      args: ["bundle", "--quiet", "--platform", "browser", "-o", out, "bench/page_main.ts"],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!r.success) throw new Error(`deno bundle failed: ${new TextDecoder().decode(r.stderr)}`);
-    return await Deno.readTextFile(out);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { benchPageScript } from "./bundle.ts";
 
 /** A browser with the bench page served, plus helpers to open pages on it. */
 export interface BenchBrowser {
@@ -45,7 +25,7 @@ export function launchOptions() {
 
 /** Launches Chromium (playwright.config.ts options) and serves the bench page. */
 export async function openBrowser(): Promise<BenchBrowser> {
-  const script = await bundlePage();
+  const script = await benchPageScript();
   const server = await startBenchServer(script);
   const browser = await chromium.launch({ ...launchOptions(), headless: true });
   const context = await browser.newContext({ permissions: config.use?.permissions ?? [] });

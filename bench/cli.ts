@@ -1,5 +1,5 @@
 // Shared command line of every benchmark file: `--quick`, `--out FILE`, `--only NAME`,
-// `--impair DELAY,LOSS`.
+// `--impair DELAY,LOSS`, `--strategies A,B`.
 
 /** Parsed benchmark flags. */
 export interface BenchArgs {
@@ -7,21 +7,31 @@ export interface BenchArgs {
   out: string | null;
   only: string | null;
   impair: string | null;
+  /** Input-transport strategies to compare (resendAfterMs values, comma-separated). */
+  strategies: string | null;
   rest: string[];
 }
 
 /** Parses benchmark flags; unknown flags are a clear error (a typo must not run the full bench). */
 export function parseArgs(args: readonly string[]): BenchArgs {
-  const r: BenchArgs = { quick: false, out: null, only: null, impair: null, rest: [] };
+  const r: BenchArgs = {
+    quick: false,
+    out: null,
+    only: null,
+    impair: null,
+    strategies: null,
+    rest: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--quick") r.quick = true;
-    else if (a === "--out" || a === "--only" || a === "--impair") {
+    else if (a === "--out" || a === "--only" || a === "--impair" || a === "--strategies") {
       const v = args[++i];
       if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
       if (a === "--out") r.out = v;
       else if (a === "--only") r.only = v;
-      else r.impair = v;
+      else if (a === "--impair") r.impair = v;
+      else r.strategies = v;
     } else if (a.startsWith("--")) throw new Error(`unknown flag ${a}`);
     else r.rest.push(a);
   }

@@ -3,10 +3,35 @@ import { parseArgs } from "./cli.ts";
 
 Deno.test("parseArgs reads the shared benchmark flags", () => {
   assert.deepEqual(
-    parseArgs(["--quick", "--out", "x.json", "--only", "duet", "--impair", "20,5", "extra"]),
-    { quick: true, out: "x.json", only: "duet", impair: "20,5", rest: ["extra"] },
+    parseArgs([
+      "--quick",
+      "--out",
+      "x.json",
+      "--only",
+      "duet",
+      "--impair",
+      "20,5",
+      "--strategies",
+      "4,2",
+      "extra",
+    ]),
+    {
+      quick: true,
+      out: "x.json",
+      only: "duet",
+      impair: "20,5",
+      strategies: "4,2",
+      rest: ["extra"],
+    },
   );
-  assert.deepEqual(parseArgs([]), { quick: false, out: null, only: null, impair: null, rest: [] });
+  assert.deepEqual(parseArgs([]), {
+    quick: false,
+    out: null,
+    only: null,
+    impair: null,
+    strategies: null,
+    rest: [],
+  });
 });
 
 Deno.test("parseArgs rejects typos and missing values instead of running the full bench", () => {

@@ -6,44 +6,83 @@
 // sent per direction (packets, resends, bytes per second).
 //
 // usage: deno run -A bench/input_latency.ts [--quick] [--out FILE] [--impair DELAY,LOSS]
+//   [--strategies 4,2,1]  also run with these resendAfterMs values (one connection each)
 //   (--impair only labels the run: the impairment itself comes from the namespace it runs in)
 import { call, openBrowser } from "./browser.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
-import type { InputRunResult } from "./page_input.ts";
+import type { InputRunResult, InputStrategy } from "./page_input.ts";
 import { round } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
-import { analyse, parseImpair, sendRates } from "./input_analysis.ts";
+import { analyse, type DeliveryStats, parseImpair, sendRates } from "./input_analysis.ts";
 
 // How long the pages keep receiving (and keepalive-polling) after the last frame.
 const DRAIN_MS = 1500;
 
-/** One condition, in the current network namespace. */
+/** One strategy's figures (the transport options it ran with, latency, loss, cost). */
+export interface StrategyResult {
+  strategy: InputStrategy;
+  seconds: number;
+  latencyMs: DeliveryStats["latencyMs"];
+  framesLost: number;
+  stalls: number;
+  packetsPerS: number;
+  resendsPerS: number;
+  bytesPerS: number;
+  measuredUdpLossPct: number;
+  pageTimerLateMsMax: number;
+}
+
+/** Parses `--strategies 4,2,1` (resendAfterMs values to compare with the default). */
+export function parseStrategies(text: string | undefined): InputStrategy[] {
+  if (!text) return [];
+  return text.split(",").map((x) => {
+    const n = Number(x);
+    if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`--strategies: bad resendAfterMs "${x}"`);
+    return { resendAfterMs: n };
+  });
+}
+
+/**
+ * One condition, in the current network namespace: the transport's defaults for `seconds`
+ * (the figures the targets judge), then each of `strategies` for `strategySeconds` on a fresh
+ * connection of the same pages, so the sweep sees the same network in the same run.
+ */
 export async function runInputCondition(
   seconds: number,
   label: { delayMs: number; lossPct: number },
+  strategies: InputStrategy[] = [],
+  strategySeconds = seconds,
   port = 18_800,
 ) {
-  const frames = Math.round(seconds * 60);
   const b = await openBrowser();
   const lobby = await startLobbyProcess({ PORT: String(port), LOG_LEVEL: "warn" });
   try {
     const [p1, p2] = [await b.newPage(), await b.newPage()];
-    await Promise.all([call(p1, "duetReady", lobby.ws), call(p2, "duetReady", lobby.ws)]);
-    const code = await call(p1, "duetCreate");
-    await call(p2, "duetJoin", code);
-    await Promise.all([call(p1, "duetResult"), call(p2, "duetResult")]);
-    await Promise.all([call(p1, "inputPrepare"), call(p2, "inputPrepare")]);
-    const startAt = Date.now() + 500; // epoch ms; pages use timeOrigin + now, which tracks it
-    const [ra, rb] = await Promise.all([
-      call(p1, "inputRun", frames, startAt, DRAIN_MS),
-      call(p2, "inputRun", frames, startAt, DRAIN_MS),
-    ]);
-    await Promise.all([call(p1, "inputClose"), call(p2, "inputClose")]);
-    await Promise.all([call(p1, "duetClose"), call(p2, "duetClose")]);
+    const once = async (secs: number, strategy: InputStrategy) => {
+      const frames = Math.round(secs * 60);
+      await Promise.all([call(p1, "duetReady", lobby.ws), call(p2, "duetReady", lobby.ws)]);
+      const code = await call(p1, "duetCreate");
+      await call(p2, "duetJoin", code);
+      await Promise.all([call(p1, "duetResult"), call(p2, "duetResult")]);
+      await Promise.all([call(p1, "inputPrepare", strategy), call(p2, "inputPrepare", strategy)]);
+      const startAt = Date.now() + 500; // epoch ms; pages use timeOrigin + now, which tracks it
+      const [ra, rb] = await Promise.all([
+        call(p1, "inputRun", frames, startAt, DRAIN_MS),
+        call(p2, "inputRun", frames, startAt, DRAIN_MS),
+      ]);
+      await Promise.all([call(p1, "inputClose"), call(p2, "inputClose")]);
+      await Promise.all([call(p1, "duetClose"), call(p2, "duetClose")]);
+      const lossSeen = (r: InputRunResult) =>
+        r.stats.packetsLost / Math.max(1, r.stats.packetsLost + r.stats.packetsReceived);
+      return {
+        ra,
+        rb,
+        rates: sendRates([ra, rb], secs + DRAIN_MS / 1000),
+        lossPct: round(((lossSeen(ra) + lossSeen(rb)) / 2) * 100, 2),
+      };
+    };
+    const { ra, rb, rates, lossPct } = await once(seconds, {});
     const duet = analyse(ra, rb, "duet"), reliable = analyse(ra, rb, "reliable");
-    const lossSeen = (r: InputRunResult) =>
-      r.stats.packetsLost / Math.max(1, r.stats.packetsLost + r.stats.packetsReceived);
-    const rates = sendRates([ra, rb], seconds + DRAIN_MS / 1000);
     const result = {
       delayMs: label.delayMs,
       lossPct: label.lossPct,
@@ -51,7 +90,7 @@ export async function runInputCondition(
       chromium: b.version,
       duet: { ...duet, samples: undefined },
       reliable: { ...reliable, samples: undefined },
-      measuredUdpLossPct: round(((lossSeen(ra) + lossSeen(rb)) / 2) * 100, 2),
+      measuredUdpLossPct: lossPct,
       // duet's cost per direction, over the run plus its drain (see sendRates).
       duetSend: {
         packetsPerS: round(rates.packetsPerS, 1),
@@ -60,6 +99,8 @@ export async function runInputCondition(
       },
       pageTimerLateMsP50: round(Math.max(ra.tickLateP50, rb.tickLateP50), 2),
       pageTimerLateMsMax: round(Math.max(ra.tickLateMax, rb.tickLateMax), 2),
+      strategies: [] as StrategyResult[],
+      strategyErrors: [] as string[],
     };
     console.error(
       `  input ${label.delayMs} ms + ${label.lossPct}%: duet p50 ${duet.latencyMs.p50} p99 ` +
@@ -69,6 +110,36 @@ export async function runInputCondition(
         `${result.duetSend.packetsPerS} packets/s (${result.duetSend.resendsPerS} resends), ` +
         `${result.duetSend.bytesPerS} B/s per direction`,
     );
+    for (const strategy of strategies) {
+      // A strategy run that fails (a connect on a slow machine) is reported; the default's stays.
+      const x = await once(strategySeconds, strategy).catch(async (e: Error) => {
+        result.strategyErrors.push(`${JSON.stringify(strategy)}: ${e.message}`);
+        const pages = [p1, p2];
+        await Promise.all(pages.map((p) => call(p, "inputClose"))).catch(() => {});
+        await Promise.all(pages.map((p) => call(p, "duetClose"))).catch(() => {});
+        return null;
+      });
+      if (!x) continue;
+      const d = analyse(x.ra, x.rb, "duet");
+      const row: StrategyResult = {
+        strategy,
+        seconds: strategySeconds,
+        latencyMs: d.latencyMs,
+        framesLost: d.framesLost,
+        stalls: d.stalls,
+        packetsPerS: round(x.rates.packetsPerS, 1),
+        resendsPerS: round(x.rates.resendsPerS, 1),
+        bytesPerS: round(x.rates.bytesPerS, 0),
+        measuredUdpLossPct: x.lossPct,
+        pageTimerLateMsMax: round(Math.max(x.ra.tickLateMax, x.rb.tickLateMax), 2),
+      };
+      result.strategies.push(row);
+      console.error(
+        `  input ${label.delayMs} ms + ${label.lossPct}% ${JSON.stringify(strategy)}: p50 ` +
+          `${d.latencyMs.p50} p99 ${d.latencyMs.p99} max ${d.latencyMs.max} lost ${d.framesLost}; ` +
+          `${row.packetsPerS} packets/s, ${row.bytesPerS} B/s; loss ${x.lossPct}%`,
+      );
+    }
     return { result, samples: { duet: duet.samples, reliable: reliable.samples } };
   } finally {
     await lobby.stop();
@@ -79,5 +150,9 @@ export async function runInputCondition(
 if (import.meta.main) {
   const a = parseArgs(Deno.args);
   const imp = parseImpair(a.impair);
-  await writeJson(a.out, await runInputCondition(a.quick ? 3 : 20, imp));
+  const strategies = parseStrategies(a.strategies ?? undefined);
+  await writeJson(
+    a.out,
+    await runInputCondition(a.quick ? 3 : 20, imp, strategies, a.quick ? 2 : 20),
+  );
 }

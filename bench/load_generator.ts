@@ -5,7 +5,7 @@
 //
 // usage (normally spawned by lobby_load.ts): deno run -A bench/load_generator.ts duet ws://127.0.0.1:8000
 import { WebSocket as NodeWebSocket } from "ws";
-import { type LoadProtocol, protocolFor, type ServerKind } from "./load_protocol.ts";
+import { type LoadProtocol, protocolFor, SERVER_KINDS, type ServerKind } from "./load_protocol.ts";
 import { duetCreate, duetJoin, duetJoinTarget, parseType } from "./load_protocol.ts";
 
 /**
@@ -52,9 +52,15 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Opens one client and resolves once the server said it is ready; rejects on close/timeout. */
-function connect(proto: LoadProtocol, base: string, label: string, timeoutMs: number) {
+function connect(
+  proto: LoadProtocol,
+  base: string,
+  label: string,
+  timeoutMs: number,
+  room?: string,
+) {
   return new Promise<Client>((resolve, reject) => {
-    const ws = new WebSocket(proto.url(base, label));
+    const ws = new WebSocket(proto.url(base, label, room));
     const client: Client = { ws, id: "", onText: null };
     let state: "connecting" | "ready" | "failed" = "connecting";
     const timer = setTimeout(
@@ -178,12 +184,14 @@ interface Pair {
 
 /**
  * Makes one pair. duet: A creates a private room, B joins by invite code; pairing latency runs
- * from B's join to both `paired`. PeerJS has no rooms: two connected ids are a pair.
+ * from B's join to both `paired`. With two bases (duet-redis) A is on the first lobby process and
+ * B on the second, so every pair spans both. PeerJS has no rooms: two connected ids are a pair;
+ * the floor pairs the two sockets that name the same room in their URL.
  */
-async function makePair(proto: LoadProtocol, base: string, label: string, ms: number) {
+async function makePair(proto: LoadProtocol, bases: string[], label: string, ms: number) {
   const [a, b] = await Promise.all([
-    connect(proto, base, `${label}a`, ms),
-    connect(proto, base, `${label}b`, ms),
+    connect(proto, bases[0], `${label}a`, ms, label),
+    connect(proto, bases[1] ?? bases[0], `${label}b`, ms, label),
   ]);
   if (proto.kind !== "duet") return { a, b, pairedMs: NaN } as Pair;
   const joined = nextMessage(a, (t) => duetJoinTarget(t) !== "", ms);
@@ -201,7 +209,7 @@ async function makePair(proto: LoadProtocol, base: string, label: string, ms: nu
 
 async function makePairs(
   proto: LoadProtocol,
-  base: string,
+  base: string[],
   count: number,
   concurrency: number,
   timeoutMs: number,
@@ -232,7 +240,7 @@ function ownCpuMs(): number {
  */
 async function relay(
   proto: LoadProtocol,
-  base: string,
+  base: string[],
   c: Extract<GeneratorCommand, { cmd: "relay" }>,
 ) {
   const setup0 = performance.now();
@@ -349,13 +357,20 @@ async function relay(
   });
 }
 
-/** Entry point: `load_generator.ts <duet|peerjs> <ws base url>`. */
+/**
+ * Entry point: `load_generator.ts <kind> <ws base url> [second base url]`. With a second base,
+ * idle clients alternate between the two and each pair's B connects to the second.
+ */
 export async function main(args: string[]): Promise<void> {
-  const [kind, base] = args;
-  if ((kind !== "duet" && kind !== "peerjs") || !base?.startsWith("ws")) {
-    console.error("usage: load_generator.ts <duet|peerjs> <ws://host:port>");
+  const [kind, ...bases] = args;
+  if (
+    !SERVER_KINDS.includes(kind as ServerKind) || !bases.length ||
+    !bases.every((b) => b.startsWith("ws"))
+  ) {
+    console.error(`usage: load_generator.ts <${SERVER_KINDS.join("|")}> <ws://host:port> [ws://…]`);
     Deno.exit(2);
   }
+  const base = bases[0];
   const proto = protocolFor(kind as ServerKind);
   let idle: Client[] = [];
   const dec = new TextDecoder();
@@ -390,7 +405,7 @@ export async function main(args: string[]): Promise<void> {
         emit({ ev: "close-done", stillOpen: open });
       } else if (c.cmd === "pairing") {
         // One pair at a time: pairing latency without queueing behind other pairs.
-        const r = await makePairs(proto, base, c.pairs, 1, c.timeoutMs);
+        const r = await makePairs(proto, bases, c.pairs, 1, c.timeoutMs);
         await closeAll(r.pairs.flatMap((p) => [p.a, p.b]), 5000);
         emit({
           ev: "pairing-done",
@@ -399,7 +414,7 @@ export async function main(args: string[]): Promise<void> {
           firstError: r.firstError,
         });
       } else if (c.cmd === "relay") {
-        await relay(proto, base, c);
+        await relay(proto, bases, c);
       }
     }
   }

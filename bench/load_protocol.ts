@@ -2,8 +2,21 @@
 // (DESIGN.md) and PeerJS's server protocol (node_modules/peer: /peerjs?key&id&token, OPEN, then
 // {type: "CANDIDATE", dst, payload} relayed to dst with `src` added). Pure: strings in, strings out.
 
-/** Which server a load run targets. */
-export type ServerKind = "duet" | "peerjs";
+/**
+ * Which server a load run targets: duet's lobby (in memory, or `duet-redis`: two lobby processes
+ * sharing one Redis), PeerJS's server, or a floor relay (bench/floor_relay.ts) on Deno's own
+ * WebSocket stack or on node:http + `ws` under Deno.
+ */
+export type ServerKind = "duet" | "duet-redis" | "peerjs" | "floor-deno" | "floor-ws";
+
+/** Every server kind, in the order the report lists them. */
+export const SERVER_KINDS: readonly ServerKind[] = [
+  "duet",
+  "floor-deno",
+  "floor-ws",
+  "peerjs",
+  "duet-redis",
+];
 
 /**
  * The ~100-byte body both servers relay: an ICE candidate like the ones a browser trickles.
@@ -17,9 +30,12 @@ export const RELAY_PAYLOAD = {
 
 /** What the generator needs to know to drive one server kind. */
 export interface LoadProtocol {
-  kind: ServerKind;
-  /** WebSocket URL for a client; `id` is the generator's own label (PeerJS needs it). */
-  url(base: string, id: string): string;
+  kind: "duet" | "peerjs" | "floor";
+  /**
+   * WebSocket URL for a client; `id` is the generator's own label (PeerJS needs it), `room` the
+   * pair's label when the client is one of a pair (the floor pairs by URL).
+   */
+  url(base: string, id: string, room?: string): string;
   /** True for the first message the server sends once a connection is usable. */
   isReady(text: string): boolean;
   /** The client's own id as the server knows it, from its ready message (duet assigns it). */
@@ -53,9 +69,24 @@ export const peerjsProtocol: LoadProtocol = {
   isRelay: (text) => text.startsWith('{"type":"CANDIDATE"'),
 };
 
+/**
+ * The floor relay: the room is in the URL, `welcome` on connect, frames relayed verbatim. It
+ * relays duet's own `signal` message, so both carry the same bytes (duet adds `from`).
+ */
+export const floorProtocol: LoadProtocol = {
+  kind: "floor",
+  url: (base, id, room) => `${base}/ws?room=${encodeURIComponent(room ?? id)}`,
+  isReady: (text) => text === '{"type":"welcome"}',
+  idFrom: (_text, own) => own,
+  relay: duetProtocol.relay,
+  isRelay: (text) => text.startsWith('{"type":"signal"'),
+};
+
 /** The protocol adapter for a server kind. */
 export function protocolFor(kind: ServerKind): LoadProtocol {
-  return kind === "duet" ? duetProtocol : peerjsProtocol;
+  if (kind === "duet" || kind === "duet-redis") return duetProtocol;
+  if (kind === "peerjs") return peerjsProtocol;
+  return floorProtocol;
 }
 
 /** The `type` of a JSON message, or "" for anything else (never throws). */

@@ -6,9 +6,19 @@
 // between pairs (messages/s, server CPU µs per relayed message, RTT percentiles), duet's pairing
 // latency, and the generator's own CPU so a client-bound run is visible.
 //
-// usage: deno run -A bench/lobby_load.ts [--quick] [--out FILE] [--only duet|peerjs]
-import { jsonLines, pinned, type ProcSample, sampleProc, waitForHttp } from "./proc.ts";
-import { protocolFor, type ServerKind } from "./load_protocol.ts";
+// usage: deno run -A bench/lobby_load.ts [--quick] [--out FILE] [--only duet,floor-deno,…]
+import {
+  cpuCount,
+  hasCommand,
+  jsonLines,
+  pinned,
+  type ProcSample,
+  sampleProc,
+  waitForHttp,
+} from "./proc.ts";
+import { REDIS_SERVER, type RedisServer, startRedis } from "../signal/testing/redis_server.ts";
+import { binaryExists } from "../signal/testing/service_process.ts";
+import { protocolFor, SERVER_KINDS, type ServerKind } from "./load_protocol.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
 
@@ -69,19 +79,29 @@ export interface LobbyLoadConfig {
   pairingPairs: number;
   /** Relay rounds: each round measures every level on every server, alternating the order. */
   rounds: number;
+  /** Relay levels of the two-process Redis lobby (a subset of relayPairs). */
+  redisRelayPairs: number[];
+}
+
+/** The relay levels one server kind runs at. */
+export function relayLevels(cfg: LobbyLoadConfig, kind: ServerKind): number[] {
+  return kind === "duet-redis"
+    ? cfg.relayPairs.filter((p) => cfg.redisRelayPairs.includes(p))
+    : cfg.relayPairs;
 }
 
 /** The full-run and quick-run configurations. */
 export function lobbyConfig(quick: boolean): LobbyLoadConfig {
   return quick
     ? {
-      idleLevels: [1000],
-      relayPairs: [100, 1000],
+      idleLevels: [300],
+      relayPairs: [100],
       rateHz: 10,
-      warmupMs: 500,
+      warmupMs: 300,
       durationMs: 1000,
-      pairingPairs: 30,
+      pairingPairs: 20,
       rounds: 1,
+      redisRelayPairs: [100],
     }
     : {
       idleLevels: [1000, 5000, 10000],
@@ -91,6 +111,7 @@ export function lobbyConfig(quick: boolean): LobbyLoadConfig {
       durationMs: 5000,
       pairingPairs: 300,
       rounds: 2,
+      redisRelayPairs: [100, 1000],
     };
 }
 
@@ -100,12 +121,33 @@ const ROOT = new URL("..", import.meta.url).pathname;
 // variants, and extra Deno flags (e.g. --v8-flags=--perf-basic-prof for `perf`) can be passed.
 const DUET_ENTRY = Deno.env.get("BENCH_DUET_ENTRY") ?? "signal/main.ts";
 
-/** The command that starts a server kind on `port`, with its limits raised for the load. */
+/** BENCH_DENO_FLAGS: extra flags for every Deno server process (duet and the floors). */
+const denoFlags = () => Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? [];
+
+/** The lobby's environment under load: limits raised for 10k connections from one address. */
+function duetEnv(port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    STATIC_DIR: "",
+    NO_COLOR: "1",
+    // The idle level needs 10k connections; withFileLimit gives both processes the
+    // descriptors. Every generated client comes from 127.0.0.1, so the per-address limits
+    // (meant for many real addresses) are off; the per-connection rate limit (20 msg/s)
+    // stays at its production default, and the relay load stays under it.
+    MAX_CONNECTIONS: "12000",
+    MAX_CONNECTIONS_PER_IP: "0",
+    IP_RATE_LIMIT_PER_SECOND: "0",
+    ...extra,
+  };
+}
+
+/** The command that starts one server process of a kind on `port` (duet-redis: one lobby). */
 function serverCommand(
   kind: ServerKind,
   port: number,
 ): { cmd: string[]; env: Record<string, string> } {
-  if (kind === "duet") {
+  if (kind === "duet" || kind === "duet-redis") {
     return {
       cmd: [
         DENO,
@@ -114,22 +156,17 @@ function serverCommand(
         "--allow-env",
         "--allow-read",
         "--allow-sys",
-        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
+        ...denoFlags(),
         DUET_ENTRY,
       ],
-      env: {
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        STATIC_DIR: "",
-        NO_COLOR: "1",
-        // The idle level needs 10k connections; withFileLimit gives both processes the
-        // descriptors. Every generated client comes from 127.0.0.1, so the per-address limits
-        // (meant for many real addresses) are off; the per-connection rate limit (20 msg/s)
-        // stays at its production default, and the relay load stays under it.
-        MAX_CONNECTIONS: "12000",
-        MAX_CONNECTIONS_PER_IP: "0",
-        IP_RATE_LIMIT_PER_SECOND: "0",
-      },
+      env: duetEnv(port),
+    };
+  }
+  if (kind === "floor-deno" || kind === "floor-ws") {
+    const stack = kind === "floor-deno" ? "deno" : "ws";
+    return {
+      cmd: [DENO, "run", "-A", ...denoFlags(), "bench/floor_relay.ts", stack, String(port)],
+      env: {},
     };
   }
   // PeerJS as its users run it: Node, the `peer` package, concurrent_limit raised.
@@ -139,8 +176,40 @@ PeerServer({ port: ${port}, host: "127.0.0.1", path: "/", concurrent_limit: 1000
   return { cmd: ["node", "--input-type=module", "-e", js], env: {} };
 }
 
+/**
+ * Which WebSocket stack the lobby runs on, from its sources: `ws` once it imports the `ws`
+ * package (the node:http + ws stack), else Deno's own. The report compares duet with the floor
+ * of the same stack.
+ */
+export function lobbyStackOf(sources: readonly string[]): "deno" | "ws" {
+  return sources.some((t) => /from\s+["'](npm:)?ws(@[^"']*)?["']/.test(t)) ? "ws" : "deno";
+}
+
+function detectLobbyStack(): "deno" | "ws" {
+  const texts: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(`${ROOT}signal`)) {
+      if (e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) {
+        texts.push(Deno.readTextFileSync(`${ROOT}signal/${e.name}`));
+      }
+    }
+  } catch { /* no signal/: the default */ }
+  return lobbyStackOf(texts);
+}
+
+/** How the report names what ran for a kind. */
+export const SERVER_COMMANDS: Record<ServerKind, string> = {
+  "duet": "deno run signal/main.ts (rooms in memory)",
+  "duet-redis": "2 x deno run signal/main.ts with REDIS_URL + redis-server, pairs split across",
+  "floor-deno": "bench/floor_relay.ts deno: Deno.serve + upgradeWebSocket, nothing else",
+  "floor-ws": "bench/floor_relay.ts ws: node:http + ws under Deno, nothing else",
+  "peerjs": "node: PeerServer from npm `peer`",
+};
+
 function healthUrl(kind: ServerKind, port: number): string {
-  return kind === "duet" ? `http://127.0.0.1:${port}/healthz` : `http://127.0.0.1:${port}/`;
+  return kind === "duet" || kind === "duet-redis"
+    ? `http://127.0.0.1:${port}/healthz`
+    : `http://127.0.0.1:${port}/`;
 }
 
 /** 10k idle connections need more descriptors than the usual soft limit of 1024 (root may raise it). */
@@ -159,7 +228,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One server under test with its own load generator process. */
 interface Target {
   kind: ServerKind;
-  pid: number;
+  /** Every process of the server side (duet-redis: both lobbies and redis-server). */
+  pids: number[];
   result: ServerResult;
   send(o: unknown): Promise<void>;
   next(ev: string, ms: number): Promise<Record<string, unknown>>;
@@ -177,39 +247,82 @@ async function stopProcess(p: Deno.ChildProcess | null): Promise<void> {
   } catch { /* already gone */ }
 }
 
-/** Starts a server (core 0) and its generator (core 1); throws if either does not come up. */
-async function startTarget(kind: ServerKind, port: number): Promise<Target> {
+/** One spawned server process on core 0 with its stderr tail kept for error messages. */
+async function spawnServer(kind: ServerKind, port: number, extraEnv: Record<string, string> = {}) {
   const { cmd, env } = serverCommand(kind, port);
   const srv = pinned(withFileLimit(cmd), 0);
-  const result: ServerResult = {
-    server: kind,
-    command: kind === "duet" ? "deno run signal/main.ts" : "node: PeerServer from npm `peer`",
-    pinned: srv.pinned,
-    baselineRssKiB: NaN,
-    idle: [],
-    relay: [],
-  };
-  const server = new Deno.Command(srv.argv[0], {
+  const proc = new Deno.Command(srv.argv[0], {
     args: srv.argv.slice(1),
     cwd: ROOT,
-    env,
+    env: { ...env, ...extraEnv },
     stdin: "null",
-    stdout: "null",
+    // Investigation hook: BENCH_SERVER_STDOUT=inherit shows e.g. --v8-flags=--trace-gc output.
+    stdout: Deno.env.get("BENCH_SERVER_STDOUT") === "inherit" ? "inherit" : "null",
     stderr: "piped",
   }).spawn();
   let stderr = "";
   (async () => {
     const dec = new TextDecoder();
-    for await (const c of server.stderr) stderr = (stderr + dec.decode(c)).slice(-4000);
+    for await (const c of proc.stderr) stderr = (stderr + dec.decode(c)).slice(-4000);
   })();
+  if (!(await waitForHttp(healthUrl(kind, port), 20_000))) {
+    await stopProcess(proc);
+    throw new Error(`${kind} on ${port} did not come up: ${stderr.slice(-500)}`);
+  }
+  return { proc, pinned: srv.pinned };
+}
+
+/** redis-server for duet-redis, moved onto core 0 beside the lobbies (same budget as memory mode). */
+async function spawnRedis(): Promise<RedisServer> {
+  if (!binaryExists(REDIS_SERVER)) {
+    throw new Error(`cannot run: ${REDIS_SERVER} is missing (apt-get install redis-server)`);
+  }
+  const redis = await startRedis();
+  if (cpuCount() > 1 && hasCommand("taskset")) {
+    await new Deno.Command("taskset", {
+      args: ["-a", "-p", "-c", "0", String(redis.process.pid)],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => {});
+  }
+  return redis;
+}
+
+/**
+ * Starts a server kind (core 0) and its generator (core 1); throws if either does not come up.
+ * duet-redis is two lobby processes sharing one redis-server, all three on core 0.
+ */
+async function startTarget(kind: ServerKind, port: number): Promise<Target> {
+  const result: ServerResult = {
+    server: kind,
+    command: SERVER_COMMANDS[kind],
+    pinned: false,
+    baselineRssKiB: NaN,
+    idle: [],
+    relay: [],
+  };
+  const servers: Deno.ChildProcess[] = [];
+  let redis: RedisServer | null = null;
   let generator: Deno.ChildProcess | null = null;
+  const stopServers = async () => {
+    for (const p of servers) await stopProcess(p);
+    await redis?.stop();
+  };
   try {
-    if (!(await waitForHttp(healthUrl(kind, port), 20_000))) {
-      throw new Error(`server did not come up: ${stderr.slice(-500)}`);
+    const ports = kind === "duet-redis" ? [port, port + 50] : [port];
+    let extra: Record<string, string> = {};
+    if (kind === "duet-redis") {
+      redis = await spawnRedis();
+      extra = { REDIS_URL: redis.url, REDIS_PREFIX: `bench${port}` };
+    }
+    for (const p of ports) {
+      const s = await spawnServer(kind, p, extra);
+      servers.push(s.proc);
+      result.pinned = s.pinned;
     }
     const entry = Deno.env.get("BENCH_GEN_ENTRY") ?? "bench/load_generator.ts";
     const gen = pinned(
-      withFileLimit([DENO, "run", "-A", entry, kind, `ws://127.0.0.1:${port}`]),
+      withFileLimit([DENO, "run", "-A", entry, kind, ...ports.map((p) => `ws://127.0.0.1:${p}`)]),
       1,
     );
     generator = new Deno.Command(gen.argv[0], {
@@ -225,7 +338,7 @@ async function startTarget(kind: ServerKind, port: number): Promise<Target> {
     const g = generator;
     return {
       kind,
-      pid: server.pid,
+      pids: [...servers.map((p) => p.pid), ...(redis ? [redis.process.pid] : [])],
       result,
       send: (o) => w.write(new TextEncoder().encode(JSON.stringify(o) + "\n")),
       next: (ev, ms) => out.next(ev, ms),
@@ -233,26 +346,38 @@ async function startTarget(kind: ServerKind, port: number): Promise<Target> {
         await w.write(new TextEncoder().encode('{"cmd":"exit"}\n')).catch(() => {});
         await Promise.race([g.status, sleep(5000)]);
         await stopProcess(g);
-        await stopProcess(server);
+        await stopServers();
       },
     };
   } catch (e) {
     await stopProcess(generator);
-    await stopProcess(server);
+    await stopServers();
     throw e;
   }
+}
+
+/** One sample summed over every process of a server side. */
+function sampleAll(pids: number[]): ProcSample {
+  const ss = pids.map(sampleProc);
+  const sum = (f: (s: ProcSample) => number) => ss.reduce((a, s) => a + f(s), 0);
+  return {
+    cpuMs: sum((s) => s.cpuMs),
+    rssKiB: sum((s) => s.rssKiB),
+    runDelayMs: sum((s) => s.runDelayMs),
+    at: performance.now(),
+  };
 }
 
 /** Idle levels: connections opened cumulatively, server RSS read once it settled. */
 async function idlePhase(t: Target, cfg: LobbyLoadConfig, log: (s: string) => void) {
   await sleep(500);
-  const base = sampleProc(t.pid);
+  const base = sampleAll(t.pids);
   t.result.baselineRssKiB = base.rssKiB;
   for (const total of cfg.idleLevels) {
     await t.send({ cmd: "idle", total, timeoutMs: 60_000 });
     const r = await t.next("idle-done", 90_000);
     await sleep(1000); // let the server settle before reading its RSS
-    const s = sampleProc(t.pid);
+    const s = sampleAll(t.pids);
     const held = Number(r.held);
     t.result.idle.push({
       target: total,
@@ -265,8 +390,10 @@ async function idlePhase(t: Target, cfg: LobbyLoadConfig, log: (s: string) => vo
     });
     log(`  ${t.kind} idle ${held}/${total}: ${s.rssKiB} KiB RSS`);
   }
+  // Closing 10k sockets is slow on a loaded machine; what is still open after the generator's own
+  // limit is closed by the next phase's load anyway, so a slow close is not a failure.
   await t.send({ cmd: "close-idle", timeoutMs: 20_000 });
-  await t.next("close-done", 30_000);
+  await t.next("close-done", 120_000);
 }
 
 /** Raw outcome of one relay measurement (one level, one round, one server). */
@@ -299,9 +426,9 @@ async function relayOnce(t: Target, cfg: LobbyLoadConfig, pairs: number): Promis
   const budget = 60_000 + cfg.warmupMs + cfg.durationMs + 20_000;
   let s0: ProcSample | null = null, s1: ProcSample | null = null;
   if (await t.next("relay-mark", budget).catch(() => null)) {
-    s0 = sampleProc(t.pid);
+    s0 = sampleAll(t.pids);
     await t.next("relay-mark", cfg.durationMs + 10_000);
-    s1 = sampleProc(t.pid);
+    s1 = sampleAll(t.pids);
   }
   const r = await t.next("relay-done", budget);
   if (r.error || !s0 || !s1) throw new Error(String(r.error ?? "no measurement window"));
@@ -362,7 +489,7 @@ const samplesOut: Record<string, number[]> = {};
  */
 export function runLobbyLoad(
   quick: boolean,
-  only: ServerKind[] = ["duet", "peerjs"],
+  only: readonly ServerKind[] = SERVER_KINDS,
   log: (s: string) => void = console.error,
 ) {
   return runLobbyLoadWith(lobbyConfig(quick), only, log);
@@ -371,10 +498,10 @@ export function runLobbyLoad(
 /** {@link runLobbyLoad} with an explicit configuration (investigations, custom levels). */
 export async function runLobbyLoadWith(
   cfg: LobbyLoadConfig,
-  only: ServerKind[] = ["duet", "peerjs"],
+  only: readonly ServerKind[] = SERVER_KINDS,
   log: (s: string) => void = console.error,
 ) {
-  const out: Record<string, unknown> = { config: cfg };
+  const out: Record<string, unknown> = { config: cfg, duetStack: detectLobbyStack() };
   const targets: Target[] = [];
   let port = 18_400;
   for (const kind of only) {
@@ -399,20 +526,26 @@ export async function runLobbyLoadWith(
     }
   };
   try {
-    for (const t of targets) await guard(t, "idle", () => idlePhase(t, cfg, log));
-    for (const t of targets.filter((x) => x.kind === "duet")) {
+    // Idle memory is a per-process figure; the Redis pair is measured for pairing and relay.
+    for (const t of targets.filter((x) => x.kind !== "duet-redis")) {
+      await guard(t, "idle", () => idlePhase(t, cfg, log));
+    }
+    for (const t of targets.filter((x) => x.kind === "duet" || x.kind === "duet-redis")) {
       await guard(t, "pairing", async () => {
         await t.send({ cmd: "pairing", pairs: cfg.pairingPairs, timeoutMs: 60_000 });
         const r = await t.next("pairing-done", 90_000);
         t.result.pairingMs = roundSummary(summarize(r.pairingMs as number[]));
-        log(`  duet pairing p50 ${t.result.pairingMs.p50} ms over ${t.result.pairingMs.n}`);
+        log(
+          `  ${t.kind} pairing p50 ${t.result.pairingMs.p50} p99 ${t.result.pairingMs.p99} ms ` +
+            `over ${t.result.pairingMs.n}`,
+        );
       });
     }
     const raws = new Map<string, RelayRaw[]>();
     for (let round = 0; round < cfg.rounds; round++) {
       for (const pairs of cfg.relayPairs) {
         const order = round % 2 === 0 ? targets : [...targets].reverse();
-        for (const t of order) {
+        for (const t of order.filter((x) => relayLevels(cfg, x.kind).includes(pairs))) {
           await guard(t, `relay ${pairs} pairs`, async () => {
             const r = await relayOnce(t, cfg, pairs);
             const key = `${t.kind}.relay.${pairs}`;
@@ -439,7 +572,7 @@ export async function runLobbyLoadWith(
       }
     }
     for (const t of targets) {
-      for (const pairs of cfg.relayPairs) {
+      for (const pairs of relayLevels(cfg, t.kind)) {
         const key = `${t.kind}.relay.${pairs}`;
         const rs = raws.get(key);
         if (!rs?.length) continue;
@@ -455,7 +588,7 @@ export async function runLobbyLoadWith(
 
 if (import.meta.main) {
   const a = parseArgs(Deno.args);
-  const only = a.only ? [a.only as ServerKind] : undefined;
+  const only = a.only ? a.only.split(",") as ServerKind[] : undefined;
   const r = await runLobbyLoad(a.quick, only);
   await writeJson(a.out, r);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { lobbyConfig, relayRow, withFileLimit } from "./lobby_load.ts";
+import { lobbyConfig, lobbyStackOf, relayLevels, relayRow, withFileLimit } from "./lobby_load.ts";
 
 Deno.test("the full run covers the issue's levels; quick is smaller", () => {
   const full = lobbyConfig(false), quick = lobbyConfig(true);
@@ -46,4 +46,17 @@ Deno.test("withFileLimit raises the descriptor limit and then execs the command 
   assert.equal(argv[0], "sh");
   assert.match(argv[2], /ulimit -n 4096/);
   assert.deepEqual(argv.slice(-3), ["deno", "run", "x.ts"]);
+});
+
+Deno.test("the lobby's stack is ws once a source imports the ws package, else Deno's", () => {
+  assert.equal(lobbyStackOf(["const s = Deno.upgradeWebSocket(req);"]), "deno");
+  assert.equal(lobbyStackOf(['import { WebSocketServer } from "ws";']), "ws");
+  assert.equal(lobbyStackOf(["import type { WebSocket } from 'npm:ws@8';"]), "ws");
+  assert.equal(lobbyStackOf(['import { x } from "wsx";']), "deno");
+});
+
+Deno.test("the Redis lobby relays at its own subset of levels; every other kind at all", () => {
+  const full = lobbyConfig(false);
+  assert.deepEqual(relayLevels(full, "duet-redis"), [100, 1000]);
+  assert.deepEqual(relayLevels(full, "floor-deno"), full.relayPairs);
 });

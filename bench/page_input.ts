@@ -27,11 +27,20 @@ export interface InputRunResult {
 let transport: InputTransport | null = null;
 let reliable: RTCDataChannel | null = null;
 
-/** Opens the extra reliable channel and the duet transport on this page's open connection. */
-export function inputPrepare(): Promise<void> {
+/** Transport options a run may set (the strategies the bench compares); unset = the default. */
+export interface InputStrategy {
+  resendAfterMs?: number;
+  keepaliveMs?: number;
+}
+
+/**
+ * Opens the extra reliable channel and the duet transport on this page's open connection, with
+ * `strategy`'s options over the transport's defaults.
+ */
+export function inputPrepare(strategy: InputStrategy = {}): Promise<void> {
   const peer = currentPeer();
   if (!peer || peer.state !== "open") return Promise.reject(new Error("no open duet connection"));
-  transport = createInputTransport({ input: peer.input, control: peer.control });
+  transport = createInputTransport({ input: peer.input, control: peer.control, ...strategy });
   const ch = peer.raw.createDataChannel("bench-reliable", {
     negotiated: true,
     id: 2,

@@ -2,10 +2,11 @@
 // `window.duetBench` for Playwright's page.evaluate.
 import * as connect from "./page_connect.ts";
 import * as input from "./page_input.ts";
+import * as tick from "./page_tick.ts";
 import { measureRollback } from "./rollback_core.ts";
 
 /** Everything the bench drivers call in the page. */
-export const duetBench = { ...connect, ...input, measureRollback };
+export const duetBench = { ...connect, ...input, ...tick, measureRollback };
 
 /** The type Playwright-side code sees on `window.duetBench`. */
 export type DuetBench = typeof duetBench;

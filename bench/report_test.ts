@@ -1,17 +1,91 @@
 import assert from "node:assert/strict";
-import { markdown, mdTable, oneLine, type Results, textTable, verdicts } from "./report.ts";
+import {
+  bestStrategy,
+  markdown,
+  mdTable,
+  oneLine,
+  type Results,
+  staleSections,
+  textTable,
+  verdicts,
+} from "./report.ts";
 
 const results = (): Results => ({
   meta: { date: "d", quick: false },
   lobby: {
-    duet: { relay: [{ pairs: 1000, serverCpuUsPerMsg: 10, rttMs: { p50: 1, p99: 5, max: 9 } }] },
-    peerjs: { relay: [{ pairs: 1000, serverCpuUsPerMsg: 20, rttMs: { p50: 1, p99: 4, max: 9 } }] },
+    duetStack: "deno",
+    duet: {
+      relay: [
+        { pairs: 100, serverCpuUsPerMsg: 30, rttMs: { p50: 1, p99: 2, max: 9 } },
+        { pairs: 1000, serverCpuUsPerMsg: 10, rttMs: { p50: 1, p99: 5, max: 9 } },
+      ],
+      idle: [{ target: 1000, held: 1000, failed: 0, rssKiB: 1, rssKiBPerConn: 30 }, {
+        target: 10000,
+        held: 10000,
+        failed: 0,
+        rssKiB: 1,
+        rssKiBPerConn: 21,
+      }],
+    },
+    "floor-deno": {
+      relay: [
+        { pairs: 100, serverCpuUsPerMsg: 28, rttMs: { p50: 1, p99: 2, max: 9 } },
+        { pairs: 1000, serverCpuUsPerMsg: 9.5, rttMs: { p50: 1, p99: 4.5, max: 9 } },
+      ],
+      idle: [{ target: 10000, held: 10000, failed: 0, rssKiB: 1, rssKiBPerConn: 20 }],
+    },
+    "floor-ws": {
+      relay: [{ pairs: 1000, serverCpuUsPerMsg: 5, rttMs: { p50: 1, p99: 1, max: 9 } }],
+      idle: [{ target: 10000, held: 10000, failed: 0, rssKiB: 1, rssKiBPerConn: 5 }],
+    },
+    peerjs: {
+      relay: [
+        { pairs: 100, serverCpuUsPerMsg: 40, rttMs: { p50: 1, p99: 3, max: 9 } },
+        { pairs: 1000, serverCpuUsPerMsg: 20, rttMs: { p50: 1, p99: 4, max: 9 } },
+      ],
+    },
   },
   connect: { duet: { n: 20, p50: 20, p95: 40 }, bare: { n: 20, p50: 18, p95: 35 } },
   input: {
     impaired: { delayMs: 20, lossPct: 5, realImpairment: true },
-    duet: { latencyMs: { p99: 30 }, framesLost: 0, framesSent: 2400, stalls: 0 },
+    duet: { latencyMs: { p99: 26 }, framesLost: 0, framesSent: 2400, stalls: 0 },
     reliable: { latencyMs: { p99: 120 }, framesLost: 0, stalls: 3 },
+    baseline: { duet: { latencyMs: { p99: 24 } } },
+    runs: [{
+      delayMs: 20,
+      lossPct: 5,
+      duet: { latencyMs: { p99: 26 }, framesLost: 0 },
+      duetSend: { packetsPerS: 120, resendsPerS: 60, bytesPerS: 1700 },
+      strategies: [
+        {
+          strategy: { resendAfterMs: 1 },
+          latencyMs: { p99: 24.5 },
+          framesLost: 0,
+          packetsPerS: 120,
+        },
+        { strategy: { resendAfterMs: 0 }, latencyMs: { p99: 20 }, framesLost: 2, packetsPerS: 60 },
+      ],
+    }],
+  },
+  size: {
+    entries: [{ role: "client", label: "c", gzipBytes: 29_000 }, {
+      role: "peerjs",
+      label: "p",
+      error: "peerjs is not installed",
+    }],
+  },
+  tick: {
+    rows: [{
+      rollbackFrames: 8,
+      delayMs: 118,
+      inputDelay: 0,
+      frames: 900,
+      netcodeMs: { p50: 0.1, p99: 0.4, max: 1 },
+      meanRollbackDepth: 7.5,
+      maxRollbackDepth: 8,
+      rollbacksPerS: 10,
+      stalls: 0,
+    }],
   },
   wire: {
     packets: [{ frames: 8, msgpackBytes: 20, msgpackBytesWorstFrameNumbers: 22, jsonBytes: 69 }],
@@ -21,10 +95,16 @@ const results = (): Results => ({
 
 const byId = (r: Results) => Object.fromEntries(verdicts(r).map((v) => [v.id, v.pass]));
 
-Deno.test("verdicts judge each target of issue 6 against its figure", () => {
+Deno.test("verdicts judge each target of issues 6 and 15 against its figure", () => {
   assert.deepEqual(byId(results()), {
-    "relay-cpu": true,
-    "relay-p99": false, // 5 ms vs PeerJS 4 ms
+    "relay-cpu-floor": true, // 10 <= 1.1 x 9.5
+    "relay-cpu-peerjs": true, // 10 <= 0.9 x 20
+    "relay-p99-100": true, // 2 <= 3 and <= 1.2 x 2
+    "relay-p99-1000": false, // 5 ms vs PeerJS 4 ms
+    "idle-rss": true, // 21 <= 20 + 2 at 10k
+    "input-packets": true,
+    "client-size": true,
+    "tick-netcode": true,
     "connect-p50": true,
     "connect-p95": true,
     "input-p99": true,
@@ -38,18 +118,31 @@ Deno.test("missing figures are 'not measured', and unimpaired input runs are nev
   const r = results();
   delete r.connect;
   r.input.impaired.realImpairment = false;
-  r.lobby.duet.relay[0].serverCpuUsPerMsg = 17; // > 0.8 x 20
+  r.lobby.duet.relay[1].serverCpuUsPerMsg = 19; // > 0.9 x 20 and > 1.1 x 9.5
+  r.lobby.duetStack = "ws"; // the floor is now floor-ws: 21 KiB > 5 + 2
+  delete r.tick;
   const v = byId(r);
   assert.equal(v["connect-p50"], null);
   assert.equal(v["input-p99"], null);
   assert.equal(v["input-lost"], null);
-  assert.equal(v["relay-cpu"], false);
+  assert.equal(v["relay-cpu-peerjs"], false);
+  assert.equal(v["relay-cpu-floor"], false);
+  assert.equal(v["idle-rss"], false);
+  assert.equal(v["tick-netcode"], null);
   assert.match(verdicts(r).find((x) => x.id === "input-p99")!.figure, /NO REAL IMPAIRMENT/);
 });
 
 Deno.test("markdown shows the targets with verdicts and links the figures", () => {
   const md = markdown({ ...results(), note: "why" }, { connect: "connect_cdf.svg" });
-  assert.match(md, /\| relay: RTT p99 at 1000 pairs no worse than PeerJS's \| .* \| MISS \|/);
+  assert.match(
+    md,
+    /\| relay: RTT p99 at 1000 pairs <= PeerJS's and <= 1\.2x the bare relay's \| .* \| MISS \|/,
+  );
+  assert.match(
+    md,
+    /Lowest p99 with nothing lost at <= 120 packets\/s in this run: \*\*resendAfterMs 1\*\*/,
+  );
+  assert.match(md, /not measured: peerjs is not installed/);
   assert.match(md, /!\[Connect time CDF[^\]]*\]\(connect_cdf\.svg\)/);
   assert.match(md, /## Closing note\n\nwhy/);
   assert.ok(!md.includes("undefined"));
@@ -62,4 +155,24 @@ Deno.test("tables and one-line errors render plainly", () => {
     oneLine("\x1b[31merror\x1b[0m: boom\n  at x\nStack backtrace:\n 0: <unknown>"),
     "error: boom at x",
   );
+});
+
+Deno.test("a figure measured at an older commit than the report's is flagged", () => {
+  const r = results();
+  r.meta.commit = "head1";
+  r.meta.sectionCommits = { lobby: "head1", connect: "old22" };
+  assert.deepEqual(staleSections(r), [{ section: "connect", commit: "old22" }]);
+  const md = markdown(r, {});
+  assert.match(md, /duet 20 ms vs bare 18 ms = 1\.11x \(MEASURED AT old22\)/);
+  assert.match(
+    md,
+    /Figures from an older commit than this report's \(head1\):\*\* connect at old22/,
+  );
+});
+
+Deno.test("the winning strategy lost nothing within the packet budget, with the lowest p99", () => {
+  assert.deepEqual(bestStrategy(results())?.strategy, { resendAfterMs: 1 });
+  const r = results();
+  r.input.runs[0].strategies[0].framesLost = 1;
+  assert.deepEqual(bestStrategy(r)?.strategy, { default: true });
 });

@@ -3,14 +3,17 @@
 // writes bench/results/latest.json, latest.md and the SVG charts beside them. Every benchmark is
 // bounded in time; one that fails or times out is reported as such and the rest still run.
 //
-// usage: npm run bench [-- --quick] [-- --only wire,rollback,lobby,connect,input]
+// usage: npm run bench [-- --quick] [-- --only wire,size,rollback,lobby,connect,tick,input]
 //   --quick   ~1 minute smoke run with small counts; writes to bench/results/tmp/quick/
 //   --out DIR write the report somewhere else
+//   --only    runs some benchmarks and keeps the other sections of the report it updates (each
+//             section records its commit; the report flags those older than HEAD)
 import { parseArgs } from "./cli.ts";
 import { type Sandbox, sandbox } from "./sandbox.ts";
 import { cdfChart } from "./svg.ts";
-import { consoleSummary, markdown, type Results, verdicts } from "./report.ts";
-import { cpuCount } from "./proc.ts";
+import { consoleSummary, markdown, oneLine, type Results, verdicts } from "./report.ts";
+import { bundleTo, PAGE_BUNDLE_ENV, PAGE_ENTRY } from "./bundle.ts";
+import { cpuCount, hasCommand } from "./proc.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = `${ROOT}node_modules/.bin/deno`;
@@ -24,11 +27,15 @@ interface Job {
   budgetS: number;
 }
 
+/** resendAfterMs values the full run compares with the transport's default under 20 ms + 5%. */
+export const RESEND_SWEEP = [4, 2, 1];
+
 /** The jobs of a run, in order; `only` filters by key prefix. */
 export function plan(quick: boolean, only: string[] | null): Job[] {
   const q = quick ? ["--quick"] : [];
   const jobs: Job[] = [
     { key: "wire", file: "bench/wire.ts", args: q, impair: null, budgetS: 60 },
+    { key: "size", file: "bench/client_size.ts", args: [], impair: null, budgetS: 60 },
     {
       key: "rollback",
       file: "bench/rollback.ts",
@@ -41,15 +48,23 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
       file: "bench/lobby_load.ts",
       args: q,
       impair: null,
-      budgetS: quick ? 120 : 300,
+      budgetS: quick ? 120 : 600,
     },
     { key: "connect", file: "bench/connect.ts", args: q, impair: null, budgetS: quick ? 90 : 180 },
     {
+      key: "tick",
+      file: "bench/tick_budget.ts",
+      args: q,
+      impair: null,
+      budgetS: quick ? 150 : 210,
+    },
+    {
       key: "input.lossy",
       file: "bench/input_latency.ts",
-      args: [...q, "--impair", "20,5"],
+      // The transport's defaults, then the resend delays the sweep compares (same run, same net).
+      args: [...q, "--impair", "20,5", "--strategies", quick ? "2" : RESEND_SWEEP.join(",")],
       impair: { delayMs: 20, lossPct: 5 },
-      budgetS: quick ? 60 : 120,
+      budgetS: quick ? 90 : 240,
     },
     {
       key: "input.baseline",
@@ -62,43 +77,152 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
   return only ? jobs.filter((j) => only.some((o) => j.key.startsWith(o))) : jobs;
 }
 
-/** Runs one job in its sandbox with a hard time limit; returns its JSON or an error. */
+/** Whether benchmarks run in their own process group (util-linux `setsid`). */
+const GROUPS = hasCommand("setsid");
+
+/** The last `max` characters of a child's stderr, passed through to ours as it comes. */
+function teeTail(stream: ReadableStream<Uint8Array>, max = 4000) {
+  let tail = "";
+  const done = (async () => {
+    const dec = new TextDecoder();
+    for await (const chunk of stream) {
+      await Deno.stderr.write(chunk);
+      tail = (tail + dec.decode(chunk, { stream: true })).slice(-max);
+    }
+  })();
+  return { done, tail: () => tail };
+}
+
+/** The last non-empty line of a child's stderr that says why it stopped (for the report). */
+export function lastWords(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const error = lines.findLast((l) => /error|fail|cannot|missing|not found/i.test(l));
+  return oneLine(error ?? lines.at(-1) ?? "");
+}
+
+/** Runs one job in its sandbox with a hard time limit; returns its JSON or why there is none. */
 async function runJob(
   job: Job,
   tmp: string,
+  env: Record<string, string>,
 ): Promise<{ out: Results | null; error?: string; box: Sandbox }> {
   const out = `${tmp}/${job.key}.json`;
   const box = sandbox([DENO, "run", "-A", job.file, ...job.args, "--out", out], job.impair);
   console.error(`bench: ${job.key} (${box.method}; budget ${job.budgetS} s)`);
-  const child = new Deno.Command(box.argv[0], {
-    args: box.argv.slice(1),
+  // Its own process group (setsid), so a timed-out benchmark is stopped with every server and
+  // generator it started, and nothing it left behind outlives it.
+  const argv = GROUPS ? ["setsid", ...box.argv] : box.argv;
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     cwd: ROOT,
+    env,
     stdin: "null",
     stdout: "inherit",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
+  const stderr = teeTail(child.stderr);
+  const kill = (signal: Deno.Signal) => {
+    try {
+      if (GROUPS) Deno.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch { /* gone */ }
+  };
   let timedOut = false;
+  let hard: ReturnType<typeof setTimeout> | undefined;
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 5000);
+    kill("SIGTERM");
+    hard = setTimeout(() => kill("SIGKILL"), 5000);
   }, job.budgetS * 1000);
   const status = await child.status;
   clearTimeout(timer);
+  clearTimeout(hard);
+  if (GROUPS) {
+    kill("SIGTERM"); // whatever the benchmark left running (a crash skips its cleanup)
+    await new Promise((r) => setTimeout(r, 200));
+    kill("SIGKILL");
+  }
+  await stderr.done.catch(() => {});
   try {
     return { out: JSON.parse(await Deno.readTextFile(out)), box };
   } catch {
+    const why = lastWords(stderr.tail());
     return {
       out: null,
       box,
-      error: timedOut ? `timed out after ${job.budgetS} s` : `exited with code ${status.code}`,
+      error: (timedOut ? `timed out after ${job.budgetS} s` : `exited with code ${status.code}`) +
+        (why ? `: ${why}` : ""),
     };
+  }
+}
+
+/** The report sections a run writes, keyed as in sectionCommits. */
+export const SECTIONS = ["wire", "size", "rollback", "lobby", "connect", "tick", "input"] as const;
+
+/**
+ * Copies into `results` every section of `previous` this run did not measure, and returns the
+ * commit of each section (this run's for what it measured, the older report's for the rest).
+ */
+export function mergeSections(
+  results: Results,
+  previous: Results | null,
+  measured: Record<string, string>,
+): Record<string, string> {
+  const at: Record<string, string> = { ...measured };
+  if (!previous) return at;
+  for (const s of SECTIONS) {
+    if (at[s] || !previous[s]) continue;
+    results[s] = previous[s];
+    at[s] = previous.meta?.sectionCommits?.[s] ?? previous.meta?.commit ?? "?";
+  }
+  return at;
+}
+
+/**
+ * What crashed in a run: benchmark processes that failed or timed out, and servers or runtimes
+ * inside a benchmark that could not run. Single failed tries (a connect attempt on a slow machine)
+ * are figures, not crashes; so is a section that says it cannot run here (e.g. no redis-server).
+ */
+export function crashes(r: Results): string[] {
+  const out: string[] = [...(r.errors ?? [])];
+  for (const [k, v] of Object.entries(r.lobby ?? {})) {
+    const e = (v as Results)?.error;
+    if (typeof e === "string" && !e.includes("cannot run:")) out.push(`lobby ${k}: ${oneLine(e)}`);
+  }
+  for (const e of r.rollback?.errors ?? []) out.push(`rollback: ${oneLine(e)}`);
+  // A tick condition that could not connect on a slow machine is a figure; none at all is a crash.
+  if (r.tick && !(r.tick.rows ?? []).length) {
+    out.push(`tick: no condition ran: ${oneLine((r.tick.errors ?? []).join("; "))}`);
+  }
+  for (const e of r.connect?.errors ?? []) {
+    if (/^duet lobby:/.test(e)) out.push(`connect: ${oneLine(e)}`);
+  }
+  for (const x of r.size?.entries ?? []) {
+    if (x.role === "client" && x.error) out.push(`size ${x.label}: ${oneLine(x.error)}`);
+  }
+  return out;
+}
+
+/** `vite build` of the example into `outDir`; "" on success, else why not. */
+async function buildGame(outDir: string): Promise<string> {
+  try {
+    const r = await new Deno.Command(`${ROOT}node_modules/.bin/vite`, {
+      args: ["build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "error"],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return r.success ? "" : oneLine(new TextDecoder().decode(r.stderr)) || "vite build failed";
+  } catch (e) {
+    return oneLine((e as Error).message);
+  }
+}
+
+function readJson(path: string): Results | null {
+  try {
+    return JSON.parse(Deno.readTextFileSync(path));
+  } catch {
+    return null;
   }
 }
 
@@ -140,6 +264,21 @@ if (import.meta.main) {
   await Deno.mkdir(outDir, { recursive: true });
   const tmp = await Deno.makeTempDir({ prefix: "duet-bench-run-" });
   const t0 = performance.now();
+  // Everything a benchmark needs is built here, outside the namespaces (which have no registry).
+  const jobEnv: Record<string, string> = {};
+  const pageErr = await bundleTo(PAGE_ENTRY, `${tmp}/bench_page.js`).then(
+    () => (jobEnv[PAGE_BUNDLE_ENV] = `${tmp}/bench_page.js`, ""),
+    (e) => (e as Error).message,
+  );
+  // The tick benchmark times the built example game's frames too: build it with Vite (installed,
+  // no network) into the run's temporary directory, never over the checkout's dist/.
+  if (plan(a.quick, only).some((j) => j.key === "tick")) {
+    const built = await buildGame(`${tmp}/dist`);
+    if (built === "") jobEnv.BENCH_GAME_DIST = `${tmp}/dist`;
+    else {console.error(
+        `bench: the example game did not build, its frames are not measured: ${built}`,
+      );}
+  }
   const results: Results = {
     meta: {
       date: new Date().toISOString(),
@@ -151,17 +290,20 @@ if (import.meta.main) {
       deno: Deno.version.deno,
       node: sh("node", ["--version"]),
       chromium: "",
-      commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]),
+      commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]) +
+        (sh("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no"]) ? "+dirty" : ""),
     },
-    errors: [] as string[],
+    errors: pageErr ? [`bench page bundle: ${oneLine(pageErr)}`] : [] as string[],
   };
+  const commit = results.meta.commit as string;
+  const sectionCommits: Record<string, string> = {};
   const samples: Record<string, number[]> = {};
   const inputRuns: Results[] = [];
   const load: Record<string, string> = {};
   const loadNow = () => readText("/proc/loadavg").split(" ")[0];
   for (const job of plan(a.quick, only)) {
     const before = loadNow();
-    const { out, error, box } = await runJob(job, tmp);
+    const { out, error, box } = await runJob(job, tmp, jobEnv);
     load[job.key] = `${before} -> ${loadNow()}`;
     if (!out) {
       results.errors.push(`${job.key}: ${error}`);
@@ -170,7 +312,13 @@ if (import.meta.main) {
       }
       continue;
     }
+    sectionCommits[job.key.split(".")[0]] = commit;
     if (job.key === "wire") results.wire = out.wire;
+    if (job.key === "size") results.size = out.size;
+    if (job.key === "tick") {
+      results.tick = out.tick;
+      results.meta.chromium ||= out.tick.chromium;
+    }
     if (job.key === "rollback") {
       results.rollback = out.rollback;
       results.meta.chromium ||= out.rollback.chromium;
@@ -235,8 +383,14 @@ if (import.meta.main) {
       `(two relays); CPU from /proc/<pid>/stat (10 ms ticks), "waited" is run-queue time from ` +
       `schedstat (other load on the machine). duet runs with its production per-connection rate ` +
       `limit (20 msg/s) and pairs in private rooms; its per-address limits are off because every ` +
-      `generated client comes from 127.0.0.1; PeerJS runs with concurrent_limit raised.`;
+      `generated client comes from 127.0.0.1; PeerJS runs with concurrent_limit raised. The floor relays (bench/floor_relay.ts) have no ` +
+      `validation, metrics or limits; duet-redis is two lobby processes and redis-server, all on ` +
+      `the servers' core, every pair split across the two processes.`;
   }
+  // A partial run (--only) keeps the other sections of the report it updates, each with the
+  // commit it was measured at, so the report can flag figures older than this run.
+  const previous = only ? readJson(`${outDir}/latest.json`) : null;
+  results.meta.sectionCommits = mergeSections(results, previous, sectionCommits);
   results.meta.durationS = (performance.now() - t0) / 1000;
   // Other work on the machine shows in every figure; the 1-minute load average around each
   // benchmark tells a reader whether to trust a run (2 CPUs: above ~2 the benchmarks competed).
@@ -250,7 +404,7 @@ if (import.meta.main) {
     figures[key] = file;
   };
   const relaySeries = ["100", "1000"].flatMap((p) =>
-    ["duet", "peerjs"].map((s) => ({
+    ["duet", "floor-deno", "floor-ws", "peerjs"].map((s) => ({
       label: `${s}, ${p} pairs`,
       samples: samples[`lobby.${s}.relay.${p}`] ?? [],
     }))
@@ -260,7 +414,7 @@ if (import.meta.main) {
       "relay",
       "relay_rtt_cdf.svg",
       cdfChart(relaySeries, {
-        title: "Lobby relay round trip: duet vs PeerJS",
+        title: "Lobby relay round trip: duet vs the bare relays and PeerJS",
         xLabel: "RTT ms",
         note: `${results.lobby?.config?.rateHz} round trips/s per pair, open loop, same generator`,
         logX: true,
@@ -309,4 +463,11 @@ if (import.meta.main) {
   console.log(
     `\nwrote ${outDir}/latest.json and latest.md (${results.meta.durationS.toFixed(0)} s)`,
   );
+  // A benchmark that crashed fails the run (CI's smoke run relies on it); a missed target or a
+  // slow machine does not.
+  const crashed = crashes(results);
+  if (crashed.length) {
+    console.log(`\nbench: ${crashed.length} benchmark(s) crashed:\n- ${crashed.join("\n- ")}`);
+    Deno.exit(1);
+  }
 }

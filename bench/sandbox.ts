@@ -22,9 +22,14 @@ export interface Sandbox {
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/** The netimpair tool beside the repository ($NETIMPAIR overrides), or null when absent. */
+/**
+ * The netimpair tool beside the repository ($NETIMPAIR overrides; NETIMPAIR=off never uses it, as
+ * CI does: the tool lives outside the repository), or null when absent.
+ */
 export function netimpairPath(): string | null {
-  const candidates = [Deno.env.get("NETIMPAIR"), `${ROOT}../shared/tools/netimpair/netimpair`];
+  const own = Deno.env.get("NETIMPAIR");
+  if (own === "off") return null;
+  const candidates = [own, `${ROOT}../shared/tools/netimpair/netimpair`];
   for (const c of candidates) {
     if (!c) continue;
     try {

@@ -1,0 +1,158 @@
+// Browser side of the tick-budget benchmark (bundled into the bench page): on an open duet
+// connection both pages run the example's real match runner (air hockey, rollback session, input
+// transport, bots as players) from requestAnimationFrame, as the match scene does, without Phaser.
+// Netcode time of a frame = the runner's update (session ticks, rollbacks, simulation, transport
+// poll) plus every packet handler that ran since the previous frame. The page is cross-origin
+// isolated (bench_server.ts), so performance.now() has 5 µs resolution instead of 100 µs.
+import { createMatchRunner } from "../game/net/match/match_runner.ts";
+import { createBot } from "../game/examples/air_hockey/app/bot.ts";
+import {
+  createHockeyMatch,
+  GAME_ID,
+  GAME_VERSION,
+  hockeyIsOver,
+} from "../game/examples/air_hockey/app/hockey_match.ts";
+import type { Hockey } from "../game/examples/air_hockey/sim/hockey.ts";
+import { createInputTransport } from "../game/net/input_transport.ts";
+import type { PacketChannel } from "../game/net/packet_channel.ts";
+import { NO_IMPAIRMENT, simulateChannel } from "../game/net/network_sim.ts";
+import { currentPeer } from "./page_connect.ts";
+
+/** What one page measured. */
+export interface TickRunResult {
+  /** Netcode ms per animation frame while the match was being played. */
+  netcodeMs: number[];
+  /** Ticks the runner ran per frame (0 on a frame between ticks, 2 after a late frame). */
+  ticksPerFrame: number[];
+  rollbacks: number;
+  rollbackFrames: number;
+  maxRollbackDepth: number;
+  stalls: number;
+  phase: string;
+  crossOriginIsolated: boolean;
+}
+
+/**
+ * A channel whose receive handler is timed (into `spent.ms`) and which holds packets that arrive
+ * before a handler is set, so the peer's first control messages are not lost while this page's
+ * runner is still being created.
+ */
+function timed(inner: PacketChannel, spent: { ms: number }): PacketChannel {
+  let handler: ((d: Uint8Array) => void) | null = null;
+  const early: Uint8Array[] = [];
+  const ch: PacketChannel = {
+    send: (d) => inner.send(d),
+    get onmessage() {
+      return handler;
+    },
+    set onmessage(h) {
+      handler = h;
+      while (handler && early.length) handler(early.shift()!);
+    },
+  };
+  inner.onmessage = (d) => {
+    if (!handler) {
+      early.push(d);
+      return;
+    }
+    const t0 = performance.now();
+    handler(d);
+    spent.ms += performance.now() - t0;
+  };
+  return ch;
+}
+
+let prepared: { input: PacketChannel; control: PacketChannel; spent: { ms: number } } | null = null;
+
+/**
+ * Wraps this page's open duet connection for a tick run: call on both pages before `tickRun` on
+ * either, so no packet of the peer's runner arrives unheard. `delayMs` delays what this page
+ * sends on the input channel (the seeded simulator, as `?sim=delay:N`).
+ */
+export function tickPrepare(delayMs: number, seed: number): void {
+  const peer = currentPeer();
+  if (!peer || peer.state !== "open") throw new Error("no open duet connection");
+  const spent = { ms: 0 };
+  prepared = {
+    input: timed(
+      delayMs > 0 ? simulateChannel(peer.input, { ...NO_IMPAIRMENT, delayMs, seed }) : peer.input,
+      spent,
+    ),
+    control: timed(peer.control, spent),
+    spent,
+  };
+}
+
+/**
+ * Plays `seconds` of a bot match on the connection `tickPrepare` wrapped and times each frame's
+ * netcode. With a send delay and `inputDelay` 0 the peer predicts ~delay/16.7 frames and rolls
+ * back that deep whenever a prediction was wrong.
+ */
+export function tickRun(
+  seconds: number,
+  inputDelay: number,
+  seed: number,
+): Promise<TickRunResult> {
+  const peer = currentPeer();
+  if (!peer || !prepared) return Promise.reject(new Error("tickPrepare first"));
+  const player = peer.role === "offerer" ? 0 : 1;
+  const { input, control, spent } = prepared;
+  prepared = null;
+  const bot = createBot(seed);
+  const runner = createMatchRunner<Hockey>({
+    localPlayer: player,
+    session: `tick-${seed}`,
+    me: { name: `bench${player}`, game: GAME_ID, version: GAME_VERSION, options: { bot: true } },
+    createGame: createHockeyMatch,
+    readInput: (game, p) => bot.input(game.view(), p),
+    isOver: hockeyIsOver,
+    inputDelay,
+  });
+  runner.connect(createInputTransport({ input, control }));
+  const r: TickRunResult = {
+    netcodeMs: [],
+    ticksPerFrame: [],
+    rollbacks: 0,
+    rollbackFrames: 0,
+    maxRollbackDepth: 0,
+    stalls: 0,
+    phase: "",
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+  };
+  let last = performance.now();
+  let measuring = false;
+  let stopAt = Infinity;
+  const giveUpAt = last + 20_000 + seconds * 1000;
+  return new Promise((resolve) => {
+    const frame = () => {
+      const t0 = performance.now();
+      const ticks = runner.update(t0 - last);
+      const t1 = performance.now();
+      last = t0;
+      const netcode = t1 - t0 + spent.ms;
+      spent.ms = 0;
+      const phase = runner.lifecycle.phase;
+      if (!measuring && phase === "playing") {
+        measuring = true;
+        stopAt = t1 + seconds * 1000;
+      }
+      if (measuring) {
+        r.netcodeMs.push(netcode);
+        r.ticksPerFrame.push(ticks);
+      }
+      if (t1 >= stopAt || t1 >= giveUpAt) {
+        const s = runner.stats();
+        Object.assign(r, {
+          rollbacks: s.rollbacks,
+          rollbackFrames: s.rollbackFrames,
+          maxRollbackDepth: s.maxRollbackDepth,
+          stalls: s.stalls,
+          phase,
+        });
+        runner.leave();
+        resolve(r);
+      } else requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+}

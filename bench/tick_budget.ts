@@ -1,0 +1,231 @@
+// Benchmark 7: the netcode's main-thread time per animation frame in Chromium at 60 Hz, with no
+// rollback to speak of and with deep (~8-frame) rollbacks. Two pages of one headless Chromium play
+// a bot match of the example game through its real match runner (page_tick.ts) over a real duet
+// connection; the deep case delays each page's input packets by the seeded simulator and plays
+// with input delay 0, so every wrong prediction is corrected ~8 frames late.
+//
+// The frame as a whole comes from the example game itself (the built page, BENCH_GAME_DIST, which
+// run.ts builds with Vite before the namespace): two pages play a bot match through the lobby
+// with the same conditions (`?bot`, `?delay`, `?sim=delay:`), and every requestAnimationFrame
+// callback (Phaser's step: netcode, scene update and rendering) is timed. Rendering is then the
+// frame minus the netcode, by medians (the two are measured in different runs).
+//
+// usage: deno run -A bench/tick_budget.ts [--quick] [--out FILE]   (inside a loopback-only namespace)
+import { call, openBrowser } from "./browser.ts";
+import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
+import { round, roundSummary, summarize, type Summary } from "./stats.ts";
+import { parseArgs, writeJson } from "./cli.ts";
+import type { TickRunResult } from "./page_tick.ts";
+
+/** One condition of the benchmark. */
+export interface TickCondition {
+  /** The rollback depth this condition aims at (the report's row label). */
+  rollbackFrames: 0 | 8;
+  /** One-way delay the simulator adds to each page's input packets. */
+  delayMs: number;
+  inputDelay: number;
+}
+
+/** 0 frames: loopback, the default input delay. 8 frames: 8 x 16.7 ms late, no input delay. */
+export const TICK_CONDITIONS: readonly TickCondition[] = [
+  { rollbackFrames: 0, delayMs: 0, inputDelay: 2 },
+  { rollbackFrames: 8, delayMs: 118, inputDelay: 0 },
+];
+
+/** One row of the report. */
+export interface TickRow extends TickCondition {
+  frames: number;
+  netcodeMs: Summary;
+  meanRollbackDepth: number;
+  maxRollbackDepth: number;
+  rollbacksPerS: number;
+  stalls: number;
+  crossOriginIsolated: boolean;
+  /** The example page's whole frame (Phaser's step) under the same condition, if measured. */
+  frameMs?: Summary;
+  /** Frame p50 minus netcode p50: rendering and the scene's own update. */
+  renderMsP50?: number;
+}
+
+/** Pools both pages of one condition into its row. */
+export function tickRow(c: TickCondition, seconds: number, pages: TickRunResult[]): TickRow {
+  const ms = pages.flatMap((p) => p.netcodeMs);
+  const rollbacks = pages.reduce((a, p) => a + p.rollbacks, 0);
+  const rolled = pages.reduce((a, p) => a + p.rollbackFrames, 0);
+  return {
+    ...c,
+    frames: ms.length,
+    netcodeMs: roundSummary(summarize(ms), 3),
+    meanRollbackDepth: rollbacks ? round(rolled / rollbacks, 2) : 0,
+    maxRollbackDepth: Math.max(0, ...pages.map((p) => p.maxRollbackDepth)),
+    rollbacksPerS: round(rollbacks / pages.length / seconds, 1),
+    stalls: pages.reduce((a, p) => a + p.stalls, 0),
+    crossOriginIsolated: pages.every((p) => p.crossOriginIsolated),
+  };
+}
+
+/** Times every requestAnimationFrame callback of a page into `__duetFrameMs` (Phaser's step). */
+export const FRAME_TIMER = `(() => {
+  const raf = window.requestAnimationFrame.bind(window);
+  const times = [];
+  window.__duetFrameMs = times;
+  window.requestAnimationFrame = (cb) => raf((t) => {
+    const t0 = performance.now();
+    try { cb(t); } finally { times.push(performance.now() - t0); }
+  });
+})();`;
+
+/** The example page's URL query for a condition (a bot match, the condition's delays). */
+export function examplePageQuery(c: TickCondition, bot: number): string {
+  const q = [`quick`, `bot=${bot}`, `name=bench${bot}`, `renderer=canvas`, `delay=${c.inputDelay}`];
+  if (c.delayMs > 0) q.push(`sim=delay:${c.delayMs},seed:${bot}`);
+  return "?" + q.join("&");
+}
+
+/** One row of the example page's frames. */
+export interface FrameRow {
+  rollbackFrames: number;
+  frames: number;
+  frameMs: Summary;
+}
+
+/** Plays one bot match per condition in the built example and times its frames. */
+async function exampleFrames(dist: string, seconds: number, port: number): Promise<FrameRow[]> {
+  const { chromium } = await import("playwright");
+  const config = (await import("../playwright.config.ts")).default;
+  const lobby = await startLobbyProcess({
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+    STATIC_DIR: dist,
+  });
+  const browser = await chromium.launch({ ...(config.use?.launchOptions ?? {}), headless: true });
+  const rows: FrameRow[] = [];
+  try {
+    for (const c of TICK_CONDITIONS) {
+      const context = await browser.newContext({ permissions: config.use?.permissions ?? [] });
+      try {
+        await context.addInitScript(FRAME_TIMER);
+        const pages = [await context.newPage(), await context.newPage()];
+        await Promise.all(
+          pages.map((p, i) => p.goto(lobby.http + "/" + examplePageQuery(c, i + 1))),
+        );
+        await Promise.all(pages.map((p) =>
+          p.waitForFunction(
+            () => (globalThis as unknown as { duet?: { state: string } }).duet?.state === "playing",
+            null,
+            { timeout: 30_000 },
+          )
+        ));
+        // Past the countdown into play, then a clean window.
+        await new Promise((r) => setTimeout(r, 3500));
+        const reset =
+          () => ((globalThis as unknown as { __duetFrameMs: number[] }).__duetFrameMs.length = 0);
+        await Promise.all(pages.map((p) => p.evaluate(reset)));
+        await new Promise((r) => setTimeout(r, seconds * 1000));
+        const got = await Promise.all(
+          pages.map((p) =>
+            p.evaluate(
+              () => [...(globalThis as unknown as { __duetFrameMs: number[] }).__duetFrameMs],
+            )
+          ),
+        );
+        const ms = got.flat();
+        rows.push({
+          rollbackFrames: c.rollbackFrames,
+          frames: ms.length,
+          frameMs: roundSummary(summarize(ms), 3),
+        });
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await lobby.stop();
+  }
+  return rows;
+}
+
+/** Runs every condition on one browser and one lobby. */
+export async function runTickBudget(quick: boolean, port = 18_900) {
+  const seconds = quick ? 3 : 15;
+  const rows: TickRow[] = [];
+  const errors: string[] = [];
+  const b = await openBrowser();
+  const lobby = await startLobbyProcess({ PORT: String(port), LOG_LEVEL: "warn" });
+  try {
+    const [p1, p2] = [await b.newPage(), await b.newPage()];
+    for (const c of TICK_CONDITIONS) {
+      try {
+        await Promise.all([call(p1, "duetReady", lobby.ws), call(p2, "duetReady", lobby.ws)]);
+        const code = await call(p1, "duetCreate");
+        await call(p2, "duetJoin", code);
+        await Promise.all([call(p1, "duetResult"), call(p2, "duetResult")]);
+        await call(p1, "tickPrepare", c.delayMs, 11);
+        await call(p2, "tickPrepare", c.delayMs, 12);
+        const pages = await Promise.all([
+          call(p1, "tickRun", seconds, c.inputDelay, 11),
+          call(p2, "tickRun", seconds, c.inputDelay, 12),
+        ]);
+        const row = tickRow(c, seconds, pages);
+        rows.push(row);
+        console.error(
+          `  tick ${c.rollbackFrames} frames: netcode p50 ${row.netcodeMs.p50} p99 ` +
+            `${row.netcodeMs.p99} max ${row.netcodeMs.max} ms over ${row.frames} frames; rollback ` +
+            `depth mean ${row.meanRollbackDepth} max ${row.maxRollbackDepth}, ` +
+            `${row.rollbacksPerS}/s; stalls ${row.stalls}`,
+        );
+      } catch (e) {
+        errors.push(`${c.rollbackFrames} frames: ${(e as Error).message}`);
+      } finally {
+        await Promise.all([call(p1, "duetClose"), call(p2, "duetClose")]).catch(() => {});
+      }
+    }
+  } finally {
+    await lobby.stop();
+    await b.close();
+  }
+  const dist = Deno.env.get("BENCH_GAME_DIST");
+  let example: FrameRow[] = [];
+  if (!dist) errors.push("example frames: not measured (no built game: BENCH_GAME_DIST unset)");
+  else {
+    example = await exampleFrames(dist, seconds, port + 1).catch((e) => {
+      errors.push(`example frames: ${(e as Error).message}`);
+      return [];
+    });
+    for (const f of example) {
+      console.error(
+        `  tick example page ${f.rollbackFrames} frames: frame p50 ${f.frameMs.p50} p99 ` +
+          `${f.frameMs.p99} ms over ${f.frames} frames`,
+      );
+    }
+  }
+  for (const row of rows) {
+    const f = example.find((x) => x.rollbackFrames === row.rollbackFrames);
+    if (!f) continue;
+    Object.assign(row, {
+      frameMs: f.frameMs,
+      renderMsP50: round(Math.max(0, f.frameMs.p50 - row.netcodeMs.p50), 3),
+    });
+  }
+  return {
+    tick: {
+      conditions: `headless Chromium ${b.version}, two pages of one browser, loopback; a bot ` +
+        `match of the example (the package runner, game/net/match/, playing air hockey) driven from ` +
+        `requestAnimationFrame for ${seconds} s of play per condition; netcode per frame = the ` +
+        `runner's update plus the packet handlers since the previous frame; both pages pooled. ` +
+        `Deep rollback: input packets delayed by the seeded simulator, input delay 0. Whole ` +
+        `frames: the built example game (Phaser, Canvas renderer, bots, same conditions through ` +
+        `?delay and ?sim), every requestAnimationFrame callback timed (100 µs clock there); ` +
+        `rendering = frame p50 minus netcode p50.`,
+      chromium: b.version,
+      rows,
+      errors,
+    },
+  };
+}
+
+if (import.meta.main) {
+  const a = parseArgs(Deno.args);
+  await writeJson(a.out, await runTickBudget(a.quick));
+}

@@ -311,8 +311,8 @@ Deno.test("transport: each input is resent once, half a frame later, as a new pa
 
 Deno.test("transport: the resend is skipped once everything is acked, cancelled by a newer packet", () => {
   {
-    // Acked in time (a 1 ms link): nothing left to resend.
-    const { clock, a, b } = setup({ delayMs: 1 }, 1);
+    // Acked in time (a 1 ms link, an 8 ms resend): nothing left to resend.
+    const { clock, a, b } = setup({ delayMs: 1 }, 1, { resendAfterMs: 8 });
     a.t.sendInput(0, 1);
     clock.advance(2);
     b.t.sendInput(0, 2); // acks a's frame 0
@@ -326,13 +326,13 @@ Deno.test("transport: the resend is skipped once everything is acked, cancelled 
   }
   {
     // A catch-up burst: the second packet repeats the first, whose resend is dropped.
-    const { clock, a } = setup({}, 0);
+    const { clock, a } = setup({}, 0, { resendAfterMs: 8 });
     a.input.record = true;
     a.input.cut = true;
     a.t.sendInput(0, 1);
     clock.advance(4);
     a.t.sendInput(1, 2);
-    clock.advance(DEFAULT_RESEND_AFTER_MS - 0.1);
+    clock.advance(8 - 0.1);
     assert.equal(a.input.sent.length, 2);
     clock.advance(0.1);
     assert.equal(a.input.sent.length, 3);

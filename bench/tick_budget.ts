@@ -15,72 +15,13 @@ import { call, openBrowser } from "./browser.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
-import type { TickRunResult } from "./page_tick.ts";
-
-/** One condition of the benchmark. */
-export interface TickCondition {
-  /** The rollback depth this condition aims at (the report's row label). */
-  rollbackFrames: 0 | 8;
-  /** One-way delay the simulator adds to each page's input packets. */
-  delayMs: number;
-  inputDelay: number;
-}
-
-/** 0 frames: loopback, the default input delay. 8 frames: 8 x 16.7 ms late, no input delay. */
-export const TICK_CONDITIONS: readonly TickCondition[] = [
-  { rollbackFrames: 0, delayMs: 0, inputDelay: 2 },
-  { rollbackFrames: 8, delayMs: 118, inputDelay: 0 },
-];
-
-/** One row of the report. */
-export interface TickRow extends TickCondition {
-  frames: number;
-  netcodeMs: Summary;
-  meanRollbackDepth: number;
-  maxRollbackDepth: number;
-  rollbacksPerS: number;
-  stalls: number;
-  crossOriginIsolated: boolean;
-  /** The example page's whole frame (Phaser's step) under the same condition, if measured. */
-  frameMs?: Summary;
-  /** Frame p50 minus netcode p50: rendering and the scene's own update. */
-  renderMsP50?: number;
-}
-
-/** Pools both pages of one condition into its row. */
-export function tickRow(c: TickCondition, seconds: number, pages: TickRunResult[]): TickRow {
-  const ms = pages.flatMap((p) => p.netcodeMs);
-  const rollbacks = pages.reduce((a, p) => a + p.rollbacks, 0);
-  const rolled = pages.reduce((a, p) => a + p.rollbackFrames, 0);
-  return {
-    ...c,
-    frames: ms.length,
-    netcodeMs: roundSummary(summarize(ms), 3),
-    meanRollbackDepth: rollbacks ? round(rolled / rollbacks, 2) : 0,
-    maxRollbackDepth: Math.max(0, ...pages.map((p) => p.maxRollbackDepth)),
-    rollbacksPerS: round(rollbacks / pages.length / seconds, 1),
-    stalls: pages.reduce((a, p) => a + p.stalls, 0),
-    crossOriginIsolated: pages.every((p) => p.crossOriginIsolated),
-  };
-}
-
-/** Times every requestAnimationFrame callback of a page into `__duetFrameMs` (Phaser's step). */
-export const FRAME_TIMER = `(() => {
-  const raf = window.requestAnimationFrame.bind(window);
-  const times = [];
-  window.__duetFrameMs = times;
-  window.requestAnimationFrame = (cb) => raf((t) => {
-    const t0 = performance.now();
-    try { cb(t); } finally { times.push(performance.now() - t0); }
-  });
-})();`;
-
-/** The example page's URL query for a condition (a bot match, the condition's delays). */
-export function examplePageQuery(c: TickCondition, bot: number): string {
-  const q = [`quick`, `bot=${bot}`, `name=bench${bot}`, `renderer=canvas`, `delay=${c.inputDelay}`];
-  if (c.delayMs > 0) q.push(`sim=delay:${c.delayMs},seed:${bot}`);
-  return "?" + q.join("&");
-}
+import {
+  examplePageQuery,
+  FRAME_TIMER,
+  TICK_CONDITIONS,
+  type TickRow,
+  tickRow,
+} from "./tick_budget_core.ts";
 
 /** One row of the example page's frames. */
 export interface FrameRow {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { examplePageQuery, TICK_CONDITIONS, tickRow } from "./tick_budget.ts";
+import { examplePageQuery, TICK_CONDITIONS, tickRow } from "./tick_budget_core.ts";
 
 const page = (ms: number[], rollbacks: number, frames: number, max: number) => ({
   netcodeMs: ms,

@@ -21,7 +21,8 @@ Deno.test("a local match plays both sides in one process, through loss, to the e
     createGame: (setup) => createTestGame({ seed: setup.seed }),
     readInput: (game, player) => scriptedInput(3, player, game.state[0]),
     isOver: (game) => game.state[0] >= 600,
-    sim: { loss: 0.1, delayMs: 30, seed: 9 },
+    // 60 ms one way is more than the 2-frame input delay hides: the other side must predict.
+    sim: { loss: 0.1, delayMs: 60, jitterMs: 10, seed: 9 },
     clock,
   });
   const [a, b] = local.runners;

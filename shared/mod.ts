@@ -16,3 +16,4 @@
 export * from "./lobby_protocol.ts";
 export * from "./peer_protocol.ts";
 export * from "./limits.ts";
+export * from "./replay_format.ts";

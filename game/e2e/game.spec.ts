@@ -5,6 +5,7 @@
 // overlay are saved under test-results/ (and attached to the report).
 import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
+import { Buffer } from "node:buffer";
 import { PLAYER_PERMISSIONS } from "./fixtures.ts";
 
 const PLAY_MS = 20_000;
@@ -261,4 +262,52 @@ test("a private room stays out of the list and its invite code joins it through 
   const guest = await openGame(`?name=Guest&renderer=canvas&room=${code}`, "guest");
   await Promise.all([waitForState(host, "playing"), waitForState(guest, "playing")]);
   expect(await watcher.evaluate(() => globalThis.duet.state)).toBe("lobby");
+});
+
+test("a match's replay, served back through ?replay=, reproduces its checksums; a damaged file is an error on the page", async ({ openGame, browser, baseURL }) => {
+  const a = await openGame("?quick&bot=5&name=Rec%20One&renderer=canvas", "bot 1");
+  await expect.poll(() => a.evaluate(() => globalThis.duet.room() !== null)).toBe(true);
+  const b = await openGame("?quick&bot=6&name=Rec%20Two&renderer=canvas", "bot 2");
+  await Promise.all([waitForState(a, "playing"), waitForState(b, "playing")]);
+  await a.waitForTimeout(8_000);
+  const bytes = await a.evaluate(() => Array.from(globalThis.duet.replay() ?? []));
+  expect(bytes.length).toBeGreaterThan(20);
+  const confirmed = await a.evaluate(() => globalThis.duet.stats().confirmedFrame);
+  const frames = Array.from({ length: 20 }, (_, i) => Math.floor((confirmed * i) / 20));
+  const want = await checksums(a, frames);
+  expect(want.every((c) => typeof c === "number")).toBe(true);
+
+  const context = await browser.newContext({ baseURL });
+  try {
+    const good = new Uint8Array(bytes);
+    const damaged = good.slice();
+    damaged[damaged.length - 9] ^= 0x40;
+    await context.route("**/replays/good.duet", (r) => r.fulfill({ body: Buffer.from(good) }));
+    await context.route("**/replays/bad.duet", (r) => r.fulfill({ body: Buffer.from(damaged) }));
+    const viewer = await context.newPage();
+    await viewer.goto("/?replay=/replays/good.duet&renderer=canvas");
+    await expect(viewer.getByTestId("replay-controls")).toBeVisible({ timeout: 15_000 });
+    expect(await viewer.evaluate(() => globalThis.duet.mode)).toBe("replay");
+    expect(await viewer.evaluate(() => globalThis.duet.state)).toBe("playing");
+    await viewer.getByTestId("replay-speed").selectOption("4");
+    const last = frames[frames.length - 1];
+    await expect.poll(() => viewer.evaluate((f) => globalThis.duet.checksum(f), last), {
+      timeout: 30_000,
+    }).not.toBeNull();
+    expect(await checksums(viewer, frames)).toEqual(want);
+    // Pause, then the seek bar jumps back to the start.
+    await viewer.getByTestId("replay-play").click();
+    await expect(viewer.getByTestId("replay-play")).toHaveText(/Play/);
+    await viewer.getByTestId("replay-seek").fill("30");
+    await expect(viewer.getByTestId("replay-frame")).toContainText("0:00 /");
+
+    const broken = await context.newPage();
+    await broken.goto("/?replay=/replays/bad.duet&renderer=canvas");
+    await expect(broken.getByTestId("replay-error")).toContainText(/damaged/);
+    const missing = await context.newPage();
+    await missing.goto("/?replay=/replays/none.duet&renderer=canvas");
+    await expect(missing.getByTestId("replay-error")).toContainText(/HTTP 404|not a duet replay/);
+  } finally {
+    await context.close();
+  }
 });

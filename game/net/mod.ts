@@ -72,3 +72,51 @@ export {
   type StatsSample,
 } from "./stats_history.ts";
 export { deriveSeed, mulberry32, type Prng } from "./prng.ts";
+export { connectLobby, type ConnectLobbyOptions } from "./connect_lobby.ts";
+export { type CreateGame, type MatchSetup, REMATCH_INPUT } from "./match/match_game.ts";
+export {
+  type CloseReason,
+  inMatch,
+  isFinished,
+  type LifecycleState,
+  type MatchPhase,
+} from "./match/match_lifecycle.ts";
+export {
+  createMatchRunner,
+  DEFAULT_GIVE_UP_AFTER_MS,
+  DEFAULT_WAITING_AFTER_MS,
+  type MatchEvent,
+  type MatchRunner,
+  type MatchRunnerOptions,
+  seedFromSession,
+  TICK_HZ,
+  TICK_MS,
+} from "./match/match_runner.ts";
+export { emptyMatchStats, type MatchStats, matchStats } from "./match/match_stats.ts";
+export { type Match, type RenderFrame, runMatch, type RunMatchOptions } from "./match/run_match.ts";
+export {
+  createReplayRecorder,
+  type ReplayHeader,
+  type ReplayRecorder,
+} from "./replay/replay_recorder.ts";
+export {
+  createReplayPlayer,
+  MAX_REPLAY_SPEED,
+  MIN_REPLAY_SPEED,
+  type ReplayMismatch,
+  type ReplayPlayer,
+  type ReplayPlayerOptions,
+} from "./replay/replay_player.ts";
+export {
+  createMatchGame,
+  type MatchGame,
+  type MatchGameSnapshot,
+  setupFor,
+} from "./match/match_game.ts";
+export {
+  type OpenedReplay,
+  openReplay,
+  playReplay,
+  type PlayReplayOptions,
+  type ReplayFrame,
+} from "./replay/play_replay.ts";

@@ -27,3 +27,10 @@ export {
   simulateReliableChannel,
 } from "../net/network_sim.ts";
 export * from "../net/sessions/sync_test_session.ts";
+export { createLocalMatch, type LocalMatch, type LocalMatchOptions } from "./local_match.ts";
+export {
+  createTestGame,
+  scriptedInput,
+  type TestGame,
+  type TestGameOptions,
+} from "../net/test_game.ts";

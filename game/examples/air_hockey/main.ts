@@ -14,6 +14,7 @@ import { createSignalingClient, lobbyUrl } from "duet-netcode";
 import type { AppContext } from "./scenes/context.ts";
 import { lobbyScene } from "./scenes/lobby_scene.ts";
 import { matchScene } from "./scenes/match_scene.ts";
+import { replayScene } from "./scenes/replay_scene.ts";
 import { GAME_H, GAME_W } from "./scenes/rink_renderer.ts";
 
 const params = parseUrlParams(location.search);
@@ -28,6 +29,9 @@ const ctx: AppContext = {
   name,
   screen: "lobby",
   runner: null,
+  replayPlayer: null,
+  replaySource: null,
+  lastReplay: null,
   message: null,
   overlayShown: params.overlay,
   autoJoinPending: params.quick || params.room !== null,
@@ -37,6 +41,8 @@ const ctx: AppContext = {
 installDuet(createDuetApi({
   screen: () => ctx.screen,
   runner: () => ctx.runner,
+  replayPlayer: () => ctx.replayPlayer,
+  lastReplay: () => ctx.lastReplay,
   rooms: () => [...lobby.rooms.values()],
   lobbyState: () => lobby.state,
   lobbyRtt: () => lobby.rttMs,
@@ -67,7 +73,7 @@ new Phaser.Game({
   fps: { target: 60 },
   banner: false,
   // The first scene (the lobby) starts by itself.
-  scene: [lobbyScene(ctx), matchScene(ctx)],
+  scene: [lobbyScene(ctx), matchScene(ctx), replayScene(ctx)],
 });
 
 function safeStorage(): NameStorage | null {

@@ -7,23 +7,31 @@
  * @module
  */
 
+import {
+  emptyMatchStats,
+  type MatchPhase,
+  type MatchRunner,
+  type MatchStats,
+  type ReplayPlayer,
+} from "duet-netcode";
 import type { RoomInfo } from "duet-netcode/protocol";
-import type { LifecyclePhase } from "./match_lifecycle.ts";
-import { emptyMatchStats, type MatchRunner, type MatchStats } from "./match_runner.ts";
+import type { Hockey } from "../sim/hockey.ts";
 
 /** The coarse state the contract promises. */
 export type DuetState = "lobby" | "connecting" | "playing" | "ended";
 
 /** Which screen is up. */
-export type Screen = "lobby" | "match";
+export type Screen = "lobby" | "match" | "replay";
+
+/** What the page is doing (DESIGN.md: `window.duet.mode`). */
+export type DuetMode = "player" | "spectator" | "replay";
 
 /** `stats()`: the contract's fields plus everything the overlay shows. */
 export interface DuetStats extends MatchStats {
   state: DuetState;
-  phase: LifecyclePhase | null;
+  phase: MatchPhase | null;
   player: 0 | 1 | null;
   score: [number, number] | null;
-  match: number;
   /** Lobby round-trip (ms) of the last ping, or null. */
   lobbyRtt: number | null;
 }
@@ -32,7 +40,11 @@ export interface DuetStats extends MatchStats {
 export interface DuetSource {
   screen(): Screen;
   /** The current pairing's runner, or null in the lobby. */
-  runner(): MatchRunner | null;
+  runner(): MatchRunner<Hockey> | null;
+  /** The replay being played, or null. */
+  replayPlayer(): ReplayPlayer<Hockey> | null;
+  /** The replay of the last pairing played on this page, or null. */
+  lastReplay(): Uint8Array | null;
   /** Public rooms as the lobby client knows them. */
   rooms(): RoomInfo[];
   /** The lobby connection's state (connecting, open, reconnecting, closed). */
@@ -50,15 +62,18 @@ export interface DuetSource {
 /** The object installed as `window.duet`. */
 export interface DuetApi {
   readonly state: DuetState;
+  readonly mode: DuetMode;
   /** The match lifecycle's phase, or null in the lobby. */
-  readonly phase: LifecyclePhase | null;
+  readonly phase: MatchPhase | null;
   readonly screen: Screen;
   /** The sentence currently shown to the player, or null. */
   readonly message: string | null;
   readonly lobbyState: string;
   stats(): DuetStats;
-  /** Checksum of a confirmed frame of the current match, else null. */
+  /** Checksum of a confirmed frame of the current match (or of a played replay frame), else null. */
   checksum(frame: number): number | null;
+  /** The current or last pairing as replay file bytes, or null if there was none. */
+  replay(): Uint8Array | null;
   rooms(): RoomInfo[];
   room(): { room: RoomInfo; code: string | null } | null;
   /** Shows or hides the network overlay (no argument: just asks); returns whether it is shown. */
@@ -70,15 +85,13 @@ export interface DuetApi {
 }
 
 /** Maps the screen and lifecycle phase to the contract's four states. */
-export function duetStateOf(screen: Screen, phase: LifecyclePhase | null): DuetState {
+export function duetStateOf(screen: Screen, phase: MatchPhase | null): DuetState {
   if (screen === "lobby" || phase === null) return "lobby";
   switch (phase) {
     case "connecting":
     case "handshake":
       return "connecting";
-    case "countdown":
     case "playing":
-    case "scored":
       return "playing";
     case "ended":
     case "rematch":
@@ -91,9 +104,17 @@ export function duetStateOf(screen: Screen, phase: LifecyclePhase | null): DuetS
 /** Builds the API over live sources. */
 export function createDuetApi(src: DuetSource): DuetApi {
   const phase = () => (src.screen() === "match" ? src.runner()?.lifecycle.phase ?? null : null);
+  const state = (): DuetState => {
+    if (src.screen() !== "replay") return duetStateOf(src.screen(), phase());
+    const p = src.replayPlayer();
+    return p === null ? "connecting" : p.ended ? "ended" : "playing";
+  };
   return {
     get state() {
-      return duetStateOf(src.screen(), phase());
+      return state();
+    },
+    get mode() {
+      return src.screen() === "replay" ? "replay" : "player";
     },
     get phase() {
       return phase();
@@ -113,18 +134,19 @@ export function createDuetApi(src: DuetSource): DuetApi {
       return {
         ...emptyMatchStats(),
         ...(r?.stats() ?? {}),
-        state: duetStateOf(src.screen(), phase()),
+        state: state(),
         phase: phase(),
         player: r?.lifecycle.localPlayer ?? null,
         score: view ? [view.score[0], view.score[1]] : null,
-        match: view?.match ?? 0,
         lobbyRtt: src.lobbyRtt(),
       };
     },
     checksum(frame) {
       if (!Number.isInteger(frame) || frame < 0) return null;
+      if (src.screen() === "replay") return src.replayPlayer()?.checksum(frame) ?? null;
       return src.runner()?.checksum(frame) ?? null;
     },
+    replay: () => src.runner()?.replay() ?? src.lastReplay(),
     rooms: () => src.rooms().map((r) => ({ ...r })),
     room: () => src.room(),
     overlay: (show) => src.overlay(show),

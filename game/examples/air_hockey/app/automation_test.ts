@@ -6,9 +6,15 @@ import {
   installDuet,
   type Screen,
 } from "./automation.ts";
-import { createMatchRunner, type MatchRunner, TICK_MS } from "./match_runner.ts";
-import { createManualClock } from "duet-netcode";
-import { createInputTransport } from "duet-netcode";
+import {
+  createInputTransport,
+  createManualClock,
+  createMatchRunner,
+  type MatchRunner,
+  TICK_MS,
+} from "duet-netcode";
+import { createHockeyMatch, GAME_ID, GAME_VERSION, hockeyIsOver } from "./hockey_match.ts";
+import type { Hockey } from "../sim/hockey.ts";
 import { createReliablePair, createSimulatedPair, NO_IMPAIRMENT } from "duet-netcode/testing";
 
 function source(over: Partial<DuetSource> & { screen?: () => Screen } = {}): DuetSource {
@@ -16,6 +22,8 @@ function source(over: Partial<DuetSource> & { screen?: () => Screen } = {}): Due
   return {
     screen: () => "lobby",
     runner: () => null,
+    replayPlayer: () => null,
+    lastReplay: () => null,
     rooms: () => [],
     lobbyState: () => "open",
     lobbyRtt: () => null,
@@ -31,9 +39,7 @@ Deno.test("the four contract states from screen and lifecycle phase", () => {
   assert.equal(duetStateOf("lobby", "playing"), "lobby");
   assert.equal(duetStateOf("match", "connecting"), "connecting");
   assert.equal(duetStateOf("match", "handshake"), "connecting");
-  for (const p of ["countdown", "playing", "scored"] as const) {
-    assert.equal(duetStateOf("match", p), "playing");
-  }
+  assert.equal(duetStateOf("match", "playing"), "playing");
   for (const p of ["ended", "rematch", "closed", "left"] as const) {
     assert.equal(duetStateOf("match", p), "ended");
   }
@@ -69,13 +75,16 @@ Deno.test("during a match: live state, stats and checksums of confirmed frames; 
   const [inA, inB] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
   const [ctlA, ctlB] = createReliablePair(clock, 5);
   const runners = [0, 1].map((p) =>
-    createMatchRunner({
+    createMatchRunner<Hockey>({
       localPlayer: p as 0 | 1,
-      me: { name: "n", bot: true, seed: p },
-      input: () => 0,
+      session: "s",
+      me: { name: "n", game: GAME_ID, version: GAME_VERSION, options: { bot: true } },
+      createGame: createHockeyMatch,
+      readInput: () => 0,
+      isOver: hockeyIsOver,
       clock,
     })
-  ) as MatchRunner[];
+  ) as MatchRunner<Hockey>[];
   const api = createDuetApi(source({ screen: () => "match", runner: () => runners[0] }));
   assert.equal(api.state, "connecting");
   runners[0].connect(createInputTransport({ input: inA, control: ctlA, clock }));
@@ -96,6 +105,9 @@ Deno.test("during a match: live state, stats and checksums of confirmed frames; 
   assert.equal(api.checksum(-1), null);
   assert.equal(api.checksum(1.5), null);
   assert.deepEqual(JSON.parse(JSON.stringify(s)), s);
+  assert.equal(api.mode, "player");
+  const replay = api.replay();
+  assert.ok(replay instanceof Uint8Array && replay.length > 10);
   api.leave();
   assert.equal(api.state, "ended");
 });

@@ -29,9 +29,16 @@ export interface UrlParams {
   overlay: boolean;
   /** Forced renderer, or "auto" (WebGL where available, else Canvas). */
   renderer: "auto" | "canvas" | "webgl";
+  /** A replay file to play back (a URL, resolved against the page). */
+  replay: string | null;
+  /** A room id whose match to watch as a spectator. */
+  watch: string | null;
   /** One sentence per rejected parameter. */
   errors: string[];
 }
+
+/** Longest `?replay=` URL accepted. */
+export const MAX_REPLAY_URL = 2048;
 
 /** Largest input delay accepted from the URL. */
 export const MAX_INPUT_DELAY = 10;
@@ -49,6 +56,8 @@ export function parseUrlParams(search: string): UrlParams {
     inputDelay: null,
     overlay: flag(q, "overlay"),
     renderer: "auto",
+    replay: null,
+    watch: null,
     errors,
   };
 
@@ -98,6 +107,26 @@ export function parseUrlParams(search: string): UrlParams {
     else errors.push(`renderer: must be auto, canvas or webgl, got "${clip(renderer)}"`);
   }
 
+  const replay = q.get("replay");
+  if (replay !== null) {
+    const url = replay.trim();
+    if (url.length > 0 && url.length <= MAX_REPLAY_URL && !/^(javascript|data):/i.test(url)) {
+      out.replay = url;
+    } else errors.push("replay: must be the URL of a replay file");
+  }
+
+  const watch = q.get("watch");
+  if (watch !== null) {
+    const id = watch.trim();
+    if (id.length <= ROOM_REF_MAX_LENGTH && /^[A-Za-z0-9_-]+$/.test(id)) out.watch = id;
+    else errors.push(`watch: "${clip(watch)}" is not a room id`);
+  }
+
+  if (out.replay || out.watch) {
+    // Watching and replaying are other modes of the page: no match of our own.
+    out.quick = false;
+    out.room = null;
+  }
   if (out.quick && out.room) errors.push("quick and room both given: joining the room");
   if (out.room) out.quick = false;
   return out;

@@ -7,9 +7,9 @@
 
 import type { UrlParams } from "../app/url_params.ts";
 import type { Screen } from "../app/automation.ts";
-import type { MatchRunner } from "../app/match_runner.ts";
 import type { NameStorage } from "duet-netcode/ui";
-import type { SignalingClient } from "duet-netcode";
+import type { Match, ReplayPlayer, SignalingClient } from "duet-netcode";
+import type { Hockey } from "../sim/hockey.ts";
 
 /** The page-wide state the scenes read and update. */
 export interface AppContext {
@@ -20,7 +20,13 @@ export interface AppContext {
   name: string;
   screen: Screen;
   /** The match in progress, or null in the lobby. */
-  runner: MatchRunner | null;
+  runner: Match<Hockey> | null;
+  /** The replay being played, or null. */
+  replayPlayer: ReplayPlayer<Hockey> | null;
+  /** What the replay scene plays next: bytes (a file the player picked) or a URL; null = ?replay. */
+  replaySource: Uint8Array | string | null;
+  /** The replay of the last pairing played on this page (kept after it ends). */
+  lastReplay: Uint8Array | null;
   /** The sentence last shown to the player (for `window.duet.message`). */
   message: string | null;
   /** Whether the network overlay is shown (kept across matches). */

@@ -11,9 +11,8 @@ import Phaser from "phaser";
 import type { RoomInfo } from "duet-netcode/protocol";
 import { createBot } from "../app/bot.ts";
 import { lobbyErrorText, lobbyStateText } from "duet-netcode/ui";
-import { TICK_MS } from "../app/match_runner.ts";
 import { cleanName, rememberName } from "duet-netcode/ui";
-import { isLobbyError, type SignalingState } from "duet-netcode";
+import { isLobbyError, type SignalingState, TICK_MS } from "duet-netcode";
 import { BOT_RULES, createHockey, readView } from "../sim/hockey.ts";
 import type { AppContext } from "./context.ts";
 import { h, lockIcon, replaceChildren, uiRoot } from "duet-netcode/ui";
@@ -30,6 +29,11 @@ export function lobbyScene(
   return {
     key: LOBBY_SCENE,
     create(this: Phaser.Scene) {
+      if (ctx.params.replay) {
+        // ?replay= is another mode of the page: straight to playback.
+        this.scene.start("replay");
+        return;
+      }
       ctx.screen = "lobby";
       ctx.runner = null;
       attract = createAttract(this);

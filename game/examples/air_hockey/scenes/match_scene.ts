@@ -12,15 +12,20 @@
  */
 
 import Phaser from "phaser";
+import {
+  inMatch,
+  type LifecycleState,
+  type Match,
+  type MatchRunner,
+  runMatch,
+  TICK_HZ,
+} from "duet-netcode";
+import { h, replaceChildren, uiRoot } from "duet-netcode/ui";
 import { createBot } from "../app/bot.ts";
-import { createMatchRunner, type MatchRunner } from "../app/match_runner.ts";
-import { inMatch, type LifecycleState } from "../app/match_lifecycle.ts";
-import { createTickPump, startMetronome } from "duet-netcode";
-import { connectMatch, type MatchConnection } from "duet-netcode";
-import { type HockeyView, RINK_H, TICK_HZ } from "../sim/hockey.ts";
+import { createHockeyMatch, GAME_ID, GAME_VERSION, hockeyIsOver } from "../app/hockey_match.ts";
+import { type Hockey, type HockeyView, readView, RINK_H } from "../sim/hockey.ts";
 import { BACK, DASH, DOWN, FORWARD, UP } from "../sim/input_bits.ts";
 import type { AppContext } from "./context.ts";
-import { h, replaceChildren, uiRoot } from "duet-netcode/ui";
 import { createOverlay, type Overlay } from "./overlay.ts";
 import { COLORS, createRinkRenderer, GAME_W, RINK_Y } from "./rink_renderer.ts";
 
@@ -34,7 +39,7 @@ const MONO = "ui-monospace, 'DejaVu Sans Mono', monospace";
 export function matchScene(
   ctx: AppContext,
 ): Phaser.Types.Scenes.SettingsConfig & Phaser.Types.Scenes.CreateSceneFromObjectConfig {
-  let match: Match | null = null;
+  let match: MatchView | null = null;
   return {
     key: MATCH_SCENE,
     create(this: Phaser.Scene) {
@@ -50,12 +55,12 @@ export function matchScene(
   };
 }
 
-interface Match {
+interface MatchView {
   frame(now: number): void;
   destroy(): void;
 }
 
-function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
+function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
   const { lobby } = ctx;
   const pairing = lobby.paired;
   ctx.screen = "match";
@@ -68,34 +73,19 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
   const player = pairing.player;
   const keys = bindKeys(scene);
   const bot = ctx.params.bot !== null ? createBot(ctx.params.bot) : null;
-  const input = (view: HockeyView, p: 0 | 1) => (bot ? bot.input(view, p) : keys.read());
-
-  const runner: MatchRunner = createMatchRunner({
-    localPlayer: player,
-    me: { name: ctx.name, bot: bot !== null, seed: randomSeed() },
-    input,
+  const runner: Match<Hockey> = runMatch<Hockey>({
+    lobby,
+    name: ctx.name,
+    game: GAME_ID,
+    version: GAME_VERSION,
+    options: { bot: bot !== null },
+    createGame: createHockeyMatch,
+    readInput: (game, p) => (bot ? bot.input(game.view(), p) : keys.read()),
+    isOver: hockeyIsOver,
     inputDelay: ctx.params.inputDelay ?? undefined,
+    sim: ctx.params.sim,
   });
   ctx.runner = runner;
-
-  let conn: MatchConnection | null = null;
-  try {
-    conn = connectMatch({ lobby, sim: ctx.params.sim });
-  } catch (e) {
-    runner.notify({ type: "failed", error: e instanceof Error ? e.message : String(e) });
-  }
-  conn?.ready.then(
-    (t) => {
-      if (!destroyed) runner.connect(t);
-    },
-    (e: unknown) => {
-      runner.notify({ type: "failed", error: e instanceof Error ? e.message : String(e) });
-    },
-  );
-  lobby.onPeerLeft = () => {
-    conn?.peerLeft();
-    runner.notify({ type: "peer-left" });
-  };
 
   const renderer = createRinkRenderer(scene, { localPlayer: player });
   const hud = createHud(scene, ctx.name, pairing.peer.name, player);
@@ -107,15 +97,10 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
   };
   const endUi = createEndUi(runner, () => backToLobby());
   let problem: string | null = null;
-  runner.onProblem = (m) => {
-    problem = m;
-    console.warn(`duet: ${m}`);
-  };
-
-  const pump = createTickPump((dt) => runner.update(dt));
-  // Hidden tabs get no animation frames; the worker keeps the session ticking for the peer.
-  const stopMetronome = startMetronome(1000 / TICK_HZ, () => {
-    if (document.hidden) pump.pump(performance.now());
+  runner.on((e) => {
+    if (e.type !== "problem") return;
+    problem = e.message;
+    console.warn(`duet: ${e.message}`);
   });
 
   keys.onToggleOverlay = () => ctx.setOverlay?.(!overlay.visible);
@@ -131,21 +116,20 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
 
   function backToLobby(): void {
     if (destroyed) return;
-    runner.leave(); // no-op once closed
-    lobby.leave().catch(() => {
-      // Not in a room any more, or the lobby is unreachable: the lobby scene shows its state.
-    });
+    runner.leave(); // tells the peer (unless closed), closes the link, leaves the lobby room
     scene.scene.start("lobby");
   }
 
   return {
     frame(now) {
-      pump.pump(performance.now());
-      const frames = runner.frames();
+      // runMatch ticks the match from its own animation frames (and a worker when hidden).
+      const game = runner.game;
       const life = runner.lifecycle;
-      if (frames) {
-        renderer.draw(frames.prev, frames.curr, runner.alpha);
-        const v = frames.curr;
+      const curr = game?.view() ?? null;
+      if (game && curr) {
+        const prev = runner.previous ? readView(runner.previous as Int32Array) : curr;
+        renderer.draw(prev, curr, runner.alpha);
+        const v = curr;
         if (v.phase === "scored" && lastPhase !== "scored" && v.lastScorer >= 0) {
           renderer.flash(v.lastScorer as 0 | 1);
         }
@@ -156,29 +140,19 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): Match {
       const trouble = inMatch(life.phase) && (life.interrupted || life.waiting);
       hud.notice(problem ?? (trouble ? life.message : null));
       ctx.message = life.message;
-      endUi.update(life, frames?.curr ?? null);
+      endUi.update(life, curr);
       overlay.update(now);
     },
     destroy() {
       destroyed = true;
-      stopMetronome();
-      if (!isOverPhase(runner.lifecycle.phase)) runner.leave();
-      conn?.close("left");
+      ctx.lastReplay = runner.replay() ?? ctx.lastReplay;
+      runner.leave(); // no-op after backToLobby
       keys.destroy();
       endUi.destroy();
-      if (lobby.onPeerLeft) lobby.onPeerLeft = null;
       ctx.setOverlay = null;
       ctx.runner = null;
     },
   };
-}
-
-function isOverPhase(p: LifecycleState["phase"]): boolean {
-  return p === "closed" || p === "left";
-}
-
-function randomSeed(): number {
-  return crypto.getRandomValues(new Int32Array(1))[0];
 }
 
 interface Keys {
@@ -223,7 +197,7 @@ function bindKeys(scene: Phaser.Scene): Keys {
 }
 
 interface Hud {
-  update(v: HockeyView, life: LifecycleState, runner: MatchRunner): void;
+  update(v: HockeyView, life: LifecycleState, runner: MatchRunner<Hockey>): void;
   waiting(life: LifecycleState): void;
   notice(text: string | null): void;
 }
@@ -274,7 +248,7 @@ function createHud(scene: Phaser.Scene, me: string, peer: string, player: 0 | 1)
       const [s0, s1] = v.score;
       youScore.setText(String(player === 0 ? s0 : s1));
       themScore.setText(String(player === 0 ? s1 : s0));
-      const cfg = runner.lifecycle.config;
+      const cfg = runner.game?.config;
       const limit = cfg?.timeLimitTicks ?? 0;
       const left = Math.max(0, limit - v.playedTicks);
       const secs = Math.ceil(left / TICK_HZ);
@@ -297,8 +271,8 @@ function createHud(scene: Phaser.Scene, me: string, peer: string, player: 0 | 1)
       if (v.phase === "countdown") {
         big.setText(String(Math.max(1, Math.ceil(v.phaseTicks / TICK_HZ)))).setColor("#ffffff");
         sub.setText(
-          v.match > 1 && v.playedTicks === 0
-            ? `Rematch · game ${v.match}`
+          (runner.setup?.match ?? 0) > 0 && v.playedTicks === 0
+            ? `Rematch · game ${(runner.setup?.match ?? 0) + 1}`
             : v.playedTicks === 0
             ? "Get ready"
             : "",
@@ -352,7 +326,7 @@ interface EndUi {
   destroy(): void;
 }
 
-function createEndUi(runner: MatchRunner, back: () => void): EndUi {
+function createEndUi(runner: MatchRunner<Hockey>, back: () => void): EndUi {
   const root = uiRoot();
   const host = h("div", { class: "match-ui" });
   replaceChildren(root, host);
@@ -388,6 +362,7 @@ function createEndUi(runner: MatchRunner, back: () => void): EndUi {
               { class: "primary", "data-testid": "back-to-lobby", onclick: back },
               "Back to lobby",
             ),
+            saveReplayButton(runner),
           ),
         ),
       );
@@ -422,6 +397,7 @@ function createEndUi(runner: MatchRunner, back: () => void): EndUi {
                 : "Rematch (R)",
             ),
             h("button", { "data-testid": "back-to-lobby", onclick: back }, "Back to lobby (Esc)"),
+            saveReplayButton(runner),
           ),
         ),
       );
@@ -456,4 +432,24 @@ function createEndUi(runner: MatchRunner, back: () => void): EndUi {
       replaceChildren(root);
     },
   };
+}
+
+/** "Save replay": downloads the pairing so far as a `.duet` replay file. */
+function saveReplayButton(runner: MatchRunner<Hockey>): HTMLElement {
+  return h("button", {
+    "data-testid": "save-replay",
+    onclick: () => {
+      const bytes = runner.replay();
+      if (!bytes) return;
+      const url = URL.createObjectURL(
+        new Blob([new Uint8Array(bytes)], { type: "application/octet-stream" }),
+      );
+      const names = runner.setup?.names.join("-vs-").replace(/[^A-Za-z0-9_-]+/g, "_") ?? "match";
+      const a = h("a", { href: url, download: `air-hockey-${names}.duet` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  }, "Save replay");
 }

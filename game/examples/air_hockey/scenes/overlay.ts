@@ -8,8 +8,9 @@
  */
 
 import Phaser from "phaser";
-import type { MatchRunner } from "../app/match_runner.ts";
+import type { MatchRunner } from "duet-netcode";
 import { COLORS, GAME_W, RINK_Y } from "./rink_renderer.ts";
+import type { Hockey } from "../sim/hockey.ts";
 
 /** The overlay of one match scene. */
 export interface Overlay {
@@ -26,7 +27,11 @@ const RTT_COLOR = 0x38e1ff;
 const DEPTH_COLOR = 0xffa94d;
 
 /** Creates the overlay (hidden unless `visible`) for a runner. */
-export function createOverlay(scene: Phaser.Scene, runner: MatchRunner, visible: boolean): Overlay {
+export function createOverlay(
+  scene: Phaser.Scene,
+  runner: MatchRunner<Hockey>,
+  visible: boolean,
+): Overlay {
   const x = GAME_W - W - 10, y = RINK_Y + 6;
   const container = scene.add.container(x, y).setDepth(50);
   const bg = scene.add.graphics();

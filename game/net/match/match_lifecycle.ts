@@ -1,61 +1,74 @@
 /**
  * The life of one pairing, from "the lobby paired us" to "back to the lobby", as a pure state
- * machine: `step(state, event)` returns the next state and the effects to carry out (send an `app`
- * message over the control channel, start the rollback session, close the connection).
+ * machine for any game: `step(state, event)` returns the next state and the effects to carry out
+ * (send an `app` message over the control channel, start the rollback session, close the link).
  *
- *     connecting ─connected→ handshake ─both intros→ countdown ⇄ playing ⇄ scored → ended
- *         ended ─both ask→ rematch ─sim restarts→ countdown …
+ *     connecting ─connected→ handshake ─both intros→ playing → ended
+ *         ended ─both ask→ rematch ─the restart frame is confirmed→ playing …
  *     any ─peer leaves / drops / fails→ closed      any ─local leave→ left
  *
- * Inside a match the phases mirror the deterministic simulation (countdown, playing, scored,
- * ended), so both peers switch on the same frame. What is not in the simulation is negotiated
- * here with `app` messages: the intro that fixes the match rules and seed, the rematch request,
- * and leaving. The rematch itself starts inside the simulation when both players' inputs carry
- * the REMATCH bit, which this machine asks for once both sides agreed.
+ * Only what is not in the deterministic simulation is negotiated here, with `app` messages: the
+ * intro (versions, names, each side's options), the rematch request, and leaving. Whether a match
+ * is over, and when the rematch restarts, is decided inside the simulation (see match_game.ts) and
+ * reported here only once the frame that decided it is confirmed, so both sides switch on the same
+ * frame and a misprediction can never show an end screen that is then taken back.
  *
  * @module
  */
 
-import { BOT_RULES, type HockeyConfig, HUMAN_RULES, type Phase } from "../sim/hockey.ts";
-
 /** Where the pairing is. */
-export type LifecyclePhase =
+export type MatchPhase =
   | "connecting" // WebRTC is being set up
   | "handshake" // channels open, waiting for the peer's intro
-  | "countdown"
   | "playing"
-  | "scored"
   | "ended" // the match is over; rematch or leave
   | "rematch" // both asked for a rematch; the simulation restarts within a few frames
   | "closed" // the pairing is over without us choosing it (peer left, dropped, failed)
   | "left"; // we left
 
-/** Why a pairing closed, for the end screen. */
+/** Why a pairing closed. */
 export type CloseReason = "peer-left" | "peer-dropped" | "failed" | "incompatible";
+
+/** Lifecycle protocol version carried in the intro. */
+export const LIFECYCLE_VERSION = 2;
+/** Longest player name accepted in an intro. */
+export const MAX_INTRO_NAME = 64;
+/** Longest game id or version string accepted in an intro. */
+export const MAX_INTRO_TAG = 64;
 
 /** What each side says about itself when the channels open. */
 export interface Intro {
   t: "intro";
   /** Lifecycle protocol version. */
-  v: 1;
+  v: number;
   name: string;
-  bot: boolean;
-  /** This side's share of the match seed. */
-  seed: number;
+  /** The game's id and build: two different ones never play each other. */
+  game: string;
+  version: string;
+  /** The game's own options for this side (JSON; e.g. "I am a bot"), handed to `createGame`. */
+  options: unknown;
 }
 
 /** Lifecycle messages carried as `{kind: "app", data}` on the control channel. */
 export type AppMessage = Intro | { t: "rematch" } | { t: "leave"; reason: string };
 
+/** What both sides agreed on when the handshake completed. */
+export interface Agreement {
+  /** Both players' names, by player index. */
+  names: readonly [string, string];
+  /** Both players' intro options, by player index. */
+  options: readonly [unknown, unknown];
+}
+
 /** The machine's state. */
 export interface LifecycleState {
-  phase: LifecyclePhase;
+  phase: MatchPhase;
   localPlayer: 0 | 1;
   localIntro: Intro;
   remoteIntro: Intro | null;
-  /** The match rules, once both intros are known. */
-  config: HockeyConfig | null;
-  /** The simulation's match number last seen (a higher one means a rematch started). */
+  /** Set once both intros are known. */
+  agreement: Agreement | null;
+  /** The match number last confirmed by the simulation (0 = the first match). */
   match: number;
   rematch: { local: boolean; remote: boolean };
   /** The link is interrupted (packets stopped) but not yet given up on. */
@@ -71,7 +84,8 @@ export interface LifecycleState {
 export type LifecycleEvent =
   | { type: "connected" }
   | { type: "app"; data: unknown }
-  | { type: "sim"; phase: Phase; match: number }
+  /** The simulation's confirmed state: match number and whether it is over. */
+  | { type: "sim"; match: number; over: boolean }
   | { type: "rematch" } // the local player asks for a rematch
   | { type: "leave" } // the local player goes back to the lobby
   | { type: "link"; state: "open" | "interrupted" | "disconnected" | "closed" }
@@ -82,7 +96,7 @@ export type LifecycleEvent =
 /** What the caller must do after a step. */
 export type LifecycleEffect =
   | { type: "send"; message: AppMessage }
-  | { type: "start"; config: HockeyConfig }
+  | { type: "start"; agreement: Agreement }
   | { type: "close" };
 
 /** The result of one step. */
@@ -91,17 +105,29 @@ export interface StepResult {
   effects: LifecycleEffect[];
 }
 
-/** The first state of a pairing; `seed` is this side's random share of the match seed. */
-export function initialLifecycle(
-  localPlayer: 0 | 1,
-  me: { name: string; bot: boolean; seed: number },
-): LifecycleState {
+/** What this side introduces itself with. */
+export interface LocalIntro {
+  name: string;
+  game?: string;
+  version?: string;
+  options?: unknown;
+}
+
+/** The first state of a pairing. */
+export function initialLifecycle(localPlayer: 0 | 1, me: LocalIntro): LifecycleState {
   return {
     phase: "connecting",
     localPlayer,
-    localIntro: { t: "intro", v: 1, name: me.name, bot: me.bot, seed: me.seed | 0 },
+    localIntro: {
+      t: "intro",
+      v: LIFECYCLE_VERSION,
+      name: me.name.slice(0, MAX_INTRO_NAME),
+      game: (me.game ?? "").slice(0, MAX_INTRO_TAG),
+      version: (me.version ?? "").slice(0, MAX_INTRO_TAG),
+      options: me.options ?? null,
+    },
     remoteIntro: null,
-    config: null,
+    agreement: null,
     match: 0,
     rematch: { local: false, remote: false },
     interrupted: false,
@@ -111,23 +137,25 @@ export function initialLifecycle(
   };
 }
 
-/** The rules both sides derive from the two intros (same inputs, same answer, on both peers). */
-export function matchConfig(intro0: Intro, intro1: Intro): HockeyConfig {
-  const rules = intro0.bot || intro1.bot ? BOT_RULES : HUMAN_RULES;
-  return { ...rules, seed: (intro0.seed ^ Math.imul(intro1.seed, 0x9e3779b1)) | 0 };
-}
-
 /** Validates a received `app` payload; null if it is not a lifecycle message. */
 export function parseAppMessage(data: unknown): AppMessage | null {
-  if (typeof data !== "object" || data === null) return null;
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
   const m = data as Record<string, unknown>;
   switch (m.t) {
     case "intro":
       if (
-        typeof m.v !== "number" || typeof m.name !== "string" || m.name.length > 64 ||
-        typeof m.bot !== "boolean" || !Number.isInteger(m.seed)
+        typeof m.v !== "number" || typeof m.name !== "string" || m.name.length > MAX_INTRO_NAME ||
+        typeof m.game !== "string" || m.game.length > MAX_INTRO_TAG ||
+        typeof m.version !== "string" || m.version.length > MAX_INTRO_TAG
       ) return null;
-      return { t: "intro", v: m.v as 1, name: m.name, bot: m.bot, seed: (m.seed as number) | 0 };
+      return {
+        t: "intro",
+        v: m.v,
+        name: m.name,
+        game: m.game,
+        version: m.version,
+        options: m.options ?? null,
+      };
     case "rematch":
       return { t: "rematch" };
     case "leave":
@@ -138,13 +166,12 @@ export function parseAppMessage(data: unknown): AppMessage | null {
 }
 
 /** True while a match is on screen (after the handshake, before closing). */
-export function inMatch(phase: LifecyclePhase): boolean {
-  return phase === "countdown" || phase === "playing" || phase === "scored" || phase === "ended" ||
-    phase === "rematch";
+export function inMatch(phase: MatchPhase): boolean {
+  return phase === "playing" || phase === "ended" || phase === "rematch";
 }
 
 /** True once nothing more can happen but going back to the lobby. */
-export function isOver(phase: LifecyclePhase): boolean {
+export function isFinished(phase: MatchPhase): boolean {
   return phase === "closed" || phase === "left";
 }
 
@@ -158,7 +185,7 @@ const CLOSE_MESSAGES: Record<CloseReason, string> = {
 /** Advances the machine by one event. Never throws; unknown or late events change nothing. */
 export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
   const same = { state, effects: [] };
-  if (isOver(state.phase)) return same;
+  if (isFinished(state.phase)) return same;
   const close = (reason: CloseReason, detail?: string): StepResult => ({
     state: {
       ...state,
@@ -184,8 +211,11 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
       const msg = parseAppMessage(event.data);
       if (!msg) return same;
       if (msg.t === "intro") {
-        if (state.remoteIntro) return same; // a repeated intro cannot change agreed rules
-        if (msg.v !== 1) return close("incompatible", `lifecycle v${msg.v}`);
+        if (state.remoteIntro) return same; // a repeated intro cannot change what was agreed
+        const mine = state.localIntro;
+        if (msg.v !== LIFECYCLE_VERSION) return close("incompatible", `lifecycle v${msg.v}`);
+        if (msg.game !== mine.game) return close("incompatible", `game "${msg.game}"`);
+        if (msg.version !== mine.version) return close("incompatible", `version "${msg.version}"`);
         return withStart({ ...state, remoteIntro: msg }, []);
       }
       if (msg.t === "leave") return close("peer-left");
@@ -198,13 +228,22 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
     }
 
     case "sim": {
-      if (!state.config) return same;
-      const newMatch = event.match > state.match && state.match > 0;
-      let next: LifecycleState = { ...state, match: Math.max(state.match, event.match) };
-      if (newMatch) next = { ...next, rematch: { local: false, remote: false } };
-      if (next.phase === "rematch" && !newMatch && event.phase === "ended") return same;
-      next = { ...next, phase: event.phase, message: phaseMessage(event.phase, next) };
-      return { state: rematchState(next), effects: [] };
+      if (!state.agreement || !inMatch(state.phase)) return same;
+      if (event.match > state.match) {
+        // The restart frame is confirmed: a new match is on.
+        const next: LifecycleState = {
+          ...state,
+          match: event.match,
+          phase: event.over ? "ended" : "playing",
+          rematch: { local: false, remote: false },
+        };
+        return { state: { ...next, message: phaseMessage(next.phase, next) }, effects: [] };
+      }
+      if (event.over && state.phase === "playing") {
+        const next: LifecycleState = { ...state, phase: "ended" };
+        return { state: { ...next, message: phaseMessage("ended", next) }, effects: [] };
+      }
+      return same;
     }
 
     case "rematch": {
@@ -250,22 +289,18 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
   }
 }
 
-/** Once both intros are in (and the channels are open), fix the rules and start the match. */
+/** Once both intros are in (and the channels are open), fix the agreement and start the match. */
 function withStart(state: LifecycleState, effects: LifecycleEffect[]): StepResult {
-  if (state.phase !== "handshake" || !state.remoteIntro || state.config) return { state, effects };
+  if (state.phase !== "handshake" || !state.remoteIntro || state.agreement) {
+    return { state, effects };
+  }
   const [i0, i1] = state.localPlayer === 0
     ? [state.localIntro, state.remoteIntro]
     : [state.remoteIntro, state.localIntro];
-  const config = matchConfig(i0, i1);
+  const agreement: Agreement = { names: [i0.name, i1.name], options: [i0.options, i1.options] };
   return {
-    state: {
-      ...state,
-      config,
-      phase: "countdown",
-      match: 1,
-      message: phaseMessage("countdown", state),
-    },
-    effects: [...effects, { type: "start", config }],
+    state: { ...state, agreement, phase: "playing", match: 0, message: null },
+    effects: [...effects, { type: "start", agreement }],
   };
 }
 
@@ -277,7 +312,7 @@ function rematchState(state: LifecycleState): LifecycleState {
   return state;
 }
 
-function phaseMessage(phase: LifecyclePhase, s: LifecycleState): string | null {
+function phaseMessage(phase: MatchPhase, s: LifecycleState): string | null {
   if (s.interrupted) return "Connection unstable: reconnecting…";
   if (s.waiting) return "Waiting for your opponent…";
   if (phase !== "ended") return null;

@@ -1,0 +1,455 @@
+/**
+ * One pairing's matches for any {@link RollbackGame}, without DOM or timers of its own: it ties
+ * the input transport, the rollback session, the wrapped game (match_game.ts) and the lifecycle
+ * machine (match_lifecycle.ts) together and runs them at a fixed 60 Hz from an accumulator. The
+ * browser shell (run_match.ts) feeds it elapsed time; unit tests drive two runners over simulated
+ * channels on a manual clock.
+ *
+ * Wiring. The transport is attached once the channels are open (`connect`). Until the lifecycle
+ * agrees (both intros), the runner handles the control channel itself; then it creates the game
+ * and the session. The session sees the transport through a small proxy so that no control
+ * message is lost in the hand-over: `app` messages and the peer's `bye` always go to the
+ * lifecycle, the rest (time sync, checksums) to the session, queued until it exists. Remote inputs
+ * stay unconsumed in the transport (it resends them) until the session exists.
+ *
+ * Events are queued while the runner works and delivered after it, so a listener never runs in
+ * the middle of a tick and may call back into the runner.
+ *
+ * @module
+ */
+
+import type { ControlMessage } from "../../../shared/peer_protocol.ts";
+import { type Clock, realClock } from "../clock.ts";
+import type { RollbackGame } from "../game.ts";
+import type { InputTransport } from "../input_transport.ts";
+import {
+  createP2PSession,
+  type P2PSession,
+  type SessionTransport,
+  type TickOutcome,
+} from "../sessions/p2p_session.ts";
+import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
+import { encodeReplay, replayableOptions } from "../../../shared/replay_format.ts";
+import { createReplayRecorder, type ReplayRecorder } from "../replay/replay_recorder.ts";
+import {
+  type CreateGame,
+  createMatchGame,
+  type MatchGame,
+  type MatchSetup,
+  REMATCH_INPUT,
+} from "./match_game.ts";
+import {
+  type Agreement,
+  type CloseReason,
+  initialLifecycle,
+  inMatch,
+  isFinished,
+  type LifecycleEffect,
+  type LifecycleEvent,
+  type LifecycleState,
+  type LocalIntro,
+  type MatchPhase,
+  step,
+} from "./match_lifecycle.ts";
+import { type MatchStats, matchStats } from "./match_stats.ts";
+
+/** The simulation rate. */
+export const TICK_HZ = 60;
+/** Milliseconds per simulation tick. */
+export const TICK_MS = 1000 / TICK_HZ;
+/** Most ticks one `update` runs to catch up; beyond that, time is dropped (a frozen tab). */
+export const MAX_CATCH_UP_TICKS = 8;
+/** Period of the overlay graph's samples. */
+export const SAMPLE_MS = 100;
+/** Stalled this long on the peer's inputs: say we are waiting for them. */
+export const DEFAULT_WAITING_AFTER_MS = 500;
+/** Stalled this long: the peer's game has stopped (a frozen tab); end the match. */
+export const DEFAULT_GIVE_UP_AFTER_MS = 8000;
+
+/** What happened, for listeners. Delivered after the runner's own work, in order. */
+export type MatchEvent =
+  | { type: "phase"; phase: MatchPhase; previous: MatchPhase }
+  | { type: "waiting"; waiting: boolean }
+  | { type: "closed"; reason: CloseReason; message: string }
+  | { type: "problem"; message: string }
+  | { type: "rematch-requested"; by: "local" | "remote" }
+  | { type: "started"; setup: MatchSetup };
+
+/** Options of {@link createMatchRunner}. */
+export interface MatchRunnerOptions<G extends RollbackGame> {
+  localPlayer: 0 | 1;
+  /** The lobby's session id of the pairing: the shared seed is derived from it. */
+  session: string;
+  /** This side's intro: name, game id and version (both must match the peer's), options. */
+  me: LocalIntro;
+  createGame: CreateGame<G>;
+  /** The local player's input for the next tick (an integer 0..255). */
+  readInput: (game: G, player: 0 | 1) => number;
+  /** True once a match is over; absent: matches never end by themselves. */
+  isOver?: (game: G) => boolean;
+  /** Local input delay in frames (the session's default when absent). */
+  inputDelay?: number;
+  /** Frames the session may run ahead of the peer's inputs (the session's default when absent). */
+  maxPrediction?: number;
+  /** Stalled this long: show "waiting for your opponent" (default 500 ms). */
+  waitingAfterMs?: number;
+  /** Stalled this long: give the match up (default 8 s). */
+  giveUpAfterMs?: number;
+  clock?: Clock;
+}
+
+/** A running pairing. */
+export interface MatchRunner<G extends RollbackGame> {
+  /** The channels are open: attach the transport and start the handshake. */
+  connect(transport: InputTransport): void;
+  /** Runs as many 60 Hz ticks as `dtMs` (plus the carried remainder) allows. Returns ticks run. */
+  update(dtMs: number): number;
+  /** Fraction of a tick carried to the next update: the renderer's interpolation factor. */
+  readonly alpha: number;
+  readonly lifecycle: LifecycleState;
+  readonly phase: MatchPhase;
+  /** The player's game, once the handshake is done; null before. */
+  readonly game: G | null;
+  /** The setup of the current match, once started. */
+  readonly setup: MatchSetup | null;
+  /** The game's own snapshot from before the newest tick that advanced (for interpolation). */
+  readonly previous: unknown;
+  readonly session: P2PSession | null;
+  readonly history: StatsHistory;
+  stats(): MatchStats;
+  /** Checksum of a confirmed frame of the current pairing, else undefined. */
+  checksum(frame: number): number | undefined;
+  /** The pairing's confirmed-input log so far (every match of it), or null before it started. */
+  readonly recorder: ReplayRecorder | null;
+  /** The pairing so far as replay file bytes, or null before it started. */
+  replay(): Uint8Array | null;
+  /** The local player asks for a rematch (on the end screen). */
+  rematch(): void;
+  /** The local player leaves: tells the peer, closes the transport. */
+  leave(): void;
+  /** Outside news: the lobby says the peer left, or the connection failed. */
+  notify(event: LifecycleEvent): void;
+  /** Adds a listener; returns a function that removes it. */
+  on(listener: (event: MatchEvent) => void): () => void;
+}
+
+/** The seed both sides derive from the lobby's session id (FNV-1a, 32 bits). */
+export function seedFromSession(session: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < session.length; i++) {
+    h ^= session.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** Creates a runner in the `connecting` phase. */
+export function createMatchRunner<G extends RollbackGame>(
+  opts: MatchRunnerOptions<G>,
+): MatchRunner<G> {
+  const clock = opts.clock ?? realClock;
+  const waitingAfter = opts.waitingAfterMs ?? DEFAULT_WAITING_AFTER_MS;
+  const giveUpAfter = opts.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
+  const history = createStatsHistory();
+  const listeners = new Set<(event: MatchEvent) => void>();
+  const queued: MatchEvent[] = [];
+  let delivering = false;
+  let lifecycle = initialLifecycle(opts.localPlayer, opts.me);
+  let transport: InputTransport | null = null;
+  let wrapped: MatchGame<G> | null = null;
+  let session: P2PSession | null = null;
+  let recorder: ReplayRecorder | null = null;
+  let previous: unknown = null;
+  let acc = 0;
+  let lastSample = -Infinity;
+  let lastOutcome: TickOutcome | "idle" = "idle";
+  let stalledSince = -1;
+  const pendingControl: ControlMessage[] = [];
+  const proxy: SessionTransport = {
+    sendInput: (f, i) => transport?.sendInput(f, i),
+    onInput: null,
+    sendControl: (m) => transport?.sendControl(m),
+    onControl: null,
+    onState: null,
+    stats: () => transport!.stats(),
+    poll: () => transport?.poll(),
+  };
+
+  const runner: MatchRunner<G> = {
+    connect(t) {
+      if (transport) throw new Error("match runner: already connected");
+      transport = t;
+      t.onControl = (m) => {
+        if (m.kind === "app") dispatch({ type: "app", data: m.data });
+        else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
+        else if (proxy.onControl) proxy.onControl(m);
+        else if (m.kind !== "hello" && pendingControl.length < 256) pendingControl.push(m);
+        flush();
+      };
+      t.onState = (s) => {
+        proxy.onState?.(s);
+        dispatch({ type: "link", state: s });
+        flush();
+      };
+      dispatch({ type: "connected" });
+      flush();
+    },
+    update(dtMs) {
+      if (!(dtMs >= 0)) return 0;
+      if (!session || isFinished(lifecycle.phase)) {
+        transport?.poll();
+        return 0;
+      }
+      acc += dtMs;
+      let ran = 0;
+      while (acc >= TICK_MS && ran < MAX_CATCH_UP_TICKS) {
+        tick();
+        acc -= TICK_MS;
+        ran++;
+        if (!session || isFinished(lifecycle.phase)) break;
+      }
+      if (acc >= TICK_MS) acc = acc % TICK_MS; // too far behind: drop the backlog
+      flush();
+      return ran;
+    },
+    get alpha() {
+      return lastOutcome === "advanced" ? Math.min(1, acc / TICK_MS) : 1;
+    },
+    get lifecycle() {
+      return lifecycle;
+    },
+    get phase() {
+      return lifecycle.phase;
+    },
+    get game() {
+      return wrapped?.game ?? null;
+    },
+    get setup() {
+      return wrapped?.setup ?? null;
+    },
+    get previous() {
+      return previous;
+    },
+    get session() {
+      return session;
+    },
+    history,
+    stats: () =>
+      matchStats({
+        session: opts.session,
+        transport: transport?.stats(),
+        rollback: session?.stats(),
+        history,
+        match: wrapped?.match ?? 0,
+      }, clock.now()),
+    checksum: (f) => session?.checksum(f),
+    get recorder() {
+      return recorder;
+    },
+    replay: () => (recorder ? encodeReplay(recorder.replay()) : null),
+    rematch: () => {
+      dispatch({ type: "rematch" });
+      flush();
+    },
+    leave: () => {
+      dispatch({ type: "leave" });
+      flush();
+    },
+    notify: (e) => {
+      dispatch(e);
+      flush();
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+
+  function emit(event: MatchEvent): void {
+    queued.push(event);
+  }
+
+  function flush(): void {
+    if (delivering) return;
+    delivering = true;
+    try {
+      while (queued.length > 0) {
+        const e = queued.shift()!;
+        for (const l of [...listeners]) {
+          try {
+            l(e);
+          } catch (err) {
+            // A listener's bug must not stop the match or the other listeners.
+            console.error("duet: match listener threw", err);
+          }
+        }
+      }
+    } finally {
+      delivering = false;
+    }
+  }
+
+  function localInput(game: MatchGame<G>): number {
+    if (game.overFrame >= 0) return lifecycle.rematch.local ? REMATCH_INPUT : 0;
+    const raw = opts.readInput(game.game, opts.localPlayer);
+    return Number.isInteger(raw) ? raw & 0xff : 0;
+  }
+
+  function tick(): void {
+    if (!session || !wrapped) return;
+    const input = localInput(wrapped);
+    const before = wrapped.game.save();
+    const outcome = session.tick(input);
+    lastOutcome = outcome;
+    previous = outcome === "advanced" ? before : null;
+    const now = clock.now();
+    if (outcome === "stalled") {
+      history.stall(now);
+      if (stalledSince < 0) stalledSince = now;
+      const stalledFor = now - stalledSince;
+      if (stalledFor >= giveUpAfter) {
+        dispatch({ type: "failed", error: "your opponent's game stopped responding" });
+        return;
+      }
+      if (stalledFor >= waitingAfter && !lifecycle.waiting) {
+        dispatch({ type: "waiting", waiting: true });
+      }
+    } else if (outcome === "advanced") {
+      stalledSince = -1;
+      if (lifecycle.waiting) dispatch({ type: "waiting", waiting: false });
+    }
+    if (now - lastSample >= SAMPLE_MS) {
+      history.sample(now, transport?.stats().rttMs ?? 0);
+      lastSample = now;
+    }
+    reportConfirmed(wrapped, session);
+  }
+
+  // What the simulation decided is reported once the frame that decided it is confirmed: a
+  // misprediction can then never show an end screen, or start a rematch, that is taken back.
+  function reportConfirmed(game: MatchGame<G>, s: P2PSession): void {
+    const confirmed = s.confirmedFrame;
+    if (recorder) record(recorder, game, s, confirmed);
+    if (game.match > lifecycle.match && confirmed >= game.startFrame) {
+      dispatch({ type: "sim", match: game.match, over: false });
+      emit({ type: "started", setup: game.setup });
+    }
+    if (game.match === lifecycle.match && game.overFrame >= 0 && confirmed >= game.overFrame) {
+      dispatch({ type: "sim", match: game.match, over: true });
+    }
+  }
+
+  // Confirmed frames are never simulated again, so the inputs the wrapped game last applied to
+  // them are their confirmed inputs.
+  function record(rec: ReplayRecorder, game: MatchGame<G>, s: P2PSession, confirmed: number): void {
+    for (let f = rec.frames; f <= confirmed; f++) {
+      const inputs = game.inputsAt(f);
+      const sum = s.checksum(f);
+      if (!inputs || sum === undefined) return; // cannot happen; never record a hole
+      rec.record(f, inputs[0], inputs[1], sum);
+    }
+    if (game.startFrame > 0 && game.startFrame <= confirmed + 1) rec.matchStarted(game.startFrame);
+  }
+
+  function start(agreement: Agreement): void {
+    const setup: MatchSetup = {
+      seed: seedFromSession(opts.session),
+      localPlayer: opts.localPlayer,
+      names: agreement.names,
+      match: 0,
+      options: agreement.options,
+    };
+    wrapped = createMatchGame({ createGame: opts.createGame, setup, isOver: opts.isOver });
+    recorder = createReplayRecorder({
+      game: opts.me.game ?? "",
+      version: opts.me.version ?? "",
+      seed: setup.seed,
+      names: setup.names,
+      // A peer's options are its own JSON: one too large for a replay must not disable replays.
+      options: [replayableOptions(setup.options[0]), replayableOptions(setup.options[1])],
+    });
+    session = createP2PSession({
+      game: wrapped,
+      transport: proxy,
+      localPlayer: opts.localPlayer,
+      inputDelay: opts.inputDelay,
+      maxPrediction: opts.maxPrediction,
+    });
+    session.onEvent((e) => {
+      const now = clock.now();
+      if (e.type === "rollback") history.rollback(now, e.depth);
+      else if (e.type === "desync") {
+        emit({
+          type: "problem",
+          message: `Desync at frame ${e.frame}: ${hex(e.local)} here, ${hex(e.remote)} there`,
+        });
+      } else if (e.type === "error") {
+        emit({ type: "problem", message: `Session stopped: ${e.message}` });
+        // A stopped session never advances again: end the pairing rather than freeze the screen.
+        dispatch({ type: "failed", error: e.message });
+      }
+    });
+    // Hand the queued control messages to the session, then let the inputs flow.
+    for (const m of pendingControl.splice(0)) proxy.onControl?.(m);
+    if (transport) transport.onInput = (f, i) => proxy.onInput?.(f, i);
+    emit({ type: "started", setup });
+  }
+
+  function apply(effect: LifecycleEffect): void {
+    switch (effect.type) {
+      case "send":
+        if (transport && transport.state !== "closed" && transport.state !== "disconnected") {
+          try {
+            transport.sendControl({ kind: "app", data: effect.message });
+          } catch {
+            // The channel is going away; the lifecycle hears about it from the link state.
+          }
+        }
+        break;
+      case "start":
+        start(effect.agreement);
+        break;
+      case "close":
+        session?.close();
+        transport?.close(lifecycle.phase === "left" ? "left" : "closed");
+        break;
+    }
+  }
+
+  function dispatch(event: LifecycleEvent): void {
+    const before = lifecycle;
+    const result = step(lifecycle, event);
+    lifecycle = result.state;
+    if (lifecycle.phase !== before.phase) {
+      emit({ type: "phase", phase: lifecycle.phase, previous: before.phase });
+      if (lifecycle.phase === "closed" && lifecycle.closeReason) {
+        emit({
+          type: "closed",
+          reason: lifecycle.closeReason,
+          message: lifecycle.message ?? "",
+        });
+      }
+    }
+    if (lifecycle.waiting !== before.waiting) {
+      emit({ type: "waiting", waiting: lifecycle.waiting });
+    }
+    if (lifecycle.rematch.remote && !before.rematch.remote) {
+      emit({ type: "rematch-requested", by: "remote" });
+    }
+    if (lifecycle.rematch.local && !before.rematch.local) {
+      emit({ type: "rematch-requested", by: "local" });
+    }
+    for (const e of result.effects) apply(e);
+  }
+
+  return runner;
+}
+
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+/** True while the runner's match is on screen. */
+export function runnerInMatch(r: { readonly phase: MatchPhase }): boolean {
+  return inMatch(r.phase);
+}

@@ -1,0 +1,338 @@
+import assert from "node:assert/strict";
+import { createManualClock, type ManualClock } from "../clock.ts";
+import { createInputTransport } from "../input_transport.ts";
+import {
+  createReliablePair,
+  createSimulatedPair,
+  NO_IMPAIRMENT,
+  type SimOptions,
+} from "../network_sim.ts";
+import { createTestGame, scriptedInput, type TestGame } from "../test_game.ts";
+import type { MatchSetup } from "./match_game.ts";
+import { decodeReplay } from "../../../shared/replay_format.ts";
+import { createReplayPlayer } from "../replay/replay_player.ts";
+import {
+  createMatchRunner,
+  type MatchEvent,
+  type MatchRunner,
+  type MatchRunnerOptions,
+  seedFromSession,
+  TICK_MS,
+} from "./match_runner.ts";
+
+/** The test game over a match of `length` frames (0: never over). */
+function overAfter(length: number) {
+  return (game: TestGame) => length > 0 && game.state[0] >= length;
+}
+
+type Runner = MatchRunner<TestGame>;
+
+/** Two runners joined by simulated channels, each playing scripted input. */
+function pair(
+  sim: SimOptions,
+  clock: ManualClock,
+  extra: Partial<MatchRunnerOptions<TestGame>> = {},
+) {
+  const [inA, inB] = createSimulatedPair(sim, clock);
+  const [ctlA, ctlB] = createReliablePair(clock, sim.delayMs);
+  const setups: MatchSetup[][] = [[], []];
+  const runners = [0, 1].map((p) =>
+    createMatchRunner<TestGame>({
+      localPlayer: p as 0 | 1,
+      session: "s-1234",
+      me: { name: `p${p}`, game: "test", version: "1", options: { side: p } },
+      createGame: (setup) => {
+        setups[p].push(setup);
+        return createTestGame({ seed: setup.seed });
+      },
+      readInput: (game, player) => scriptedInput(7, player, game.state[0]),
+      clock,
+      ...extra,
+    })
+  ) as [Runner, Runner];
+  const transports = [
+    createInputTransport({ input: inA, control: ctlA, clock }),
+    createInputTransport({ input: inB, control: ctlB, clock }),
+  ];
+  return { runners, transports, setups, channels: { inA, inB, ctlA, ctlB } };
+}
+
+/** Advances the clock in 60 Hz steps, updating both runners, with a little drift between them. */
+function play(clock: ManualClock, runners: Runner[], ms: number) {
+  const steps = Math.round(ms / TICK_MS);
+  for (let i = 0; i < steps; i++) {
+    clock.advance(TICK_MS);
+    runners[0].update(TICK_MS);
+    runners[1].update(i % 97 === 0 ? TICK_MS * 2 : TICK_MS); // a hiccup now and then
+  }
+}
+
+function compareConfirmed(a: Runner, b: Runner): number {
+  const last = Math.min(a.stats().confirmedFrame, b.stats().confirmedFrame);
+  let compared = 0;
+  for (let f = 0; f <= last; f += 7) {
+    const ca = a.checksum(f), cb = b.checksum(f);
+    assert.notEqual(ca, undefined, `frame ${f} kept`);
+    assert.equal(ca, cb, `frame ${f}`);
+    compared++;
+  }
+  return compared;
+}
+
+function record(r: Runner): MatchEvent[] {
+  const events: MatchEvent[] = [];
+  r.on((e) => events.push(e));
+  return events;
+}
+
+Deno.test("both sides get the same setup: seed from the session, names and options by player", () => {
+  const clock = createManualClock();
+  const { runners, transports, setups } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 200);
+  assert.equal(runners[0].phase, "playing");
+  assert.equal(runners[1].phase, "playing");
+  const [a, b] = [setups[0][0], setups[1][0]];
+  assert.equal(a.seed, seedFromSession("s-1234"));
+  assert.deepEqual({ ...a, localPlayer: 0 }, { ...b, localPlayer: 0 });
+  assert.deepEqual(a.names, ["p0", "p1"]);
+  assert.deepEqual(a.options, [{ side: 0 }, { side: 1 }]);
+  assert.equal(a.localPlayer, 0);
+  assert.equal(b.localPlayer, 1);
+  assert.notEqual(seedFromSession("s-1234"), seedFromSession("s-1235"));
+});
+
+Deno.test("two runners over a clean link play 20 s with identical confirmed frames", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 20_000);
+  const s = runners[0].stats();
+  assert.ok(s.confirmedFrame > 1100, `confirmed ${s.confirmedFrame}`);
+  assert.ok(compareConfirmed(runners[0], runners[1]) > 150);
+  assert.equal(s.desyncs, 0);
+  assert.equal(s.session, "s-1234");
+});
+
+Deno.test("under 15% loss, 40 ms delay and 10 ms jitter they stay in sync, with rollbacks", () => {
+  const clock = createManualClock();
+  const sim = { ...NO_IMPAIRMENT, loss: 0.15, delayMs: 40, jitterMs: 10, seed: 7 };
+  const { runners, transports } = pair(sim, clock);
+  // The answerer's channel opens a little later: the order must not matter.
+  runners[1].connect(transports[1]);
+  play(clock, runners, 30);
+  runners[0].connect(transports[0]);
+  play(clock, runners, 20_000);
+  assert.ok(compareConfirmed(runners[0], runners[1]) > 100);
+  assert.ok(runners[0].stats().rollbacks > 0, "rollbacks happened");
+  assert.equal(runners[0].stats().desyncs + runners[1].stats().desyncs, 0);
+});
+
+Deno.test("the match ends on a confirmed frame; a rematch needs both; the next match restarts", () => {
+  const clock = createManualClock();
+  const { runners, transports, setups } = pair(
+    { ...NO_IMPAIRMENT, delayMs: 20, loss: 0.05, seed: 3 },
+    clock,
+    { isOver: overAfter(300) },
+  );
+  const events = record(runners[1]);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 6000);
+  for (const r of runners) assert.equal(r.phase, "ended");
+  const endedAt = runners[0].stats().frame;
+  runners[0].rematch();
+  play(clock, runners, 300);
+  assert.equal(runners[1].phase, "ended");
+  assert.match(runners[1].lifecycle.message ?? "", /wants a rematch/);
+  assert.ok(events.some((e) => e.type === "rematch-requested" && e.by === "remote"));
+  runners[1].rematch();
+  play(clock, runners, 500);
+  for (const r of runners) {
+    assert.equal(r.phase, "playing");
+    assert.equal(r.setup?.match, 1);
+    assert.equal(r.stats().match, 1);
+  }
+  // Frames run on through the rematch, and the new match has a new seed on both sides.
+  assert.ok(runners[0].stats().frame > endedAt);
+  assert.equal(runners[0].setup?.seed, runners[1].setup?.seed);
+  assert.notEqual(runners[0].setup?.seed, setups[0][0].seed);
+  assert.ok(events.some((e) => e.type === "phase" && e.phase === "rematch"));
+  play(clock, runners, 6000);
+  for (const r of runners) assert.equal(r.phase, "ended");
+  assert.ok(compareConfirmed(runners[0], runners[1]) > 100);
+
+  runners[0].leave();
+  play(clock, runners, 100);
+  assert.equal(runners[0].phase, "left");
+  assert.equal(runners[1].phase, "closed");
+  assert.match(runners[1].lifecycle.message ?? "", /left the match/);
+  const closed = events.find((e) => e.type === "closed");
+  assert.ok(closed && closed.type === "closed" && closed.reason === "peer-left");
+});
+
+Deno.test("without both votes nothing restarts, and a game that never ends keeps playing", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock, {
+    isOver: overAfter(120),
+  });
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 4000);
+  runners[0].rematch();
+  play(clock, runners, 2000);
+  for (const r of runners) {
+    assert.equal(r.phase, "ended");
+    assert.equal(r.setup?.match, 0);
+  }
+  const endless = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  endless.runners[0].connect(endless.transports[0]);
+  endless.runners[1].connect(endless.transports[1]);
+  play(clock, endless.runners, 4000);
+  assert.equal(endless.runners[0].phase, "playing");
+});
+
+Deno.test("a peer of another game or build is refused as incompatible on both sides", () => {
+  const clock = createManualClock();
+  const [inA, inB] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  const [ctlA, ctlB] = createReliablePair(clock, 5);
+  const make = (p: 0 | 1, version: string) =>
+    createMatchRunner<TestGame>({
+      localPlayer: p,
+      session: "s",
+      me: { name: "x", game: "test", version },
+      createGame: () => createTestGame(),
+      readInput: () => 0,
+      clock,
+    });
+  const runners = [make(0, "1"), make(1, "2")];
+  runners[0].connect(createInputTransport({ input: inA, control: ctlA, clock }));
+  runners[1].connect(createInputTransport({ input: inB, control: ctlB, clock }));
+  play(clock, runners, 200);
+  for (const r of runners) {
+    assert.equal(r.phase, "closed");
+    assert.equal(r.lifecycle.closeReason, "incompatible");
+    assert.equal(r.game, null, "no game was started");
+  }
+});
+
+/** Runs only runner 0 for `ms`, returning the lifecycle messages it showed. */
+function runAlone(clock: ManualClock, r: Runner, ms: number): string[] {
+  const messages: string[] = [];
+  for (let i = 0; i < ms / TICK_MS; i++) {
+    clock.advance(TICK_MS);
+    r.update(TICK_MS);
+    const m = r.lifecycle.message;
+    if (m && messages.at(-1) !== m) messages.push(m);
+  }
+  return messages;
+}
+
+Deno.test("a peer that goes silent drops the match with a clear message, not a frozen screen", () => {
+  const clock = createManualClock();
+  const { runners, transports, channels } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 2000);
+  // The cable is pulled: nothing from player 1 arrives any more.
+  channels.inB.dispose();
+  channels.ctlB.dispose();
+  const messages = runAlone(clock, runners[0], 5000);
+  assert.match(messages.join("|"), /reconnecting/);
+  assert.equal(runners[0].phase, "closed");
+  assert.match(runners[0].lifecycle.message ?? "", /Lost the connection/);
+});
+
+Deno.test("a peer whose game stops ticking (frozen tab) is waited for, then given up on", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  const events = record(runners[0]);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 2000);
+  // Runner 1 is never updated again, but its transport still answers pings.
+  const messages = runAlone(clock, runners[0], 10_000);
+  assert.ok(messages.includes("Waiting for your opponent…"), messages.join("|"));
+  assert.ok(events.some((e) => e.type === "waiting" && e.waiting));
+  assert.equal(runners[0].phase, "closed");
+  assert.match(runners[0].lifecycle.message ?? "", /stopped responding/);
+});
+
+Deno.test("a listener that throws or calls back into the runner does not break the match", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock, {
+    isOver: overAfter(60),
+  });
+  const seen: string[] = [];
+  const originalError = console.error;
+  console.error = () => {};
+  try {
+    runners[0].on(() => {
+      throw new Error("a game bug");
+    });
+    runners[0].on((e) => {
+      seen.push(e.type);
+      // Re-entering from a listener is allowed: events are delivered after the runner's work.
+      if (e.type === "phase" && e.phase === "ended") runners[0].rematch();
+    });
+    runners[0].connect(transports[0]);
+    runners[1].connect(transports[1]);
+    play(clock, runners, 3000);
+  } finally {
+    console.error = originalError;
+  }
+  assert.ok(seen.includes("phase"));
+  assert.ok(runners[0].lifecycle.rematch.local, "the rematch asked from a listener went out");
+  assert.match(runners[1].lifecycle.message ?? "", /wants a rematch/);
+});
+
+Deno.test("readInput returning junk is sent as a valid input byte", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock, {
+    readInput: (game) => (game.state[0] % 3 === 0 ? NaN : game.state[0] % 3 === 1 ? 1e9 : -1),
+  });
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 2000);
+  assert.ok(compareConfirmed(runners[0], runners[1]) > 10);
+  assert.equal(runners[0].phase, "playing");
+});
+
+Deno.test("the pairing's replay, recorded under loss and through a rematch, plays back to the players' checksums", () => {
+  const clock = createManualClock();
+  const isOver = overAfter(400);
+  const { runners, transports } = pair(
+    { ...NO_IMPAIRMENT, loss: 0.15, delayMs: 30, jitterMs: 10, seed: 11 },
+    clock,
+    { isOver },
+  );
+  assert.equal(runners[0].replay(), null, "nothing to replay before the match starts");
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 9000);
+  runners[0].rematch();
+  runners[1].rematch();
+  play(clock, runners, 3000);
+  const bytes = runners[0].replay()!;
+  const decoded = decodeReplay(bytes);
+  assert.ok(decoded.ok, decoded.ok ? "" : decoded.error);
+  const { replay } = decoded;
+  assert.equal(replay.game, "test");
+  assert.deepEqual(replay.names, ["p0", "p1"]);
+  assert.equal(replay.matchStarts.length, 2);
+  assert.equal(replay.frames, runners[0].stats().confirmedFrame + 1);
+  assert.deepEqual(decodeReplay(runners[1].replay()!).ok && true, true);
+  const player = createReplayPlayer({
+    replay,
+    createGame: (setup) => createTestGame({ seed: setup.seed }),
+    isOver,
+  });
+  player.seek(replay.frames);
+  assert.equal(player.mismatch, null);
+  for (let f = 0; f < replay.frames; f++) {
+    assert.equal(player.checksum(f), runners[0].checksum(f), `frame ${f}`);
+  }
+  assert.ok(bytes.length < replay.frames, `${bytes.length} bytes for ${replay.frames} frames`);
+});

@@ -1,0 +1,185 @@
+/**
+ * The one call that plays a pairing in a browser page: it connects to the paired peer over WebRTC
+ * (match_connection.ts), runs the match runner at 60 Hz from `requestAnimationFrame` plus a worker
+ * metronome (so a hidden tab keeps ticking for its opponent), hands the lobby's `peer-left` to the
+ * runner, and calls the game's `render` every animation frame with the interpolation factor.
+ *
+ * @example
+ * ```ts
+ * import { connectLobby, runMatch } from "duet-netcode";
+ * const lobby = connectLobby({ name: "Ann", game: "dots", version: "1" });
+ * lobby.onPaired = () => {
+ *   const match = runMatch({
+ *     lobby,
+ *     createGame: (setup) => createDots(setup.seed),
+ *     readInput: () => keyboardBits(),
+ *     isOver: (game) => game.winner() !== null,
+ *     render: ({ game, alpha }) => draw(game, alpha),
+ *   });
+ *   match.on((e) => e.type === "closed" && console.log(e.message));
+ * };
+ * await lobby.quick();
+ * ```
+ *
+ * @module
+ */
+
+import type { RollbackGame } from "../game.ts";
+import {
+  connectMatch,
+  type MatchConnection,
+  type MatchConnectionOptions,
+} from "../match_connection.ts";
+import type { SimOptions } from "../network_sim.ts";
+import type { SignalingClient } from "../signaling_client.ts";
+import { createTickPump, startMetronome } from "../tick_pump.ts";
+import type { MatchSetup } from "./match_game.ts";
+import type { MatchPhase } from "./match_lifecycle.ts";
+import {
+  createMatchRunner,
+  type MatchRunner,
+  type MatchRunnerOptions,
+  TICK_MS,
+} from "./match_runner.ts";
+
+/** What `render` gets every animation frame. */
+export interface RenderFrame<G> {
+  game: G;
+  /** How far (0..1) real time is past the newest tick: interpolate from `previous` to `game`. */
+  alpha: number;
+  /** The game's snapshot from before the newest tick, or null when that tick did not advance. */
+  previous: unknown;
+  setup: MatchSetup;
+  phase: MatchPhase;
+}
+
+/** Options of {@link runMatch}. */
+export interface RunMatchOptions<G extends RollbackGame>
+  extends Omit<MatchRunnerOptions<G>, "localPlayer" | "session" | "me"> {
+  /** A lobby client that is paired (`lobby.paired`). */
+  lobby: SignalingClient;
+  /** Shown to the peer (default: the name the lobby knows us by). */
+  name?: string;
+  /** The game's id and build; a peer with other ones is refused as incompatible. */
+  game?: string;
+  version?: string;
+  /** This side's options for the game (JSON), handed to `createGame` in `setup.options`. */
+  options?: unknown;
+  /** Draws a frame; called from `requestAnimationFrame` once the game exists. */
+  render?: (frame: RenderFrame<G>) => void;
+  /** Impairs what this side sends: a `?sim=` string or options (the network simulator). */
+  sim?: string | SimOptions | null;
+  /** `"auto"` (default) ticks from animation frames and a worker; `"manual"`: call `update`. */
+  loop?: "auto" | "manual";
+  /** Connection settings (TURN policy, timeouts, transport tuning). */
+  connection?: Omit<MatchConnectionOptions, "lobby" | "sim" | "clock">;
+}
+
+/** A pairing being played in this page. */
+export interface Match<G extends RollbackGame> extends MatchRunner<G> {
+  /** The WebRTC link to the peer (null if it could not even start). */
+  readonly connection: MatchConnection | null;
+  /**
+   * Leaves for good: tells the peer, closes the link, leaves the lobby room and stops the loop.
+   * Safe to call more than once.
+   */
+  leave(): void;
+}
+
+/** Starts playing the lobby client's current pairing. Throws if the client is not paired. */
+export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Match<G> {
+  const { lobby } = opts;
+  const pairing = lobby.paired;
+  if (!pairing) throw new Error("runMatch: the lobby client is not paired");
+  const runner = createMatchRunner<G>({
+    ...opts,
+    localPlayer: pairing.player,
+    session: pairing.session,
+    me: {
+      name: opts.name ?? lobby.welcome?.name ?? "",
+      game: opts.game,
+      version: opts.version,
+      options: opts.options,
+    },
+  });
+  let connection: MatchConnection | null = null;
+  let stopped = false;
+  try {
+    connection = connectMatch({ ...opts.connection, lobby, sim: opts.sim, clock: opts.clock });
+    connection.ready.then(
+      (t) => {
+        if (!stopped) runner.connect(t);
+      },
+      (e: unknown) => runner.notify({ type: "failed", error: errorText(e) }),
+    );
+  } catch (e) {
+    runner.notify({ type: "failed", error: errorText(e) });
+  }
+  const previousPeerLeft = lobby.onPeerLeft;
+  lobby.onPeerLeft = (id) => {
+    connection?.peerLeft();
+    runner.notify({ type: "peer-left" });
+    previousPeerLeft?.(id);
+  };
+
+  const stopLoop = opts.loop === "manual" ? () => {} : startLoop(runner, opts.render);
+
+  function stop(): void {
+    if (stopped) return;
+    stopped = true;
+    stopLoop();
+    if (lobby.onPeerLeft) lobby.onPeerLeft = previousPeerLeft;
+  }
+
+  runner.on((e) => {
+    // A pairing that closed by itself (peer left, failed) needs no more ticks; rendering stops
+    // with leave(), so the game can keep showing its last frame under its end screen.
+    if (e.type === "closed") connection?.close("closed");
+  });
+
+  const leave = () => {
+    if (stopped) return;
+    runner.leave(); // tells the peer; no-op once closed
+    connection?.close("left");
+    stop();
+    lobby.leave().catch(() => {
+      // Not in a room any more, or the lobby is unreachable: nothing to undo.
+    });
+  };
+  // The runner's getters and methods are closures, so the match can inherit them as they are.
+  return Object.create(runner, {
+    connection: { get: () => connection, enumerable: true },
+    leave: { value: leave, enumerable: true },
+  }) as Match<G>;
+}
+
+/** Drives `runner` from animation frames, and from a worker while the tab is hidden. */
+function startLoop<G extends RollbackGame>(
+  runner: MatchRunner<G>,
+  render: RunMatchOptions<G>["render"],
+): () => void {
+  const pump = createTickPump((dt) => runner.update(dt));
+  const doc = (globalThis as { document?: Document }).document;
+  const stopMetronome = startMetronome(TICK_MS, () => {
+    if (!doc || doc.hidden) pump.pump(performance.now());
+  });
+  let raf = 0;
+  const frame = () => {
+    raf = requestAnimationFrame(frame);
+    pump.pump(performance.now());
+    const game = runner.game;
+    const setup = runner.setup;
+    if (render && game && setup) {
+      render({ game, alpha: runner.alpha, previous: runner.previous, setup, phase: runner.phase });
+    }
+  };
+  if (typeof requestAnimationFrame === "function") raf = requestAnimationFrame(frame);
+  return () => {
+    stopMetronome();
+    if (raf) cancelAnimationFrame(raf);
+  };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

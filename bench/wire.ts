@@ -44,20 +44,46 @@ export function wireBytes(payload: number): number {
 export function samplePacket(frames: number, newest: number): InputPacket {
   const inputs = new Uint8Array(frames);
   for (let i = 0; i < frames; i++) inputs[i] = (i * 37 + 5) & 0x3f;
-  return { start: newest - frames + 1, ack: newest - 3, inputs, seq: newest & 0xffff };
+  // As in play: the sender's frame two behind its newest input (input delay 2), an echo and a
+  // hold of a few ms for the RTT.
+  return {
+    start: newest - frames + 1,
+    ack: newest - 3,
+    inputs,
+    seq: newest & 0xffff,
+    echo: newest & 0x7f,
+    holdMs: 6,
+    frame: newest - 2,
+  };
 }
 
 /** JSON of the same content, as a naive implementation would send it (keyed object, byte array). */
 export function jsonEncode(p: InputPacket): Uint8Array {
   return new TextEncoder().encode(
-    JSON.stringify({ start: p.start, ack: p.ack, inputs: Array.from(p.inputs), seq: p.seq }),
+    JSON.stringify({
+      start: p.start,
+      ack: p.ack,
+      inputs: Array.from(p.inputs),
+      seq: p.seq,
+      echo: p.echo,
+      holdMs: p.holdMs,
+      frame: p.frame,
+    }),
   );
 }
 
 /** The JSON decoder for the comparison; like the msgpack path it returns a typed packet. */
 export function jsonDecode(bytes: Uint8Array): InputPacket {
   const o = JSON.parse(new TextDecoder().decode(bytes));
-  return { start: o.start, ack: o.ack, inputs: Uint8Array.from(o.inputs), seq: o.seq };
+  return {
+    start: o.start,
+    ack: o.ack,
+    inputs: Uint8Array.from(o.inputs),
+    seq: o.seq,
+    echo: o.echo,
+    holdMs: o.holdMs,
+    frame: o.frame,
+  };
 }
 
 /** Mean µs per encode+decode round of `p`, over `iters` iterations after a warm-up. */

@@ -2,11 +2,11 @@
  * The peer-to-peer wire: every message on the two DataChannels, and its msgpack codec.
  *
  * Both channels carry positional msgpack arrays (no keys), so a 60 Hz input packet with 8 frames
- * fits in at most 24 bytes:
+ * fits in at most 24 bytes, even with uint32 frame numbers (23 B; see peer_protocol_test.ts):
  *
  * | channel | message | wire array |
  * |---|---|---|
- * | `input` | input packet | `[start, ack, inputs: bin, seq]` |
+ * | `input` | input packet | `[start, start - ack, inputs: bin, seq, echo, holdMs, frame - start]` |
  * | `control` | hello | `[1, version, name]` |
  * | `control` | ping | `[2, t]` |
  * | `control` | pong | `[3, t]` |
@@ -28,14 +28,24 @@
 
 import { Packr } from "msgpackr";
 
-/** Largest frame number: frames are uint32, enough for 2.2 years of play at 60 Hz. */
+/**
+ * Largest frame number on the wire: frames are uint32, 2^32 frames = 828 days (2.27 years) of play
+ * at 60 Hz. The rollback session stops cleanly (an `error` event) before its frame reaches it.
+ */
 export const MAX_FRAME = 0xffff_ffff;
 /** Most inputs one input packet may carry (the transport's window must not exceed it). */
 export const MAX_INPUT_WINDOW = 128;
 /** Input packet sequence numbers wrap at this value (they only measure loss). */
 export const SEQ_MODULO = 0x1_0000;
-/** Largest valid input packet: array header, start, ack, bin header, a full window, seq. */
-export const MAX_INPUT_PACKET_BYTES = 1 + 5 + 5 + 2 + MAX_INPUT_WINDOW + 3;
+/** Input packet `echo` values are sequence numbers modulo this (7 bits: one msgpack byte). */
+export const ECHO_MODULO = 128;
+/** Largest `holdMs` of an input packet (one msgpack byte); a longer hold sends no echo. */
+export const MAX_HOLD_MS = 127;
+/**
+ * Largest valid input packet: array header, start, ack offset, bin header, a full window, seq,
+ * echo, hold, frame offset (the offsets as int32 at worst).
+ */
+export const MAX_INPUT_PACKET_BYTES = 1 + 5 + 5 + 2 + MAX_INPUT_WINDOW + 3 + 1 + 1 + 5;
 /** Largest `state` dump (bytes); SCTP messages beyond 64 KiB are not portable across browsers. */
 export const MAX_STATE_BYTES = 60 * 1024;
 /** Largest encoded `app` payload (bytes). */
@@ -64,6 +74,18 @@ export interface InputPacket {
    * to the original contract, hence optional: encoded as 0 when absent, always set when decoded.
    */
   seq?: number;
+  /**
+   * RTT on the input channel: `seq % ECHO_MODULO` of the newest packet the sender received from
+   * us, or -1 for none. Optional when encoding (-1); always set when decoded.
+   */
+  echo?: number;
+  /** Milliseconds the sender held the echoed packet before this one went out (0..MAX_HOLD_MS). */
+  holdMs?: number;
+  /**
+   * The sender's current frame (its next frame to simulate when it last ticked), for time sync.
+   * Optional when encoding (defaults to `start`); always set when decoded. uint32.
+   */
+  frame?: number;
 }
 
 /** On the `control` channel (reliable, ordered). */
@@ -110,12 +132,22 @@ const packr = new Packr({
 
 const EMPTY = new Uint8Array(0);
 // Reused for every input packet so the 60 Hz path allocates only the output bytes.
-const inputScratch: [number, number, Uint8Array, number] = [0, 0, EMPTY, 0];
+const inputScratch: [number, number, Uint8Array, number, number, number, number] = [
+  0,
+  0,
+  EMPTY,
+  0,
+  -1,
+  0,
+  0,
+];
 
 const isUint32 = (v: unknown): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_FRAME;
 
 const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
+
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 
 /** Validates an input packet's fields; returns an error string or null. */
 function checkInputPacket(
@@ -123,6 +155,9 @@ function checkInputPacket(
   ack: unknown,
   inputs: unknown,
   seq: unknown,
+  echo: unknown,
+  holdMs: unknown,
+  frame: unknown,
 ): string | null {
   if (!isUint32(start)) return "start must be a uint32 frame number";
   if (
@@ -136,8 +171,14 @@ function checkInputPacket(
   if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 0 || seq >= SEQ_MODULO) {
     return "seq must be an integer in 0..65535";
   }
+  if (!isInt(echo) || echo < -1 || echo >= ECHO_MODULO) return "echo must be -1 or 0..127";
+  if (!isInt(holdMs) || holdMs < 0 || holdMs > MAX_HOLD_MS) return "holdMs must be 0..127";
+  if (!isUint32(frame)) return "frame must be a uint32 frame number";
   return null;
 }
+
+// Offsets on the wire are int32 (so a hostile one cannot be a bigint or a float).
+const isInt32 = (v: unknown): v is number => isInt(v) && v >= -0x8000_0000 && v <= 0x7fff_ffff;
 
 /** A plain, tightly sized Uint8Array copy (msgpackr hands out Node Buffers and shared views). */
 const own = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
@@ -156,17 +197,26 @@ function parse(bytes: unknown, maxBytes: number): Decoded<unknown> {
 }
 
 /**
- * Encodes an input packet (`[start, ack, inputs, seq]`). Throws a RangeError on an invalid packet.
- * The result is a fresh, exactly sized Uint8Array.
+ * Encodes an input packet (`[start, start - ack, inputs, seq, echo, holdMs, frame - start]`: the
+ * ack and the frame as offsets from `start`, which keeps them one byte each in play). Throws a
+ * RangeError on an invalid packet. The result is a fresh, exactly sized Uint8Array.
  */
 export function encodeInputPacket(p: InputPacket): Uint8Array {
   const seq = p.seq ?? 0;
-  const error = checkInputPacket(p.start, p.ack, p.inputs, seq);
+  const echo = p.echo ?? -1;
+  const holdMs = p.holdMs ?? 0;
+  const frame = p.frame ?? p.start;
+  let error = checkInputPacket(p.start, p.ack, p.inputs, seq, echo, holdMs, frame);
+  if (!error && !isInt32(p.start - p.ack)) error = "ack is more than 2^31 frames from start";
+  if (!error && !isInt32(frame - p.start)) error = "frame is more than 2^31 frames from start";
   if (error) throw new RangeError(`invalid input packet: ${error}`);
   inputScratch[0] = p.start;
-  inputScratch[1] = p.ack;
+  inputScratch[1] = p.start - p.ack;
   inputScratch[2] = p.inputs;
   inputScratch[3] = seq;
+  inputScratch[4] = echo;
+  inputScratch[5] = holdMs;
+  inputScratch[6] = frame - p.start;
   const bytes = own(packr.pack(inputScratch));
   inputScratch[2] = EMPTY; // don't keep the caller's buffer alive
   return bytes;
@@ -178,10 +228,17 @@ export function decodeInputPacket(bytes: Uint8Array): Decoded<InputPacket> {
   if (!parsed.ok) return parsed;
   const a = parsed.value;
   if (!Array.isArray(a)) return fail("input packet must be an array");
-  if (a.length !== 4) return fail(`input packet must have 4 fields, got ${a.length}`);
-  const error = checkInputPacket(a[0], a[1], a[2], a[3]);
+  if (a.length !== 7) return fail(`input packet must have 7 fields, got ${a.length}`);
+  if (!isUint32(a[0])) return fail("start must be a uint32 frame number");
+  if (!isInt32(a[1])) return fail("ack must be -1 or a uint32 frame number");
+  if (!isInt32(a[6])) return fail("frame must be a uint32 frame number");
+  const start = a[0], ack = start - a[1], frame = start + a[6];
+  const error = checkInputPacket(start, ack, a[2], a[3], a[4], a[5], frame);
   if (error) return fail(error);
-  return { ok: true, value: { start: a[0], ack: a[1], inputs: own(a[2]), seq: a[3] } };
+  return {
+    ok: true,
+    value: { start, ack, inputs: own(a[2]), seq: a[3], echo: a[4], holdMs: a[5], frame },
+  };
 }
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);

@@ -49,14 +49,26 @@ function expectControlError(b: Uint8Array, pattern?: RegExp): string {
 }
 
 Deno.test("input packet: round trips, including the edges of the frame range", () => {
+  const full = (p: InputPacket, echo = -1, holdMs = 0, frame = p.start): InputPacket => ({
+    ...p,
+    echo,
+    holdMs,
+    frame,
+  });
   const cases: InputPacket[] = [
-    { start: 0, ack: -1, inputs: inputs(0), seq: 0 },
-    { start: 0, ack: -1, inputs: inputs(1), seq: 1 },
-    { start: 5, ack: 3, inputs: bytes(0, 255, 128, 1, 2, 3, 4, 5), seq: 77 },
-    { start: 65_530, ack: 70_000, inputs: inputs(32, 200), seq: 65_535 },
-    { start: MAX_FRAME - 7, ack: MAX_FRAME, inputs: inputs(8), seq: 12_345 },
-    { start: MAX_FRAME, ack: MAX_FRAME - 1, inputs: inputs(1), seq: 2 },
-    { start: 1000, ack: 999, inputs: inputs(MAX_INPUT_WINDOW), seq: 3 },
+    full({ start: 0, ack: -1, inputs: inputs(0), seq: 0 }),
+    full({ start: 0, ack: -1, inputs: inputs(1), seq: 1 }, 0, 0, 0),
+    full({ start: 5, ack: 3, inputs: bytes(0, 255, 128, 1, 2, 3, 4, 5), seq: 77 }, 127, 127, 3),
+    full({ start: 65_530, ack: 70_000, inputs: inputs(32, 200), seq: 65_535 }, 5, 9, 65_540),
+    full(
+      { start: MAX_FRAME - 7, ack: MAX_FRAME, inputs: inputs(8), seq: 12_345 },
+      1,
+      2,
+      MAX_FRAME - 9,
+    ),
+    full({ start: MAX_FRAME, ack: MAX_FRAME - 1, inputs: inputs(1), seq: 2 }, -1, 0, MAX_FRAME),
+    full({ start: 1000, ack: 999, inputs: inputs(MAX_INPUT_WINDOW), seq: 3 }, 64, 16, 998),
+    full({ start: 0, ack: -1, inputs: inputs(1), seq: 3 }, 64, 16, 0x7fff_ffff),
   ];
   for (const p of cases) {
     const d = decodeInputPacket(encodeInputPacket(p));
@@ -66,10 +78,18 @@ Deno.test("input packet: round trips, including the edges of the frame range", (
   }
 });
 
-Deno.test("input packet: seq is optional when encoding and defaults to 0", () => {
+Deno.test("input packet: seq, echo, hold and frame are optional when encoding", () => {
   const d = decodeInputPacket(encodeInputPacket({ start: 9, ack: 8, inputs: bytes(1, 2) }));
   assert.ok(d.ok);
-  assert.deepEqual(d.value, { start: 9, ack: 8, inputs: bytes(1, 2), seq: 0 });
+  assert.deepEqual(d.value, {
+    start: 9,
+    ack: 8,
+    inputs: bytes(1, 2),
+    seq: 0,
+    echo: -1,
+    holdMs: 0,
+    frame: 9,
+  });
 });
 
 Deno.test("input packet: encoded bytes are owned, exactly sized, and don't alias the input", () => {
@@ -89,18 +109,29 @@ Deno.test("input packet: encoded bytes are owned, exactly sized, and don't alias
 });
 
 Deno.test("input packet: wire sizes (8 frames always fit in 24 bytes)", () => {
+  // In play the sender's frame trails its newest input by the input delay, its ack by a few
+  // frames: both offsets are one-byte fixints, as are echo and hold.
   const size = (start: number, ack: number, n: number, seq: number) =>
-    encodeInputPacket({ start, ack, inputs: inputs(n), seq }).length;
+    encodeInputPacket({
+      start,
+      ack,
+      inputs: inputs(n),
+      seq,
+      echo: 100,
+      holdMs: 12,
+      frame: Math.max(0, start + n - 3),
+    })
+      .length;
   // Start of a match: every number is a one-byte fixint.
-  assert.equal(size(0, -1, 1, 0), 7);
-  assert.equal(size(100, 98, 8, 100), 14);
+  assert.equal(size(0, -1, 1, 0), 10);
+  assert.equal(size(100, 98, 8, 100), 17);
   // Mid-match (frames and seq above 255): uint16 numbers.
-  assert.equal(size(3_600, 3_598, 1, 3_600), 13);
-  assert.equal(size(3_600, 3_598, 8, 3_600), 20);
+  assert.equal(size(3_600, 3_598, 1, 3_600), 14);
+  assert.equal(size(3_600, 3_598, 8, 3_600), 21);
   // Worst case: uint32 frames (after ~18 minutes) and a uint16 seq.
-  assert.equal(size(MAX_FRAME - 7, MAX_FRAME, 1, 65_535), 17);
-  assert.equal(size(MAX_FRAME - 7, MAX_FRAME, 8, 65_535), 24);
-  assert.ok(size(MAX_FRAME - 7, MAX_FRAME, 8, 65_535) <= 24);
+  assert.equal(size(MAX_FRAME - 7, MAX_FRAME - 9, 1, 65_535), 16);
+  assert.equal(size(MAX_FRAME - 7, MAX_FRAME - 9, 8, 65_535), 23);
+  assert.ok(size(MAX_FRAME - 7, MAX_FRAME - 9, 8, 65_535) <= 24);
   // A full window never exceeds the decoder's size cap.
   assert.ok(size(MAX_FRAME - 200, MAX_FRAME, MAX_INPUT_WINDOW, 65_535) <= MAX_INPUT_PACKET_BYTES);
 });
@@ -118,6 +149,14 @@ Deno.test("input packet: the encoder refuses invalid packets with a clear error"
     { start: MAX_FRAME - 1, ack: -1, inputs: inputs(3) },
     { start: 0, ack: -1, inputs: inputs(1), seq: 65_536 },
     { start: 0, ack: -1, inputs: inputs(1), seq: -1 },
+    { start: 0, ack: -1, inputs: inputs(1), echo: 128 },
+    { start: 0, ack: -1, inputs: inputs(1), echo: -2 },
+    { start: 0, ack: -1, inputs: inputs(1), holdMs: 128 },
+    { start: 0, ack: -1, inputs: inputs(1), holdMs: 0.5 },
+    { start: 0, ack: -1, inputs: inputs(1), frame: -1 },
+    { start: 0, ack: -1, inputs: inputs(1), frame: MAX_FRAME + 1 },
+    { start: 0, ack: -1, inputs: inputs(1), frame: 0x8000_0000 }, // offsets are int32
+    { start: MAX_FRAME, ack: 0, inputs: inputs(1) },
   ];
   for (const p of bad) {
     assert.throws(() => encodeInputPacket(p as InputPacket), /invalid input packet/);
@@ -136,26 +175,38 @@ Deno.test("input packet: rejects malformed bytes without throwing", () => {
   // Well-formed msgpack of the wrong shape.
   expectInputError(rawPack({ start: 1, ack: 0, inputs: bytes(1), seq: 0 }), /array/);
   expectInputError(rawPack(42), /array/);
-  expectInputError(rawPack([1, 0, bytes(1)]), /4 fields/);
-  expectInputError(rawPack([1, 0, bytes(1), 0, 0]), /4 fields/);
-  expectInputError(rawPack(["1", 0, bytes(1), 0]), /start/);
-  expectInputError(rawPack([-1, 0, bytes(1), 0]), /start/);
-  expectInputError(rawPack([1.5, 0, bytes(1), 0]), /start/);
-  expectInputError(rawPack([MAX_FRAME + 1, 0, bytes(), 0]), /start/);
-  expectInputError(rawPack([1, -2, bytes(1), 0]), /ack/);
-  expectInputError(rawPack([1, null, bytes(1), 0]), /ack/);
-  expectInputError(rawPack([1, 0, [1, 2, 3], 0]), /binary/);
-  expectInputError(rawPack([1, 0, "abc", 0]), /binary/);
-  expectInputError(rawPack([1, 0, inputs(MAX_INPUT_WINDOW + 1), 0]), /more than/);
-  expectInputError(rawPack([MAX_FRAME, 0, bytes(1, 2), 0]), /past the last frame/);
-  expectInputError(rawPack([1, 0, bytes(1), 65_536]), /seq/);
-  expectInputError(rawPack([1, 0, bytes(1), true]), /seq/);
+  const w = (a: unknown[]) => rawPack([...a, ...[1, 0, bytes(1), 0, -1, 0, 0].slice(a.length)]);
+  expectInputError(rawPack([1, 0, bytes(1), 0]), /7 fields/);
+  expectInputError(rawPack([1, 0, bytes(1), 0, -1, 0, 0, 0]), /7 fields/);
+  expectInputError(w(["1"]), /start/);
+  expectInputError(w([-1]), /start/);
+  expectInputError(w([1.5]), /start/);
+  expectInputError(rawPack([MAX_FRAME + 1, 0, bytes(), 0, -1, 0, 0]), /start/);
+  expectInputError(w([1, 3]), /ack/); // ack = start - 3 = -2
+  expectInputError(w([1, null]), /ack/);
+  expectInputError(w([1, 2 ** 40]), /ack/);
+  expectInputError(w([0, -(MAX_FRAME + 1)]), /ack/);
+  expectInputError(w([1, 0, [1, 2, 3]]), /binary/);
+  expectInputError(w([1, 0, "abc"]), /binary/);
+  expectInputError(w([1, 0, inputs(MAX_INPUT_WINDOW + 1)]), /more than/);
+  expectInputError(rawPack([MAX_FRAME, 0, bytes(1, 2), 0, -1, 0, 0]), /past the last frame/);
+  expectInputError(w([1, 0, bytes(1), 65_536]), /seq/);
+  expectInputError(w([1, 0, bytes(1), true]), /seq/);
+  expectInputError(w([1, 0, bytes(1), 0, 128]), /echo/);
+  expectInputError(w([1, 0, bytes(1), 0, 1.5]), /echo/);
+  expectInputError(w([1, 0, bytes(1), 0, 1, -1]), /holdMs/);
+  expectInputError(w([1, 0, bytes(1), 0, 1, 0, -2]), /frame/);
+  expectInputError(w([1, 0, bytes(1), 0, 1, 0, 2 ** 31]), /frame/);
+  expectInputError(w([1, 0, bytes(1), 0, 1, 0, "x"]), /frame/);
   // uint64 / int64 / float64 where a frame number belongs.
   expectInputError(
-    bytes(0x94, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0xc4, 0, 0),
+    bytes(0x97, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0xc4, 0, 0, 0xff, 0, 0),
   );
-  expectInputError(bytes(0x94, 0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0xc4, 0, 0), /start/);
-  expectInputError(rawPack([NaN, 0, bytes(), 0]), /start/);
+  expectInputError(
+    bytes(0x97, 0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0xc4, 0, 0, 0xff, 0, 0),
+    /start/,
+  );
+  expectInputError(rawPack([NaN, 0, bytes(), 0, -1, 0, 0]), /start/);
   // Huge declared lengths with no data behind them.
   expectInputError(bytes(0xdd, 0xff, 0xff, 0xff, 0xff));
   expectInputError(bytes(0x94, 1, 0, 0xc6, 0xff, 0xff, 0xff, 0xff, 0));
@@ -331,7 +382,12 @@ Deno.test("fuzz: random bytes and mutated packets never make a decoder throw", (
   const int = (n: number) => Math.floor(rand() * n);
   const seeds: Uint8Array[] = [
     encodeInputPacket({ start: 300, ack: 299, inputs: inputs(8), seq: 300 }),
-    encodeInputPacket({ start: MAX_FRAME - 31, ack: 70_000, inputs: inputs(32), seq: 65_000 }),
+    encodeInputPacket({
+      start: MAX_FRAME - 31,
+      ack: MAX_FRAME - 40,
+      inputs: inputs(32),
+      seq: 65_000,
+    }),
     encodeInputPacket({ start: 0, ack: -1, inputs: inputs(0), seq: 0 }),
     encodeControl({ kind: "hello", version: 1, name: "Ada" }),
     encodeControl({ kind: "ping", t: 12.5 }),

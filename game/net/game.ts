@@ -35,13 +35,31 @@
 /** Both players' inputs for one frame: `[player 0, player 1]`, each an integer 0..255. */
 export type FrameInputs = readonly [number, number];
 
+/** Whether a player's input for a frame is known for sure or a guess that may be rolled back. */
+export type InputStatus = "confirmed" | "predicted";
+
+/**
+ * What the session knows about the frame being advanced, so a game can hold back sounds and
+ * particles on frames that may still change: re-simulated frames have been shown already, and
+ * a predicted input may turn out wrong. The object is reused: read it during the call only.
+ */
+export interface AdvanceInfo {
+  /** The frame being simulated. */
+  readonly frame: number;
+  /** Per player: confirmed (final) or predicted. */
+  readonly status: readonly [InputStatus, InputStatus];
+  /** True while a rollback re-runs frames already simulated once (the past, not the present). */
+  readonly resimulating: boolean;
+}
+
 /** What a game implements to run under rollback netcode. Must be deterministic. */
 export interface RollbackGame<Snapshot = unknown> {
   /**
    * Advances one tick. inputs[0] is player 0's input, inputs[1] player 1's. The array is reused by
-   * the session: read it during the call, do not keep it.
+   * the session: read it during the call, do not keep it. `info` (optional to read) tells which
+   * inputs are confirmed and whether the frame is a re-simulation.
    */
-  advance(inputs: FrameInputs): void;
+  advance(inputs: FrameInputs, info?: AdvanceInfo): void;
   /** A snapshot of the whole simulation state that load() can restore; must not alias live state. */
   save(): Snapshot;
   /** Restores a snapshot made by save(); the snapshot may be loaded again later, so do not mutate it. */

@@ -41,6 +41,8 @@ export interface InputQueue {
   input(frame: number): number;
   /** True when frame's input is confirmed and still held. */
   isConfirmed(frame: number): boolean;
+  /** True when `add(frame, …)` would fit in the ring (the next frame, not too far ahead). */
+  canAdd(frame: number): boolean;
   /** Forgets the wrong-prediction mark, after the caller re-simulated from it. */
   resetPrediction(): void;
   /** Frames before `frame` will not be asked for again; frees their ring slots. */
@@ -60,7 +62,8 @@ export function createInputQueue(opts: InputQueueOptions = {}): InputQueue {
   // The prediction handed out for a frame, or NO_PREDICTION; tagged with its frame so a stale slot
   // from a previous lap of the ring is never mistaken for this frame's.
   const predicted = new Int16Array(capacity).fill(NO_PREDICTION);
-  const predictedFrame = new Int32Array(capacity).fill(-1);
+  // Float64: frames go past an Int32Array's 2^31 (414 days at 60 Hz) up to the wire's uint32.
+  const predictedFrame = new Float64Array(capacity).fill(-1);
   let confirmedFrame = -1;
   let firstIncorrect = -1;
   let oldest = 0;
@@ -126,6 +129,9 @@ export function createInputQueue(opts: InputQueueOptions = {}): InputQueue {
     },
     isConfirmed(frame) {
       return frame <= confirmedFrame && frame >= oldest;
+    },
+    canAdd(frame) {
+      return frame === confirmedFrame + 1 && frame - oldest < capacity;
     },
     resetPrediction() {
       firstIncorrect = -1;

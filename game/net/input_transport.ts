@@ -27,8 +27,14 @@
  * delivered, and anything past a gap (only a buggy or hostile peer sends that) is ignored. Inputs
  * are not consumed while `onInput` is null: they stay unacked and arrive again.
  *
- * Measuring. RTT: a `ping` on the control channel every `pingIntervalMs`, the peer echoes a
- * `pong`; `rttMs` is smoothed like TCP's SRTT (EWMA, 1/8), `rttLastMs` the latest sample.
+ * Measuring. RTT rides the unreliable input channel, so the control channel's retransmissions
+ * (SCTP head-of-line blocking) never move it: every packet echoes the newest sequence number
+ * received from the peer (7 bits) and how long it was held (`holdMs`); RTT = now - when we sent
+ * the echoed packet - hold. `rttMs` is smoothed like TCP's SRTT (EWMA, 1/8), `rttLastMs` the
+ * latest sample, `rttMinMs` the least of the last 16 (what time sync uses). Until the first echo
+ * arrives, and as `controlRttMs` always, `ping`/`pong` on the control channel measure it too.
+ * Each packet also carries the sender's current frame (`setFrame`), delivered to `onPeerFrame`
+ * with its arrival time for the session's time sync.
  * Loss (inbound, what the peer sent that never arrived): every input packet carries a 16-bit
  * sequence number; expected = span of sequence numbers seen, received = distinct ones seen, so
  * reordering and duplication do not count as loss. `packetsLost` is cumulative; `lossRate` is
@@ -43,8 +49,12 @@
  * `bye` from the peer, or our own `close()`, makes the state `closed` (terminal).
  *
  * Hostile input. Malformed packets (undecodable, or acking frames never sent) are counted in
- * `stats().malformed` and ignored; nothing received makes the transport throw. Only API misuse
- * (non-consecutive frames, inputs outside 0..255, invalid control messages) throws, at the caller.
+ * `stats().malformed` and ignored; nothing received makes the transport throw. Pings beyond
+ * `MAX_PINGS_PER_SECOND` go unanswered and inputs the consumer refuses (`onInput` returns false:
+ * back-pressure) are neither delivered nor acked; both count in `stats().rejected`. A peer that
+ * keeps sending but never acks our inputs for `ackTimeoutMs` is a dead link: `disconnected`.
+ * Only API misuse (non-consecutive frames, inputs outside 0..255, invalid control messages)
+ * throws, at the caller.
  *
  * @module
  */
@@ -53,10 +63,12 @@ import {
   type ControlMessage,
   decodeControl,
   decodeInputPacket,
+  ECHO_MODULO,
   encodeControl,
   encodeInputPacket,
   type InputPacket,
   MAX_FRAME,
+  MAX_HOLD_MS,
   MAX_INPUT_WINDOW,
   SEQ_MODULO,
 } from "../../shared/peer_protocol.ts";
@@ -94,6 +106,14 @@ export interface TransportStats {
   duplicates: number;
   /** Of `packetsSent`, the scheduled resends that went out. (Addition to the contract.) */
   resends: number;
+  /** Least RTT sample of the last 16 (ms), 0 until the first; time sync's one-way delay. */
+  rttMinMs: number;
+  /** Smoothed RTT of the control channel's ping/pong (diagnostics; retransmissions inflate it). */
+  controlRttMs: number;
+  /** Hostile or excess traffic refused: pings over the rate limit, input frames held back. */
+  rejected: number;
+  /** Newest frame the peer reported as its current one (input packets), -1 for none. */
+  peerFrame: number;
 }
 
 /** How to build a transport. Only the two channels are required. */
@@ -117,14 +137,25 @@ export interface InputTransportOptions {
    * under loss).
    */
   resendAfterMs?: number;
+  /** A peer that sends but acknowledges none of our inputs this long is dead; default 10000 ms. */
+  ackTimeoutMs?: number;
 }
 
 /** The input transport of one peer. */
 export interface InputTransport {
   /** Records the local input for `frame` (consecutive from 0) and sends one packet with all unacked inputs. */
   sendInput(frame: number, input: number): void;
-  /** Remote inputs, delivered exactly once each, in frame order, without gaps. */
-  onInput: ((frame: number, input: number) => void) | null;
+  /**
+   * Remote inputs, delivered exactly once each, in frame order, without gaps. Returning `false`
+   * refuses the frame (back-pressure): it is not acked, so the peer sends it again later.
+   */
+  onInput: ((frame: number, input: number) => unknown) | null;
+  /** The peer's current frame from each fresh input packet, with its arrival time (clock ms). */
+  onPeerFrame: ((frame: number, atMs: number) => void) | null;
+  /** Our current frame, carried by every packet from now on (for the peer's time sync). */
+  setFrame(frame: number): void;
+  /** The transport's clock (ms), so a session can time its own samples on the same timeline. */
+  now(): number;
   /** Sends a reliable control message; throws on an invalid message (a sender bug). */
   sendControl(msg: ControlMessage): void;
   /**
@@ -149,8 +180,12 @@ export const DEFAULT_RESEND_AFTER_MS = 8;
 export const MAX_QUEUED_CONTROL = 256;
 /** Period of the loss-rate sample. */
 export const LOSS_SAMPLE_MS = 1000;
-/** Local frames that may stay unacknowledged before `sendInput` refuses (~4.5 hours at 60 Hz). */
-export const MAX_UNACKED_FRAMES = 1 << 20;
+/** Local frames that may stay unacknowledged; beyond, the link is ended as `disconnected`. */
+export const MAX_UNACKED_FRAMES = 1 << 16;
+/** Pings answered per second at most (the honest rate is 4); the bucket holds this many. */
+export const MAX_PINGS_PER_SECOND = 10;
+// Sent times remembered for echoes: one per sequence number modulo ECHO_MODULO.
+const RTT_MIN_SAMPLES = 16;
 
 // RTT samples outside this range are bogus (a forged pong or a clock jump).
 const MAX_RTT_SAMPLE_MS = 60_000;
@@ -181,6 +216,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   }
   const pingIntervalMs = positive("pingIntervalMs", opts.pingIntervalMs, 250);
   const keepaliveMs = positive("keepaliveMs", opts.keepaliveMs, 15);
+  const ackTimeoutMs = positive("ackTimeoutMs", opts.ackTimeoutMs, 10_000);
   const resendAfterMs = opts.resendAfterMs ?? DEFAULT_RESEND_AFTER_MS;
   if (typeof resendAfterMs !== "number" || !Number.isFinite(resendAfterMs) || resendAfterMs < 0) {
     throw new RangeError(
@@ -198,7 +234,26 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   // One scratch buffer and one view per packet length: sending allocates only the encoded bytes.
   const scratch = new Uint8Array(window);
   const views = Array.from({ length: window + 1 }, (_, n) => scratch.subarray(0, n));
-  const outgoing: InputPacket = { start: 0, ack: -1, inputs: views[0], seq: 0 };
+  const outgoing: InputPacket = {
+    start: 0,
+    ack: -1,
+    inputs: views[0],
+    seq: 0,
+    echo: -1,
+    holdMs: 0,
+    frame: 0,
+  };
+  let localFrame = 0;
+  // When each of the last ECHO_MODULO packets went out, by seq % ECHO_MODULO.
+  const sentAt = new Float64Array(ECHO_MODULO).fill(NaN);
+  // Arrival of the highest sequence number received (what the next packet echoes).
+  let highestSeqAt = -Infinity;
+  const rttSamples = new Float64Array(RTT_MIN_SAMPLES).fill(Infinity);
+  let rttSampleCount = 0;
+  let lastAckProgressAt = clock.now();
+  let pingTokens = MAX_PINGS_PER_SECOND, pingTokensAt = clock.now();
+  let peerFrame = -1;
+  let controlRttMs = 0;
   let nextSeq = 0;
   let lastInputSentAt = -Infinity;
   // The pending resend's timer id, null when none is scheduled.
@@ -225,6 +280,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     malformed: 0,
     duplicates: 0,
     resends: 0,
+    rejected: 0,
   };
 
   let onControl: ((msg: ControlMessage) => void) | null = null;
@@ -265,10 +321,21 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     outgoing.ack = lastRemoteFrame;
     outgoing.inputs = views[n];
     outgoing.seq = nextSeq;
+    outgoing.frame = localFrame;
+    const now = clock.now();
+    const hold = Math.floor(now - highestSeqAt);
+    if (seqHighest >= 0 && hold >= 0 && hold <= MAX_HOLD_MS) {
+      outgoing.echo = seqHighest % ECHO_MODULO;
+      outgoing.holdMs = hold;
+    } else {
+      outgoing.echo = -1;
+      outgoing.holdMs = 0;
+    }
+    sentAt[nextSeq % ECHO_MODULO] = now;
     nextSeq = (nextSeq + 1) % SEQ_MODULO;
     const bytes = encodeInputPacket(outgoing);
     counters.packetsSent++;
-    lastInputSentAt = clock.now();
+    lastInputSentAt = now;
     safeSend(input, bytes);
   };
 
@@ -309,7 +376,10 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     if (seqSeen[slot] === ext) return false;
     seqSeen[slot] = ext;
     seqDistinct++;
-    if (ext > seqHighest) seqHighest = ext;
+    if (ext > seqHighest) {
+      seqHighest = ext;
+      highestSeqAt = clock.now();
+    }
     if (ext < seqFirst) seqFirst = ext;
     return true;
   };
@@ -330,17 +400,49 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       return;
     }
     heard();
-    if (trackSeq(p.seq!)) counters.packetsReceived++;
-    else counters.duplicates++;
-    if (p.ack > ackedLocalFrame) ackedLocalFrame = p.ack;
+    if (trackSeq(p.seq!)) {
+      counters.packetsReceived++;
+      onFreshPacket(p);
+    } else counters.duplicates++;
+    if (terminal()) return;
+    if (p.ack > ackedLocalFrame) {
+      ackedLocalFrame = p.ack;
+      lastAckProgressAt = clock.now();
+    }
     const end = p.start + p.inputs.length;
     for (let f = Math.max(p.start, lastRemoteFrame + 1); f < end; f++) {
       if (f !== lastRemoteFrame + 1) break; // past a gap: never sent by an honest peer
       const cb = transport.onInput;
       if (!cb || terminal()) break; // not consumed: the peer repeats it until we ack
+      if (cb(f, p.inputs[f - p.start]) === false) {
+        counters.rejected += end - f; // back-pressure: not delivered, not acked
+        break;
+      }
       lastRemoteFrame = f;
-      cb(f, p.inputs[f - p.start]);
     }
+  };
+
+  /** RTT from the echo and the peer's frame, from a packet seen for the first time. */
+  const onFreshPacket = (p: InputPacket) => {
+    const now = clock.now();
+    if (p.echo! >= 0) {
+      const sample = now - sentAt[p.echo!] - p.holdMs!;
+      // NaN (never sent) or out of range: a forged echo or one older than the sent-time ring.
+      if (sample >= 0 && sample <= MAX_RTT_SAMPLE_MS) {
+        rttLastMs = sample;
+        rttMs = rttSampled ? rttMs + (sample - rttMs) / 8 : sample;
+        rttSampled = true;
+        rttSamples[rttSampleCount++ % RTT_MIN_SAMPLES] = sample;
+      }
+    }
+    if (p.frame! > peerFrame) peerFrame = p.frame!;
+    transport.onPeerFrame?.(p.frame!, now);
+  };
+
+  const rttMin = () => {
+    let m = Infinity;
+    for (let i = 0; i < RTT_MIN_SAMPLES; i++) if (rttSamples[i] < m) m = rttSamples[i];
+    return m === Infinity ? 0 : m;
   };
 
   const deliverControl = (msg: ControlMessage) => {
@@ -361,6 +463,16 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     switch (msg.kind) {
       case "ping":
         heard();
+        pingTokens = Math.min(
+          MAX_PINGS_PER_SECOND,
+          pingTokens + (now - pingTokensAt) * MAX_PINGS_PER_SECOND / 1000,
+        );
+        pingTokensAt = now;
+        if (pingTokens < 1) {
+          counters.rejected++; // a ping flood: answering would amplify it
+          return;
+        }
+        pingTokens--;
         sendControlNow({ kind: "pong", t: msg.t });
         return;
       case "pong": {
@@ -370,9 +482,13 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
           return;
         }
         heard();
-        rttLastMs = sample;
-        rttMs = rttSampled ? rttMs + (sample - rttMs) / 8 : sample;
-        rttSampled = true;
+        controlRttMs = controlRttMs > 0 ? controlRttMs + (sample - controlRttMs) / 8 : sample;
+        if (rttSampleCount === 0) {
+          // No echo on the input channel yet: the control channel's figure is all we have.
+          rttLastMs = sample;
+          rttMs = rttSampled ? rttMs + (sample - rttMs) / 8 : sample;
+          rttSampled = true;
+        }
         return;
       }
       case "bye":
@@ -411,9 +527,21 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   input.onmessage = onInputPacket;
   control.onmessage = onControlPacket;
 
+  const dead = () => {
+    cancelResend();
+    setState("disconnected");
+    input.onmessage = null;
+    control.onmessage = null;
+  };
+
   const transport: InputTransport = {
     onInput: null,
+    onPeerFrame: null,
     onState: null,
+    setFrame(frame) {
+      if (Number.isInteger(frame) && frame >= 0 && frame <= MAX_FRAME) localFrame = frame;
+    },
+    now: () => clock.now(),
     get onControl() {
       return onControl;
     },
@@ -435,10 +563,10 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       if (frame > MAX_FRAME) throw new RangeError("sendInput: frame numbers are exhausted");
       const unacked = nextLocalFrame - ackedLocalFrame - 1;
       if (unacked >= MAX_UNACKED_FRAMES) {
-        throw new RangeError(
-          `sendInput: ${unacked} frames unacknowledged; the peer is not receiving`,
-        );
+        dead(); // the peer takes our inputs but never acks: a dead (or hostile) link, not a throw
+        return;
       }
+      if (unacked === 0) lastAckProgressAt = clock.now(); // the ack clock starts with this frame
       if (unacked >= ring.length) grow();
       ring[frame & mask] = value;
       nextLocalFrame++;
@@ -457,11 +585,11 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       if (terminal()) return;
       const now = clock.now();
       const silence = now - lastHeardAt;
-      if (silence >= disconnectedAfterMs) {
-        cancelResend();
-        setState("disconnected");
-        input.onmessage = null;
-        control.onmessage = null;
+      const unacked = nextLocalFrame - ackedLocalFrame - 1;
+      if (
+        silence >= disconnectedAfterMs || (unacked > 0 && now - lastAckProgressAt >= ackTimeoutMs)
+      ) {
+        dead();
         return;
       }
       if (silence >= interruptedAfterMs) setState("interrupted");
@@ -488,6 +616,10 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
         malformed: counters.malformed,
         duplicates: counters.duplicates,
         resends: counters.resends,
+        rttMinMs: rttMin(),
+        controlRttMs,
+        rejected: counters.rejected,
+        peerFrame,
       };
     },
     close(reason = "closed") {

@@ -137,9 +137,12 @@ for (const loss of [0, 0.1, 0.3]) {
       assert.equal(s.malformed, 0);
       assert.equal(me.t.state, "open");
       assert.deepEqual(me.states, []);
-      // RTT: 40 ms each way on the control channel.
-      assert.ok(Math.abs(s.rttMs - 80) < 1, `rtt ${s.rttMs}`);
-      assert.ok(Math.abs(s.rttLastMs - 80) < 1, `last rtt ${s.rttLastMs}`);
+      // RTT from the input channel's echoes: 40 ± 15 ms each way, so samples in 50..110 ms.
+      assert.ok(Math.abs(s.rttMs - 80) < 10, `rtt ${s.rttMs}`);
+      assert.ok(s.rttLastMs >= 49 && s.rttLastMs <= 111, `last rtt ${s.rttLastMs}`);
+      assert.ok(s.rttMinMs >= 49 && s.rttMinMs < 70, `min rtt ${s.rttMinMs}`);
+      // The control channel (40 ms, no jitter) measures the same with its pings.
+      assert.ok(Math.abs(s.controlRttMs - 80) < 1, `control rtt ${s.controlRttMs}`);
       // Loss and duplicates as the peer's simulator produced them.
       const simStats = peer.rawInput.stats();
       assert.equal(s.duplicates, simStats.duplicated);
@@ -224,7 +227,8 @@ Deno.test("transport: an 8-frame packet on the wire is at most 24 bytes", () => 
     a.t.sendInput(f, 255);
     clock.advance(TICK);
   }
-  assert.equal(a.input.sent.at(-1)!.length, 1 + 1 + 1 + 2 + 8 + 3); // start 0, ack -1, seq > 255
+  // start 0, ack offset 1, seq > 255, no echo (nothing received), hold 0, frame offset 0.
+  assert.equal(a.input.sent.at(-1)!.length, 1 + 1 + 1 + 2 + 8 + 3 + 1 + 1 + 1);
   assert.ok(a.input.sent.every((d) => d.length <= 24));
 });
 
@@ -721,4 +725,47 @@ Deno.test("transport: a channel whose send throws (closing DataChannel) does not
   assert.equal(t.stats().packetsSent, 3); // the input, its resend, a keepalive
   t.close();
   assert.equal(t.state, "closed");
+});
+
+Deno.test("transport: a packet that starts past a gap delivers nothing and acks nothing", () => {
+  const { clock, a } = setup({});
+  a.rawInput.onmessage?.(encodeInputPacket({ start: 0, ack: -1, inputs: Uint8Array.of(1, 2) }));
+  a.rawInput.onmessage?.(
+    encodeInputPacket({ start: 5, ack: -1, inputs: Uint8Array.of(9, 9), seq: 1 }),
+  );
+  clock.advance(1);
+  assert.deepEqual(a.got, [[0, 1], [1, 2]]);
+  assert.equal(a.t.stats().lastRemoteFrame, 1);
+});
+
+Deno.test("transport: an input the consumer refuses is neither delivered nor acked", () => {
+  const { a } = setup({});
+  const got: number[] = [];
+  a.t.onInput = (f) => f < 2 ? (got.push(f), true) : false;
+  a.rawInput.onmessage?.(encodeInputPacket({ start: 0, ack: -1, inputs: new Uint8Array(5) }));
+  assert.deepEqual(got, [0, 1]);
+  assert.equal(a.t.stats().lastRemoteFrame, 1, "the ack stops at the last frame taken");
+  assert.equal(a.t.stats().rejected, 3);
+});
+
+Deno.test("transport: a peer that acks just often enough never makes sendInput throw", () => {
+  const { clock, a } = setup({});
+  // The peer acks one more frame every 5 s (under the ack timeout) and nothing else: our unacked
+  // frames pile up until the transport gives the link up, as `disconnected`, not with a throw.
+  let acked = -1;
+  for (let f = 0; f < 70_000 && a.t.state !== "disconnected"; f++) {
+    a.t.sendInput(f, 1);
+    if (f % 60 === 0) { // a packet a second keeps the link alive; the ack moves every 5 s
+      if (f % 300 === 0) acked++;
+      a.rawInput.onmessage?.(
+        encodeInputPacket({ start: 0, ack: acked, inputs: new Uint8Array(0), seq: f % 65536 }),
+      );
+    }
+    if (f === 60_000) assert.equal(a.t.state, "open", "alive until the unacked cap");
+    clock.advance(TICK);
+    a.t.poll();
+  }
+  assert.equal(a.t.state, "disconnected");
+  assert.ok(a.t.stats().ackedLocalFrame < 300, "the peer acked almost nothing");
+  assert.doesNotThrow(() => a.t.sendInput(70_001, 1), "after the end: ignored");
 });

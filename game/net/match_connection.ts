@@ -226,6 +226,15 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
       set onInput(h) {
         t.onInput = h;
       },
+      // Time sync rides the input packets: the session's frame out, the peer's frame in.
+      get onPeerFrame() {
+        return t.onPeerFrame;
+      },
+      set onPeerFrame(h) {
+        t.onPeerFrame = h;
+      },
+      setFrame: (frame) => t.setFrame(frame),
+      now: () => t.now(),
       sendControl: (msg) => t.sendControl(msg),
       get onControl() {
         return t.onControl;

@@ -84,6 +84,7 @@ export {
 export {
   createMatchRunner,
   DEFAULT_GIVE_UP_AFTER_MS,
+  DEFAULT_GRACE_MS,
   DEFAULT_WAITING_AFTER_MS,
   type MatchEvent,
   type MatchRunner,

@@ -35,6 +35,11 @@ export interface SimOptions {
   duplicate: number;
   reorder: number;
   seed: number;
+  /**
+   * Reliable channels only: how late a "lost" packet arrives (its retransmission), ms; default
+   * about one RTO, 2 * delayMs + 10.
+   */
+  retransmitMs?: number;
 }
 
 /** No impairment at all (seed 1). */
@@ -201,7 +206,8 @@ function createLink(
       const copy = new Uint8Array(data);
       if (ordered) {
         // A lost packet is retransmitted after about one RTO (~ a round trip + 10 ms).
-        let delay = jittered(rDelay) + (rLoss < opts.loss ? 2 * opts.delayMs + 10 : 0);
+        const rto = opts.retransmitMs ?? 2 * opts.delayMs + 10;
+        let delay = jittered(rDelay) + (rLoss < opts.loss ? rto : 0);
         const at = Math.max(clock.now() + delay, lastOrderedAt);
         lastOrderedAt = at;
         delay = at - clock.now();
@@ -312,10 +318,14 @@ export function createSimulatedPair(
   return createPair(opts, clock, false);
 }
 
-/** An ordered, lossless in-memory pair with a fixed one-way delay (the control channel in tests). */
+/**
+ * An ordered in-memory pair with a fixed one-way delay (the control channel in tests); lossless
+ * unless `loss` is given, when a lost packet arrives `retransmitMs` late and holds back the rest.
+ */
 export function createReliablePair(
   clock: Clock,
   delayMs = 0,
+  lossy: { loss?: number; retransmitMs?: number; seed?: number } = {},
 ): [SimulatedChannel, SimulatedChannel] {
-  return createPair({ ...NO_IMPAIRMENT, delayMs }, clock, true);
+  return createPair({ ...NO_IMPAIRMENT, ...lossy, delayMs }, clock, true);
 }

@@ -11,10 +11,16 @@
  * Only states that may still be loaded are kept: a ring of `maxRollback + 2` snapshots, as a
  * rollback never goes further back than the oldest frame simulated on a prediction.
  *
+ * Sparse saving (`sparseSaving`, as in GGRS) is for games whose state is expensive to save: only
+ * the newest frame whose inputs were all confirmed when it was simulated is saved, a rollback
+ * always goes back to it, and `refreshSparse` re-simulates from it once it falls `maxRollback`
+ * frames behind the confirmed inputs, so it moves forward even when no prediction is wrong.
+ * Fewer saves, deeper re-simulations.
+ *
  * @module
  */
 
-import type { FrameInputs, RollbackGame } from "./game.ts";
+import type { AdvanceInfo, FrameInputs, InputStatus, RollbackGame } from "./game.ts";
 import { createInputQueue, type InputQueue } from "./input_queue.ts";
 
 /** Options of {@link createSyncLayer}. */
@@ -24,6 +30,8 @@ export interface SyncLayerOptions<S> {
   maxRollback: number;
   /** Ring size of each input queue; default 256. */
   inputCapacity?: number;
+  /** Save only the newest confirmed frame (see the module doc); default false. */
+  sparseSaving?: boolean;
 }
 
 /** The game plus what rollback needs around it. */
@@ -36,8 +44,13 @@ export interface SyncLayer<S = unknown> {
   confirmedInputFrame(): number;
   /** Oldest frame simulated with a prediction that proved wrong, -1 for none. */
   firstIncorrectFrame(): number;
-  /** Saves the state at `frame`, advances the game with frame's inputs, records its checksum. */
-  advance(): void;
+  /**
+   * Saves the state at `frame`, advances the game with frame's inputs, records its checksum.
+   * `resimulating` marks a frame re-run by the caller (the sync test), as `rollback()` does.
+   */
+  advance(resimulating?: boolean): void;
+  /** True while `rollback()` re-simulates (games read it through `AdvanceInfo`). */
+  readonly resimulating: boolean;
   /** Restores the state saved at `frame` (which must be kept) and makes it the next to simulate. */
   load(frame: number): void;
   /**
@@ -49,8 +62,16 @@ export interface SyncLayer<S = unknown> {
   checksumAt(frame: number): number;
   /** The state at `frame` (before its inputs): the live one for `frame === this.frame`. */
   snapshotAt(frame: number): S;
-  /** Frees input slots before `frame` in both queues. */
+  /** Frees input slots before `frame` in both queues (sparse: never the saved frame's). */
   discardBefore(frame: number): void;
+  /** True when `snapshotAt(frame)` can answer. */
+  hasSnapshot(frame: number): boolean;
+  /**
+   * Sparse saving only: when the saved frame is more than `maxRollback` frames behind the
+   * confirmed inputs, re-simulates from it (saving the newest confirmed frame on the way).
+   * Returns the frames re-simulated (0 when nothing was needed, and always without sparse saving).
+   */
+  refreshSparse(): number;
 }
 
 /** Creates a sync layer around a game in its initial state (frame 0). */
@@ -69,26 +90,84 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
 
   const size = maxRollback + 2;
   const states: (S | undefined)[] = new Array(size).fill(undefined);
-  const stateFrames = new Int32Array(size).fill(-1);
+  // Float64: frame numbers go up to the wire's uint32 limit, past what an Int32Array holds.
+  const stateFrames = new Float64Array(size).fill(-1);
   const checksums = new Uint32Array(size);
-  const checksumFrames = new Int32Array(size).fill(-1);
-  // Reused for every advance: the game must not keep it (see RollbackGame.advance).
+  const checksumFrames = new Float64Array(size).fill(-1);
+  // Reused for every advance: the game must not keep them (see RollbackGame.advance).
   const inputs: [number, number] = [0, 0];
+  const status: [InputStatus, InputStatus] = ["predicted", "predicted"];
+  const info = { frame: 0, status, resimulating: false };
   let frame = 0;
+  let inRollback = false;
+  const sparse = opts.sparseSaving === true;
+  let savedState: S | undefined;
+  let savedFrame = -1;
 
-  function advance(): void {
+  // Sparse saving: the one frame a re-simulation saves (the newest final one it passes).
+  let sparseSaveAt = -1;
+
+  /** Every input before `f` is final and was simulated right: the state at `f` is final. */
+  function isFinalState(f: number): boolean {
+    const incorrect = firstIncorrectFrame();
+    return f > savedFrame && f <= confirmedInputFrame() + 1 &&
+      (incorrect === -1 || incorrect >= f);
+  }
+
+  function saveSparse(): void {
+    savedState = game.save();
+    savedFrame = frame;
+  }
+
+  /** Re-simulates from `target` (loaded) to `present`; sparse: saves the newest final state. */
+  function resimulate(target: number, present: number): void {
+    load(target);
+    sparseSaveAt = sparse ? Math.min(confirmedInputFrame() + 1, present) : -1;
+    inRollback = true;
+    try {
+      while (frame < present) advance();
+    } finally {
+      inRollback = false;
+      info.resimulating = false;
+    }
+    if (sparse && frame === sparseSaveAt && sparseSaveAt > savedFrame) saveSparse();
+  }
+
+  function confirmedInputFrame(): number {
+    const a = queues[0].confirmedFrame;
+    const b = queues[1].confirmedFrame;
+    return a < b ? a : b;
+  }
+
+  function advance(resimulating = false): void {
     const s = frame % size;
-    states[s] = game.save();
-    stateFrames[s] = frame;
+    if (!sparse) {
+      states[s] = game.save();
+      stateFrames[s] = frame;
+    } else if (inRollback ? frame === sparseSaveAt : isFinalState(frame)) {
+      saveSparse();
+    }
     inputs[0] = queues[0].input(frame);
     inputs[1] = queues[1].input(frame);
-    game.advance(inputs as FrameInputs);
+    status[0] = queues[0].isConfirmed(frame) ? "confirmed" : "predicted";
+    status[1] = queues[1].isConfirmed(frame) ? "confirmed" : "predicted";
+    info.frame = frame;
+    info.resimulating = resimulating || inRollback;
+    game.advance(inputs as FrameInputs, info as AdvanceInfo);
     checksums[s] = game.checksum() >>> 0;
     checksumFrames[s] = frame;
     frame++;
   }
 
   function load(target: number): void {
+    if (sparse) {
+      if (target !== savedFrame || savedState === undefined) {
+        throw new RangeError(`no saved state for frame ${target} (sparse: only ${savedFrame})`);
+      }
+      game.load(savedState);
+      frame = target;
+      return;
+    }
     const s = target % size;
     if (target < 0 || stateFrames[s] !== target) {
       throw new RangeError(`no saved state for frame ${target} (current frame ${frame})`);
@@ -110,22 +189,21 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
       return frame;
     },
     queues,
-    confirmedInputFrame() {
-      const a = queues[0].confirmedFrame;
-      const b = queues[1].confirmedFrame;
-      return a < b ? a : b;
-    },
+    confirmedInputFrame,
     firstIncorrectFrame,
-    advance,
+    advance: (resimulating?: boolean) => advance(resimulating),
+    get resimulating() {
+      return inRollback;
+    },
     load,
     rollback() {
-      const target = firstIncorrectFrame();
+      let target = firstIncorrectFrame();
       queues[0].resetPrediction();
       queues[1].resetPrediction();
       if (target === -1 || target >= frame) return 0;
+      if (sparse) target = savedFrame; // at or before the first wrong frame (see advance)
       const present = frame;
-      load(target);
-      while (frame < present) advance();
+      resimulate(target, present);
       return present - target;
     },
     checksumAt(f) {
@@ -137,6 +215,10 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
     },
     snapshotAt(f) {
       if (f === frame) return game.save();
+      if (sparse) {
+        if (f !== savedFrame) throw new RangeError(`no saved state for frame ${f} (sparse)`);
+        return savedState as S;
+      }
       const s = f % size;
       if (f < 0 || f > frame || stateFrames[s] !== f) {
         throw new RangeError(`no saved state for frame ${f} (current frame ${frame})`);
@@ -144,8 +226,22 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
       return states[s] as S;
     },
     discardBefore(f) {
-      queues[0].discardBefore(f);
-      queues[1].discardBefore(f);
+      // Sparse: a rollback re-simulates from the saved frame, so its inputs must stay.
+      const upTo = sparse && savedFrame >= 0 && savedFrame < f ? savedFrame : f;
+      queues[0].discardBefore(upTo);
+      queues[1].discardBefore(upTo);
+    },
+    hasSnapshot(f) {
+      if (f === frame) return true;
+      if (sparse) return f === savedFrame && savedState !== undefined;
+      return f >= 0 && f < frame && stateFrames[f % size] === f;
+    },
+    refreshSparse() {
+      if (!sparse || savedFrame < 0 || frame <= savedFrame) return 0;
+      if (confirmedInputFrame() + 1 - savedFrame <= maxRollback) return 0;
+      const present = frame, from = savedFrame;
+      resimulate(from, present);
+      return present - from;
     },
   };
 }

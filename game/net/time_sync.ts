@@ -1,97 +1,190 @@
 /**
- * Time sync: keeps two peers' frame counters within about a frame of each other, so neither side
- * predicts (and rolls back) much more than the other or runs into the prediction window.
+ * Time sync: keeps two peers' frame counters within a frame of each other, so neither side
+ * predicts (and rolls back) more than the other, and gets both back together fast after a hitch
+ * (a frozen tab, a GC pause, a background spell).
  *
- * Each side regularly sends a `quality` report carrying its current frame and its own view of the
- * frame advantage. On receipt, `localFrame - reportFrame` is a sample of (skew + one-way delay);
- * the smallest sample of a short window is kept (delays only ever add, so the minimum is the least
- * delayed one). The peer reports the same measured from its side, (-skew + its one-way delay), so
- * half their difference is the skew with the delays cancelled, without needing a clock or an RTT:
+ * Measuring. Every input packet carries the sender's current frame; its arrival time on our clock
+ * gives a sample of the peer's *frame epoch* `frame - arrival / frameMs`, which stays constant
+ * while the peer ticks at 60 Hz and drops when it stalls, skips or freezes. Network delay only
+ * ever lowers a sample, so the largest sample of the last `windowMs` is the least delayed one;
+ * adding the one-way delay (half the input channel's least recent RTT) gives the peer's epoch now.
+ * Our own epoch is filtered the same way (the largest of the window), because a game loop that
+ * runs several ticks in one animation frame, or catches up after a stutter, makes it jitter by
+ * the burst: the largest is the tick that caught up with the clock, which is also the packet the
+ * peer's filter picks from us. Our own skips and catch-ups shift the samples we keep, so they
+ * count at once. So
  *
- *     skew = (localAdvantage - remoteAdvantage) / 2      (> 0: we run ahead)
+ *     skew = max local epoch - (max peer epoch sample + rtt / 2 / frameMs)   (> 0: ahead)
  *
- * The side running ahead slows down gently: it skips one tick when the estimated skew reaches 1.5
- * frames (frame counts are integers, so the two then stay within a frame), and never two within
- * `skipSpacing` ticks, which leaves time for the peer's report to catch up with the previous skip
- * so it does not overshoot; a skipped tick once a second at most is not a visible hitch. The side running behind never speeds up (that
- * would mean two frames in one tick, a visible jump).
+ * with sub-frame precision, no report from the peer, and no lag beyond the one-way delay for the
+ * peer's catching up (a rise shows at once in the max). A drop on the peer's side (a skip) shows
+ * only when the older samples leave the window, which is why skips are spaced further apart than
+ * catch-ups. With an asymmetric path both sides see the same offset of half the asymmetry, with
+ * opposite signs, so they agree and never fight.
+ *
+ * Acting. The side *behind* catches up by simulating two frames in one tick, at most one tick in
+ * `catchUpSpacing` (1.5x speed), while the skew is at most `-threshold`: a 9-frame skew closes in
+ * 18 ticks (0.3 s). The side *ahead* skips a tick only when the skew is at least `skipThreshold`
+ * (a frame more), at most once every `skipSpacing` ticks: that is for a peer that cannot catch up
+ * (a slow machine), and leaves a skew of one frame to the side behind, so the two never correct
+ * the same frame twice (the peer sees our skip only when its older samples expire). Both are
+ * spread out so play never visibly hitches; `threshold` 0.75 leaves a steady-state skew below a
+ * frame whatever the two sides' tick phases.
+ *
+ * Hostile input. A forged frame can only make a sample far off: samples implying more than
+ * `maxSkew` frames of skew are refused (counted in `rejected`), and whatever a peer sends, the
+ * decisions stay rate-limited (a tick does at most one extra frame or one skip).
  *
  * @module
  */
 
-/** Options of {@link createTimeSync}; the defaults suit 60 Hz ticks and reports every 4 ticks. */
+/** Options of {@link createTimeSync}; the defaults suit 60 Hz. */
 export interface TimeSyncOptions {
-  /** Samples kept for the minimum filter; default 8. */
-  window?: number;
-  /** Least number of ticks between two skips; default 60 (one second at 60 Hz). */
-  skipSpacing?: number;
-  /** Estimated skew (frames) at which the side ahead skips; default 1.5. */
+  /** Length of a frame (ms); default 1000 / 60. */
+  frameMs?: number;
+  /** Age (ms) after which a sample leaves the max filter; default 250. */
+  windowMs?: number;
+  /** Skew (frames) at which a side acts; default 0.75. */
   threshold?: number;
-  /** Samples needed before the first skip (the peer's reports must reflect ours); default 8. */
+  /** Skew (frames) at which the side ahead skips; default threshold + 1. */
+  skipThreshold?: number;
+  /** Least number of ticks between two skips; default 20. */
+  skipSpacing?: number;
+  /** Least number of ticks between two catch-ups; default 2 (every other tick). */
+  catchUpSpacing?: number;
+  /** Samples implying a larger skew (frames) are refused as bogus; default 256. */
+  maxSkew?: number;
+  /** Fresh samples needed in the window before acting; default 3. */
   warmup?: number;
 }
 
-/** Frame-advantage bookkeeping and the skip decision of one side. */
+/** What time sync advises for one tick. */
+export type TimeSyncAdvice = "none" | "skip" | "catch-up";
+
+/** The time sync of one side. */
 export interface TimeSync {
-  /** A peer's quality report arrived while our frame was `localFrame`. */
-  onReport(localFrame: number, reportFrame: number, remoteAdvantage: number): void;
-  /** How many frames we look ahead of the peer, seen from here (includes the one-way delay). */
-  readonly localAdvantage: number;
-  /** The same seen from the peer, as last reported. */
-  readonly remoteAdvantage: number;
-  /** Estimated frames we run ahead of the peer (negative: behind); 0 until measured. */
+  /** The peer was at `frame` when it sent a packet that arrived at `atMs` (our clock). */
+  onPeerFrame(frame: number, atMs: number): void;
+  /**
+   * Call once per tick the session could advance, before advancing, with our next frame to
+   * simulate, the time, and the input channel's RTT (ms, 0 when unknown). Returns the advice.
+   */
+  update(localFrame: number, nowMs: number, rttMs: number): TimeSyncAdvice;
+  /** Estimated frames we run ahead of the peer (negative: behind) at the last update; 0 unknown. */
   readonly skew: number;
-  /** Call once per tick the session could advance; true when this tick should be skipped. */
-  shouldSkip(): boolean;
+  /** Samples refused as implausible. */
+  readonly rejected: number;
 }
+
+const SAMPLES = 64;
 
 /** Creates the time sync of one side. */
 export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
-  const window = opts.window ?? 8;
-  const skipSpacing = opts.skipSpacing ?? 60;
-  const threshold = opts.threshold ?? 1.5;
-  const warmup = opts.warmup ?? 8;
-  for (const [name, v] of [["window", window], ["skipSpacing", skipSpacing]] as const) {
+  const frameMs = opts.frameMs ?? 1000 / 60;
+  const windowMs = opts.windowMs ?? 250;
+  const threshold = opts.threshold ?? 0.75;
+  const skipThreshold = opts.skipThreshold ?? threshold + 1;
+  const skipSpacing = opts.skipSpacing ?? 20;
+  const catchUpSpacing = opts.catchUpSpacing ?? 2;
+  const maxSkew = opts.maxSkew ?? 256;
+  const warmup = opts.warmup ?? 3;
+  for (
+    const [name, v] of [
+      ["skipSpacing", skipSpacing],
+      ["catchUpSpacing", catchUpSpacing],
+      ["warmup", warmup],
+    ] as const
+  ) {
     if (!Number.isInteger(v) || v < 1) {
       throw new RangeError(`time sync ${name} must be a positive integer, got ${v}`);
     }
   }
-  const samples = new Int32Array(window);
-  let sampleCount = 0;
-  let localAdvantage = 0;
-  let remoteAdvantage = 0;
+  for (
+    const [name, v] of [
+      ["frameMs", frameMs],
+      ["windowMs", windowMs],
+      ["threshold", threshold],
+      ["skipThreshold", skipThreshold],
+      ["maxSkew", maxSkew],
+    ] as const
+  ) {
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+      throw new RangeError(`time sync ${name} must be a positive number, got ${v}`);
+    }
+  }
+  // A ring of (epoch, arrival) samples; plain doubles, so no peer value can overflow them.
+  const epochs = new Float64Array(SAMPLES);
+  const times = new Float64Array(SAMPLES).fill(-Infinity);
+  let next = 0;
+  const localEpochs = new Float64Array(SAMPLES);
+  const localTimes = new Float64Array(SAMPLES).fill(-Infinity);
+  let localNext = 0;
+  let skew = 0;
+  let rejected = 0;
+  let lastLocalEpoch = NaN;
   let ticksSinceSkip = skipSpacing;
+  let ticksSinceCatchUp = catchUpSpacing;
 
-  function skew(): number {
-    return sampleCount === 0 ? 0 : (localAdvantage - remoteAdvantage) / 2;
+  /** Our own correction: the kept samples move with it, so the filter sees it at once. */
+  function shiftLocal(frames: number): void {
+    for (let i = 0; i < SAMPLES; i++) localEpochs[i] += frames;
+  }
+
+  /** The largest epoch sample of the window, and how many samples it holds. */
+  function best(e: Float64Array, t: Float64Array, nowMs: number): [number, number] {
+    let max = -Infinity, n = 0;
+    for (let i = 0; i < SAMPLES; i++) {
+      if (nowMs - t[i] > windowMs || t[i] > nowMs) continue;
+      n++;
+      if (e[i] > max) max = e[i];
+    }
+    return [max, n];
   }
 
   return {
-    onReport(localFrame, reportFrame, remote) {
-      if (!Number.isFinite(reportFrame) || !Number.isFinite(remote)) return;
-      samples[sampleCount % window] = localFrame - reportFrame;
-      sampleCount++;
-      let min = samples[0];
-      const n = sampleCount < window ? sampleCount : window;
-      for (let i = 1; i < n; i++) if (samples[i] < min) min = samples[i];
-      localAdvantage = min;
-      remoteAdvantage = remote;
+    onPeerFrame(frame, atMs) {
+      if (!Number.isFinite(frame) || !Number.isFinite(atMs)) return;
+      const epoch = frame - atMs / frameMs;
+      // Against our own epoch as of the last tick: a sample claiming a skew no honest peer can
+      // reach (it would have stalled long before) is forged or corrupt.
+      if (!Number.isNaN(lastLocalEpoch) && Math.abs(lastLocalEpoch - epoch) > maxSkew) {
+        rejected++;
+        return;
+      }
+      epochs[next] = epoch;
+      times[next] = atMs;
+      next = (next + 1) % SAMPLES;
     },
-    get localAdvantage() {
-      return localAdvantage;
-    },
-    get remoteAdvantage() {
-      return remoteAdvantage;
+    update(localFrame, nowMs, rttMs) {
+      ticksSinceSkip++;
+      ticksSinceCatchUp++;
+      lastLocalEpoch = localFrame - nowMs / frameMs;
+      localEpochs[localNext] = lastLocalEpoch;
+      localTimes[localNext] = nowMs;
+      localNext = (localNext + 1) % SAMPLES;
+      const [localEpoch] = best(localEpochs, localTimes, nowMs);
+      const [peerEpoch, n] = best(epochs, times, nowMs);
+      if (n < warmup || !(rttMs > 0)) return "none";
+      const oneWay = Math.min(rttMs, 60_000) / 2 / frameMs;
+      const s = localEpoch - (peerEpoch + oneWay);
+      skew = Math.max(-maxSkew, Math.min(maxSkew, s));
+      if (skew >= skipThreshold && ticksSinceSkip >= skipSpacing) {
+        ticksSinceSkip = 0;
+        shiftLocal(-1);
+        return "skip";
+      }
+      if (skew <= -threshold && ticksSinceCatchUp >= catchUpSpacing) {
+        ticksSinceCatchUp = 0;
+        shiftLocal(+1);
+        return "catch-up";
+      }
+      return "none";
     },
     get skew() {
-      return skew();
+      return skew;
     },
-    shouldSkip() {
-      ticksSinceSkip++;
-      if (sampleCount < warmup || ticksSinceSkip < skipSpacing) return false;
-      if (skew() < threshold) return false;
-      ticksSinceSkip = 0;
-      return true;
+    get rejected() {
+      return rejected;
     },
   };
 }

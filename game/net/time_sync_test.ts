@@ -1,89 +1,72 @@
 import assert from "node:assert/strict";
-import { createTimeSync, type TimeSync } from "./time_sync.ts";
+import { createTimeSync } from "./time_sync.ts";
 
-interface Side {
-  ts: TimeSync;
-  frame: number;
-  skips: number[];
-}
+const T = 1000 / 60;
 
-/**
- * Two sides ticking together; side A starts `skew` frames ahead. Reports go every 4 ticks and
- * arrive `lag` ticks later (plus up to `jitter` extra ticks, drawn from a fixed sequence).
- */
-function simulate(skew: number, ticks: number, lag: number, jitter = 0) {
-  const a: Side = { ts: createTimeSync(), frame: skew, skips: [] };
-  const b: Side = { ts: createTimeSync(), frame: 0, skips: [] };
-  const inFlight: { at: number; to: Side; frame: number; advantage: number }[] = [];
-  const skews: number[] = [];
-  let r = 12345;
-  for (let t = 0; t < ticks; t++) {
-    for (let i = inFlight.length - 1; i >= 0; i--) {
-      const m = inFlight[i];
-      if (m.at <= t) {
-        m.to.ts.onReport(m.to.frame, m.frame, m.advantage);
-        inFlight.splice(i, 1);
-      }
-    }
-    for (const [me, peer] of [[a, b], [b, a]] as const) {
-      if (t % 4 === 0) {
-        r = (Math.imul(r, 1103515245) + 12345) >>> 0;
-        const extra = jitter ? (r >>> 16) % (jitter + 1) : 0;
-        inFlight.push({
-          at: t + lag + extra,
-          to: peer,
-          frame: me.frame,
-          advantage: me.ts.localAdvantage,
-        });
-      }
-      if (me.ts.shouldSkip()) me.skips.push(t);
-      else me.frame++;
-    }
-    skews.push(a.frame - b.frame);
-  }
-  return { a, b, skews };
-}
-
-Deno.test("a 6-frame skew is pulled back under 2 frames and stays there", () => {
-  const { a, b, skews } = simulate(6, 1200, 3, 2);
-  assert.equal(b.skips.length, 0, "the side behind never skips");
-  assert.ok(a.skips.length >= 5 && a.skips.length <= 7, `skips ${a.skips}`);
-  for (const s of skews.slice(600)) assert.ok(Math.abs(s) < 2, `skew ${s}`);
-  assert.ok(a.ts.skew >= 0 && a.ts.skew < 1.5, `A's estimate ${a.ts.skew}`);
-});
-
-Deno.test("skips are spaced out: never two within skipSpacing ticks", () => {
-  const { a } = simulate(12, 1500, 5);
-  for (let i = 1; i < a.skips.length; i++) {
-    assert.ok(a.skips[i] - a.skips[i - 1] >= 60, `skips at ${a.skips[i - 1]}, ${a.skips[i]}`);
-  }
-  assert.ok(a.skips.length >= 11, `12 frames need at least 11 skips: ${a.skips}`);
-});
-
-Deno.test("with jittery reports, two sides in step do not start skipping", () => {
-  const { a, b, skews } = simulate(0, 1500, 4, 3);
-  assert.ok(a.skips.length + b.skips.length <= 2, `skips ${a.skips} / ${b.skips}`);
-  for (const s of skews) assert.ok(Math.abs(s) < 2);
-});
-
-Deno.test("the estimate cancels a symmetric delay: skew, not skew + lag", () => {
+Deno.test("the skew estimate cancels the one-way delay: peer frame plus half the RTT", () => {
   const ts = createTimeSync();
-  for (let i = 0; i < 8; i++) ts.onReport(100 + 4 * i, 90 + 4 * i, 6 - 10); // we see +10, peer -4
-  assert.equal(ts.localAdvantage, 10);
-  assert.equal(ts.remoteAdvantage, -4);
-  assert.equal(ts.skew, 7);
+  // The peer is at frame 100 + i at time i*T; its packets take 30 ms; the RTT is 60 ms.
+  for (let i = 0; i < 10; i++) ts.onPeerFrame(100 + i, i * T + 30);
+  const now = 10 * T;
+  // At `now` the peer is at frame 110; we are at 113: three frames ahead.
+  assert.equal(ts.update(113, now, 60), "skip");
+  assert.ok(Math.abs(ts.skew - 3) < 1e-9, `skew ${ts.skew}`);
+  const behind = createTimeSync();
+  for (let i = 0; i < 10; i++) behind.onPeerFrame(100 + i, i * T + 30);
+  assert.equal(behind.update(110, now, 60), "none", "in step");
+  assert.ok(Math.abs(behind.skew) < 1e-9);
 });
 
-Deno.test("no skip before warm-up, and bad options are refused", () => {
-  const ts = createTimeSync({ warmup: 3, window: 4 });
-  ts.onReport(50, 0, 0);
-  ts.onReport(54, 4, 0);
-  assert.equal(ts.shouldSkip(), false, "two samples: still warming up");
-  ts.onReport(58, 8, 0);
-  assert.equal(ts.shouldSkip(), true);
-  assert.equal(ts.shouldSkip(), false, "spacing");
-  assert.throws(() => createTimeSync({ window: 0 }), /window/);
-  assert.throws(() => createTimeSync({ skipSpacing: 1.5 }), /skipSpacing/);
-  ts.onReport(60, NaN, 0);
-  assert.equal(ts.localAdvantage, 50, "a garbage report is ignored");
+Deno.test("the least delayed sample wins: jitter and resends do not bias the estimate", () => {
+  const ts = createTimeSync({ windowMs: 1000 });
+  // Every sample delayed 20..60 ms, except one at the floor of 20 ms; resends (8 ms later,
+  // same frame) look older still.
+  for (let i = 0; i < 30; i++) {
+    const extra = i === 17 ? 0 : 5 + ((i * 37) % 35);
+    ts.onPeerFrame(200 + i, i * T + 20 + extra);
+    ts.onPeerFrame(200 + i, i * T + 28 + extra);
+  }
+  ts.update(230, 30 * T, 40);
+  assert.ok(Math.abs(ts.skew) < 1e-9, `skew ${ts.skew}: must come from the 20 ms sample`);
+});
+
+Deno.test("the side behind catches up every other tick; the side ahead skips, spaced", () => {
+  const behind = createTimeSync();
+  const ahead = createTimeSync({ skipSpacing: 20 });
+  const advice: string[] = [], skips: number[] = [];
+  for (let t = 0; t < 60; t++) {
+    const now = t * T;
+    // The peer runs 5 frames ahead of `behind` and 5 behind `ahead`, in both cases 20 ms away.
+    behind.onPeerFrame(t + 5, now + 20);
+    ahead.onPeerFrame(t, now + 20);
+    if (t < 3) continue;
+    advice.push(behind.update(t, now + 20, 40));
+    if (ahead.update(t + 5, now + 20, 40) === "skip") skips.push(t);
+  }
+  assert.deepEqual(advice.slice(0, 4), ["catch-up", "none", "catch-up", "none"]);
+  assert.deepEqual(skips, [3, 23, 43], "one skip every 20 ticks");
+});
+
+Deno.test("no advice without an RTT or before enough fresh samples; old samples expire", () => {
+  const ts = createTimeSync({ warmup: 3, windowMs: 100 });
+  ts.onPeerFrame(50, 0);
+  ts.onPeerFrame(51, T);
+  assert.equal(ts.update(0, 2 * T, 40), "none", "two samples: warming up");
+  ts.onPeerFrame(52, 2 * T);
+  assert.equal(ts.update(0, 2 * T, 0), "none", "no RTT yet");
+  assert.equal(ts.update(0, 2 * T, 40), "catch-up");
+  // 100 ms later every sample has left the window: a frozen peer tells us nothing.
+  assert.equal(ts.update(0, 2 * T + 101, 40), "none");
+});
+
+Deno.test("forged frames claiming an impossible skew are refused and counted", () => {
+  const ts = createTimeSync();
+  for (let i = 0; i < 5; i++) ts.onPeerFrame(i, i * T);
+  ts.update(5, 5 * T, 20);
+  ts.onPeerFrame(0xffff_ffff, 6 * T);
+  ts.onPeerFrame(NaN, 6 * T);
+  assert.equal(ts.rejected, 1);
+  assert.ok(Math.abs(ts.skew) < 2, `skew ${ts.skew}`);
+  assert.throws(() => createTimeSync({ skipSpacing: 0 }), /skipSpacing/);
+  assert.throws(() => createTimeSync({ windowMs: -1 }), /windowMs/);
 });

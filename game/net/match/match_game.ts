@@ -14,7 +14,7 @@
  * @module
  */
 
-import { checksumWords, type FrameInputs, type RollbackGame } from "../game.ts";
+import { type AdvanceInfo, checksumWords, type FrameInputs, type RollbackGame } from "../game.ts";
 import { deriveSeed } from "../prng.ts";
 
 /** The input byte that means "rematch" while the match is over. */
@@ -67,16 +67,7 @@ export interface MatchGame<G extends RollbackGame> extends RollbackGame<MatchGam
   readonly overFrame: number;
   /** The frame on which the current match began (0 for the first). */
   readonly startFrame: number;
-  /**
-   * The inputs last applied to a recent frame (within {@link INPUT_LOG_FRAMES} of the newest).
-   * Once a frame is confirmed it is never simulated again, so its last-applied inputs are its
-   * confirmed inputs: the replay and spectator logs are read from here.
-   */
-  inputsAt(frame: number): readonly [number, number] | null;
 }
-
-/** How many recent frames' inputs {@link MatchGame.inputsAt} remembers. */
-export const INPUT_LOG_FRAMES = 1024;
 
 const MATCH = 0, OVER = 1, VOTES = 2, START = 3, FRAME = 4;
 
@@ -94,9 +85,6 @@ export function createMatchGame<G extends RollbackGame>(
   // The first state of each match, made once: a rollback across a restart loads it again.
   const firstStates = new Map<number, unknown>([[0, game.save()]]);
   let setup = opts.setup;
-  // Ring of the inputs last applied to each recent frame, and which frame each slot holds.
-  const ring = new Uint8Array(INPUT_LOG_FRAMES * 2);
-  const ringFrame = new Int32Array(INPUT_LOG_FRAMES).fill(-1);
 
   function firstState(match: number): unknown {
     let s = firstStates.get(match);
@@ -130,19 +118,10 @@ export function createMatchGame<G extends RollbackGame>(
     get startFrame() {
       return meta[START];
     },
-    inputsAt(frame) {
-      const slot = frame & (INPUT_LOG_FRAMES - 1);
-      if (frame < 0 || ringFrame[slot] !== frame) return null;
-      return [ring[2 * slot], ring[2 * slot + 1]];
-    },
-    advance(inputs: FrameInputs) {
-      const slot = meta[FRAME] & (INPUT_LOG_FRAMES - 1);
-      ringFrame[slot] = meta[FRAME];
-      ring[2 * slot] = inputs[0];
-      ring[2 * slot + 1] = inputs[1];
+    advance(inputs: FrameInputs, info?: AdvanceInfo) {
       meta[FRAME]++;
       if (meta[OVER] < 0) {
-        game.advance(inputs);
+        game.advance(inputs, info);
         if (opts.isOver?.(game)) meta[OVER] = meta[FRAME];
         return;
       }

@@ -63,8 +63,13 @@ export const MAX_CATCH_UP_TICKS = 8;
 export const SAMPLE_MS = 100;
 /** Stalled this long on the peer's inputs: say we are waiting for them. */
 export const DEFAULT_WAITING_AFTER_MS = 500;
-/** Stalled this long: the peer's game has stopped (a frozen tab); end the match. */
+/** Stalled this long with the link up: the peer's game has stopped (a frozen tab); end it. */
 export const DEFAULT_GIVE_UP_AFTER_MS = 8000;
+/**
+ * How long a silent link is waited for before the match is given up (Wi-Fi drops, a switch to
+ * mobile data): the match pauses meanwhile and goes on when packets flow again.
+ */
+export const DEFAULT_GRACE_MS = 20_000;
 
 /** What happened, for listeners. Delivered after the runner's own work, in order. */
 export type MatchEvent =
@@ -93,8 +98,13 @@ export interface MatchRunnerOptions<G extends RollbackGame> {
   maxPrediction?: number;
   /** Stalled this long: show "waiting for your opponent" (default 500 ms). */
   waitingAfterMs?: number;
-  /** Stalled this long: give the match up (default 8 s). */
+  /** Stalled this long while the link is up: give the match up (default 8 s). */
   giveUpAfterMs?: number;
+  /**
+   * How long a silent link is waited for (default 20 s). The transport's own disconnect timeout
+   * decides when it gives up (runMatch sets it to this); the runner uses it for the countdown.
+   */
+  graceMs?: number;
   clock?: Clock;
 }
 
@@ -131,6 +141,8 @@ export interface MatchRunner<G extends RollbackGame> {
   notify(event: LifecycleEvent): void;
   /** Adds a listener; returns a function that removes it. */
   on(listener: (event: MatchEvent) => void): () => void;
+  /** While the link is interrupted: milliseconds left of the grace period; else null. */
+  graceLeft(): number | null;
 }
 
 /** The seed both sides derive from the lobby's session id (FNV-1a, 32 bits). */
@@ -164,6 +176,8 @@ export function createMatchRunner<G extends RollbackGame>(
   let lastSample = -Infinity;
   let lastOutcome: TickOutcome | "idle" = "idle";
   let stalledSince = -1;
+  let interruptedSince = -1;
+  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
     sendInput: (f, i) => transport?.sendInput(f, i),
@@ -173,12 +187,17 @@ export function createMatchRunner<G extends RollbackGame>(
     onState: null,
     stats: () => transport!.stats(),
     poll: () => transport?.poll(),
+    // Time sync rides the input packets (see time_sync.ts).
+    onPeerFrame: null,
+    setFrame: (f) => transport?.setFrame(f),
+    now: () => clock.now(),
   };
 
   const runner: MatchRunner<G> = {
     connect(t) {
       if (transport) throw new Error("match runner: already connected");
       transport = t;
+      t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
       t.onControl = (m) => {
         if (m.kind === "app") dispatch({ type: "app", data: m.data });
         else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
@@ -187,6 +206,8 @@ export function createMatchRunner<G extends RollbackGame>(
         flush();
       };
       t.onState = (s) => {
+        if (s === "interrupted" && interruptedSince < 0) interruptedSince = clock.now();
+        if (s !== "interrupted") interruptedSince = -1;
         proxy.onState?.(s);
         dispatch({ type: "link", state: s });
         flush();
@@ -263,6 +284,8 @@ export function createMatchRunner<G extends RollbackGame>(
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    graceLeft: () =>
+      interruptedSince < 0 ? null : Math.max(0, graceMs - (clock.now() - interruptedSince)),
   };
 
   function emit(event: MatchEvent): void {
@@ -303,7 +326,12 @@ export function createMatchRunner<G extends RollbackGame>(
     lastOutcome = outcome;
     previous = outcome === "advanced" ? before : null;
     const now = clock.now();
-    if (outcome === "stalled") {
+    if (outcome === "stalled" && lifecycle.interrupted) {
+      // A silent link is the grace period's business (the transport's disconnect timeout), not
+      // a frozen peer: keep waiting.
+      history.stall(now);
+      stalledSince = -1;
+    } else if (outcome === "stalled") {
       history.stall(now);
       if (stalledSince < 0) stalledSince = now;
       const stalledFor = now - stalledSince;
@@ -329,7 +357,9 @@ export function createMatchRunner<G extends RollbackGame>(
   // misprediction can then never show an end screen, or start a rematch, that is taken back.
   function reportConfirmed(game: MatchGame<G>, s: P2PSession): void {
     const confirmed = s.confirmedFrame;
-    if (recorder) record(recorder, game, s, confirmed);
+    if (recorder && game.startFrame > 0 && game.startFrame <= confirmed + 1) {
+      recorder.matchStarted(game.startFrame);
+    }
     if (game.match > lifecycle.match && confirmed >= game.startFrame) {
       dispatch({ type: "sim", match: game.match, over: false });
       emit({ type: "started", setup: game.setup });
@@ -337,18 +367,6 @@ export function createMatchRunner<G extends RollbackGame>(
     if (game.match === lifecycle.match && game.overFrame >= 0 && confirmed >= game.overFrame) {
       dispatch({ type: "sim", match: game.match, over: true });
     }
-  }
-
-  // Confirmed frames are never simulated again, so the inputs the wrapped game last applied to
-  // them are their confirmed inputs.
-  function record(rec: ReplayRecorder, game: MatchGame<G>, s: P2PSession, confirmed: number): void {
-    for (let f = rec.frames; f <= confirmed; f++) {
-      const inputs = game.inputsAt(f);
-      const sum = s.checksum(f);
-      if (!inputs || sum === undefined) return; // cannot happen; never record a hole
-      rec.record(f, inputs[0], inputs[1], sum);
-    }
-    if (game.startFrame > 0 && game.startFrame <= confirmed + 1) rec.matchStarted(game.startFrame);
   }
 
   function start(agreement: Agreement): void {
@@ -374,6 +392,8 @@ export function createMatchRunner<G extends RollbackGame>(
       localPlayer: opts.localPlayer,
       inputDelay: opts.inputDelay,
       maxPrediction: opts.maxPrediction,
+      // Every confirmed frame once, in order: the replay (and the spectators' stream) log.
+      onConfirmed: (f, i0, i1) => recorder?.record(f, i0, i1, session?.checksum(f) ?? 0),
     });
     session.onEvent((e) => {
       const now = clock.now();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createManualClock, type ManualClock } from "../clock.ts";
 import { createInputTransport } from "../input_transport.ts";
+import type { PacketChannel } from "../packet_channel.ts";
 import {
   createReliablePair,
   createSimulatedPair,
@@ -9,6 +10,8 @@ import {
 } from "../network_sim.ts";
 import { createTestGame, scriptedInput, type TestGame } from "../test_game.ts";
 import type { MatchSetup } from "./match_game.ts";
+import { LIFECYCLE_VERSION } from "./match_lifecycle.ts";
+import { encodeControl, encodeInputPacket } from "../../../shared/peer_protocol.ts";
 import { decodeReplay } from "../../../shared/replay_format.ts";
 import { createReplayPlayer } from "../replay/replay_player.ts";
 import {
@@ -335,4 +338,122 @@ Deno.test("the pairing's replay, recorded under loss and through a rematch, play
     assert.equal(player.checksum(f), runners[0].checksum(f), `frame ${f}`);
   }
   assert.ok(bytes.length < replay.frames, `${bytes.length} bytes for ${replay.frames} frames`);
+});
+
+/** A channel that drops everything it is asked to send while `down` is set: a pulled cable. */
+function cuttable(inner: PacketChannel) {
+  const ch = {
+    down: false,
+    send(data: Uint8Array) {
+      if (!ch.down) inner.send(data);
+    },
+    get onmessage() {
+      return inner.onmessage;
+    },
+    set onmessage(f: ((data: Uint8Array) => void) | null) {
+      inner.onmessage = f;
+    },
+  };
+  return ch;
+}
+
+function outagePair(clock: ManualClock, graceMs: number) {
+  const [inA, inB] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 20 }, clock);
+  const [ctlA, ctlB] = createReliablePair(clock, 20);
+  const links = [cuttable(inA), cuttable(inB), cuttable(ctlA), cuttable(ctlB)];
+  const runners = [0, 1].map((p) =>
+    createMatchRunner<TestGame>({
+      localPlayer: p as 0 | 1,
+      session: "outage",
+      me: { name: `p${p}`, game: "test", version: "1" },
+      createGame: (setup) => createTestGame({ seed: setup.seed }),
+      readInput: (game, player) => scriptedInput(2, player, game.state[0]),
+      graceMs,
+      clock,
+    })
+  ) as [Runner, Runner];
+  const t = (i: number, c: number) =>
+    createInputTransport({
+      input: links[i],
+      control: links[c],
+      clock,
+      disconnectedAfterMs: graceMs,
+    });
+  runners[0].connect(t(0, 2));
+  runners[1].connect(t(1, 3));
+  const cut = (down: boolean) => links.forEach((l) => (l.down = down));
+  return { runners, cut };
+}
+
+Deno.test("a 5 s outage pauses both sides inside the grace period, then the match goes on in sync", () => {
+  const clock = createManualClock();
+  const { runners, cut } = outagePair(clock, 20_000);
+  play(clock, runners, 3000);
+  const before = runners[0].stats().frame;
+  cut(true);
+  const graceSeen: number[] = [];
+  for (let t = 0; t < 5000; t += 500) {
+    play(clock, runners, 500);
+    for (const r of runners) assert.equal(r.phase, "playing", "nobody leaves playing");
+    graceSeen.push(runners[0].graceLeft() ?? -1);
+  }
+  assert.ok(runners[0].lifecycle.interrupted, "the link shows as interrupted");
+  assert.ok(runners[0].stats().frame - before < 60, "the match paused instead of running on");
+  assert.ok(graceSeen.at(-1)! > 14_000 && graceSeen.at(-1)! < 16_000, `left ${graceSeen}`);
+  cut(false);
+  play(clock, runners, 5000);
+  for (const r of runners) {
+    assert.equal(r.phase, "playing");
+    assert.equal(r.lifecycle.interrupted, false);
+    assert.equal(r.graceLeft(), null);
+  }
+  assert.ok(runners[0].stats().frame > before + 200, "and goes on");
+  assert.ok(compareConfirmed(runners[0], runners[1]) > 50);
+  assert.equal(runners[0].stats().desyncs + runners[1].stats().desyncs, 0);
+});
+
+Deno.test("an outage longer than the grace period ends the match on both sides with the reason", () => {
+  const clock = createManualClock();
+  const { runners, cut } = outagePair(clock, 6000);
+  play(clock, runners, 2000);
+  cut(true);
+  play(clock, runners, 5000);
+  for (const r of runners) assert.equal(r.phase, "playing");
+  play(clock, runners, 2000);
+  for (const r of runners) {
+    assert.equal(r.phase, "closed");
+    assert.match(r.lifecycle.message ?? "", /Lost the connection/);
+  }
+});
+
+Deno.test("a peer that floods inputs beyond the window does not stop the session", () => {
+  const clock = createManualClock();
+  const [inA, inB] = createReliablePair(clock, 5);
+  const [ctlA, ctlB] = createReliablePair(clock, 5);
+  const runner = createMatchRunner<TestGame>({
+    localPlayer: 0,
+    session: "flood",
+    me: { name: "me", game: "test", version: "1" },
+    createGame: () => createTestGame(),
+    readInput: () => 0,
+    clock,
+  });
+  const problems: string[] = [];
+  runner.on((e) => e.type === "problem" && problems.push(e.message));
+  runner.connect(createInputTransport({ input: inA, control: ctlA, clock }));
+  ctlB.send(encodeControl({
+    kind: "app",
+    data: { t: "intro", v: LIFECYCLE_VERSION, name: "x", game: "test", version: "1" },
+  }));
+  runAlone(clock, runner, 100);
+  assert.equal(runner.phase, "playing");
+  // A buggy peer runs 400 frames ahead: what the session cannot hold is held back (not acked,
+  // not an error), so the session keeps running instead of stopping the match.
+  for (let seq = 0; seq * 32 < 400; seq++) {
+    inB.send(encodeInputPacket({ start: seq * 32, ack: -1, inputs: new Uint8Array(32), seq }));
+  }
+  runAlone(clock, runner, 1000);
+  assert.doesNotMatch(problems.join("|"), /Session stopped/);
+  assert.equal(runner.session?.state, "running");
+  assert.notEqual(runner.phase, "closed");
 });

@@ -37,6 +37,7 @@ import type { MatchSetup } from "./match_game.ts";
 import type { MatchPhase } from "./match_lifecycle.ts";
 import {
   createMatchRunner,
+  DEFAULT_GRACE_MS,
   type MatchRunner,
   type MatchRunnerOptions,
   TICK_MS,
@@ -105,7 +106,17 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
   let connection: MatchConnection | null = null;
   let stopped = false;
   try {
-    connection = connectMatch({ ...opts.connection, lobby, sim: opts.sim, clock: opts.clock });
+    connection = connectMatch({
+      ...opts.connection,
+      // The link is given up only after the grace period: until then the match pauses.
+      transport: {
+        disconnectedAfterMs: opts.graceMs ?? DEFAULT_GRACE_MS,
+        ...opts.connection?.transport,
+      },
+      lobby,
+      sim: opts.sim,
+      clock: opts.clock,
+    });
     connection.ready.then(
       (t) => {
         if (!stopped) runner.connect(t);

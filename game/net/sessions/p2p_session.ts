@@ -27,8 +27,14 @@
  * - The session takes over `transport.onInput`, `onControl` and `onState`. It consumes `quality`,
  *   `checksum` and `state` messages; any other control message (app, bye, hello) comes out as a
  *   `message` event and link-state changes as `link` events.
- * - Input delay and prediction window are fixed for a session: to change them between matches,
- *   create a new session (and a new transport, whose frames start at 0 again).
+ * - `setInputDelay(n)` changes the input delay mid-match without a desync: a longer delay repeats
+ *   the last input for the frames it skips over, a shorter one drops local inputs for as many
+ *   ticks. `autoInputDelay` picks it from the measured RTT (see below). The prediction window is
+ *   fixed for a session.
+ * - `onConfirmed(frame, input0, input1)` (an option) sees every frame's two inputs exactly once,
+ *   in frame order, as soon as they are final on both sides: the basis of replays and spectators.
+ * - The game's `advance(inputs, info)` gets each player's input status (confirmed / predicted) and
+ *   whether the frame is a re-simulation, so it can hold back sounds on frames that may change.
  *
  * ## Events (`onEvent`)
  * `rollback {frame, depth}`, `stall {frame}`, `desync {frame, local, remote}`,
@@ -37,9 +43,23 @@
  * `error {message}` (the peer broke the input stream; the session stopped).
  *
  * ## Time sync
- * Every 4 ticks the session sends a `quality` report (its frame and its measured frame
- * advantage); the side running ahead skips a tick at most once a second until the two are within
- * about a frame (see time_sync.ts). `stats()` shows both advantages, the skew and skipped ticks.
+ * Every input packet carries the sender's frame; the skew follows from it and the input channel's
+ * RTT (see time_sync.ts). The side behind catches up (two frames in a tick, every other tick),
+ * the side ahead skips a tick (at most every 20 ticks, from two frames ahead), until both are
+ * within a frame. Every 30
+ * ticks a `quality` report tells the peer our skew estimate, for its stats only (clamped to i16,
+ * as GGRS does: it steers nothing, so a forged one cannot).
+ *
+ * ## Automatic input delay
+ * With `autoInputDelay`, once a second the delay moves one frame toward the smallest delay that
+ * covers the one-way trip: `ceil((rtt / 2 + 4 ms) / frame)`, clamped to `min..max` (default 1..6),
+ * where rtt is the input channel's smoothed RTT.
+ *
+ * ## Hostile peers
+ * Nothing a peer sends makes `tick()` throw, stop or spin: time sync samples are sanity-checked and
+ * its actions rate-limited; each checksum frame is compared once (repeats, frames the peer cannot
+ * have confirmed yet and state dumps nobody asked for count in `stats().malformed`), inputs beyond
+ * the input queue's window are held back (not delivered, not acked: `stats().rejected`).
  *
  * ## Desync detection
  * Every `checksumInterval` frames (default 60, 0 disables), once that frame is confirmed, its
@@ -53,11 +73,14 @@
  * minute at 60 Hz), at least the newest `checksumHistory` frames (default 216,000: one hour,
  * 864 KiB), dropped in chunks of 4096 frames.
  *
+ * Frames are uint32 on the wire (828 days at 60 Hz); the session stops with an `error` event
+ * before its frame would pass that.
+ *
  * @module
  */
 
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
-import { MAX_STATE_BYTES } from "../../../shared/peer_protocol.ts";
+import { MAX_FRAME, MAX_STATE_BYTES } from "../../../shared/peer_protocol.ts";
 import { isValidInput, type RollbackGame } from "../game.ts";
 import type { LinkState } from "../input_transport.ts";
 import { createSyncLayer } from "../sync_layer.ts";
@@ -73,12 +96,25 @@ export interface LinkStats {
   packetsSent: number;
   packetsReceived: number;
   packetsLost: number;
+  /** Least recent RTT sample (ms); time sync's one-way delay. Falls back to `rttMs`. */
+  rttMinMs?: number;
+  /** Malformed packets the transport ignored. */
+  malformed?: number;
+  /** Excess or refused traffic (rate-limited pings, held-back inputs). */
+  rejected?: number;
 }
 
 /** What the session needs from the input transport (an `InputTransport` fits). */
 export interface SessionTransport {
   sendInput(frame: number, input: number): void;
-  onInput: ((frame: number, input: number) => void) | null;
+  /** Returning false refuses the frame (back-pressure: the transport must not ack it). */
+  onInput: ((frame: number, input: number) => unknown) | null;
+  /** The peer's current frame per input packet, with its arrival time (see time_sync.ts). */
+  onPeerFrame?: ((frame: number, atMs: number) => void) | null;
+  /** Our current frame, for the packets the transport sends. */
+  setFrame?(frame: number): void;
+  /** Milliseconds on the transport's clock; without it the session counts ticks as 1/60 s. */
+  now?(): number;
   sendControl(msg: ControlMessage): void;
   onControl: ((msg: ControlMessage) => void) | null;
   stats(): LinkStats;
@@ -102,6 +138,15 @@ export interface P2PSessionOptions<S = unknown> {
   checksumHistory?: number;
   /** Tuning of the time sync (see time_sync.ts); the defaults suit 60 Hz. */
   timeSync?: TimeSyncOptions;
+  /** Every frame's two inputs, exactly once each, in frame order, once final on both sides. */
+  onConfirmed?: (frame: number, input0: number, input1: number) => void;
+  /**
+   * Save only the newest confirmed frame (for games with large states): fewer `save()` calls,
+   * deeper re-simulations; desync dumps only when that state is at hand. Default false.
+   */
+  sparseSaving?: boolean;
+  /** Chooses the input delay from the measured RTT (see the module doc); off by default. */
+  autoInputDelay?: boolean | { min?: number; max?: number };
 }
 
 /** Events a session raises (see `onEvent`). */
@@ -149,6 +194,12 @@ export interface P2PSessionStats extends LinkStats {
   /** Peer checksums compared with ours. */
   checksumsChecked: number;
   desyncs: number;
+  /** Ticks that simulated an extra frame to catch up with the peer (time sync). */
+  catchUps: number;
+  /** Hostile or broken messages ignored, here and in the transport. */
+  malformed: number;
+  /** Traffic refused: inputs held back, implausible time-sync samples, the transport's own. */
+  rejected: number;
 }
 
 /** A running P2P rollback session. */
@@ -166,13 +217,23 @@ export interface P2PSession {
   stats(): P2PSessionStats;
   /** Subscribes to events; returns the unsubscribe function. */
   onEvent(listener: (event: SessionEvent) => void): () => void;
+  /** The input delay now in use (frames). */
+  readonly inputDelay: number;
+  /** Changes the input delay mid-match (0..30), without a desync; turns `autoInputDelay` off. */
+  setInputDelay(frames: number): void;
   /** Stops the session and detaches it from the transport (does not close the transport). */
   close(): void;
 }
 
-const QUALITY_EVERY_TICKS = 4;
-const MAX_PENDING_CHECKSUMS = 64;
+const QUALITY_EVERY_TICKS = 30;
+// Peer checksums of frames we have not finalized: at most one per frame of the window between
+// our last final frame and our newest input (the input queue's capacity bounds it).
+const MAX_PENDING_CHECKSUMS = 256;
 const MAX_KEPT_DUMPS = 8;
+const MAX_INPUT_DELAY = 30;
+const FRAME_MS = 1000 / 60;
+const AUTO_DELAY_EVERY_TICKS = 60;
+const I16 = 0x7fff;
 
 function intOption(
   name: string,
@@ -194,7 +255,7 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
   if (localPlayer !== 0 && localPlayer !== 1) {
     throw new RangeError(`localPlayer must be 0 or 1, got ${localPlayer}`);
   }
-  const inputDelay = intOption("inputDelay", opts.inputDelay, 2, 30);
+  let inputDelay = intOption("inputDelay", opts.inputDelay, 2, MAX_INPUT_DELAY);
   const maxPrediction = intOption("maxPrediction", opts.maxPrediction, 8, 60);
   if (inputDelay === 0 && maxPrediction === 0) {
     throw new RangeError("lockstep (maxPrediction 0) needs an inputDelay of at least 1");
@@ -203,10 +264,28 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
   const history = createChecksumHistory(
     intOption("checksumHistory", opts.checksumHistory, 216_000, 1e8, 1),
   );
-  const sync = createSyncLayer({ game, maxRollback: maxPrediction });
+  const sync = createSyncLayer({
+    game,
+    maxRollback: maxPrediction,
+    sparseSaving: opts.sparseSaving === true,
+  });
   const local = sync.queues[localPlayer];
   const remote = sync.queues[localPlayer === 0 ? 1 : 0];
   const timeSync = createTimeSync(opts.timeSync);
+  const onConfirmed = opts.onConfirmed;
+  const auto = opts.autoInputDelay
+    ? {
+      min: intOption("autoInputDelay.min", (opts.autoInputDelay as { min?: number }).min, 1, 30),
+      max: intOption("autoInputDelay.max", (opts.autoInputDelay as { max?: number }).max, 6, 30),
+    }
+    : null;
+  if (auto && auto.min > auto.max) throw new RangeError("autoInputDelay: min must be <= max");
+  let autoDelay = auto !== null;
+  let remoteAdvantage = 0;
+  let lastRemoteChecksumFrame = -1;
+  const statesSeen = new Set<number>(); // desync frames whose peer dump arrived (once each)
+  const desyncFrames = new Set<number>(); // frames that desynced (bounded with the dumps)
+  let lastLocalInput = 0;
   const listeners: ((e: SessionEvent) => void)[] = [];
   const pendingRemote = new Map<number, number>(); // frame -> peer checksum, ours not final yet
   const dumps = new Map<number, Uint8Array>(); // frame -> our state bytes, until compared
@@ -223,6 +302,9 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     skippedTicks: 0,
     checksumsChecked: 0,
     desyncs: 0,
+    catchUps: 0,
+    malformed: 0,
+    rejected: 0,
   };
 
   function emit(event: SessionEvent): void {
@@ -240,6 +322,7 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     transport.onInput = null;
     transport.onControl = null;
     if (transport.onState !== undefined) transport.onState = null;
+    if (transport.onPeerFrame !== undefined) transport.onPeerFrame = null;
   }
 
   function keep<V>(map: Map<number, V>, key: number, value: V, max: number): void {
@@ -253,6 +336,10 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     dumps.delete(frame);
     if (mine === theirs) return;
     counters.desyncs++;
+    desyncFrames.add(frame);
+    if (desyncFrames.size > MAX_KEPT_DUMPS) {
+      desyncFrames.delete(desyncFrames.values().next().value as number);
+    }
     emit({ type: "desync", frame, local: mine, remote: theirs });
     if (dump) {
       keep(desyncDumps, frame, dump, MAX_KEPT_DUMPS);
@@ -264,7 +351,7 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
 
   function onChecksumFrame(frame: number, checksum: number): void {
     transport.sendControl({ kind: "checksum", frame, checksum });
-    if (game.serialize) {
+    if (game.serialize && sync.hasSnapshot(frame + 1)) {
       keep(dumps, frame, game.serialize(sync.snapshotAt(frame + 1)), MAX_KEPT_DUMPS);
     }
   }
@@ -279,6 +366,7 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
       const checksum = sync.checksumAt(f);
       history.push(f, checksum);
       lastFinal = f;
+      if (onConfirmed) onConfirmed(f, sync.queues[0].input(f), sync.queues[1].input(f));
       if (checksumInterval > 0 && f % checksumInterval === 0) onChecksumFrame(f, checksum);
       // Checked for every frame, not just ours: the peer may use another interval.
       if (pendingRemote.size > 0) {
@@ -294,38 +382,63 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
 
   function onRemoteChecksum(frame: number, checksum: number): void {
     if (checksumInterval === 0) return;
+    // An honest peer finalizes frames in order, each once, and only frames it has our input for.
+    if (frame <= lastRemoteChecksumFrame || frame > local.confirmedFrame) {
+      counters.malformed++;
+      return;
+    }
+    lastRemoteChecksumFrame = frame;
     if (frame <= lastFinal) {
       const mine = history.get(frame);
       if (mine !== undefined) compare(frame, mine, checksum);
+    } else if (pendingRemote.size < MAX_PENDING_CHECKSUMS) {
+      pendingRemote.set(frame, checksum);
     } else {
-      keep(pendingRemote, frame, checksum, MAX_PENDING_CHECKSUMS);
+      counters.malformed++;
     }
   }
 
-  transport.onInput = (frame, input) => {
-    if (state !== "running") return;
-    try {
-      remote.add(frame, input);
-    } catch (e) {
-      fail(`remote input rejected: ${e instanceof Error ? e.message : String(e)}`);
+  function onRemoteState(frame: number, bytes: Uint8Array): void {
+    // Only a dump of a frame that desynced, or may yet (its checksum is pending), and only once.
+    if (statesSeen.has(frame) || !(desyncFrames.has(frame) || pendingRemote.has(frame))) {
+      counters.malformed++;
+      return;
     }
+    statesSeen.add(frame);
+    if (statesSeen.size > MAX_KEPT_DUMPS) statesSeen.delete(statesSeen.values().next().value!);
+    emit({
+      type: "desync-state",
+      frame,
+      local: desyncDumps.get(frame) ?? dumps.get(frame) ?? null,
+      remote: bytes,
+    });
+  }
+
+  transport.onInput = (frame, input) => {
+    if (state !== "running") return false;
+    if (!remote.canAdd(frame)) {
+      // Beyond the queue's window (a flood) or out of order (a broken transport): hold it back.
+      counters.rejected++;
+      return false;
+    }
+    remote.add(frame, input);
+    return true;
   };
+  if ("onPeerFrame" in transport) {
+    transport.onPeerFrame = (frame, atMs) => timeSync.onPeerFrame(frame, atMs);
+  }
   transport.onControl = (msg) => {
     if (state !== "running") return;
     switch (msg.kind) {
       case "quality":
-        timeSync.onReport(sync.frame, msg.frame, msg.advantage);
+        // Diagnostics only, clamped like GGRS's i16: it steers nothing.
+        remoteAdvantage = Math.max(-I16, Math.min(I16, msg.advantage));
         break;
       case "checksum":
         onRemoteChecksum(msg.frame, msg.checksum >>> 0);
         break;
       case "state":
-        emit({
-          type: "desync-state",
-          frame: msg.frame,
-          local: desyncDumps.get(msg.frame) ?? dumps.get(msg.frame) ?? null,
-          remote: msg.state,
-        });
+        onRemoteState(msg.frame, msg.state);
         break;
       default:
         emit({ type: "message", message: msg });
@@ -346,8 +459,45 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     return outcome;
   }
 
+  const now = () => transport.now ? transport.now() : ticks * FRAME_MS;
+
+  function rtt(): number {
+    const link = transport.stats();
+    return link.rttMinMs && link.rttMinMs > 0 ? link.rttMinMs : link.rttMs;
+  }
+
+  function autoAdjustDelay(): void {
+    if (!auto || !autoDelay || ticks % AUTO_DELAY_EVERY_TICKS !== 0) return;
+    const r = transport.stats().rttMs;
+    if (!(r > 0)) return;
+    const target = Math.max(auto.min, Math.min(auto.max, Math.ceil((r / 2 + 4) / FRAME_MS)));
+    if (target > inputDelay) inputDelay++;
+    else if (target < inputDelay) inputDelay--;
+  }
+
+  /** Sends local inputs so that frame + inputDelay has one (unless a shorter delay is catching up). */
+  function sendLocal(frame: number, input: number): void {
+    const target = frame + inputDelay;
+    // A longer delay (or the match start) leaves frames with no input: repeat the last one.
+    while (local.confirmedFrame < target - 1) {
+      local.add(local.confirmedFrame + 1, lastLocalInput);
+      transport.sendInput(local.confirmedFrame, lastLocalInput);
+    }
+    if (local.confirmedFrame < target) {
+      local.add(target, input);
+      transport.sendInput(target, input);
+      lastLocalInput = input;
+    } // else: the delay just got shorter; this tick's input is dropped
+  }
+
   function step(localInput: number): TickOutcome {
     ticks++;
+    if (sync.frame + inputDelay + 2 > MAX_FRAME) {
+      fail("frame numbers are exhausted (uint32 on the wire)");
+      return "stopped";
+    }
+    transport.setFrame?.(sync.frame);
+    autoAdjustDelay();
     const depth = sync.rollback();
     if (depth > 0) {
       counters.rollbacks++;
@@ -358,10 +508,11 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     }
     finalize();
     if (ticks % QUALITY_EVERY_TICKS === 0) {
+      const skew = Math.round(timeSync.skew * 100) / 100;
       transport.sendControl({
         kind: "quality",
         frame: sync.frame,
-        advantage: timeSync.localAdvantage,
+        advantage: Math.max(-I16, Math.min(I16, skew)),
       });
     }
 
@@ -369,22 +520,31 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     // Frames before the first delayed one carry no input; they are sent on the first tick (even a
     // stalled one, or lockstep could never start) so the peer gets our inputs from frame 0.
     while (local.confirmedFrame < frame + inputDelay - 1) {
-      local.add(local.confirmedFrame + 1, 0);
-      transport.sendInput(local.confirmedFrame, 0);
+      local.add(local.confirmedFrame + 1, lastLocalInput);
+      transport.sendInput(local.confirmedFrame, lastLocalInput);
     }
     if (frame - remote.confirmedFrame > maxPrediction) {
       counters.stalls++;
       if (listeners.length > 0) emit({ type: "stall", frame });
       return "stalled";
     }
-    if (timeSync.shouldSkip()) {
+    const advice = timeSync.update(frame, now(), rtt());
+    if (advice === "skip") {
       counters.skippedTicks++;
       return "skipped";
     }
-    local.add(frame + inputDelay, localInput);
-    transport.sendInput(frame + inputDelay, localInput);
+    sendLocal(frame, localInput);
     sync.advance();
     finalize();
+    // Behind the peer: a second frame this tick, within the prediction window.
+    if (advice === "catch-up" && sync.frame - remote.confirmedFrame <= maxPrediction) {
+      counters.catchUps++;
+      sendLocal(sync.frame, localInput);
+      sync.advance();
+      finalize();
+    }
+    const resimulated = sync.refreshSparse();
+    if (resimulated > 0) counters.rollbackFrames += resimulated;
     return "advanced";
   }
 
@@ -411,8 +571,10 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
         maxPrediction,
         predictedFrames: Math.max(0, sync.frame - 1 - remote.confirmedFrame),
         ...counters,
-        localAdvantage: timeSync.localAdvantage,
-        remoteAdvantage: timeSync.remoteAdvantage,
+        malformed: counters.malformed + (link.malformed ?? 0),
+        rejected: counters.rejected + timeSync.rejected + (link.rejected ?? 0),
+        localAdvantage: timeSync.skew,
+        remoteAdvantage,
         skew: timeSync.skew,
         rttMs: link.rttMs,
         lossRate: link.lossRate,
@@ -430,6 +592,16 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
     },
     close() {
       if (state === "running") stop();
+    },
+    get inputDelay() {
+      return inputDelay;
+    },
+    setInputDelay(frames) {
+      inputDelay = intOption("inputDelay", frames, inputDelay, MAX_INPUT_DELAY);
+      if (inputDelay === 0 && maxPrediction === 0) {
+        throw new RangeError("lockstep (maxPrediction 0) needs an inputDelay of at least 1");
+      }
+      autoDelay = false;
     },
   };
 }

@@ -277,16 +277,17 @@ Deno.test("other control messages and link state pass through as events", () => 
   ]);
 });
 
-Deno.test("a broken remote input stream stops the session with an error event", () => {
+Deno.test("a gap in the remote input stream is held back, not fatal: the session runs on", () => {
   const [ta] = createFakePair();
   const session = createP2PSession({ game: createTestGame(), transport: ta, localPlayer: 0 });
   const seen = events(session);
-  ta.onInput?.(0, 1);
-  ta.onInput?.(5, 1); // a gap: the transport never does this
-  assert.equal(session.state, "stopped");
-  assert.match((seen[0] as { message: string }).message, /out of order/);
-  assert.equal(session.tick(0), "stopped");
-  assert.equal(ta.onInput, null, "detached from the transport");
+  assert.equal(ta.onInput?.(0, 1), true);
+  assert.equal(ta.onInput?.(5, 1), false, "a gap: refused (the transport never does this)");
+  assert.equal(session.state, "running");
+  assert.equal(session.stats().rejected, 1);
+  assert.deepEqual(seen, []);
+  assert.equal(ta.onInput?.(1, 1), true, "the stream goes on where it left off");
+  assert.equal(session.tick(0), "advanced");
 });
 
 Deno.test("close() detaches the session; bad options and inputs get clear errors", () => {
@@ -433,7 +434,7 @@ Deno.test("at 10% loss and 100 ms RTT, default settings: no stalls on either sid
   }
 });
 
-Deno.test("time sync pulls a 6-frame skew back under 2 frames, gently", () => {
+Deno.test("time sync pulls a 6-frame skew back under 2 frames within a second, gently", () => {
   const m = createMatch({ loss: 0.05, delayMs: 30, jitterMs: 10, seed: 5 });
   for (let t = 0; t < 6; t++) m.step(true); // A starts 6 frames early
   assert.equal(m.a.frame - m.b.frame, 6);
@@ -443,13 +444,13 @@ Deno.test("time sync pulls a 6-frame skew back under 2 frames, gently", () => {
     skews.push(m.a.frame - m.b.frame);
   }
   const settled = skews.findIndex((_, i) => skews.slice(i).every((x) => Math.abs(x) < 2));
-  assert.ok(settled >= 0 && settled < 900, `settled at tick ${settled}`);
+  assert.ok(settled >= 0 && settled < 60, `settled at tick ${settled}`);
   const a = m.a.stats();
   const b = m.b.stats();
-  assert.ok(a.skippedTicks >= 4 && a.skippedTicks <= 8, `A skipped ${a.skippedTicks}`);
-  assert.ok(b.skippedTicks <= 2, `B skipped ${b.skippedTicks}`);
+  assert.ok(b.catchUps >= 4 && b.catchUps <= 8, `B caught up ${b.catchUps} frames`);
+  assert.ok(a.skippedTicks <= 2, `A skipped ${a.skippedTicks}`);
   assert.equal(a.stalls, 0, "the skew was absorbed by time sync, not by stalls");
-  assert.ok(Math.abs(a.skew) < 1.5 && Math.abs(b.skew) < 1.5, `estimates ${a.skew} ${b.skew}`);
+  assert.ok(Math.abs(a.skew) < 1 && Math.abs(b.skew) < 1, `estimates ${a.skew} ${b.skew}`);
 });
 
 Deno.test("desync detection fires on the non-deterministic game, with both states", () => {
@@ -470,4 +471,69 @@ Deno.test("desync detection fires on the non-deterministic game, with both state
   const dump = m.log.a.find((e) => e.type === "desync-state");
   assert.ok(dump?.type === "desync-state" && dump.local !== null && dump.remote.length > 0);
   assert.equal(m.log.a.filter((e) => e.type === "desync" && e.frame < 300).length, 0);
+});
+
+Deno.test("many peer checksums may wait at once for frames we have not confirmed yet", () => {
+  const [ta, tb] = createFakePair();
+  const opts = { checksumInterval: 1 };
+  const sa = createP2PSession({ game: createTestGame(), transport: ta, localPlayer: 0, ...opts });
+  const sb = createP2PSession({ game: createTestGame(), transport: tb, localPlayer: 1, ...opts });
+  for (let t = 0; t < 300; t++) {
+    sa.tick(t & 7);
+    sb.tick(t & 3);
+    ta.deliver();
+    tb.deliver(t - 6); // A's checksums reach B ~6 frames before B can confirm them
+  }
+  const confirmed = sb.confirmedFrame;
+  assert.ok(confirmed > 280);
+  assert.ok(sb.stats().checksumsChecked >= confirmed - 10, `${sb.stats().checksumsChecked}`);
+  assert.equal(sb.stats().malformed, 0);
+});
+
+Deno.test("the default checksum history answers for the whole first hour, past one chunk", () => {
+  const [ta, tb] = createFakePair();
+  const sa = createP2PSession({ game: createTestGame(), transport: ta, localPlayer: 0 });
+  const sb = createP2PSession({ game: createTestGame(), transport: tb, localPlayer: 1 });
+  for (let t = 0; t < 10_000; t++) {
+    sa.tick(t & 5);
+    sb.tick(0);
+    ta.deliver();
+    tb.deliver();
+  }
+  assert.ok(sa.confirmedFrame > 9_000);
+  for (const f of [0, 1, 4095, 4096, 8191, 8192, sa.confirmedFrame]) {
+    assert.equal(typeof sa.checksum(f), "number", `frame ${f}`);
+  }
+});
+
+Deno.test("advance gets each input's status and whether it is a re-simulation", () => {
+  const [ta, tb] = createFakePair();
+  const inner = createTestGame();
+  const seen: string[] = [];
+  const game: RollbackGame<Int32Array> = {
+    advance(inputs, info) {
+      seen.push(`${info!.frame}:${info!.status.join("/")}${info!.resimulating ? ":re" : ""}`);
+      inner.advance(inputs);
+    },
+    save: () => inner.save(),
+    load: (s) => inner.load(s),
+    checksum: () => inner.checksum(),
+  };
+  const sa = createP2PSession({ game, transport: ta, localPlayer: 0, inputDelay: 0 });
+  const sb = createP2PSession({
+    game: createTestGame(),
+    transport: tb,
+    localPlayer: 1,
+    inputDelay: 0,
+  });
+  sb.tick(4);
+  sb.tick(4);
+  sa.tick(0); // frame 0: B's input predicted
+  ta.deliver();
+  sa.tick(0); // B's frames 0, 1 arrive (4, not the predicted 0): frame 0 re-run, then frame 1
+  assert.deepEqual(seen, [
+    "0:confirmed/predicted",
+    "0:confirmed/confirmed:re",
+    "1:confirmed/confirmed",
+  ]);
 });

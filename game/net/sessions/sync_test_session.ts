@@ -74,7 +74,7 @@ export function createSyncTestSession<S>(opts: SyncTestOptions<S>): SyncTestSess
       sync.load(target);
       while (sync.frame < present) {
         const g = sync.frame;
-        sync.advance();
+        sync.advance(true);
         resimulated++;
         const actual = sync.checksumAt(g);
         if (mismatch === null && actual !== firstRun[g % size]) {

@@ -138,7 +138,9 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
       } else hud.waiting(life);
       // The end screen shows its own messages; the banner is for trouble during play.
       const trouble = inMatch(life.phase) && (life.interrupted || life.waiting);
-      hud.notice(problem ?? (trouble ? life.message : null));
+      const left = life.interrupted ? runner.graceLeft() : null;
+      const countdown = left === null ? "" : ` ${Math.ceil(left / 1000)} s`;
+      hud.notice(problem ?? (trouble ? `${life.message ?? ""}${countdown}` : null));
       ctx.message = life.message;
       endUi.update(life, curr);
       overlay.update(now);

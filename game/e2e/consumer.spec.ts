@@ -161,6 +161,16 @@ test("esbuild bundles every browser entry for the browser, with no Node or Deno 
   expect(bundle).not.toMatch(/from ["']node:|require\(["']node:|\bDeno\.[a-z]/);
 });
 
+test("the installed duet-lobby passes its flags on and exits with the lobby's code", async () => {
+  test.setTimeout(120_000);
+  const bin = join(dir, "node_modules", ".bin", "duet-lobby");
+  const help = await inDir(bin, ["--help"]);
+  expect(help.stdout).toContain("--static-dir");
+  // A bad flag value is the lobby's "invalid configuration": exit code 2, through the launcher.
+  const bad = await inDir(bin, ["--port", "not-a-port"]).then(() => 0, (e) => e.code);
+  expect(bad).toBe(2);
+});
+
 test("built with Vite and served by the installed duet-lobby, two pages quick-match and play with agreeing checksums", async ({ browser }) => {
   test.setTimeout(180_000);
   await inDir("node_modules/.bin/vite", ["build", "--logLevel", "warn"]);

@@ -94,6 +94,29 @@ test.beforeAll(() => {
   for (const out of ["dist", "out"]) rmSync(join(dir, out), { recursive: true, force: true });
 });
 
+test("the tarball ships the compiled entries, the bin and the README, and no tests, examples or benchmarks", async () => {
+  const { version } = JSON.parse(readFileSync("package.json", "utf8"));
+  const list = await inDir("tar", ["-tzf", `duet-netcode-${version}.tgz`]);
+  const files = list.stdout.trim().split("\n").map((f) => f.replace(/^package\//, ""));
+  for (const f of files) {
+    expect(f, "shipped file").toMatch(
+      /^(lib\/.+\.(js|d\.ts|js\.map)|bin\/duet-lobby\.mjs|README\.md|package\.json)$/,
+    );
+    expect(f, "shipped file").not.toMatch(
+      /_test\.|\/e2e\/|\/examples\/|^bench\/|testdata|fixtures/,
+    );
+  }
+  for (const entry of ["game/net", "shared", "signal", "game/ui", "game/testing"]) {
+    expect(files).toContain(`lib/${entry}/mod.js`);
+    expect(files).toContain(`lib/${entry}/mod.d.ts`);
+  }
+  const pkg = JSON.parse(
+    readFileSync(join(dir, "node_modules", "duet-netcode", "package.json"), "utf8"),
+  );
+  expect(Object.keys(pkg.dependencies).sort()).toEqual(["msgpackr", "valibot", "webrtc-adapter"]);
+  expect(pkg.private).toBeUndefined();
+});
+
 test("the quick-start game type-checks against the shipped .d.ts (tsc --noEmit)", async () => {
   test.setTimeout(240_000);
   await inDir("node_modules/.bin/tsc", ["--noEmit", "-p", "."]);

@@ -6,15 +6,17 @@
  *
  * Layout (positional arrays, like the DataChannel wire):
  *
- *     file = [MAGIC, formatVersion, body: bin, crc32(body)]
- *     body = [game, version, seed, names[2], options[2], frames, inputs: bin, checksums: bin,
- *             matchStarts: uint[]]
+ *     file   = [MAGIC, formatVersion, body: bin, crc32(body)]
+ *     body   = [header: bin, frames, inputs: bin, checksums: bin]
+ *     header = [game, version, seed, names[2], options[2], matchStarts: uint[]]   (≤ 16 KiB)
  *
  * `inputs` is run-length encoded: for each run of identical frame inputs, a LEB128 run length
  * followed by player 0's and player 1's input byte. Held buttons make long runs, so a minute of
  * play is typically a few kilobytes. `checksums` are little-endian uint32 for frames 0, N, 2N …
  * up to `frames - 1`. The outer layer lets a reader tell "not a replay" from "a newer format"
- * from "damaged" before it parses the body.
+ * from "damaged" before it parses the body. Only `header` holds structured data, and it is small:
+ * the large parts are opaque binary, read by length, so a crafted file cannot make the decoder
+ * build millions of objects.
  *
  * Decoders never throw: they return `{ ok: false, error }` with a sentence for the player.
  *
@@ -29,14 +31,18 @@ export const REPLAY_MAGIC = "duet-replay";
 export const REPLAY_FORMAT_VERSION = 1;
 /** A checksum is stored for every this many frames. */
 export const REPLAY_CHECKSUM_EVERY = 60;
-/** Largest replay file accepted (about 20 hours of worst-case input). */
+/** Largest replay file accepted (over six hours of worst-case input). */
 export const MAX_REPLAY_BYTES = 16 * 1024 * 1024;
-/** Most frames in a replay (24 hours at 60 Hz). */
-export const MAX_REPLAY_FRAMES = 24 * 60 * 60 * 60;
+/** Most frames in a replay (6 hours at 60 Hz: a seek to the end stays well under a second). */
+export const MAX_REPLAY_FRAMES = 6 * 60 * 60 * 60;
 /** Longest name, game id or version string in a replay. */
 export const MAX_REPLAY_TEXT = 64;
 /** Largest encoded options of one player. */
 export const MAX_REPLAY_OPTIONS_BYTES = 4096;
+/** Largest encoded header (names, options, match starts). */
+export const MAX_REPLAY_HEADER_BYTES = 16 * 1024;
+/** Most matches (rematches + 1) in one replay. */
+export const MAX_REPLAY_MATCHES = 1000;
 
 /** A decoded replay. */
 export interface Replay {
@@ -130,12 +136,18 @@ export function decodeRuns(bytes: Uint8Array, frames: number): Uint8Array | null
   return f === frames ? out : null;
 }
 
-/** A player's options as a replay can hold them: unchanged if small and encodable, else null. */
-export function replayableOptions(options: unknown): unknown {
+/**
+ * A player's options as both peers and a replay will see them: encoded and decoded once, so that
+ * the local side hands `createGame` exactly what the peer decodes (no `-0`, no class instances,
+ * no `undefined` holes). Null when they cannot be encoded or exceed {@link MAX_REPLAY_OPTIONS_BYTES}.
+ */
+export function canonicalOptions(options: unknown): { ok: true; value: unknown } | { ok: false } {
   try {
-    return packr.pack(options).length <= MAX_REPLAY_OPTIONS_BYTES ? options : null;
+    const bytes = packr.pack(options ?? null);
+    if (bytes.length > MAX_REPLAY_OPTIONS_BYTES) return { ok: false };
+    return { ok: true, value: packr.unpack(bytes) };
   } catch {
-    return null;
+    return { ok: false };
   }
 }
 
@@ -146,17 +158,23 @@ export function encodeReplay(replay: Replay): Uint8Array {
   const checksumBytes = new Uint8Array(replay.checksums.length * 4);
   const view = new DataView(checksumBytes.buffer);
   replay.checksums.forEach((c, i) => view.setUint32(i * 4, c, true));
-  const body = packr.pack([
+  const header = new Uint8Array(packr.pack([
     replay.game,
     replay.version,
     replay.seed,
     [...replay.names],
     [...replay.options],
+    [...replay.matchStarts],
+  ]));
+  if (header.length > MAX_REPLAY_HEADER_BYTES) {
+    throw new RangeError("invalid replay: header too large");
+  }
+  const body = new Uint8Array(packr.pack([
+    header,
     replay.frames,
     encodeRuns(replay.inputs, replay.frames),
     checksumBytes,
-    [...replay.matchStarts],
-  ]);
+  ]));
   return new Uint8Array(packr.pack([REPLAY_MAGIC, REPLAY_FORMAT_VERSION, body, crc32(body)]));
 }
 
@@ -169,15 +187,15 @@ export function decodeReplay(bytes: unknown): ReplayDecoded {
       `The replay file is too large (${bytes.length} bytes; at most ${MAX_REPLAY_BYTES}).`,
     );
   }
-  let outer: unknown;
-  try {
-    outer = packr.unpack(bytes);
-  } catch {
+  // The outer layer must be [magic, small version, bin, …]: checked on the bytes, so that no
+  // crafted structure is ever parsed.
+  if (bytes[0] !== 0x94 || !startsWith(bytes, 1, MAGIC_BYTES)) {
     return bad(looksLikeReplay(bytes) ? "The replay file is truncated or damaged." : NOT_REPLAY);
   }
-  if (!Array.isArray(outer) || outer[0] !== REPLAY_MAGIC) return bad(NOT_REPLAY);
-  const [, version, body, crc] = outer;
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
+  const at = 1 + MAGIC_BYTES.length;
+  const version = bytes[at];
+  if (version === undefined) return bad("The replay file is truncated or damaged.");
+  if (version >= 0x80 || version < 1) {
     return bad("The replay file is damaged (bad format version).");
   }
   if (version > REPLAY_FORMAT_VERSION) {
@@ -185,27 +203,44 @@ export function decodeReplay(bytes: unknown): ReplayDecoded {
       `This replay was made by a newer duet (format ${version}); this page reads format ${REPLAY_FORMAT_VERSION}.`,
     );
   }
-  if (outer.length !== 4 || !(body instanceof Uint8Array) || typeof crc !== "number") {
+  if (!isBinHeader(bytes[at + 1])) return bad("The replay file is damaged (bad layout).");
+  let outer: unknown;
+  try {
+    outer = packr.unpack(bytes);
+  } catch {
+    return bad("The replay file is truncated or damaged.");
+  }
+  const [, , body, crc] = outer as unknown[];
+  if (
+    !Array.isArray(outer) || outer.length !== 4 || !(body instanceof Uint8Array) ||
+    typeof crc !== "number"
+  ) {
     return bad("The replay file is damaged (bad layout).");
   }
   if (crc32(body) !== crc) return bad("The replay file is damaged (its checksum does not match).");
-  let fields: unknown;
+  const parts = readBody(body);
+  if (!parts) return bad("The replay file is damaged (bad body).");
+  const { header, frames, runs, checksumBytes } = parts;
+  if (header.length > MAX_REPLAY_HEADER_BYTES) {
+    return bad("The replay file is damaged (header too large).");
+  }
+  let head: unknown;
   try {
-    fields = packr.unpack(body);
+    head = packr.unpack(header);
   } catch {
-    return bad("The replay file is damaged (unreadable body).");
+    return bad("The replay file is damaged (unreadable header).");
   }
-  if (!Array.isArray(fields) || fields.length !== 9) {
-    return bad("The replay file is damaged (bad body).");
+  if (!Array.isArray(head) || head.length !== 6) {
+    return bad("The replay file is damaged (bad header).");
   }
-  const [game, ver, seed, names, options, frames, runs, checksumBytes, matchStarts] = fields;
-  if (!(runs instanceof Uint8Array) || !(checksumBytes instanceof Uint8Array)) {
-    return bad("The replay file is damaged (inputs or checksums are not binary).");
-  }
+  const [game, ver, seed, names, options, matchStarts] = head;
   if (!isFrameCount(frames)) return bad("The replay file is damaged (bad frame count).");
+  // Checked before the inputs are expanded, so a lying frame count allocates nothing.
+  if (checksumBytes.length !== 4 * checksumCount(frames)) {
+    return bad("The replay file is damaged (bad checksums).");
+  }
   const inputs = decodeRuns(runs, frames);
   if (!inputs) return bad("The replay file is damaged (inputs do not add up to its length).");
-  if (checksumBytes.length % 4 !== 0) return bad("The replay file is damaged (bad checksums).");
   const view = new DataView(checksumBytes.buffer, checksumBytes.byteOffset, checksumBytes.length);
   const checksums = new Uint32Array(checksumBytes.length / 4);
   for (let i = 0; i < checksums.length; i++) checksums[i] = view.getUint32(i * 4, true);
@@ -225,6 +260,59 @@ export function decodeReplay(bytes: unknown): ReplayDecoded {
 }
 
 const NOT_REPLAY = "This is not a duet replay file.";
+const MAGIC_BYTES = new Uint8Array([
+  0xa0 | REPLAY_MAGIC.length,
+  ...new TextEncoder().encode(REPLAY_MAGIC),
+]);
+
+function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  if (bytes.length < at + prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+function isBinHeader(b: number | undefined): boolean {
+  return b === 0xc4 || b === 0xc5 || b === 0xc6;
+}
+
+/**
+ * Reads `[bin, uint, bin, bin]` from msgpack bytes by hand (lengths only, nothing else
+ * accepted), so a body of any other shape is refused without building anything.
+ */
+function readBody(
+  b: Uint8Array,
+): { header: Uint8Array; frames: number; runs: Uint8Array; checksumBytes: Uint8Array } | null {
+  if (b[0] !== 0x94) return null;
+  let i = 1;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const bin = (): Uint8Array | null => {
+    const t = b[i];
+    let len: number;
+    if (t === 0xc4 && i + 2 <= b.length) (len = b[i + 1]), (i += 2);
+    else if (t === 0xc5 && i + 3 <= b.length) (len = view.getUint16(i + 1)), (i += 3);
+    else if (t === 0xc6 && i + 5 <= b.length) (len = view.getUint32(i + 1)), (i += 5);
+    else return null;
+    if (i + len > b.length) return null;
+    const out = b.slice(i, i + len);
+    i += len;
+    return out;
+  };
+  const uint = (): number | null => {
+    const t = b[i];
+    if (t === undefined) return null;
+    if (t < 0x80) return (i += 1), t;
+    if (t === 0xcc && i + 2 <= b.length) return (i += 2), b[i - 1];
+    if (t === 0xcd && i + 3 <= b.length) return (i += 3), view.getUint16(i - 2);
+    if (t === 0xce && i + 5 <= b.length) return (i += 5), view.getUint32(i - 4);
+    return null;
+  };
+  const header = bin();
+  const frames = header ? uint() : null;
+  const runs = frames !== null ? bin() : null;
+  const checksumBytes = runs ? bin() : null;
+  if (!header || frames === null || !runs || !checksumBytes || i !== b.length) return null;
+  return { header, frames, runs, checksumBytes };
+}
 
 function bad(error: string): { ok: false; error: string } {
   return { ok: false, error };
@@ -234,6 +322,10 @@ function looksLikeReplay(bytes: Uint8Array): boolean {
   // A fixarray/array header followed by the magic string, as encodeReplay writes it.
   const head = new TextDecoder().decode(bytes.subarray(0, 16));
   return head.includes(REPLAY_MAGIC);
+}
+
+function checksumCount(frames: number): number {
+  return frames === 0 ? 0 : Math.floor((frames - 1) / REPLAY_CHECKSUM_EVERY) + 1;
 }
 
 function isFrameCount(v: unknown): v is number {
@@ -267,13 +359,13 @@ function checkReplay(r: Replay): string | null {
   if (!(r.inputs instanceof Uint8Array) || r.inputs.length < r.frames * 2) {
     return "fewer inputs than frames";
   }
-  const wantChecksums = r.frames === 0 ? 0 : Math.floor((r.frames - 1) / REPLAY_CHECKSUM_EVERY) + 1;
+  const wantChecksums = checksumCount(r.frames);
   if (!(r.checksums instanceof Uint32Array) || r.checksums.length !== wantChecksums) {
     return `expected ${wantChecksums} checksums`;
   }
   if (
     !Array.isArray(r.matchStarts) || r.matchStarts.length < 1 || r.matchStarts[0] !== 0 ||
-    r.matchStarts.length > 100_000 ||
+    r.matchStarts.length > MAX_REPLAY_MATCHES ||
     !r.matchStarts.every((s, i, all) =>
       Number.isInteger(s) && s >= 0 && s <= r.frames && (i === 0 || s > all[i - 1])
     )

@@ -83,40 +83,51 @@ Deno.test("every kind of damaged or foreign file is refused with a sentence, nev
 
 Deno.test("a body with a valid checksum but wrong fields is still refused", () => {
   const packr = new Packr({ useRecords: false });
-  const wrap = (body: unknown[]) => {
-    const b = packr.pack(body);
-    return packr.pack([REPLAY_MAGIC, 1, b, crc32(b)]);
-  };
   const r = sample(120);
-  const fields = () => [
-    r.game,
-    r.version,
-    r.seed,
-    [...r.names],
-    [...r.options],
+  const header = (h: unknown[]) => new Uint8Array(packr.pack(h));
+  const headerFields = () => [r.game, r.version, r.seed, [...r.names], [...r.options], [0]];
+  const body = (b: unknown[]) => new Uint8Array(packr.pack(b));
+  const bodyFields = (h = headerFields()) => [
+    header(h),
     r.frames,
     encodeRuns(r.inputs, r.frames),
     new Uint8Array(8),
-    [0],
   ];
-  const mutations: [(f: unknown[]) => void, RegExp][] = [
-    [(f) => (f[0] = "x".repeat(100)), /short strings/],
-    [(f) => (f[2] = 2 ** 40), /int32/],
-    [(f) => (f[3] = ["a"]), /two player names/],
-    [(f) => (f[5] = -1), /frame count/],
-    [(f) => (f[5] = 121), /add up/],
-    [(f) => (f[6] = "runs"), /not binary/],
-    [(f) => (f[7] = new Uint8Array(4)), /checksums/],
-    [(f) => (f[7] = new Uint8Array(7)), /checksums/],
-    [(f) => (f[8] = [5]), /match start/],
-    [(f) => (f[8] = [0, 200]), /match start/],
-    [(f) => f.pop(), /bad body/],
+  const wrap = (b: unknown[]) => {
+    const bytes = body(b);
+    return packr.pack([REPLAY_MAGIC, 1, bytes, crc32(bytes)]);
+  };
+  assert.ok(decodeReplay(wrap(bodyFields())).ok, "the unmutated file is fine");
+  const headerMutations: [(h: unknown[]) => void, RegExp][] = [
+    [(h) => (h[0] = "x".repeat(100)), /short strings/],
+    [(h) => (h[2] = 2 ** 40), /int32/],
+    [(h) => (h[3] = ["a"]), /two player names/],
+    [(h) => (h[5] = [5]), /match start/],
+    [(h) => (h[5] = [0, 200]), /match start/],
+    [(h) => h.pop(), /bad header/],
+    [(h) => (h[4] = [{ pad: "z".repeat(20_000) }, null]), /header too large/],
   ];
-  assert.ok(decodeReplay(wrap(fields())).ok, "the unmutated body is fine");
-  for (const [mutate, why] of mutations) {
-    const f = fields();
-    mutate(f);
-    const out = decodeReplay(wrap(f));
+  for (const [mutate, why] of headerMutations) {
+    const h = headerFields();
+    mutate(h);
+    const out = decodeReplay(wrap(bodyFields(h)));
+    assert.equal(out.ok, false, String(why));
+    if (!out.ok) assert.match(out.error, why);
+  }
+  const bodyMutations: [(b: unknown[]) => void, RegExp][] = [
+    [(b) => (b[1] = -1), /bad body/],
+    [(b) => (b[1] = 121), /checksums|add up/],
+    [(b) => (b[1] = 2 ** 31), /frame count/],
+    [(b) => (b[2] = "runs"), /bad body/],
+    [(b) => (b[2] = Array.from({ length: 1000 }, () => [1, 2, 3])), /bad body/],
+    [(b) => (b[3] = new Uint8Array(4)), /checksums/],
+    [(b) => b.pop(), /bad body/],
+    [(b) => b.push(1), /bad body/],
+  ];
+  for (const [mutate, why] of bodyMutations) {
+    const b = bodyFields();
+    mutate(b);
+    const out = decodeReplay(wrap(b));
     assert.equal(out.ok, false, String(why));
     if (!out.ok) assert.match(out.error, why);
   }
@@ -127,14 +138,32 @@ Deno.test("encodeReplay refuses an invalid replay (a recorder bug) loudly", () =
   assert.throws(() => encodeReplay({ ...sample(), names: ["a"] as unknown as [string, string] }));
 });
 
-Deno.test("fuzzed bytes never make the decoder throw", () => {
-  const good = encodeReplay(sample(300));
+Deno.test("fuzzed files, with the checksum recomputed so the body parser is reached, never throw", () => {
+  const packr = new Packr({ useRecords: false });
+  const outer = packr.unpack(encodeReplay(sample(300))) as [string, number, Uint8Array, number];
+  const good = outer[2];
   let x = 12345;
   const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  for (let i = 0; i < 2000; i++) {
+  let parsedPastCrc = 0;
+  for (let i = 0; i < 3000; i++) {
     const b = good.slice(0, 1 + Math.floor(rnd() * good.length));
     for (let k = 0; k < 3; k++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
-    const r = decodeReplay(b);
+    const r = decodeReplay(packr.pack([REPLAY_MAGIC, 1, b, crc32(b)]));
     assert.equal(typeof r.ok, "boolean");
+    if (!r.ok && !/checksum does not match/.test(r.error)) parsedPastCrc++;
+    // The raw file, damaged anywhere, too.
+    const raw = encodeReplay(sample(120));
+    raw[Math.floor(rnd() * raw.length)] ^= 1 << Math.floor(rnd() * 8);
+    assert.equal(typeof decodeReplay(raw).ok, "boolean");
   }
+  assert.ok(parsedPastCrc > 2000, `${parsedPastCrc} of 3000 reached the body parser`);
+});
+
+Deno.test("a crafted file whose body is millions of tiny elements is refused by its shape", () => {
+  const packr = new Packr({ useRecords: false });
+  const junk = new Uint8Array(packr.pack(Array.from({ length: 3_000_000 }, () => 1)));
+  const crafted = packr.pack([REPLAY_MAGIC, 1, junk, crc32(junk)]);
+  const r = decodeReplay(crafted);
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.error, /bad body/);
 });

@@ -586,6 +586,9 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       const now = clock.now();
       const silence = now - lastHeardAt;
       const unacked = nextLocalFrame - ackedLocalFrame - 1;
+      // The ack timeout is for a peer that keeps sending but never acks; a silent link is the
+      // disconnect timeout's business (the match's grace period), so its clock waits meanwhile.
+      if (silence >= interruptedAfterMs) lastAckProgressAt = now;
       if (
         silence >= disconnectedAfterMs || (unacked > 0 && now - lastAckProgressAt >= ackTimeoutMs)
       ) {

@@ -48,7 +48,7 @@ export interface MatchGameOptions<G extends RollbackGame> {
 
 /** A snapshot of the wrapped game. */
 export interface MatchGameSnapshot {
-  /** [match, overFrame, votes, startFrame, frame] */
+  /** [match, overFrame, votes, startFrame, frame, neutral] */
   meta: Int32Array;
   inner: unknown;
 }
@@ -69,7 +69,7 @@ export interface MatchGame<G extends RollbackGame> extends RollbackGame<MatchGam
   readonly startFrame: number;
 }
 
-const MATCH = 0, OVER = 1, VOTES = 2, START = 3, FRAME = 4;
+const MATCH = 0, OVER = 1, VOTES = 2, START = 3, FRAME = 4, NEUTRAL = 5;
 
 /** The setup of match `n` of a pairing whose first match has setup `first`. */
 export function setupFor(first: MatchSetup, match: number): MatchSetup {
@@ -81,7 +81,7 @@ export function createMatchGame<G extends RollbackGame>(
   opts: MatchGameOptions<G>,
 ): MatchGame<G> {
   const game = opts.createGame(opts.setup);
-  const meta = new Int32Array([0, -1, 0, 0, 0]);
+  const meta = new Int32Array([0, -1, 0, 0, 0, 0]);
   // The first state of each match, made once: a rollback across a restart loads it again.
   const firstStates = new Map<number, unknown>([[0, game.save()]]);
   let setup = opts.setup;
@@ -125,12 +125,18 @@ export function createMatchGame<G extends RollbackGame>(
         if (opts.isOver?.(game)) meta[OVER] = meta[FRAME];
         return;
       }
-      if (inputs[0] === REMATCH_INPUT) meta[VOTES] |= 1;
-      if (inputs[1] === REMATCH_INPUT) meta[VOTES] |= 2;
+      // A vote counts only after that player sent a neutral input since the end: inputs sent
+      // during play (input delay) may be 0xff, a legal game input, and must not vote.
+      for (let p = 0; p < 2; p++) {
+        const bit = 1 << p;
+        if (inputs[p] !== REMATCH_INPUT) meta[NEUTRAL] |= bit;
+        else if (meta[NEUTRAL] & bit) meta[VOTES] |= bit;
+      }
       if (meta[VOTES] === 3) {
         meta[MATCH]++;
         meta[OVER] = -1;
         meta[VOTES] = 0;
+        meta[NEUTRAL] = 0;
         meta[START] = meta[FRAME];
         game.load(firstState(meta[MATCH]));
         syncSetup();

@@ -38,11 +38,12 @@ Deno.test("the match is over on the frame the game says so; inputs then count on
 Deno.test("both votes restart on that frame with the next setup, and a rollback undoes it", () => {
   const { game, made } = wrapped(10);
   for (let f = 0; f < 10; f++) game.advance([1, 2]);
+  game.advance([0, 0]);
   game.advance([REMATCH_INPUT, 0]);
   const before = game.save();
   game.advance([0, REMATCH_INPUT]);
   assert.equal(game.match, 1);
-  assert.equal(game.startFrame, 12);
+  assert.equal(game.startFrame, 13);
   assert.equal(game.overFrame, -1);
   assert.deepEqual(game.setup, setupFor(first, 1));
   assert.notEqual(game.setup.seed, first.seed);
@@ -65,6 +66,8 @@ Deno.test("the checksum covers the pairing's state, not only the game's", () => 
     b.advance([1, 2]);
   }
   assert.equal(a.checksum(), b.checksum());
+  a.advance([0, 0]);
+  b.advance([0, 0]);
   a.advance([REMATCH_INPUT, 0]);
   b.advance([0, 0]);
   assert.equal(a.game.checksum(), b.game.checksum());
@@ -76,5 +79,16 @@ Deno.test("serialize carries the pairing state and the game's bytes", () => {
   game.advance([1, 2]);
   const s = game.save();
   const bytes = game.serialize!(s);
-  assert.equal(bytes.length, 20 + game.game.serialize(s.inner as Int32Array).length);
+  assert.equal(bytes.length, 24 + game.game.serialize(s.inner as Int32Array).length);
+});
+
+Deno.test("0xff carried over from play (input delay) does not vote: a neutral input must come first", () => {
+  const { game } = wrapped(10);
+  for (let f = 0; f < 10; f++) game.advance([REMATCH_INPUT, REMATCH_INPUT]); // a legal game input
+  assert.equal(game.overFrame, 10);
+  for (let f = 0; f < 6; f++) game.advance([REMATCH_INPUT, REMATCH_INPUT]);
+  assert.equal(game.match, 0, "no rematch nobody asked for");
+  game.advance([0, 0]);
+  game.advance([REMATCH_INPUT, REMATCH_INPUT]);
+  assert.equal(game.match, 1);
 });

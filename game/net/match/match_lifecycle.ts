@@ -16,6 +16,8 @@
  * @module
  */
 
+import { canonicalOptions } from "../../../shared/replay_format.ts";
+
 /** Where the pairing is. */
 export type MatchPhase =
   | "connecting" // WebRTC is being set up
@@ -31,8 +33,8 @@ export type CloseReason = "peer-left" | "peer-dropped" | "failed" | "incompatibl
 
 /** Lifecycle protocol version carried in the intro. */
 export const LIFECYCLE_VERSION = 2;
-/** Longest player name accepted in an intro. */
-export const MAX_INTRO_NAME = 64;
+/** Longest player name accepted in an intro (longer ones are cut). */
+export const MAX_INTRO_NAME = 24;
 /** Longest game id or version string accepted in an intro. */
 export const MAX_INTRO_TAG = 64;
 
@@ -50,7 +52,10 @@ export interface Intro {
 }
 
 /** Lifecycle messages carried as `{kind: "app", data}` on the control channel. */
-export type AppMessage = Intro | { t: "rematch" } | { t: "leave"; reason: string };
+export type AppMessage =
+  | Intro
+  | { t: "rematch"; match: number } // for the end of that match
+  | { t: "leave"; reason: string };
 
 /** What both sides agreed on when the handshake completed. */
 export interface Agreement {
@@ -113,18 +118,40 @@ export interface LocalIntro {
   options?: unknown;
 }
 
-/** The first state of a pairing. */
+/**
+ * A peer's display name made safe to show: control and invisible format characters dropped,
+ * white space collapsed, cut to {@link MAX_INTRO_NAME}; empty becomes `fallback`.
+ */
+export function displayName(raw: string, fallback: string): string {
+  const clean = raw.normalize("NFC").replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, "")
+    .replace(/\s+/g, " ").trim();
+  return [...clean].slice(0, MAX_INTRO_NAME).join("") || fallback;
+}
+
+/**
+ * The first state of a pairing. Throws a RangeError when this side's own intro cannot be sent
+ * (a game id or version over 64 characters, options that cannot be encoded or are over 4 KiB):
+ * a bug of the game, better found at once than as a handshake that never completes.
+ */
 export function initialLifecycle(localPlayer: 0 | 1, me: LocalIntro): LifecycleState {
+  const game = me.game ?? "", version = me.version ?? "";
+  if (game.length > MAX_INTRO_TAG || version.length > MAX_INTRO_TAG) {
+    throw new RangeError(`match: game and version must be at most ${MAX_INTRO_TAG} characters`);
+  }
+  const options = canonicalOptions(me.options);
+  if (!options.ok) {
+    throw new RangeError("match: options must be plain JSON-like data of at most 4 KiB");
+  }
   return {
     phase: "connecting",
     localPlayer,
     localIntro: {
       t: "intro",
       v: LIFECYCLE_VERSION,
-      name: me.name.slice(0, MAX_INTRO_NAME),
-      game: (me.game ?? "").slice(0, MAX_INTRO_TAG),
-      version: (me.version ?? "").slice(0, MAX_INTRO_TAG),
-      options: me.options ?? null,
+      name: displayName(me.name, `Player ${localPlayer + 1}`),
+      game,
+      version,
+      options: options.value,
     },
     remoteIntro: null,
     agreement: null,
@@ -144,7 +171,7 @@ export function parseAppMessage(data: unknown): AppMessage | null {
   switch (m.t) {
     case "intro":
       if (
-        typeof m.v !== "number" || typeof m.name !== "string" || m.name.length > MAX_INTRO_NAME ||
+        typeof m.v !== "number" || typeof m.name !== "string" || m.name.length > 256 ||
         typeof m.game !== "string" || m.game.length > MAX_INTRO_TAG ||
         typeof m.version !== "string" || m.version.length > MAX_INTRO_TAG
       ) return null;
@@ -157,7 +184,9 @@ export function parseAppMessage(data: unknown): AppMessage | null {
         options: m.options ?? null,
       };
     case "rematch":
-      return { t: "rematch" };
+      return Number.isInteger(m.match) && (m.match as number) >= 0
+        ? { t: "rematch", match: m.match as number }
+        : null;
     case "leave":
       return { t: "leave", reason: typeof m.reason === "string" ? m.reason.slice(0, 200) : "" };
     default:
@@ -216,11 +245,15 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
         if (msg.v !== LIFECYCLE_VERSION) return close("incompatible", `lifecycle v${msg.v}`);
         if (msg.game !== mine.game) return close("incompatible", `game "${msg.game}"`);
         if (msg.version !== mine.version) return close("incompatible", `version "${msg.version}"`);
-        return withStart({ ...state, remoteIntro: msg }, []);
+        // Options larger than a replay holds would make every replay of the match diverge.
+        if (!canonicalOptions(msg.options).ok) return close("incompatible", "options too large");
+        const name = displayName(msg.name, `Player ${2 - state.localPlayer}`);
+        return withStart({ ...state, remoteIntro: { ...msg, name } }, []);
       }
       if (msg.t === "leave") return close("peer-left");
-      // Rematch request.
-      if (state.phase !== "ended" && state.phase !== "rematch") return same;
+      // A rematch request for this match. It may arrive before we have confirmed the end
+      // ourselves (the control channel often beats the last input frames): keep it.
+      if (msg.match !== state.match || !inMatch(state.phase)) return same;
       return {
         state: rematchState({ ...state, rematch: { ...state.rematch, remote: true } }),
         effects: [],
@@ -250,7 +283,7 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
       if (state.phase !== "ended" || state.rematch.local) return same;
       return {
         state: rematchState({ ...state, rematch: { ...state.rematch, local: true } }),
-        effects: [{ type: "send", message: { t: "rematch" } }],
+        effects: [{ type: "send", message: { t: "rematch", match: state.match } }],
       };
     }
 

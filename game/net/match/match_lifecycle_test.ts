@@ -74,7 +74,7 @@ Deno.test("the end and a new match are taken from the confirmed simulation", () 
   state = step(state, { type: "sim", match: 0, over: true }).state;
   assert.equal(state.phase, "ended");
   state = step(state, { type: "rematch" }).state;
-  state = step(state, { type: "app", data: { t: "rematch" } }).state;
+  state = step(state, { type: "app", data: { t: "rematch", match: 0 } }).state;
   assert.equal(state.phase, "rematch");
   // A repeated report of the old match's end changes nothing.
   assert.equal(step(state, { type: "sim", match: 0, over: true }).state, state);
@@ -84,16 +84,20 @@ Deno.test("the end and a new match are taken from the confirmed simulation", () 
   assert.deepEqual(state.rematch, { local: false, remote: false });
 });
 
-Deno.test("a rematch request from the peer is shown, and ignored outside the end screen", () => {
+Deno.test("a peer's rematch request that beats our own view of the end is kept for it", () => {
   let { state } = started();
-  assert.equal(step(state, { type: "app", data: { t: "rematch" } }).state, state);
+  // Our own request only counts on the end screen; another match's request never.
   assert.equal(step(state, { type: "rematch" }).state, state);
+  assert.equal(step(state, { type: "app", data: { t: "rematch", match: 3 } }).state, state);
+  state = step(state, { type: "app", data: { t: "rematch", match: 0 } }).state;
+  assert.equal(state.phase, "playing");
+  assert.ok(state.rematch.remote);
   state = step(state, { type: "sim", match: 0, over: true }).state;
-  state = step(state, { type: "app", data: { t: "rematch" } }).state;
+  assert.equal(state.phase, "ended");
   assert.match(state.message ?? "", /wants a rematch/);
   const asked = step(state, { type: "rematch" });
   assert.equal(asked.state.phase, "rematch");
-  assert.deepEqual(asked.effects, [{ type: "send", message: { t: "rematch" } }]);
+  assert.deepEqual(asked.effects, [{ type: "send", message: { t: "rematch", match: 0 } }]);
 });
 
 Deno.test("the peer leaving, dropping or failing closes with a clear message", () => {
@@ -157,11 +161,13 @@ Deno.test("parseAppMessage rejects junk without throwing", () => {
     [],
     {},
     { t: "nope" },
+    { t: "rematch" },
+    { t: "rematch", match: -1 },
     { t: "intro", v: 2 },
     { ...intro("a"), name: 3 },
     { ...intro("a"), game: 1 },
     { ...intro("a"), version: null },
-    { ...intro("x".repeat(65)) },
+    { ...intro("x".repeat(257)) },
   ];
   for (const j of junk) assert.equal(parseAppMessage(j), null, JSON.stringify(j));
   assert.deepEqual(parseAppMessage({ t: "leave" }), { t: "leave", reason: "" });

@@ -29,7 +29,7 @@ import {
   type TickOutcome,
 } from "../sessions/p2p_session.ts";
 import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
-import { encodeReplay, replayableOptions } from "../../../shared/replay_format.ts";
+import { encodeReplay } from "../../../shared/replay_format.ts";
 import { createReplayRecorder, type ReplayRecorder } from "../replay/replay_recorder.ts";
 import {
   type CreateGame,
@@ -65,6 +65,8 @@ export const SAMPLE_MS = 100;
 export const DEFAULT_WAITING_AFTER_MS = 500;
 /** Stalled this long with the link up: the peer's game has stopped (a frozen tab); end it. */
 export const DEFAULT_GIVE_UP_AFTER_MS = 8000;
+/** Channels open but no intro from the peer for this long: its game is not answering. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /**
  * How long a silent link is waited for before the match is given up (Wi-Fi drops, a switch to
  * mobile data): the match pauses meanwhile and goes on when packets flow again.
@@ -177,6 +179,7 @@ export function createMatchRunner<G extends RollbackGame>(
   let lastOutcome: TickOutcome | "idle" = "idle";
   let stalledSince = -1;
   let interruptedSince = -1;
+  let connectedAt = -1;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
@@ -212,6 +215,7 @@ export function createMatchRunner<G extends RollbackGame>(
         dispatch({ type: "link", state: s });
         flush();
       };
+      connectedAt = clock.now();
       dispatch({ type: "connected" });
       flush();
     },
@@ -219,6 +223,13 @@ export function createMatchRunner<G extends RollbackGame>(
       if (!(dtMs >= 0)) return 0;
       if (!session || isFinished(lifecycle.phase)) {
         transport?.poll();
+        if (
+          lifecycle.phase === "handshake" && connectedAt >= 0 &&
+          clock.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS
+        ) {
+          dispatch({ type: "failed", error: "your opponent's game did not answer" });
+        }
+        flush();
         return 0;
       }
       acc += dtMs;
@@ -379,12 +390,12 @@ export function createMatchRunner<G extends RollbackGame>(
     };
     wrapped = createMatchGame({ createGame: opts.createGame, setup, isOver: opts.isOver });
     recorder = createReplayRecorder({
-      game: opts.me.game ?? "",
-      version: opts.me.version ?? "",
+      game: lifecycle.localIntro.game,
+      version: lifecycle.localIntro.version,
       seed: setup.seed,
       names: setup.names,
-      // A peer's options are its own JSON: one too large for a replay must not disable replays.
-      options: [replayableOptions(setup.options[0]), replayableOptions(setup.options[1])],
+      // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
+      options: setup.options,
     });
     session = createP2PSession({
       game: wrapped,
@@ -427,7 +438,18 @@ export function createMatchRunner<G extends RollbackGame>(
         }
         break;
       case "start":
-        start(effect.agreement);
+        try {
+          start(effect.agreement);
+        } catch (e) {
+          // createGame threw (a game bug, or options it cannot handle): end the pairing clearly
+          // on both sides instead of leaving a match without a session.
+          wrapped = null;
+          session = null;
+          recorder = null;
+          const why = e instanceof Error ? e.message : String(e);
+          emit({ type: "problem", message: `The game could not start: ${why}` });
+          dispatch({ type: "failed", error: `the game could not start: ${why}` });
+        }
         break;
       case "close":
         session?.close();

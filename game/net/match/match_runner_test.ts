@@ -457,3 +457,139 @@ Deno.test("a peer that floods inputs beyond the window does not stop the session
   assert.equal(runner.session?.state, "running");
   assert.notEqual(runner.phase, "closed");
 });
+
+Deno.test("a 15 s outage inside a 20 s grace period is waited out (the ack timeout waits too)", () => {
+  const clock = createManualClock();
+  const { runners, cut } = outagePair(clock, 20_000);
+  play(clock, runners, 2000);
+  cut(true);
+  play(clock, runners, 15_000);
+  for (const r of runners) assert.equal(r.phase, "playing");
+  cut(false);
+  play(clock, runners, 3000);
+  for (const r of runners) {
+    assert.equal(r.phase, "playing");
+    assert.equal(r.lifecycle.interrupted, false);
+  }
+  assert.ok(compareConfirmed(runners[0], runners[1]) > 40);
+});
+
+Deno.test("a game whose createGame throws ends the pairing on both sides instead of hanging", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock, {
+    // A game that cannot handle the peer's options (player 1 sends {side: 1}).
+    createGame: (setup) => {
+      if ((setup.options[1] as { side: number }).side === 1) throw new Error("bad colour");
+      return createTestGame();
+    },
+  });
+  const events = record(runners[0]);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 3000);
+  for (const r of runners) {
+    assert.equal(r.phase, "closed");
+    assert.equal(r.game, null);
+  }
+  assert.match(runners[0].lifecycle.message ?? "", /could not start: bad colour/);
+  assert.ok(events.some((e) => e.type === "problem"));
+});
+
+Deno.test("options that a replay cannot hold are refused: ours at once, the peer's as incompatible", () => {
+  const clock = createManualClock();
+  assert.throws(
+    () =>
+      createMatchRunner<TestGame>({
+        localPlayer: 0,
+        session: "s",
+        me: { name: "a", options: { pad: "x".repeat(5000) } },
+        createGame: () => createTestGame(),
+        readInput: () => 0,
+        clock,
+      }),
+    /at most 4 KiB/,
+  );
+  assert.throws(
+    () =>
+      createMatchRunner<TestGame>({
+        localPlayer: 0,
+        session: "s",
+        me: { name: "a", game: "g".repeat(65) },
+        createGame: () => createTestGame(),
+        readInput: () => 0,
+        clock,
+      }),
+    /at most 64/,
+  );
+  const [inA, inB] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  const [ctlA, ctlB] = createReliablePair(clock, 5);
+  const runner = createMatchRunner<TestGame>({
+    localPlayer: 0,
+    session: "s",
+    me: { name: "a", game: "test", version: "1" },
+    createGame: () => createTestGame(),
+    readInput: () => 0,
+    clock,
+  });
+  runner.connect(createInputTransport({ input: inA, control: ctlA, clock }));
+  void inB;
+  ctlB.send(encodeControl({
+    kind: "app",
+    data: {
+      t: "intro",
+      v: LIFECYCLE_VERSION,
+      name: "x",
+      game: "test",
+      version: "1",
+      options: { pad: "y".repeat(6000) },
+    },
+  }));
+  runAlone(clock, runner, 200);
+  assert.equal(runner.phase, "closed");
+  assert.match(runner.lifecycle.message ?? "", /options too large/);
+});
+
+Deno.test("a peer that opens the channels but never introduces itself is given up on", () => {
+  const clock = createManualClock();
+  const [inA] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  const [ctlA] = createReliablePair(clock, 5);
+  const runner = createMatchRunner<TestGame>({
+    localPlayer: 0,
+    session: "s",
+    me: { name: "a" },
+    createGame: () => createTestGame(),
+    readInput: () => 0,
+    clock,
+  });
+  // The peer's transport answers nothing, but our own link stays up for this test.
+  runner.connect(
+    createInputTransport({ input: inA, control: ctlA, clock, disconnectedAfterMs: 60_000 }),
+  );
+  runAlone(clock, runner, 9000);
+  assert.equal(runner.phase, "handshake");
+  runAlone(clock, runner, 2000);
+  assert.equal(runner.phase, "closed");
+  assert.match(runner.lifecycle.message ?? "", /did not answer/);
+});
+
+Deno.test("the peer's intro name is cleaned before anyone shows it", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  void runners;
+  const ugly = createMatchRunner<TestGame>({
+    localPlayer: 1,
+    session: "s-1234",
+    me: { name: "\u200b\u200b", game: "test", version: "1", options: { side: 1 } },
+    createGame: (setup) => createTestGame({ seed: setup.seed }),
+    readInput: () => 0,
+    clock,
+  });
+  runners[0].connect(transports[0]);
+  ugly.connect(transports[1]);
+  for (let i = 0; i < 30; i++) {
+    clock.advance(TICK_MS);
+    runners[0].update(TICK_MS);
+    ugly.update(TICK_MS);
+  }
+  assert.deepEqual(runners[0].setup?.names, ["p0", "Player 2"]);
+});

@@ -127,11 +127,12 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     runner.notify({ type: "failed", error: errorText(e) });
   }
   const previousPeerLeft = lobby.onPeerLeft;
-  lobby.onPeerLeft = (id) => {
+  const onPeerLeft = (id: string) => {
     connection?.peerLeft();
     runner.notify({ type: "peer-left" });
     previousPeerLeft?.(id);
   };
+  lobby.onPeerLeft = onPeerLeft;
 
   const stopLoop = opts.loop === "manual" ? () => {} : startLoop(runner, opts.render);
 
@@ -139,7 +140,8 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     if (stopped) return;
     stopped = true;
     stopLoop();
-    if (lobby.onPeerLeft) lobby.onPeerLeft = previousPeerLeft;
+    // Only our own handler: a newer match may have installed its own since.
+    if (lobby.onPeerLeft === onPeerLeft) lobby.onPeerLeft = previousPeerLeft;
   }
 
   runner.on((e) => {

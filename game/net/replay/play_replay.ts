@@ -7,7 +7,7 @@
  * @module
  */
 
-import { decodeReplay, type Replay } from "../../../shared/replay_format.ts";
+import { decodeReplay, MAX_REPLAY_BYTES, type Replay } from "../../../shared/replay_format.ts";
 import type { RollbackGame } from "../game.ts";
 import type { CreateGame, MatchSetup } from "../match/match_game.ts";
 import { createReplayPlayer, type ReplayPlayer } from "./replay_player.ts";
@@ -78,11 +78,39 @@ export async function playReplay<G extends RollbackGame>(
   try {
     const res = await fetch(url);
     if (!res.ok) return { ok: false, error: `Could not load the replay (HTTP ${res.status}).` };
-    bytes = new Uint8Array(await res.arrayBuffer());
+    const read = await readCapped(res, MAX_REPLAY_BYTES);
+    if (!read) return { ok: false, error: "The replay file is too large." };
+    bytes = read;
   } catch (e) {
     return { ok: false, error: `Could not load the replay: ${errorText(e)}` };
   }
   return openReplay(bytes, opts);
+}
+
+/** The body, or null once it grows past `max` bytes (the download is cancelled there). */
+async function readCapped(res: Response, max: number): Promise<Uint8Array | null> {
+  if (Number(res.headers.get("content-length") ?? 0) > max) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) (out.set(c, at), (at += c.length));
+  return out;
 }
 
 function startLoop<G extends RollbackGame>(

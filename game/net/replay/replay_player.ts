@@ -60,7 +60,7 @@ export interface ReplayPlayer<G extends RollbackGame> {
   readonly speed: number;
   /** True once every frame has been played. */
   readonly ended: boolean;
-  /** The first checksum that differed from the recording, or null. */
+  /** The first checksum that differed from the recording (playback then stops), or null. */
   readonly mismatch: ReplayMismatch | null;
   play(): void;
   pause(): void;
@@ -113,7 +113,11 @@ export function createReplayPlayer<G extends RollbackGame>(
       played = frame + 1;
       if (frame % REPLAY_CHECKSUM_EVERY === 0 && mismatch === null) {
         const expected = replay.checksums[frame / REPLAY_CHECKSUM_EVERY];
-        if (expected !== sum) mismatch = { frame, expected, actual: sum };
+        if (expected !== sum) {
+          // Another build: what follows is not the recorded match, so stop showing it.
+          mismatch = { frame, expected, actual: sum };
+          playing = false;
+        }
       }
     }
     frame++;
@@ -151,7 +155,7 @@ export function createReplayPlayer<G extends RollbackGame>(
       return mismatch;
     },
     play() {
-      if (frame < replay.frames) playing = true;
+      if (frame < replay.frames && mismatch === null) playing = true;
     },
     pause() {
       playing = false;

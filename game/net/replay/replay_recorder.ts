@@ -6,7 +6,11 @@
  * @module
  */
 
-import { type Replay, REPLAY_CHECKSUM_EVERY } from "../../../shared/replay_format.ts";
+import {
+  MAX_REPLAY_FRAMES,
+  type Replay,
+  REPLAY_CHECKSUM_EVERY,
+} from "../../../shared/replay_format.ts";
 
 /** What a replay needs besides the inputs. */
 export interface ReplayHeader {
@@ -53,6 +57,7 @@ export function createReplayRecorder(header: ReplayHeader): ReplayRecorder {
         rejected++;
         return;
       }
+      if (frames >= MAX_REPLAY_FRAMES) return; // the replay keeps the first MAX_REPLAY_FRAMES
       if (2 * frames + 2 > inputs.length) {
         const grown = new Uint8Array(inputs.length * 2);
         grown.set(inputs);

@@ -26,8 +26,9 @@ function players(frames: number) {
   const sums: number[] = [];
   for (let f = 0; f < frames; f++) {
     const over = game.overFrame >= 0;
-    inputs[2 * f] = over ? REMATCH_INPUT : scriptedInput(4, 0, f);
-    inputs[2 * f + 1] = over ? REMATCH_INPUT : scriptedInput(4, 1, f);
+    // Votes count after a neutral input since the end: alternate.
+    inputs[2 * f] = over ? (f % 2 ? REMATCH_INPUT : 0) : scriptedInput(4, 0, f);
+    inputs[2 * f + 1] = over ? (f % 2 ? REMATCH_INPUT : 0) : scriptedInput(4, 1, f);
     game.advance([inputs[2 * f], inputs[2 * f + 1]]);
     sums.push(game.checksum());
   }

@@ -31,8 +31,6 @@ export interface UrlParams {
   renderer: "auto" | "canvas" | "webgl";
   /** A replay file to play back (a URL, resolved against the page). */
   replay: string | null;
-  /** A room id whose match to watch as a spectator. */
-  watch: string | null;
   /** One sentence per rejected parameter. */
   errors: string[];
 }
@@ -57,7 +55,6 @@ export function parseUrlParams(search: string): UrlParams {
     overlay: flag(q, "overlay"),
     renderer: "auto",
     replay: null,
-    watch: null,
     errors,
   };
 
@@ -115,15 +112,8 @@ export function parseUrlParams(search: string): UrlParams {
     } else errors.push("replay: must be the URL of a replay file");
   }
 
-  const watch = q.get("watch");
-  if (watch !== null) {
-    const id = watch.trim();
-    if (id.length <= ROOM_REF_MAX_LENGTH && /^[A-Za-z0-9_-]+$/.test(id)) out.watch = id;
-    else errors.push(`watch: "${clip(watch)}" is not a room id`);
-  }
-
-  if (out.replay || out.watch) {
-    // Watching and replaying are other modes of the page: no match of our own.
+  if (out.replay) {
+    // Replaying is another mode of the page: no match of our own.
     out.quick = false;
     out.room = null;
   }

@@ -12,7 +12,6 @@ Deno.test("no parameters: nothing asked, no errors", () => {
     overlay: false,
     renderer: "auto",
     replay: null,
-    watch: null,
     errors: [],
   });
 });
@@ -66,13 +65,11 @@ Deno.test("a room wins over quick", () => {
   assert.match(p.errors[0], /joining the room/);
 });
 
-Deno.test("?replay= takes a URL and ?watch= a room id; both turn off quick and room", () => {
+Deno.test("?replay= takes a URL and turns off quick and room", () => {
   const p = parseUrlParams("?replay=/replays/a.duet&quick&room=ABC");
   assert.equal(p.replay, "/replays/a.duet");
   assert.equal(p.quick, false);
   assert.equal(p.room, null);
-  assert.equal(parseUrlParams("?watch=R1").watch, "R1");
   assert.equal(parseUrlParams("?replay=javascript:alert(1)").replay, null);
   assert.match(parseUrlParams("?replay=").errors.join(), /replay/);
-  assert.match(parseUrlParams("?watch=a%20b").errors.join(), /watch/);
 });

@@ -147,11 +147,15 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
     },
     destroy() {
       destroyed = true;
-      ctx.lastReplay = runner.replay() ?? ctx.lastReplay;
       runner.leave(); // no-op after backToLobby
       keys.destroy();
       endUi.destroy();
       ctx.setOverlay = null;
+      try {
+        ctx.lastReplay = runner.replay() ?? ctx.lastReplay;
+      } catch (e) {
+        console.warn("duet: could not keep the replay", e);
+      }
       ctx.runner = null;
     },
   };
@@ -283,7 +287,8 @@ function createHud(scene: Phaser.Scene, me: string, peer: string, player: 0 | 1)
         const you = mine(v.lastScorer);
         big.setText("GOAL!").setColor(you ? youColor : themColor);
         sub.setText(you ? "You scored" : `${them} scored`);
-      } else if (v.phase === "ended") {
+      } else if (v.phase === "ended" && (life.phase === "ended" || life.phase === "rematch")) {
+        // Only once the end is confirmed: a mispredicted winning goal must not flash a result.
         const won = mine(v.winner);
         big.setText(won ? "YOU WIN" : "YOU LOSE").setColor(won ? youColor : themColor);
         sub.setText("");

@@ -1,5 +1,6 @@
-// Browser tests: real Chromium, real WebRTC, the real Deno lobby serving the built client (dist/).
-// Run inside a loopback-only network namespace (see the README), after `vite build`.
+// Browser tests: real Chromium, real WebRTC, the real Deno lobby serving the built client.
+// Run inside a loopback-only network namespace (see the README), after `npm run build:e2e`
+// (dist-e2e/: the game plus the test harness; the production build in dist/ has no test pages).
 // Playwright requires a default export here; everything else in duet uses named exports.
 import { defineConfig } from "@playwright/test";
 import { existsSync } from "node:fs";
@@ -60,7 +61,7 @@ export default defineConfig({
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
-      STATIC_DIR: process.env.E2E_STATIC_DIR ?? "dist",
+      STATIC_DIR: process.env.E2E_STATIC_DIR ?? "dist-e2e",
     },
     reuseExistingServer: false,
     timeout: 30_000,

@@ -2,6 +2,11 @@
 // serves on one port. `npm run dev` runs Vite's hot-reload server and forwards the lobby's routes
 // to `npm run signal`. The package's entry points resolve to their sources here, exactly as the
 // import map in deno.json does, so the example imports duet only as `duet-netcode/...`.
+//
+// Two builds: `vite build` is the production build (dist/: the game only, no source maps, no test
+// pages); `vite build --mode e2e` is the browser tests' build (dist-e2e/, with source maps for
+// readable stack traces), which vite.harness.config.ts completes with the test pages under
+// dist-e2e/e2e/ (`npm run build:e2e` runs both).
 import { defineConfig } from "vite";
 import { fileURLToPath } from "node:url";
 
@@ -16,22 +21,26 @@ export const packageAliases = [
   { find: /^duet-netcode\/testing$/, replacement: path("./game/testing/mod.ts") },
 ];
 
-export default defineConfig({
-  root: "game/examples/air_hockey",
-  base: "./",
-  resolve: { alias: packageAliases },
-  build: {
-    outDir: path("./dist"),
-    emptyOutDir: true,
-    target: "es2022",
-    sourcemap: true,
-  },
-  server: {
-    fs: { allow: [path(".")] },
-    proxy: {
-      "/ws": { target: lobby.replace(/^http/, "ws"), ws: true },
-      "/api": lobby,
-      "/healthz": lobby,
+export default defineConfig(({ mode }) => {
+  const e2e = mode === "e2e";
+  return {
+    root: "game/examples/air_hockey",
+    base: "./",
+    resolve: { alias: packageAliases },
+    build: {
+      outDir: path(e2e ? "./dist-e2e" : "./dist"),
+      emptyOutDir: true,
+      target: "es2022",
+      sourcemap: e2e,
+      rollupOptions: { input: { main: path("./game/examples/air_hockey/index.html") } },
     },
-  },
+    server: {
+      fs: { allow: [path(".")] },
+      proxy: {
+        "/ws": { target: lobby.replace(/^http/, "ws"), ws: true },
+        "/api": lobby,
+        "/healthz": lobby,
+      },
+    },
+  };
 });

@@ -1,5 +1,6 @@
-// The Phaser-free network test page (game/e2e/harness.html), built beside the game into
-// dist/e2e/ for the browser tests only: `npm run build` (what `npm start` serves) leaves it out.
+// The Phaser-free test pages (game/e2e/harness.html, and lobby_screen.html for the ui), built
+// beside the game into dist-e2e/e2e/ for the browser tests only: `npm run build` (what `npm start`
+// serves) leaves them out.
 import { defineConfig } from "vite";
 import { fileURLToPath } from "node:url";
 import { packageAliases } from "./vite.config.ts";
@@ -11,10 +12,15 @@ export default defineConfig({
   base: "./",
   resolve: { alias: packageAliases },
   build: {
-    outDir: path("./dist/e2e"),
+    outDir: path("./dist-e2e/e2e"),
     emptyOutDir: false,
     target: "es2022",
     sourcemap: true,
-    rollupOptions: { input: { harness: path("./game/e2e/harness.html") } },
+    rollupOptions: {
+      input: {
+        harness: path("./game/e2e/harness.html"),
+        lobby_screen: path("./game/e2e/lobby_screen.html"),
+      },
+    },
   },
 });

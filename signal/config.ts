@@ -16,7 +16,7 @@
  * | REDIS_URL / --redis-url | (none) | share rooms with other lobby processes through this Redis |
  * | REDIS_PREFIX / --redis-prefix | duet | key and channel prefix in Redis |
  * | REDIS_PROCESS_TTL_MS / --redis-process-ttl-ms | 5000 | a silent process is reaped after this |
- * | MAX_CONNECTIONS / --max-connections | 4000 | concurrent WebSockets; more get HTTP 503 |
+ * | MAX_CONNECTIONS / --max-connections | 4000 | concurrent TCP sockets (HTTP and WebSocket); more get 503 |
  * | MAX_CONNECTIONS_PER_IP / --max-connections-per-ip | 64 | per address (IPv6 /64); more get 429; 0 = off |
  * | MAX_ROOMS / --max-rooms | 5000 | rooms at once (the whole lobby with Redis) |
  * | HEARTBEAT_TIMEOUT_MS / --heartbeat-timeout-ms | 10000 | silent connections are closed; 0 disables |
@@ -27,6 +27,10 @@
  * | ALLOWED_ORIGINS / --allowed-origins | (all) | page origins allowed to open `/ws`, comma-separated |
  * | TRUST_PROXY / --trust-proxy | false | take the client address from X-Forwarded-For's last hop |
  * | SHUTDOWN_DEADLINE_MS / --shutdown-deadline-ms | 5000 | SIGTERM: every connection closed within this |
+ * | REQUEST_TIMEOUT_MS / --request-timeout-ms | 5000 | a socket must send a whole request head (or upgrade) within this |
+ * | KEEP_ALIVE_TIMEOUT_MS / --keep-alive-timeout-ms | 5000 | an idle keep-alive HTTP socket is closed after this |
+ * | METRICS_TOKEN / --metrics-token | (none) | `/metrics` on the public port needs `Authorization: Bearer TOKEN` |
+ * | METRICS_PORT / --metrics-port | (none) | serve `/metrics` without a token on 127.0.0.1:PORT instead |
  * | LOG_LEVEL / --log-level | info | debug, info, warn, error or silent |
  */
 import type { IceServer } from "../shared/lobby_protocol.ts";
@@ -62,7 +66,10 @@ export interface ServerConfig {
   redisPrefix: string;
   /** A lobby process whose heartbeat key is this old is dead; the others clean up after it. */
   redisProcessTtlMs: number;
-  /** Concurrent WebSocket connections; beyond it `/ws` answers 503 before upgrading. */
+  /**
+   * Concurrent TCP sockets, HTTP and WebSocket alike, counted from accept; beyond it a socket gets
+   * 503 and is closed. Clamped at start-up to fit the open-file limit (fd_budget.ts).
+   */
   maxConnections: number;
   /** Concurrent connections per address; beyond it 429. 0 disables. */
   maxConnectionsPerIp: number;
@@ -84,6 +91,14 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** On shutdown, connections still open after this are dropped and the process exits. */
   shutdownDeadlineMs: number;
+  /** A socket must deliver a whole request head (or its upgrade request) within this. */
+  requestTimeoutMs: number;
+  /** An HTTP keep-alive socket with no request is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** With a token, `/metrics` on the public port answers `Authorization: Bearer <token>` only. */
+  metricsToken: string | null;
+  /** A port on 127.0.0.1 serving `/metrics` without a token (0 = any free one). */
+  metricsPort: number | null;
   logLevel: LogLevel;
 }
 
@@ -110,6 +125,10 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   allowedOrigins: [],
   trustProxy: false,
   shutdownDeadlineMs: 5000,
+  requestTimeoutMs: 5000,
+  keepAliveTimeoutMs: 5000,
+  metricsToken: null,
+  metricsPort: null,
   logLevel: "info",
 };
 
@@ -152,7 +171,7 @@ export const SETTINGS: readonly Setting[] = [
     "5000",
     "a lobby process silent this long is cleaned up by others",
   ),
-  setting("MAX_CONNECTIONS", "4000", "concurrent WebSockets; more get HTTP 503"),
+  setting("MAX_CONNECTIONS", "4000", "concurrent TCP sockets (HTTP and WebSocket); more get 503"),
   setting(
     "MAX_CONNECTIONS_PER_IP",
     "64",
@@ -167,6 +186,10 @@ export const SETTINGS: readonly Setting[] = [
   setting("ALLOWED_ORIGINS", "", "page origins allowed to open /ws, comma-separated; empty = all"),
   setting("TRUST_PROXY", "false", "client address from X-Forwarded-For (behind a proxy)", true),
   setting("SHUTDOWN_DEADLINE_MS", "5000", "on SIGTERM/SIGINT, close every connection within this"),
+  setting("REQUEST_TIMEOUT_MS", "5000", "a socket must send a whole request (or upgrade) in this"),
+  setting("KEEP_ALIVE_TIMEOUT_MS", "5000", "idle keep-alive HTTP sockets are closed after this"),
+  setting("METRICS_TOKEN", "", "/metrics on the public port needs Authorization: Bearer TOKEN"),
+  setting("METRICS_PORT", "", "serve /metrics without a token on 127.0.0.1:PORT instead"),
   setting("LOG_LEVEL", "info", "debug, info, warn, error or silent"),
 ];
 
@@ -314,6 +337,10 @@ export function loadConfig(env: Lookup, args: readonly string[] = []): ServerCon
     allowedOrigins,
     trustProxy: boolean(get, "TRUST_PROXY", d.trustProxy),
     shutdownDeadlineMs: integer(get, "SHUTDOWN_DEADLINE_MS", d.shutdownDeadlineMs, 0, 600_000),
+    requestTimeoutMs: integer(get, "REQUEST_TIMEOUT_MS", d.requestTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: integer(get, "KEEP_ALIVE_TIMEOUT_MS", d.keepAliveTimeoutMs, 100, 600_000),
+    metricsToken: get("METRICS_TOKEN")?.trim() || null,
+    metricsPort: get("METRICS_PORT")?.trim() ? integer(get, "METRICS_PORT", 0, 0, 65535) : null,
     logLevel,
   };
 }

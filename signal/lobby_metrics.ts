@@ -14,6 +14,7 @@ export const REJECT_REASONS = [
   "origin",
   "shutting-down",
   "bad-handshake",
+  "authorize",
 ] as const;
 /** A {@link REJECT_REASONS} value. */
 export type RejectReason = (typeof REJECT_REASONS)[number];

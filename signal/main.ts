@@ -1,6 +1,7 @@
 /**
- * Starts the lobby server from environment variables and flags (see config.ts, or `--help`), and
- * shuts it down gracefully on SIGINT/SIGTERM: it stops accepting, every client gets `error`
+ * The `duet-lobby` command: {@link startLobby} (mod.ts) with settings from environment variables
+ * and flags (see config.ts, or `--help`), shut down gracefully on SIGINT/SIGTERM: it stops
+ * accepting, every client gets `error`
  * `shutting-down` and a 1001 close, and the process exits 0 within SHUTDOWN_DEADLINE_MS.
  *
  *     deno run --allow-net --allow-env --allow-read --allow-sys signal/main.ts [--port 8000 ...]
@@ -10,7 +11,7 @@
  */
 import { loadConfig, type ServerConfig, usage } from "./config.ts";
 import { createLogger } from "./log.ts";
-import { startServer } from "./server.ts";
+import { startLobby } from "./mod.ts";
 
 /** Extra time past the shutdown deadline before the process exits regardless. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -35,7 +36,7 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
   const log = createLogger(config.logLevel);
   let server;
   try {
-    server = await startServer(config, { log });
+    server = await startLobby(config);
   } catch (err) {
     log.error("start-failed", {
       msg: `duet lobby: cannot start on ${config.hostname}:${config.port}: ${
@@ -49,12 +50,14 @@ export async function main(args: readonly string[] = Deno.args): Promise<void> {
   const game = config.staticDir === null ? "no static files" : `game from ${config.staticDir}/`;
   log.info("listening", {
     msg: `duet lobby listening on ${server.url} (lobby ${ws}, ${game}, ${server.registry.kind} ` +
-      `registry, up to ${config.maxConnections} connections)`,
+      `registry, up to ${server.maxSockets} connections)`,
     url: server.url,
     port: server.port,
     registry: server.registry.kind,
     turn: config.turn !== null,
     allowedOrigins: config.allowedOrigins.length > 0 ? config.allowedOrigins : "all",
+    maxSockets: server.maxSockets,
+    metricsPort: server.metricsPort,
   });
 
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];

@@ -5,15 +5,16 @@
  * so a missing Origin is allowed: this protects players' browsers, not the server.
  *
  * Entries are origins (`https://game.example.com`, `http://localhost:5173`) or a wildcard for
- * subdomains (`https://*.example.com`, which does not match `https://example.com` itself). The
- * lobby's own origin (Origin host equal to the Host header) is always allowed, so the game it
- * serves keeps working. An empty list allows every origin.
+ * subdomains (`https://*.example.com`, which does not match `https://example.com` itself). An empty
+ * list allows every origin. With a list, the lobby's own origin must be on it too: an Origin that
+ * merely equals the Host header proves nothing, since a DNS-rebinding page controls both (its
+ * own name, resolved to the lobby's address).
  */
 
 /** A checked allow-list. */
 export interface OriginPolicy {
-  /** Whether a handshake with this `Origin` and `Host` header may upgrade. */
-  allows(origin: string | null, host: string | null): boolean;
+  /** Whether a handshake with this `Origin` header may upgrade. */
+  allows(origin: string | null): boolean;
   /** The normalized entries (for logs). */
   readonly entries: readonly string[];
 }
@@ -67,12 +68,11 @@ export function createOriginPolicy(list: readonly string[]): OriginPolicy {
 
   return {
     entries,
-    allows(origin, host) {
+    allows(origin) {
       if (entries.length === 0 || origin === null) return true;
       const o = normalizeOrigin(origin);
       if (o === null) return false;
       const url = new URL(o);
-      if (host !== null && url.host === host.trim().toLowerCase()) return true;
       if (exact.has(o)) return true;
       const scheme = url.protocol.slice(0, -1);
       return wildcards.some((w) =>

@@ -12,8 +12,8 @@ Deno.test("normalizeOrigin lowercases, drops default ports, refuses non-origins"
 
 Deno.test("an empty list allows every origin", () => {
   const p = createOriginPolicy([]);
-  assert.ok(p.allows("https://evil.example", "lobby.example"));
-  assert.ok(p.allows("null", "lobby.example"));
+  assert.ok(p.allows("https://evil.example"));
+  assert.ok(p.allows("null"));
 });
 
 Deno.test("listed origins, subdomain wildcards, the lobby's own origin and no Origin pass", () => {
@@ -27,22 +27,26 @@ Deno.test("listed origins, subdomain wildcards, the lobby's own origin and no Or
     "http://localhost:5173",
     "https://*.cdn.example.net",
   ]);
-  assert.ok(p.allows("https://game.example.com", "lobby.example.com"));
-  assert.ok(p.allows("https://GAME.example.com:443", "lobby.example.com"));
-  assert.ok(p.allows("http://localhost:5173", "lobby.example.com"));
-  assert.ok(p.allows("https://eu.cdn.example.net", "lobby.example.com"));
-  assert.ok(p.allows("https://lobby.example.com", "lobby.example.com"));
-  assert.ok(p.allows("http://127.0.0.1:8790", "127.0.0.1:8790"));
-  assert.ok(p.allows(null, "lobby.example.com"));
+  assert.ok(p.allows("https://game.example.com"));
+  assert.ok(p.allows("https://GAME.example.com:443"));
+  assert.ok(p.allows("http://localhost:5173"));
+  assert.ok(p.allows("https://eu.cdn.example.net"));
+  assert.ok(p.allows(null));
 
-  assert.equal(p.allows("https://evil.example", "lobby.example.com"), false);
-  assert.equal(p.allows("http://game.example.com", "lobby.example.com"), false);
-  assert.equal(p.allows("http://localhost:5174", "lobby.example.com"), false);
-  assert.equal(p.allows("https://cdn.example.net", "lobby.example.com"), false);
-  assert.equal(p.allows("https://evilcdn.example.net", "lobby.example.com"), false);
-  assert.equal(p.allows("https://game.example.com.evil.example", "lobby.example.com"), false);
-  assert.equal(p.allows("null", "lobby.example.com"), false);
-  assert.equal(p.allows("https://game.example.com", null), true);
+  assert.equal(p.allows("https://evil.example"), false);
+  assert.equal(p.allows("http://game.example.com"), false);
+  assert.equal(p.allows("http://localhost:5174"), false);
+  assert.equal(p.allows("https://cdn.example.net"), false);
+  assert.equal(p.allows("https://evilcdn.example.net"), false);
+  assert.equal(p.allows("https://game.example.com.evil.example"), false);
+  assert.equal(p.allows("null"), false);
+});
+
+Deno.test("with a list, an Origin equal to the Host header is no pass (DNS rebinding)", () => {
+  const p = createOriginPolicy(["https://game.example.com"]);
+  // A rebinding page at http://rebind.evil:8000 resolved to the lobby sends Host and Origin alike.
+  assert.equal(p.allows("http://rebind.evil:8000"), false);
+  assert.equal(p.allows("http://127.0.0.1:8790"), false);
 });
 
 Deno.test("bad entries fail with the setting's name", () => {

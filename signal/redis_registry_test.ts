@@ -115,7 +115,7 @@ redisTest(
       // The relayed answer moved the room to playing, for everyone on both processes.
       for (;;) if ((await watcher.expect("room")).room.state === "playing") break;
       assert.deepEqual(await lobbies[0].registry.roomStates(), { open: 0, full: 0, playing: 1 });
-      const metrics = await (await fetch(`http://127.0.0.1:${lobbies[1].port}/metrics`)).text();
+      const metrics = await lobbies[1].metrics.registry.render();
       assert.match(metrics, /duet_rooms\{state="playing"\} 1\n/);
       assert.match(metrics, /duet_relayed_messages_total\{kind="answer"\} 1\n/);
     });

@@ -1,33 +1,62 @@
 /**
- * The lobby's HTTP server (Deno.serve):
+ * The lobby's HTTP and WebSocket server: `node:http` with the `ws` package, under Deno.
  *
+ * Why not `Deno.serve`: it exits the process when accept() runs out of file descriptors, never
+ * times out an idle TCP connection, and its WebSocket assembles messages of up to 64 MiB before
+ * the lobby can look at them (denoland/deno#15809). Here every accepted TCP socket is the
+ * server's to count and close:
+ *
+ * - Sockets, HTTP and WebSocket alike, are counted from `connection` and capped at
+ *   `maxConnections` (clamped at start-up to the open-file limit, fd_budget.ts); over the cap, or
+ *   over twice the per-address WebSocket cap from one address, a socket gets 503 and is closed
+ *   before any HTTP is parsed.
+ * - Deadlines (socket_guard.ts): a socket that has not sent a whole request head or upgrade
+ *   request within `requestTimeoutMs` is closed, as is an idle keep-alive socket after
+ *   `keepAliveTimeoutMs`, and a response that stalls. Request bodies are never read.
+ * - If accept() fails anyway, the watchdog (accept_watchdog.ts) notices that the listener went
+ *   deaf and replaces it: the process sheds load and recovers instead of exiting.
+ * - WebSocket messages are limited while they arrive: `ws` closes with 1009 as soon as a frame
+ *   header (or the running total of a fragmented message) passes 16 KiB, and with 1007 on invalid
+ *   UTF-8 in a text message.
+ * - A WebSocket's slot and per-address ticket are released when its TCP socket closes, whatever
+ *   the WebSocket layer saw, so a reset right after the upgrade leaks nothing.
+ *
+ * Routes:
  * - `GET /ws`: the lobby WebSocket (protocol in shared/lobby_protocol.ts). Before upgrading it
- *   refuses: a page Origin not in `allowedOrigins` (403), more than `maxConnections` open sockets
- *   (503: Deno.serve exits the process when it runs out of file descriptors, so the cap must bite
- *   first), more than `maxConnectionsPerIp` from one address (429), and anything while shutting
- *   down (503).
- * - `GET /api/rooms`: `{rooms: RoomInfo[]}`, every public room.
- * - `GET /healthz`: liveness, 200 `{status, connections, players, rooms}` (local counts; rooms are
- *   the public rooms listed) while the process serves, whatever Redis does.
+ *   refuses: a page Origin not in `allowedOrigins` (403), more than `maxConnections` open
+ *   WebSockets (503), more than `maxConnectionsPerIp` from one address (429), anything while
+ *   shutting down (503), and whatever the `authorize` hook refuses (its status).
+ * - `GET /api/rooms`: `{rooms: RoomInfo[]}`, every public room; rendered at most once a second and
+ *   limited per address (429).
+ * - `GET /healthz`: liveness, 200 `{status, connections, sockets, players, rooms}` (local counts)
+ *   while the process serves, whatever Redis does.
  * - `GET /readyz`: readiness, 200 when it accepts players (the registry, Redis included, is up);
- *   503 otherwise and while shutting down, so a load balancer stops sending new players.
- * - `GET /metrics`: Prometheus text (lobby_metrics.ts plus connection, player and room gauges).
- * - anything else: the built game from `staticDir`.
+ *   503 otherwise and while shutting down.
+ * - `GET /metrics`: Prometheus text, only with `Authorization: Bearer <metricsToken>` (404 without
+ *   a token configured); or without a token on `127.0.0.1:<metricsPort>`.
+ * - anything else: the built game from `staticDir`, with security headers (security_headers.ts).
  *
- * The registry is in-memory, or shared through Redis when `redisUrl` is set (lobby_registry.ts).
- *
- * Liveness uses WebSocket ping frames (Deno's `idleTimeout`): after half the heartbeat timeout of
- * silence the server pings; a connection that sends nothing, pong included, for the whole timeout is
- * closed (1001) and its player leaves its room, so the peer gets `peer-left`.
+ * Liveness: WebSocket ping frames (heartbeat.ts); a connection silent for the heartbeat timeout is
+ * closed and its player leaves its room, so the peer gets `peer-left`.
  *
  * Shutdown (`close()`): stop accepting (503, not ready), tell every client `error shutting-down`
- * (`close: true`) and close with 1001, release the registry (with Redis: this process's players
- * leave their rooms at once, so peers elsewhere hear `peer-left`), and finish within
- * `shutdownDeadlineMs`; connections still open then are abandoned.
+ * (`close: true`) and close with 1001, release the registry, and finish within
+ * `shutdownDeadlineMs`; every socket still open then is destroyed, so the deadline holds.
  */
+import http from "node:http";
+import net from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { type WebSocket as WsSocket, WebSocketServer } from "ws";
 import { CLOSE_CODES, type RoomState } from "../shared/lobby_protocol.ts";
+import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
+import { WATCHDOG_START, type WatchdogEvent, watchdogStep } from "./accept_watchdog.ts";
+import { createAddressRateLimit } from "./address_rate_limit.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
-import { createIpLimits, type IpTicket } from "./ip_limits.ts";
+import { fdsNeeded, planSocketBudget, probeFreeFds } from "./fd_budget.ts";
+import { heartbeatStep, SWEEPS_PER_TIMEOUT } from "./heartbeat.ts";
+import { createIpLimits, ipKey, type IpTicket } from "./ip_limits.ts";
+import type { AuthorizeResult, LobbyHooks } from "./lobby_hooks.ts";
 import { createLobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, type RejectReason } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
@@ -36,9 +65,18 @@ import { createLogger, type Logger } from "./log.ts";
 import { createMemoryRegistry } from "./memory_registry.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 import { createOriginPolicy } from "./origin_policy.ts";
-import { createQuietCloser, type QuietCloser } from "./quiet_close.ts";
+import {
+  acceptedSocket,
+  checkSocket,
+  type GuardedSocket,
+  requestArrived,
+  responseDone,
+  upgraded,
+} from "./socket_guard.ts";
+import { SECURITY_HEADERS } from "./security_headers.ts";
 import { createStaticHandler } from "./static_files.ts";
 import { iceRefreshMs, iceServersFor } from "./turn_credentials.ts";
+import { refuseSocket, sendWebResponse, webRequest } from "./web_response.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -47,10 +85,14 @@ export interface RunningServer {
   readonly hostname: string;
   /** Base URL for clients on this machine, e.g. `http://localhost:8000/`. */
   readonly url: string;
+  /** The port of the token-free metrics listener on 127.0.0.1, if `metricsPort` is set. */
+  readonly metricsPort: number | null;
+  /** The socket cap in force (after fitting it to the open-file limit). */
+  readonly maxSockets: number;
   readonly registry: LobbyRegistry;
   readonly metrics: LobbyMetrics;
-  /** Open WebSockets, local players and public rooms right now. */
-  stats(): { connections: number; players: number; rooms: number };
+  /** Open WebSockets, open TCP sockets, local players and public rooms right now. */
+  stats(): { connections: number; sockets: number; players: number; rooms: number };
   /**
    * Shuts down (see the module docs); resolves once done or at the deadline. Idempotent.
    */
@@ -63,10 +105,39 @@ export interface ServerDeps {
   metrics?: LobbyMetrics;
   /** Wall clock (ms since the epoch), for TURN credential expiry. */
   now?: () => number;
+  /** Hooks (lobby_hooks.ts). */
+  hooks?: LobbyHooks;
+  /** Free descriptors to plan for (null: unknown, no clamp); measured when absent. */
+  freeFds?: number | null;
+  /** How often the accept watchdog looks (ms). */
+  watchdogMs?: number;
 }
 
 /** Server lifecycle. */
 type ServerState = "starting" | "running" | "closing" | "closed";
+
+/** `/api/rooms` per address: a page polling every few seconds is far below this. */
+const ROOMS_API_PER_SECOND = 5;
+const ROOMS_API_BURST = 20;
+/** How long a rendered `/api/rooms` answer is reused. */
+const ROOMS_API_CACHE_MS = 1000;
+/** How long a closing WebSocket may wait for the client's close frame before it is cut. */
+const CLOSE_WAIT_MS = 1000;
+
+/** Refused sockets at once that get a 503 before they are closed (the rest are just closed). */
+const MAX_POLITE_SHEDS = 32;
+
+/** One accepted TCP socket. */
+interface Conn {
+  socket: Socket;
+  guard: GuardedSocket;
+  key: string;
+  /** Set once upgraded. */
+  ws: WsSocket | null;
+  heard: boolean;
+  silentSweeps: number;
+  onClose: (() => void) | null;
+}
 
 function json(status: number, body: string, headers: Record<string, string> = {}): Response {
   return new Response(body, {
@@ -87,15 +158,34 @@ function text(status: number, body: string, headers: Record<string, string> = {}
 }
 
 /** The client's address: the TCP peer, or X-Forwarded-For's last hop when behind a proxy. */
-function clientAddress(req: Request, info: Deno.ServeHandlerInfo, trustProxy: boolean): string {
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     // The last entry is the one our own proxy appended; earlier ones are the client's claims.
-    const hops = req.headers.get("x-forwarded-for")?.split(",").map((h) => h.trim())
+    const raw = req.headers["x-forwarded-for"];
+    const hops = (Array.isArray(raw) ? raw.join(",") : raw)?.split(",").map((h) => h.trim())
       .filter((h) => h !== "");
     if (hops && hops.length > 0) return hops[hops.length - 1];
   }
-  const addr = info.remoteAddr as Deno.NetAddr;
-  return addr.hostname ?? "unknown";
+  return req.socket.remoteAddress ?? "unknown";
+}
+
+/** Constant-time string comparison (the metrics token). */
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+function listen(server: net.Server, port: number, host: string, backlog: number) {
+  return new Promise<number>((resolve, reject) => {
+    const fail = (err: Error) => reject(err);
+    server.once("error", fail);
+    server.listen({ port, host, backlog }, () => {
+      server.off("error", fail);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
 }
 
 /**
@@ -110,15 +200,42 @@ export async function startServer(
   const log = deps.log ?? createLogger(config.logLevel);
   const metrics = deps.metrics ?? createLobbyMetrics();
   const wallClock = deps.now ?? Date.now;
+  const hooks = deps.hooks ?? {};
   const origins = createOriginPolicy(config.allowedOrigins);
   const ipLimits = createIpLimits({
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     messagesPerSecond: config.ipMessagesPerSecond,
     messageBurst: config.ipMessageBurst,
   });
+  const roomsApiLimit = createAddressRateLimit({
+    perSecond: ROOMS_API_PER_SECOND,
+    burst: ROOMS_API_BURST,
+  });
+  const budget = planSocketBudget(
+    config.maxConnections,
+    deps.freeFds !== undefined ? deps.freeFds : probeFreeFds(fdsNeeded(config.maxConnections)),
+  );
+  if (budget.clamped) {
+    log.warn("fd-budget", {
+      msg: `duet lobby: MAX_CONNECTIONS=${config.maxConnections} does not fit the ` +
+        `${budget.freeFds} free file descriptors (ulimit -n); accepting at most ` +
+        `${budget.maxSockets} sockets. Raise ulimit -n to allow more.`,
+      freeFds: budget.freeFds,
+      configured: config.maxConnections,
+      maxSockets: budget.maxSockets,
+    });
+  }
+  const maxSockets = budget.maxSockets;
+  // Sockets from one address before any HTTP: room for its WebSockets plus a page's fetches.
+  // Behind a proxy every socket comes from the proxy, so the per-address cap waits for the header.
+  const maxSocketsPerAddress = config.trustProxy || config.maxConnectionsPerIp === 0
+    ? 0
+    : 2 * config.maxConnectionsPerIp + 16;
   const serveStatic = config.staticDir === null ? null : createStaticHandler(config.staticDir);
   const sessions = new Set<LobbySession>();
-  const closers = new Set<QuietCloser>();
+  const conns = new Set<Conn>();
+  const connOf = new WeakMap<Socket, Conn>();
+  const socketsPerAddress = new Map<string, number>();
   let connections = 0;
   let state: ServerState = "starting";
 
@@ -154,6 +271,7 @@ export async function startServer(
 
   const stats = () => ({
     connections,
+    sockets: conns.size,
     players: lobby.localPlayers(),
     rooms: lobby.publicRooms().length,
   });
@@ -162,6 +280,11 @@ export async function startServer(
     "duet_connections",
     "Open lobby WebSocket connections on this process.",
     () => [{ value: connections }],
+  );
+  metrics.registry.gaugeFrom(
+    "duet_sockets",
+    "Open TCP sockets (HTTP and WebSocket) on this process.",
+    () => [{ value: conns.size }],
   );
   metrics.registry.gaugeFrom(
     "duet_players",
@@ -184,110 +307,145 @@ export async function startServer(
     "1 while the lobby accepts players (its registry is up), else 0.",
     async () => [{ value: state === "running" && (await lobby.status()).ready ? 1 : 0 }],
   );
+  const shedSockets = metrics.registry.counter(
+    "duet_sockets_shed_total",
+    "TCP sockets closed at accept (over the socket cap or the per-address cap).",
+  );
+  const timedOutSockets = metrics.registry.counter(
+    "duet_sockets_timed_out_total",
+    "TCP sockets closed for not completing a request in time, or idle keep-alive.",
+  );
+  const relistens = metrics.registry.counter(
+    "duet_listener_restarts_total",
+    "Times the accept watchdog replaced a listener that had stopped accepting.",
+  );
 
-  const reject = (
+  const refuse = (
+    socket: Socket,
     reason: RejectReason,
-    response: Response,
+    status: number,
+    body: string,
+    headers: Record<string, string> = {},
     fields: Record<string, unknown> = {},
-  ): Response => {
+  ) => {
     metrics.connectionsRejected.inc({ reason });
-    log.info("ws-rejected", { reason, status: response.status, ...fields });
-    return response;
+    log.info("ws-rejected", { reason, status, ...fields });
+    refuseSocket(socket, status, body, headers);
   };
 
-  const upgrade = (req: Request, info: Deno.ServeHandlerInfo): Response => {
-    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return text(426, "the lobby speaks WebSocket here\n", { upgrade: "websocket" });
+  // ---- sockets -------------------------------------------------------------------------------
+
+  let watchdog = WATCHDOG_START;
+  let shedding = 0;
+  let probePort: number | null = null;
+  const SHED_503 = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n" +
+    "content-length: 30\r\nretry-after: 5\r\nconnection: close\r\n\r\nlobby full, try again shortly\n";
+
+  const onSocket = (socket: Socket) => {
+    socket.on("error", () => {
+      // Resets and timeouts end up as `close`; without a listener they would kill the process.
+    });
+    watchdog = watchdogStep(watchdog, { type: "accepted" }, 1).state;
+    if (probePort !== null && socket.remotePort === probePort) {
+      socket.destroy();
+      return;
     }
-    if (state !== "running") return reject("shutting-down", text(503, "shutting down\n"));
-    const origin = req.headers.get("origin");
-    if (!origins.allows(origin, req.headers.get("host"))) {
-      return reject("origin", text(403, "origin not allowed\n"), { origin });
-    }
-    if (connections >= config.maxConnections) {
-      return reject(
-        "capacity",
-        text(503, "lobby full, try again shortly\n", { "retry-after": "5" }),
-      );
-    }
-    const address = clientAddress(req, info, config.trustProxy);
-    const ticket: IpTicket | null = ipLimits.admit(address, performance.now());
-    if (ticket === null) {
-      return reject(
-        "ip-limit",
-        text(429, "too many connections from your network\n", { "retry-after": "5" }),
-        { address },
-      );
-    }
-    let upgraded: { socket: WebSocket; response: Response };
-    try {
-      upgraded = Deno.upgradeWebSocket(req, { idleTimeout: config.heartbeatTimeoutMs / 1000 });
-    } catch {
-      ticket.release(performance.now());
-      return reject("bad-handshake", text(400, "bad WebSocket handshake\n"));
-    }
-    const { socket, response } = upgraded;
-    socket.binaryType = "arraybuffer";
-    connections++;
-    metrics.connectionsAccepted.inc();
-    let session: LobbySession | null = null;
-    let counted = true;
-    const closer = createQuietCloser(socket);
-    closers.add(closer);
-    // The session ends at once; the socket closes when the client has gone quiet (quiet_close.ts).
-    const lobbySocket: LobbySocket = {
-      send: (text) => socket.send(text),
-      close: (code, reason) => closer.close(code, reason),
-      get bufferedAmount() {
-        return socket.bufferedAmount;
-      },
-    };
-    socket.onopen = () => {
-      if (state !== "running") {
-        closer.close(CLOSE_CODES.goingAway, "server shutting down");
-        closer.flush();
-        return;
-      }
-      session = openLobbySession({
-        hub,
-        registry: lobby,
-        socket: lobbySocket,
-        iceServers: (player) => iceServersFor(config.iceServers, config.turn, player, wallClock()),
-        iceRefreshMs: refreshMs,
-        ipTicket: ticket,
-        messagesPerSecond: config.messagesPerSecond,
-        messageBurst: config.messageBurst,
-        rateLimitStrikes: config.rateLimitStrikes,
-        maxBufferedBytes: config.maxBufferedBytes,
-        metrics,
-        log,
-        onEnd: () => {
-          if (session !== null) sessions.delete(session);
-        },
+    const key = ipKey(socket.remoteAddress ?? "unknown");
+    const fromAddress = socketsPerAddress.get(key) ?? 0;
+    if (
+      state !== "running" || conns.size >= maxSockets ||
+      (maxSocketsPerAddress > 0 && fromAddress >= maxSocketsPerAddress)
+    ) {
+      shedSockets.inc();
+      // A few refused sockets get a real 503 (ended, then cut after a second); in a flood the
+      // descriptor must go at once, so the rest are closed without a word.
+      if (shedding >= MAX_POLITE_SHEDS) return void socket.destroy();
+      shedding++;
+      const cut = setTimeout(() => socket.destroy(), 1000);
+      socket.once("close", () => {
+        shedding--;
+        clearTimeout(cut);
       });
-      if (session.state !== "ended") sessions.add(session);
-      log.debug("ws-open", { player: session.id, address: ticket.key });
+      socket.end(SHED_503);
+      return;
+    }
+    const conn: Conn = {
+      socket,
+      guard: acceptedSocket(performance.now()),
+      key,
+      ws: null,
+      heard: true,
+      silentSweeps: 0,
+      onClose: null,
     };
-    socket.onmessage = (event) => {
-      closer.noteFrame();
-      session?.receive(event.data);
-    };
-    // Deno may report a close twice (e.g. after a missed heartbeat); count it once.
-    socket.onclose = (event) => {
-      closer.cancel();
-      closers.delete(closer);
-      session?.dropped();
-      if (counted) {
-        counted = false;
-        connections--;
-        ticket.release(performance.now());
-        log.debug("ws-close", { player: session?.id, code: event.code });
+    conns.add(conn);
+    connOf.set(socket, conn);
+    socketsPerAddress.set(key, fromAddress + 1);
+    socket.once("close", () => {
+      conns.delete(conn);
+      const n = (socketsPerAddress.get(key) ?? 1) - 1;
+      if (n <= 0) socketsPerAddress.delete(key);
+      else socketsPerAddress.set(key, n);
+      conn.onClose?.();
+    });
+  };
+
+  // One sweep for every socket's deadline and every WebSocket's heartbeat.
+  const heartbeatMs = config.heartbeatTimeoutMs;
+  const sweepMs = Math.max(
+    25,
+    Math.min(
+      Math.floor(Math.min(config.requestTimeoutMs, config.keepAliveTimeoutMs) / 4),
+      heartbeatMs > 0 ? Math.floor(heartbeatMs / SWEEPS_PER_TIMEOUT) : Infinity,
+    ),
+  );
+  let sinceBeat = 0;
+  const sweep = () => {
+    const now = performance.now();
+    sinceBeat += sweepMs;
+    const beat = heartbeatMs > 0 && sinceBeat >= heartbeatMs / SWEEPS_PER_TIMEOUT;
+    if (beat) sinceBeat = 0;
+    for (const c of conns) {
+      if (c.ws !== null) {
+        if (!beat) continue;
+        const r = heartbeatStep(c.silentSweeps, c.heard);
+        c.heard = false;
+        c.silentSweeps = r.silentSweeps;
+        if (r.action === "ping") {
+          try {
+            c.ws.ping();
+          } catch { /* closing */ }
+        } else if (r.action === "close") {
+          c.ws.close(CLOSE_CODES.goingAway, "heartbeat timeout");
+          c.socket.destroy();
+        }
+        continue;
       }
-    };
-    socket.onerror = () => {
-      // A close event follows every error; the session is released there.
-    };
-    return response;
+      const r = checkSocket(c.guard, now, c.socket.bytesWritten, config);
+      c.guard = r.socket;
+      if (r.close) {
+        timedOutSockets.inc();
+        c.socket.destroy();
+      }
+    }
+  };
+  const sweepTimer = setInterval(sweep, sweepMs);
+
+  // ---- HTTP ----------------------------------------------------------------------------------
+
+  let roomsCache: { body: string; at: number } | null = null;
+  const roomsApi = (req: IncomingMessage): Response => {
+    const now = performance.now();
+    if (!roomsApiLimit.take(clientAddress(req, config.trustProxy), now)) {
+      return text(429, "too many requests\n", { "retry-after": "1" });
+    }
+    if (roomsCache === null || now - roomsCache.at >= ROOMS_API_CACHE_MS) {
+      roomsCache = { body: hub.roomsJson(), at: now };
+    }
+    return json(200, roomsCache.body, {
+      "access-control-allow-origin": "*",
+      "cache-control": "public, max-age=1",
+    });
   };
 
   // Liveness reads local state only: a Redis outage must not get a healthy process restarted.
@@ -307,55 +465,311 @@ export async function startServer(
     );
   };
 
-  const handler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    const { pathname } = new URL(req.url);
-    if (pathname === "/ws") return upgrade(req, info);
+  const metricsResponse = async () =>
+    new Response(await metrics.registry.render(), {
+      headers: { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" },
+    });
+
+  const route = async (req: IncomingMessage): Promise<Response> => {
+    const path = (req.url ?? "/").split("?")[0];
     const read = req.method === "GET" || req.method === "HEAD";
-    if (pathname === "/api/rooms" && read) {
-      return json(200, hub.roomsJson(), { "access-control-allow-origin": "*" });
+    if (path === "/ws") {
+      return text(426, "the lobby speaks WebSocket here\n", { upgrade: "websocket" });
     }
-    if (pathname === "/healthz") return health();
-    if (pathname === "/readyz") return await ready();
-    if (pathname === "/metrics" && read) {
-      return new Response(await metrics.registry.render(), {
-        headers: { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" },
-      });
+    if (path === "/api/rooms" && read) return roomsApi(req);
+    if (path === "/healthz") return health();
+    if (path === "/readyz") return await ready();
+    if (path === "/metrics" && read) {
+      const auth = req.headers.authorization ?? "";
+      if (config.metricsToken !== null && sameSecret(auth, `Bearer ${config.metricsToken}`)) {
+        return await metricsResponse();
+      }
+      if (config.metricsToken !== null) {
+        return text(401, "metrics need a token\n", { "www-authenticate": "Bearer" });
+      }
+      return text(404, "not found\n");
     }
-    if (serveStatic !== null) return await serveStatic(req);
+    if (serveStatic !== null) return await serveStatic(webRequest(req));
     return text(404, "not found\n");
   };
 
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  const listening = new Promise<Deno.NetAddr>((resolve, reject) => {
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    const conn = connOf.get(req.socket);
+    if (!conn) return; // shed: its 503 is on the way
+    conn.guard = requestArrived(conn.guard, performance.now(), req.socket.bytesWritten);
+    // The lobby never reads a request body: answer, and close the connection instead of
+    // draining whatever the client trickles.
+    const hasBody = req.headers["transfer-encoding"] !== undefined ||
+      Number(req.headers["content-length"] ?? 0) > 0;
+    res.on("finish", () => (conn.guard = responseDone(conn.guard, performance.now())));
+    let response: Response;
     try {
-      server = Deno.serve({
-        port: config.port,
-        hostname: config.hostname,
-        onListen: resolve,
-        onError: (err) => {
-          log.error("request-failed", { error: err });
-          return text(500, "internal server error\n");
-        },
-      }, handler);
+      response = await route(req);
     } catch (err) {
-      reject(err);
+      log.error("request-failed", { error: err });
+      response = text(500, "internal server error\n");
     }
+    const extra: Record<string, string> = response.headers.get("content-type")?.startsWith(
+        "text/html",
+      )
+      ? { ...SECURITY_HEADERS }
+      : { "x-content-type-options": "nosniff" };
+    if (hasBody || state !== "running") extra.connection = "close";
+    await sendWebResponse(res, response, extra);
+  };
+
+  // ---- WebSocket -----------------------------------------------------------------------------
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_LOBBY_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
   });
-  let addr: Deno.NetAddr;
+
+  const authorize = async (req: IncomingMessage, address: string): Promise<AuthorizeResult> => {
+    if (!hooks.authorize) return true;
+    const request = webRequest(req);
+    return await hooks.authorize(request, {
+      address,
+      url: new URL(request.url),
+      origin: req.headers.origin ?? null,
+    });
+  };
+
+  const onUpgrade = async (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const conn = connOf.get(socket);
+    // A shed socket (its 503 is on the way): node's parser still reports its request.
+    if (!conn) return;
+    conn.guard = requestArrived(conn.guard, performance.now(), socket.bytesWritten);
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/ws" || req.headers.upgrade?.toLowerCase() !== "websocket") {
+      return refuseSocket(socket, 404, "not found\n");
+    }
+    if (state !== "running") return refuse(socket, "shutting-down", 503, "shutting down\n");
+    const origin = req.headers.origin ?? null;
+    if (!origins.allows(origin)) {
+      return refuse(socket, "origin", 403, "origin not allowed\n", {}, { origin });
+    }
+    if (connections >= config.maxConnections) {
+      return refuse(socket, "capacity", 503, "lobby full, try again shortly\n", {
+        "retry-after": "5",
+      });
+    }
+    const address = clientAddress(req, config.trustProxy);
+    const ticket: IpTicket | null = ipLimits.admit(address, performance.now());
+    if (ticket === null) {
+      return refuse(socket, "ip-limit", 429, "too many connections from your network\n", {
+        "retry-after": "5",
+      }, { address });
+    }
+    // From here the ticket is the socket's: released when the TCP socket closes, whatever the
+    // WebSocket layer saw (a reset right after the upgrade request included).
+    let counted = false;
+    let session: LobbySession | null = null;
+    conn.onClose = () => {
+      ticket.release(performance.now());
+      if (counted) {
+        counted = false;
+        connections--;
+      }
+      session?.dropped();
+      log.debug("ws-close", { player: session?.id });
+    };
+    if (socket.destroyed) return conn.onClose();
+    let verdict: AuthorizeResult;
+    try {
+      verdict = await authorize(req, address);
+    } catch (err) {
+      log.error("authorize-failed", { error: err });
+      verdict = { status: 500, body: "authorization failed\n" };
+    }
+    if (socket.destroyed) return;
+    if (verdict === false || (typeof verdict === "object" && verdict !== null)) {
+      const v = verdict === false ? { status: 403 } : verdict;
+      const status = Number.isInteger(v.status) && v.status >= 400 && v.status <= 599
+        ? v.status
+        : 403;
+      metrics.connectionsRejected.inc({ reason: "authorize" });
+      log.info("ws-rejected", { reason: "authorize", status, address });
+      return refuseSocket(socket, status, v.body ?? "not authorized\n", v.headers ?? {});
+    }
+    if (state !== "running") return refuse(socket, "shutting-down", 503, "shutting down\n");
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (socket.destroyed || state !== "running") {
+        ws.terminate();
+        return;
+      }
+      conn.guard = upgraded(conn.guard, performance.now());
+      conn.ws = ws;
+      counted = true;
+      connections++;
+      metrics.connectionsAccepted.inc();
+      let closeTimer: ReturnType<typeof setTimeout> | undefined;
+      ws.on("error", () => {
+        // ws has sent 1009 (too large) or 1007 (bad UTF-8) itself and waits for the client's
+        // close frame; a client that never sends one is cut soon, not after ws's 30 s.
+        closeTimer ??= setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
+      });
+      const lobbySocket: LobbySocket = {
+        send: (text) => ws.send(text),
+        close: (code, reason) => {
+          ws.close(code, reason);
+          // A client that never answers the close frame must not hold its slot for long.
+          closeTimer ??= setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
+        },
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
+      };
+      socket.once("close", () => clearTimeout(closeTimer));
+      ws.on("pong", () => (conn.heard = true));
+      ws.on("message", (data, isBinary) => {
+        conn.heard = true;
+        session?.receive(isBinary ? data : String(data));
+      });
+      session = openLobbySession({
+        hub,
+        registry: lobby,
+        socket: lobbySocket,
+        iceServers: (player) => iceServersFor(config.iceServers, config.turn, player, wallClock()),
+        iceRefreshMs: refreshMs,
+        ipTicket: ticket,
+        messagesPerSecond: config.messagesPerSecond,
+        messageBurst: config.messageBurst,
+        rateLimitStrikes: config.rateLimitStrikes,
+        maxBufferedBytes: config.maxBufferedBytes,
+        metrics,
+        log,
+        onEnd: () => {
+          if (session !== null) sessions.delete(session);
+        },
+      });
+      if (session.state !== "ended") sessions.add(session);
+      log.debug("ws-open", { player: session.id, address: ticket.key });
+    });
+  };
+
+  // ---- listeners -----------------------------------------------------------------------------
+
+  const server = http.createServer();
+  // node:http's own header and keep-alive timers are not what bounds sockets here (the sweep
+  // is), but they must not cut a WebSocket: the sweep and the heartbeat own every deadline.
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs + 1000;
+  server.on("connection", onSocket);
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res));
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    void onUpgrade(req, socket, head).catch((err) => {
+      log.error("upgrade-failed", { error: err });
+      socket.destroy();
+    });
+  });
+  server.on("clientError", (_err: Error, socket: Socket) => {
+    if (!socket.destroyed && socket.writable) {
+      refuseSocket(socket, 400, "bad request\n");
+    } else socket.destroy();
+  });
+
+  let port: number;
   try {
-    addr = await listening;
+    port = await listen(server, config.port, config.hostname, budget.backlog);
   } catch (err) {
+    clearInterval(sweepTimer);
     await lobby.close();
     throw err;
   }
+
+  let metricsServer: http.Server | null = null;
+  let metricsPort: number | null = null;
+  if (config.metricsPort !== null) {
+    metricsServer = http.createServer((req, res) => {
+      void (async () => {
+        const path = (req.url ?? "/").split("?")[0];
+        const response = path === "/metrics" ? await metricsResponse() : text(404, "not found\n");
+        await sendWebResponse(res, response);
+      })();
+    });
+    metricsServer.on("connection", (s: Socket) => s.on("error", () => {}));
+    try {
+      metricsPort = await listen(metricsServer, config.metricsPort, "127.0.0.1", 16);
+    } catch (err) {
+      clearInterval(sweepTimer);
+      server.close();
+      await lobby.close();
+      throw err;
+    }
+  }
   state = "running";
+
+  // The accept watchdog: probe a quiet listener, replace a deaf one.
+  const probeHost = config.hostname === "0.0.0.0" || config.hostname === ""
+    ? "127.0.0.1"
+    : config.hostname === "::"
+    ? "::1"
+    : config.hostname;
+  const watchdogMs = deps.watchdogMs ?? 1000;
+  let relistening = false;
+  const relisten = () => {
+    if (relistening || state !== "running") return;
+    relistening = true;
+    relistens.inc();
+    log.warn("listener-restart", {
+      msg: "duet lobby: the listener stopped accepting (out of file descriptors?); replacing it",
+      sockets: conns.size,
+    });
+    server.close();
+    const retry = () => {
+      if (state !== "running") return void (relistening = false);
+      listen(server, port, config.hostname, budget.backlog).then(
+        () => (relistening = false),
+        (err) => {
+          log.warn("listener-restart-failed", { error: err });
+          setTimeout(retry, watchdogMs);
+        },
+      );
+    };
+    retry();
+  };
+  const watchdogEvent = (event: WatchdogEvent) => {
+    const r = watchdogStep(watchdog, event, watchdogMs);
+    watchdog = r.state;
+    if (r.effect === "relisten") relisten();
+    if (r.effect !== "probe") return;
+    const probe = net.connect({ host: probeHost, port });
+    probe.on("error", () => {
+      probePort = null;
+      if (state === "running") watchdogEvent({ type: "probe-failed", now: performance.now() });
+    });
+    probe.on("connect", () => {
+      probePort = probe.localPort ?? null;
+      // The server may already have it: it is then a counted socket to drop quietly.
+      for (const c of conns) {
+        if (c.socket.remotePort === probePort && c.socket.remoteAddress === probe.localAddress) {
+          c.socket.destroy();
+        }
+      }
+    });
+    setTimeout(() => {
+      probe.destroy();
+      probePort = null;
+    }, watchdogMs).unref?.();
+  };
+  const watchdogTimer = setInterval(
+    () => watchdogEvent({ type: "tick", now: performance.now() }),
+    watchdogMs,
+  );
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     closing ??= (async () => {
       state = "closing";
+      clearInterval(watchdogTimer);
       const started = performance.now();
       const open = sessions.size;
+      server.close();
+      metricsServer?.close();
       // Nothing more is delivered to anyone: no peer-left storm among players who are all leaving.
       hub.detachAll();
       // The registry releases every local player at once (Redis: a few batched scripts, so peers
@@ -369,41 +783,41 @@ export async function startServer(
           message: "the lobby is shutting down",
         });
       }
-      // Shutting down does not wait for clients to go quiet.
-      for (const c of closers) c.flush();
+      // Sockets that are not WebSockets have nothing to be told.
+      for (const c of conns) if (c.ws === null && c.guard.phase !== "response") c.socket.destroy();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<"deadline">((resolve) => {
         timer = setTimeout(() => resolve("deadline"), config.shutdownDeadlineMs);
       });
-      const outcome = await Promise.race([
-        (async () => {
-          await released;
-          await server.shutdown();
-          return "drained" as const;
-        })(),
-        deadline,
-      ]);
+      const drained = (async () => {
+        await released;
+        while (conns.size > 0) await new Promise((r) => setTimeout(r, 10));
+        return "drained" as const;
+      })();
+      const outcome = await Promise.race([drained, deadline]);
       clearTimeout(timer);
+      const stillOpen = conns.size;
+      // Whatever is left is cut now: the deadline holds whatever clients do.
+      for (const c of conns) c.socket.destroy();
+      clearInterval(sweepTimer);
       state = "closed";
       const ms = Math.round(performance.now() - started);
       if (outcome === "deadline") {
-        log.warn("shutdown-deadline", {
-          ms,
-          stillOpen: connections,
-          deadlineMs: config.shutdownDeadlineMs,
-        });
+        log.warn("shutdown-deadline", { ms, stillOpen, deadlineMs: config.shutdownDeadlineMs });
       } else log.info("shutdown-complete", { ms, closed: open });
     })();
 
-  const host = ["0.0.0.0", "::", "127.0.0.1", "::1"].includes(addr.hostname)
+  const host = ["0.0.0.0", "::", "127.0.0.1", "::1"].includes(config.hostname)
     ? "localhost"
-    : addr.hostname.includes(":")
-    ? `[${addr.hostname}]`
-    : addr.hostname;
+    : config.hostname.includes(":")
+    ? `[${config.hostname}]`
+    : config.hostname;
   return {
-    port: addr.port,
-    hostname: addr.hostname,
-    url: `http://${host}:${addr.port}/`,
+    port,
+    hostname: config.hostname,
+    url: `http://${host}:${port}/`,
+    metricsPort,
+    maxSockets,
     registry: lobby,
     metrics,
     stats,

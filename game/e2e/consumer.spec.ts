@@ -113,7 +113,12 @@ test("the tarball ships the compiled entries, the bin and the README, and no tes
   const pkg = JSON.parse(
     readFileSync(join(dir, "node_modules", "duet-netcode", "package.json"), "utf8"),
   );
-  expect(Object.keys(pkg.dependencies).sort()).toEqual(["msgpackr", "valibot", "webrtc-adapter"]);
+  expect(Object.keys(pkg.dependencies).sort()).toEqual([
+    "msgpackr",
+    "valibot",
+    "webrtc-adapter",
+    "ws",
+  ]);
   expect(pkg.private).toBeUndefined();
 });
 

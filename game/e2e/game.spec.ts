@@ -111,8 +111,12 @@ async function botMatch(
   expect(await b.evaluate(() => globalThis.duet.overlay())).toBe(false);
   await b.keyboard.press("F3");
   expect(await b.evaluate(() => globalThis.duet.overlay())).toBe(true);
+  // The package's DOM overlay (duet-netcode/ui) with the match's live numbers.
+  await expect(b.getByTestId("net-overlay")).toBeVisible();
+  await expect(b.getByTestId("net-overlay").locator("[data-stat=rtt]")).toHaveText(/^\d+\.\d ms$/);
   await b.keyboard.press("Backquote");
   expect(await b.evaluate(() => globalThis.duet.overlay())).toBe(false);
+  await expect(b.getByTestId("net-overlay")).toBeHidden();
 
   await a.waitForTimeout(PLAY_MS / 2);
   if (screenshot) {

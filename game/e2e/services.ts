@@ -92,7 +92,7 @@ export interface LobbyService extends Service {
 }
 
 /**
- * Starts signal/main.ts on 127.0.0.1:`port` serving the built game (E2E_STATIC_DIR or dist/),
+ * Starts signal/main.ts on 127.0.0.1:`port` serving the built game (E2E_STATIC_DIR or dist-e2e/),
  * with `env` added, and waits for /healthz.
  */
 export async function startLobby(
@@ -105,7 +105,7 @@ export async function startLobby(
     ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "signal/main.ts"],
     {
       HOST: "127.0.0.1",
-      STATIC_DIR: process.env.E2E_STATIC_DIR ?? "dist",
+      STATIC_DIR: process.env.E2E_STATIC_DIR ?? "dist-e2e",
       LOG_LEVEL: "warn",
       ...env,
       PORT: String(p),

@@ -12,7 +12,9 @@ export const NAME_KEY = "duet.name";
 
 /** The subset of `Storage` used here (so tests can pass a Map-backed fake). */
 export interface NameStorage {
+  /** The stored value, or null. */
   getItem(key: string): string | null;
+  /** Stores a value (may throw, e.g. in private mode). */
   setItem(key: string, value: string): void;
 }
 

@@ -26,7 +26,7 @@ import { createHockeyMatch, GAME_ID, GAME_VERSION, hockeyIsOver } from "../app/h
 import { type Hockey, type HockeyView, readView, RINK_H } from "../sim/hockey.ts";
 import { BACK, DASH, DOWN, FORWARD, UP } from "../sim/input_bits.ts";
 import type { AppContext } from "./context.ts";
-import { createOverlay, type Overlay } from "./overlay.ts";
+import { createNetworkOverlay, type NetworkOverlay } from "duet-netcode/ui";
 import { COLORS, createRinkRenderer, GAME_W, RINK_Y } from "./rink_renderer.ts";
 
 /** Scene key. */
@@ -89,7 +89,13 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
 
   const renderer = createRinkRenderer(scene, { localPlayer: player });
   const hud = createHud(scene, ctx.name, pairing.peer.name, player);
-  const overlay: Overlay = createOverlay(scene, runner, ctx.overlayShown || ctx.params.overlay);
+  // The scene's own key handler toggles it (F3 / `), so the overlay binds no keys itself.
+  const overlay: NetworkOverlay = createNetworkOverlay({
+    stats: () => runner.stats(),
+    history: runner.history,
+    visible: ctx.overlayShown || ctx.params.overlay,
+    keys: false,
+  });
   ctx.overlayShown = overlay.visible;
   ctx.setOverlay = (show) => {
     overlay.setVisible(show);
@@ -121,7 +127,7 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
   }
 
   return {
-    frame(now) {
+    frame(_now) {
       // runMatch ticks the match from its own animation frames (and a worker when hidden).
       const game = runner.game;
       const life = runner.lifecycle;
@@ -143,7 +149,6 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
       hud.notice(problem ?? (trouble ? `${life.message ?? ""}${countdown}` : null));
       ctx.message = life.message;
       endUi.update(life, curr);
-      overlay.update(now);
     },
     destroy() {
       destroyed = true;
@@ -151,6 +156,7 @@ function createMatch(scene: Phaser.Scene, ctx: AppContext): MatchView {
       keys.destroy();
       endUi.destroy();
       ctx.setOverlay = null;
+      overlay.destroy();
       try {
         ctx.lastReplay = runner.replay() ?? ctx.lastReplay;
       } catch (e) {

@@ -15,6 +15,7 @@ import {
   type MatchConnectionState,
 } from "../net/match_connection.ts";
 import type { ConnectTimings } from "../net/peer_connection.ts";
+import { type ConnectionPath, describePath } from "../net/connection_path.ts";
 import type { InputTransport, LinkState, TransportStats } from "../net/input_transport.ts";
 
 /** Options of {@link HarnessApi.connect}; URL parameters supply the defaults. */
@@ -51,6 +52,8 @@ export interface HarnessSnapshot {
   received: number;
   /** Deliveries whose frame was not the next expected one (must stay 0). */
   outOfOrder: number;
+  /** The selected candidate pair's path, null before one is selected. */
+  path: ConnectionPath | null;
 }
 
 /** The test API on `globalThis.harness`. */
@@ -65,6 +68,8 @@ export interface HarnessApi {
   expectedFromPeer(count: number): number[];
   snapshot(): HarnessSnapshot;
   stats(): TransportStats | null;
+  /** The peer connection's getStats() values (ICE pairs and candidates), for inspecting a path. */
+  rtcStats(): Promise<Record<string, unknown>[]>;
   /** Timestamped state changes, for debugging a failed test. */
   log(): string[];
   close(): void;
@@ -150,6 +155,7 @@ const api: HarnessApi = {
     match = m;
     lobby.onPeerLeft = () => m.peerLeft();
     m.onState = (s) => note(`match ${s}${m.error ? `: ${m.error.message}` : ""}`);
+    m.onPath = (p) => note(`path ${describePath(p)}`);
     m.peer.onState = ((inner) => (s) => {
       note(`peer ${s}`);
       inner?.(s);
@@ -194,8 +200,17 @@ const api: HarnessApi = {
     sent: nextFrame,
     received: received.length,
     outOfOrder,
+    path: match?.path ?? null,
   }),
   stats: () => transport?.stats() ?? null,
+  async rtcStats() {
+    if (!match) return [];
+    const report = await match.peer.raw.getStats();
+    return [...report.values()].filter((s) => /candidate|transport/.test(s.type)) as Record<
+      string,
+      unknown
+    >[];
+  },
   log: () => [...events],
   close() {
     if (loop !== null) clearInterval(loop);

@@ -4,6 +4,9 @@ import { call, expect, test } from "./fixtures.ts";
 
 const FRAMES = 600;
 const DISCONNECT_MS = 3_000;
+// game/net/match_connection.ts's MATCH_SILENCE_MS: a silent peer ends the match after this (the
+// connection first tries to repair the path with an ICE restart).
+const SILENCE_MS = 7_000;
 
 test("two pages pair through the lobby, open both channels, and 600 frames cross the unreliable channel at 20% loss (with jitter, reordering, duplicates) complete and in order", async ({ openPlayer }) => {
   // Loss plus delay, jitter, reordering and duplication: the channel at its worst, seeded.
@@ -72,7 +75,7 @@ test("a page that dies without a word (renderer crash) is seen as disconnected a
   cdp.send("Page.crash").catch(() => {});
   await crashed;
   await expect.poll(async () => (await call(a, "snapshot")).match, {
-    timeout: DISCONNECT_MS + 2_000,
+    timeout: SILENCE_MS + 2_000,
   }).toBe("disconnected");
   const snap = await call(a, "snapshot");
   expect(snap.error).toMatch(/the peer (went silent|closed)/);

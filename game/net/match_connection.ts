@@ -43,6 +43,7 @@ import {
   simulateReliableChannel,
 } from "./network_sim.ts";
 import { deriveSeed } from "./prng.ts";
+import type { ConnectionPath } from "./connection_path.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PacketChannel } from "./packet_channel.ts";
 
@@ -65,6 +66,10 @@ export interface MatchConnectionOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** See {@link PeerConnectionOptions.connectTimeoutMs} (default 10 s). */
   connectTimeoutMs?: number;
+  /** See {@link PeerConnectionOptions.relayAfterMs} (relay-only retry before open). */
+  relayAfterMs?: number;
+  /** See {@link PeerConnectionOptions.restartAfterMs} (ICE restart after a disconnect). */
+  restartAfterMs?: number;
   /** Input transport settings (window, silence timeouts, ping period). */
   transport?: Omit<InputTransportOptions, "input" | "control" | "clock">;
   clock?: Clock;
@@ -87,6 +92,13 @@ export interface MatchConnection {
   /** Resolves with the transport when both channels are open; rejects with the failure. */
   readonly ready: Promise<InputTransport>;
   onState: ((state: MatchConnectionState) => void) | null;
+  /**
+   * The network path in use (direct or relayed, and how), from the selected ICE candidate pair;
+   * null until one is selected. See {@link PeerConnection.path}.
+   */
+  readonly path: ConnectionPath | null;
+  /** Called when {@link MatchConnection.path} changes (the first pair, or a switch). */
+  onPath: ((path: ConnectionPath) => void) | null;
   /** Milliseconds from `paired` to each connect step. */
   timings(): ConnectTimings;
   /** Tell it the lobby reported `peer-left`: before open that ends the attempt at once. */
@@ -97,6 +109,22 @@ export interface MatchConnection {
 
 // The bye must leave before the RTCPeerConnection is torn down.
 const BYE_GRACE_MS = 100;
+
+/**
+ * Silence after which the match is over, unless the caller sets the transport's
+ * `disconnectedAfterMs`. Longer than the transport's own 3 s default because a dead path is
+ * repaired, not given up: browsers take 2-3 s to call ICE `disconnected`, then the offerer
+ * restarts ICE (relay-only with TURN), which took 0.2-0.7 s in the NAT lab. Shorter than the match
+ * runner's 8 s give-up on a silent opponent.
+ */
+export const MATCH_SILENCE_MS = 7_000;
+
+/**
+ * The link has been `interrupted` (no packet for the transport's 500 ms) this long: ask the peer
+ * connection to repair the path (an ICE restart by the offerer). ICE's own `disconnected` came 6 s
+ * after a cut between Chromium and Firefox in the NAT lab, and then neither side moved on.
+ */
+export const REPAIR_AFTER_MS = 1_000;
 
 function simOptions(sim: MatchConnectionOptions["sim"]): SimOptions | null {
   if (sim === undefined || sim === null) return null;
@@ -115,6 +143,7 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
   const clock = opts.clock ?? realClock;
   // Parse before anything is built, so a bad ?sim= is a clear error, not a half-made connection.
   const sim = simOptions(opts.sim);
+  const silenceMs = opts.transport?.disconnectedAfterMs ?? MATCH_SILENCE_MS;
 
   let state: MatchConnectionState = "connecting";
   let error: Error | null = null;
@@ -130,6 +159,8 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     iceServers: lobby.welcome?.iceServers ?? [],
     iceTransportPolicy: opts.iceTransportPolicy,
     connectTimeoutMs: opts.connectTimeoutMs,
+    relayAfterMs: opts.relayAfterMs,
+    restartAfterMs: opts.restartAfterMs,
     pairedAt: pairing.at,
     clock,
     createRTCPeerConnection: opts.createRTCPeerConnection,
@@ -190,9 +221,24 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     return wrapped;
   };
 
+  let repairTimer: number | null = null;
+  const stopRepair = () => {
+    if (repairTimer !== null) clock.clearTimeout(repairTimer);
+    repairTimer = null;
+  };
+  disposers.push(stopRepair);
+
   const linkChanged = (s: LinkState): void => {
+    if (s === "interrupted") {
+      if (repairTimer === null && opts.restartAfterMs !== 0) {
+        repairTimer = clock.setTimeout(() => {
+          repairTimer = null;
+          peer.repair();
+        }, REPAIR_AFTER_MS);
+      }
+    } else stopRepair();
     if (s === "disconnected") {
-      const ms = opts.transport?.disconnectedAfterMs ?? 3000;
+      const ms = silenceMs;
       end("disconnected", new Error(`the peer went silent for ${ms / 1000} s`));
     } else if (s === "closed") {
       // Our own endings set the state first, so a transport closing here is the peer's `bye`.
@@ -205,6 +251,7 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     if (terminal()) throw error ?? new Error("the match connection was closed");
     const t = createInputTransport({
       ...opts.transport,
+      disconnectedAfterMs: silenceMs,
       input: impair(peer.input, false, 0),
       control: impair(peer.control, true, 1),
       clock,
@@ -266,6 +313,8 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     else if (s === "open" && inner?.state !== "interrupted") setState("open");
   };
 
+  peer.onPath = (p) => self.onPath?.(p);
+
   const self: MatchConnection = {
     get state() {
       return state;
@@ -281,6 +330,10 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     },
     ready,
     onState: null,
+    get path() {
+      return peer.path;
+    },
+    onPath: null,
     timings: () => peer.timings(),
     peerLeft() {
       if (state !== "connecting") return;

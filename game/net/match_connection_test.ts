@@ -187,7 +187,8 @@ Deno.test({
         "ICE failing mid-match reads as a dropped link to the game, not as the peer leaving",
         guarded(async () => {
           const net = createFakeRtcNetwork();
-          const p = await matchPair(lobby, net);
+          // No ICE restart: the failure must reach the game as it is.
+          const p = await matchPair(lobby, net, { restartAfterMs: 0 });
           const [m0, m1] = p.matches;
           const transports = await Promise.all([m0.ready, m1.ready]);
           const links: string[][] = [[], []];

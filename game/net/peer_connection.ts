@@ -15,6 +15,7 @@
 import "webrtc-adapter";
 import type { Role, SignalData } from "../../shared/lobby_protocol.ts";
 import { type Clock, realClock } from "./clock.ts";
+import { type ConnectionPath, pathFromStats, samePath } from "./connection_path.ts";
 import type { PacketChannel } from "./packet_channel.ts";
 
 /**
@@ -53,6 +54,8 @@ export interface PeerDiagnostics {
   rejectedCandidates: number;
   iceConnectionState: string;
   connectionState: string;
+  /** ICE restarts so far (relay-only retries included). */
+  restarts: number;
 }
 
 /** How to build a {@link PeerConnection}. */
@@ -67,6 +70,17 @@ export interface PeerConnectionOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Gives up if both channels are not open this long after `connect()`; default 10 000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * With TURN configured and no path found this long after `connect()`, the offerer restarts ICE
+   * relay-only (default {@link DEFAULT_RELAY_AFTER_MS}; 0 turns it off).
+   */
+  relayAfterMs?: number;
+  /**
+   * An open connection whose ICE path stays `disconnected` this long (or `failed`) is restarted by
+   * the offerer, relay-only when TURN is configured (default {@link DEFAULT_RESTART_AFTER_MS}; 0
+   * turns it off). The answerer waits up to `connectTimeoutMs` for that restart before failing.
+   */
+  restartAfterMs?: number;
   /** Local candidates for which this returns false are never sent (lets tests break ICE for real). */
   candidateFilter?: (candidate: RTCIceCandidateInit) => boolean;
   /** When `paired` arrived (clock time); timings count from here. Defaults to `connect()` time. */
@@ -89,6 +103,14 @@ export interface PeerConnection {
   /** Called on every state change. */
   onState: ((state: PeerState) => void) | null;
   /**
+   * The network path of the selected ICE candidate pair (direct or relayed, candidate types,
+   * protocols), from `getStats()`; null until a pair is selected. Re-read when the pair changes
+   * and every {@link PATH_POLL_MS} while connected.
+   */
+  readonly path: ConnectionPath | null;
+  /** Called when {@link PeerConnection.path} changes. */
+  onPath: ((path: ConnectionPath) => void) | null;
+  /**
    * Starts negotiating (the offerer sends its offer) and arms the connect timeout. Resolves when
    * both channels are open; rejects with the failure (or on close) otherwise. Idempotent.
    */
@@ -102,6 +124,12 @@ export interface PeerConnection {
   diagnostics(): PeerDiagnostics;
   /** The underlying RTCPeerConnection, for getStats() (e.g. which candidate pair was chosen). */
   readonly raw: RTCPeerConnection;
+  /**
+   * The path went quiet (the caller's own liveness check says so, which is quicker than ICE's
+   * `disconnected`): the offerer restarts ICE, relay-only when TURN is configured, at most twice
+   * per connection; the answerer does nothing (it answers the restart).
+   */
+  repair(): void;
   /** Closes both channels and the connection. Safe to call in any state. */
   close(): void;
 }
@@ -118,6 +146,30 @@ export const INPUT_CHANNEL_INIT: RTCDataChannelInit = {
 
 /** Default for {@link PeerConnectionOptions.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Default for {@link PeerConnectionOptions.relayAfterMs}. Measured in the NAT lab, ICE with TURN
+ * candidates connects in 0.2-0.7 s even behind symmetric NATs; five seconds without a path means
+ * the direct checks are stuck, and a relay-only retry still fits in the connect timeout.
+ */
+export const DEFAULT_RELAY_AFTER_MS = 5_000;
+
+/**
+ * Default for {@link PeerConnectionOptions.restartAfterMs}. Browsers only say `disconnected`
+ * after 2-3 s without answers to their checks; Chromium then sometimes moves to another working
+ * pair by itself, Firefox never does (measured: a direct pair cut mid-match stayed dead). A
+ * second more, and the offerer restarts ICE.
+ */
+export const DEFAULT_RESTART_AFTER_MS = 1_000;
+
+/** ICE restarts per connection: one may fail too (the relay is down); then the match is over. */
+const MAX_RESTARTS = 2;
+
+/**
+ * How often the selected candidate pair is re-read while connected. Chromium announces a new pair
+ * (`selectedcandidatepairchange`), Firefox does not; the poll also catches what an event misses.
+ */
+export const PATH_POLL_MS = 2_000;
 
 const encoder = new TextEncoder();
 
@@ -167,6 +219,12 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new RangeError(`connectTimeoutMs must be > 0, got ${timeoutMs}`);
   const config: RTCConfiguration = { iceServers: opts.iceServers ?? [] };
+  const relayAfterMs = opts.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS;
+  const restartAfterMs = opts.restartAfterMs ?? DEFAULT_RESTART_AFTER_MS;
+  const hasTurn = opts.iceTransportPolicy === "relay" ||
+    config.iceServers!.some((server) =>
+      (Array.isArray(server.urls) ? server.urls : [server.urls]).some((u) => /^turns?:/i.test(u))
+    );
   if (opts.iceTransportPolicy) config.iceTransportPolicy = opts.iceTransportPolicy;
   const pc = (opts.createRTCPeerConnection ?? ((c) => new RTCPeerConnection(c)))(config);
 
@@ -182,6 +240,14 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   let connecting: Promise<void> | null = null;
   let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   let iceUp = false;
+  let path: ConnectionPath | null = null;
+  let pathTimer: number | null = null;
+  let pathReading = false;
+  let restarts = 0;
+  let relayOnly = opts.iceTransportPolicy === "relay";
+  // One timer for every recovery step: the relay-only retry before open, the restart after a
+  // disconnect, and the answerer's deadline for the offerer's restart.
+  let recoveryTimer: number | null = null;
   // Local candidates wait until our description has gone out, so the peer never sees a candidate
   // before the offer/answer it belongs to.
   let descriptionSent = false;
@@ -219,6 +285,10 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   const teardown = (): void => {
     if (timer !== null) clock.clearTimeout(timer);
     timer = null;
+    if (pathTimer !== null) clock.clearTimeout(pathTimer);
+    pathTimer = null;
+    if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
+    recoveryTimer = null;
     pc.onicecandidate = null;
     pc.oniceconnectionstatechange = null;
     pc.onconnectionstatechange = null;
@@ -252,8 +322,11 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     if (!bothOpen) return;
     if (state === "connecting") {
       mark("open");
+      watchPath();
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
+      if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
+      recoveryTimer = null;
       setState("open");
       settle?.resolve();
       settle = null;
@@ -266,20 +339,124 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     if (terminal()) return;
     const ice = pc.iceConnectionState;
     const conn = pc.connectionState ?? ice;
-    if (ice === "connected" || ice === "completed") mark("iceConnected");
+    if (ice === "connected" || ice === "completed") {
+      mark("iceConnected");
+      if (marks.open !== null) readPath();
+    }
     if (conn === "failed" || ice === "failed") {
-      if (marks.open === null) fail(`ICE failed: no route to peer (${describe()})`);
-      else fail("connection lost: ICE failed after the peer went silent");
+      if (marks.open === null) {
+        fail(`ICE failed: no route to peer${noRelay()} (${describe()})`);
+        return;
+      }
+      iceUp = false;
+      // The offerer restarts at once; the answerer gives it time to.
+      if (!recover(0)) fail("connection lost: ICE failed after the peer went silent");
+      refresh();
       return;
     }
     if (conn === "closed") {
       finish("closed", new Error("the peer closed the connection"));
       return;
     }
-    if (conn === "disconnected" || ice === "disconnected") iceUp = false;
-    else if (conn === "connected" || ice === "connected" || ice === "completed") iceUp = true;
+    if (conn === "disconnected" || ice === "disconnected") {
+      iceUp = false;
+      if (marks.open !== null && recoveryTimer === null) recover(restartAfterMs);
+    } else if (conn === "connected" || ice === "connected" || ice === "completed") {
+      iceUp = true;
+      if (marks.open !== null && recoveryTimer !== null) {
+        clock.clearTimeout(recoveryTimer);
+        recoveryTimer = null;
+      }
+    }
     refresh();
   };
+
+  // An ICE restart is a new offer with fresh credentials (the lobby relays it like the first);
+  // relay-only when TURN is configured, because the direct path has just shown it does not work.
+  const restartIce = (): void => {
+    if (terminal() || opts.role !== "offerer" || restarts >= MAX_RESTARTS) return;
+    chain = chain.then(async () => {
+      // One restart at a time: a second offer before the first one's answer would orphan it.
+      if (terminal() || restarts >= MAX_RESTARTS) return;
+      if (pc.signalingState !== undefined && pc.signalingState !== "stable") return;
+      restarts++;
+      if (hasTurn && !relayOnly && typeof pc.setConfiguration === "function") {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceTransportPolicy: "relay" });
+        relayOnly = true;
+      }
+      // New local candidates wait for the new offer, as the first ones did.
+      descriptionSent = false;
+      const offer = await pc.createOffer({ iceRestart: true });
+      if (terminal()) return;
+      await pc.setLocalDescription(offer);
+      if (terminal()) return;
+      sendDescription(pc.localDescription ?? offer);
+    }).catch((e) => {
+      fail(`ICE restart failed: ${(e as Error).message}`);
+    });
+  };
+
+  /**
+   * Arms the next recovery step `afterMs` from now (0: at once). The offerer restarts ICE, then
+   * gives the restart `connectTimeoutMs`; the answerer waits that long for the offerer's restart.
+   * Returns false when nothing is left to try.
+   */
+  const recover = (afterMs: number): boolean => {
+    if (restartAfterMs === 0 || restarts >= MAX_RESTARTS) return false;
+    if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
+    const lost = () => {
+      recoveryTimer = null;
+      if (!iceUp) fail("connection lost: ICE found no path again after the peer went silent");
+    };
+    if (opts.role === "answerer") {
+      recoveryTimer = clock.setTimeout(lost, afterMs + timeoutMs);
+      return true;
+    }
+    recoveryTimer = clock.setTimeout(() => {
+      restartIce();
+      recoveryTimer = clock.setTimeout(lost, timeoutMs);
+    }, afterMs);
+    return true;
+  };
+
+  // getStats() is async and not free: one read at a time, and none after the end.
+  const readPath = (): void => {
+    if (terminal() || pathReading || typeof pc.getStats !== "function") return;
+    pathReading = true;
+    pc.getStats().then((report) => {
+      pathReading = false;
+      if (terminal()) return;
+      const next = pathFromStats(report.values());
+      if (next && !samePath(path, next)) {
+        path = next;
+        self.onPath?.(next);
+      }
+    }, () => {
+      pathReading = false;
+    });
+  };
+  const pollPath = (): void => {
+    pathTimer = null;
+    if (terminal()) return;
+    readPath();
+    pathTimer = clock.setTimeout(pollPath, PATH_POLL_MS);
+  };
+  const watchPath = (): void => {
+    if (pathTimer !== null || terminal()) return;
+    readPath();
+    pathTimer = clock.setTimeout(pollPath, PATH_POLL_MS);
+    // Chromium says when ICE switches pairs (e.g. from a direct pair that died to the relay).
+    const ice = (pc as { sctp?: { transport?: { iceTransport?: EventTarget } } | null }).sctp
+      ?.transport?.iceTransport;
+    ice?.addEventListener?.("selectedcandidatepairchange", readPath);
+  };
+
+  // Without TURN, a failed connect is what two players behind symmetric NATs (or strict
+  // firewalls) get: say what would fix it, so the player and the operator know it is not a bug.
+  const noRelay = (): string =>
+    hasTurn
+      ? ""
+      : ": no direct path works and the lobby offers no TURN relay, which these networks need";
 
   const describe = (): string =>
     `ice ${pc.iceConnectionState}, ${diag.localCandidates} local and ` +
@@ -358,7 +535,13 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       fail(`signalling error: the ${opts.role} received an ${kind}`);
       return;
     }
-    if (remoteDescriptionSet) {
+    // After the first exchange only an ICE restart renegotiates: an offer when stable (answerer),
+    // the answer to our own restart offer (offerer). Anything else is out of order.
+    const renegotiation = remoteDescriptionSet &&
+      (kind === "offer"
+        ? pc.signalingState === "stable"
+        : pc.signalingState === "have-local-offer");
+    if (remoteDescriptionSet && !renegotiation) {
       fail(`signalling error: a second ${kind} arrived`);
       return;
     }
@@ -372,6 +555,8 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     remoteDescriptionSet = true;
     mark(kind);
     if (kind === "offer") {
+      // The restart's new candidates wait for the new answer, as the first ones did.
+      if (renegotiation) descriptionSent = false;
       try {
         const answer = await pc.createAnswer();
         if (terminal()) return;
@@ -432,6 +617,10 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     control,
     input,
     onState: null,
+    get path() {
+      return path;
+    },
+    onPath: null,
     raw: pc,
     connect() {
       if (connecting) return connecting;
@@ -446,12 +635,22 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       setState("connecting");
       timer = clock.setTimeout(() => {
         timer = null;
-        fail(`ICE failed: no route to peer within ${seconds(timeoutMs)} (${describe()})`);
+        fail(
+          `ICE failed: no route to peer within ${seconds(timeoutMs)}${noRelay()} (${describe()})`,
+        );
       }, timeoutMs);
       if (opts.role === "offerer") {
         chain = chain.then(makeOffer).catch((e) => {
           fail(`signalling error: could not create the offer: ${(e as Error).message}`);
         });
+        // No path yet although TURN is there: the direct checks are stuck; retry on the relay
+        // alone (only once the answer is in, so the retry's answer cannot be confused with it).
+        if (hasTurn && !relayOnly && relayAfterMs > 0) {
+          recoveryTimer = clock.setTimeout(() => {
+            recoveryTimer = null;
+            if (marks.open === null && pc.signalingState === "stable") restartIce();
+          }, relayAfterMs);
+        }
       }
       // Channels may already be open if signals were handled before connect().
       refresh();
@@ -470,7 +669,12 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       rejectedCandidates: diag.rejected,
       iceConnectionState: pc.iceConnectionState,
       connectionState: pc.connectionState ?? pc.iceConnectionState,
+      restarts,
     }),
+    repair() {
+      if (marks.open === null || terminal()) return;
+      restartIce();
+    },
     close() {
       finish("closed", null);
     },

@@ -3,8 +3,13 @@ import * as v from "valibot";
 import { type SignalData, SignalDataSchema } from "../../shared/lobby_protocol.ts";
 import { createManualClock } from "./clock.ts";
 import { createFakeRtcNetwork, type FakeRtcNetwork } from "./testing/fake_rtc.ts";
+import type { ConnectionPath } from "./connection_path.ts";
 import {
   createPeerConnection,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RELAY_AFTER_MS,
+  DEFAULT_RESTART_AFTER_MS,
+  PATH_POLL_MS,
   type PeerConnection,
   type PeerConnectionOptions,
   type PeerState,
@@ -149,11 +154,13 @@ Deno.test("remote candidates that arrive before the offer wait for it instead of
   await settle();
 });
 
+const TURN = [{ urls: "turn:127.0.0.1:3478", username: "u", credential: "c" }];
+
 Deno.test("no route to the peer fails after the timeout with a clear error, not a hang", async () => {
   const net = createFakeRtcNetwork();
   net.reachable = false;
   const clock = createManualClock(1000);
-  const { a, b } = pair(net, { clock });
+  const { a, b } = pair(net, { clock, iceServers: TURN });
   const pa = a.peer.connect();
   const pb = b.peer.connect();
   const results = Promise.allSettled([pa, pb]);
@@ -213,6 +220,26 @@ Deno.test("the candidate filter keeps filtered candidates from the peer", async 
   await settle();
 });
 
+Deno.test("with no TURN server configured, the error says a relay would be needed", async () => {
+  for (const iceServers of [[], [{ urls: ["stun:127.0.0.1:3478"] }]]) {
+    const net = createFakeRtcNetwork();
+    net.reachable = false;
+    const clock = createManualClock();
+    const { a, b } = pair(net, { clock, iceServers });
+    const results = Promise.allSettled([a.peer.connect(), b.peer.connect()]);
+    await settle(20);
+    clock.advance(10_000);
+    for (const r of await results) {
+      assert.equal(r.status, "rejected");
+      assert.match(
+        (r as PromiseRejectedResult).reason.message,
+        /^ICE failed: no route to peer within 10 s: no direct path works and the lobby offers no TURN relay, which these networks need \(ice /,
+      );
+    }
+  }
+  await settle();
+});
+
 Deno.test("ICE reporting failure before open fails at once", async () => {
   const net = createFakeRtcNetwork();
   net.reachable = false;
@@ -223,7 +250,7 @@ Deno.test("ICE reporting failure before open fails at once", async () => {
   net.peers[0].setTransportState("failed");
   await settle();
   assert.equal(a.peer.state, "failed");
-  assert.match(a.peer.error!.message, /^ICE failed: no route to peer \(ice failed/);
+  assert.match(a.peer.error!.message, /^ICE failed: no route to peer: no direct path works/);
   b.peer.close();
   await results;
   await settle();
@@ -231,7 +258,8 @@ Deno.test("ICE reporting failure before open fails at once", async () => {
 
 Deno.test("an open connection whose ICE path drops is interrupted, then open again", async () => {
   const net = createFakeRtcNetwork();
-  const { a, b } = pair(net);
+  // Restarts off: this is about the states alone (restarts have their own tests below).
+  const { a, b } = pair(net, { restartAfterMs: 0 });
   await Promise.all([a.peer.connect(), b.peer.connect()]);
   net.peers[0].setTransportState("disconnected");
   await settle();
@@ -371,4 +399,135 @@ Deno.test("bad options are rejected clearly", () => {
     () => createPeerConnection({ ...base, role: "offerer", connectTimeoutMs: 0 }),
     /connectTimeoutMs must be > 0/,
   );
+});
+
+Deno.test("the path comes from getStats once open, and only a change of pair is reported again", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  // What each peer's getStats() currently says: one selected pair, local and remote candidate.
+  const report = (local: string, remote: string) =>
+    new Map(Object.entries({
+      t: { id: "t", type: "transport", selectedCandidatePairId: "p" },
+      p: { id: "p", type: "candidate-pair", localCandidateId: "l", remoteCandidateId: "r" },
+      l: { id: "l", type: "local-candidate", candidateType: local, protocol: "udp" },
+      r: { id: "r", type: "remote-candidate", candidateType: remote, protocol: "udp" },
+    }));
+  let current = report("srflx", "srflx");
+  let reads = 0;
+  const { a, b } = pair(net, {
+    clock,
+    createRTCPeerConnection: (config) => {
+      const pc = net.factory(config);
+      (pc as { getStats: () => Promise<unknown> }).getStats = () => {
+        reads++;
+        return Promise.resolve(current);
+      };
+      return pc;
+    },
+  });
+  const paths: ConnectionPath[] = [];
+  a.peer.onPath = (p) => paths.push(p);
+  // A getter: assert.equal(path, null) would narrow the property to null for the type checker.
+  const path = () => a.peer.path;
+  assert.equal(path(), null);
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  await settle();
+  assert.equal(path()?.kind, "direct");
+  assert.equal(path()?.local, "srflx");
+  assert.equal(paths.length, 1);
+
+  // The same pair on the next polls: no new report.
+  clock.advance(PATH_POLL_MS);
+  await settle();
+  assert.equal(paths.length, 1);
+  // ICE switched to the relay: the next poll reports it.
+  current = report("relay", "prflx");
+  clock.advance(PATH_POLL_MS);
+  await settle();
+  assert.equal(paths.length, 2);
+  assert.equal(path()?.kind, "relay");
+  assert.equal(path()?.remote, "prflx");
+
+  // Closed: no more reads.
+  a.peer.close();
+  b.peer.close();
+  const before = reads;
+  clock.advance(PATH_POLL_MS * 3);
+  await settle();
+  assert.equal(reads, before);
+});
+
+Deno.test("a connection whose ICE stays disconnected is restarted by the offerer, relay-only with TURN, and opens again", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  const { a, b } = pair(net, { clock, iceServers: TURN });
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  for (const p of net.peers) p.setTransportState("disconnected");
+  await settle();
+  assert.equal(a.peer.state, "interrupted");
+  clock.advance(DEFAULT_RESTART_AFTER_MS - 1);
+  await settle();
+  assert.equal(a.sent.filter((s) => s.kind === "offer").length, 1, "not restarted yet");
+  clock.advance(1);
+  await settle(20);
+  // A second offer, a second answer, fresh candidates after each; the offerer is now relay-only.
+  assert.equal(a.sent.filter((s) => s.kind === "offer").length, 2);
+  assert.equal(b.sent.filter((s) => s.kind === "answer").length, 2);
+  const afterRestart = a.sent.slice(a.sent.findLastIndex((s) => s.kind === "offer"));
+  assert.ok(afterRestart.some((s) => s.kind === "candidate"));
+  assert.equal(net.peers[0].config.iceTransportPolicy, "relay");
+  assert.equal(a.peer.diagnostics().restarts, 1);
+  assert.equal(b.peer.diagnostics().restarts, 0);
+  assert.equal(b.peer.state, "interrupted", "the answerer waits instead of failing");
+  for (const p of net.peers) p.setTransportState("connected");
+  await settle();
+  assert.equal(a.peer.state, "open");
+  assert.equal(b.peer.state, "open");
+  // Recovered: the deadline for the restart is gone.
+  clock.advance(DEFAULT_CONNECT_TIMEOUT_MS * 2);
+  await settle();
+  assert.deepEqual([a.peer.state, b.peer.state], ["open", "open"]);
+  a.peer.close();
+  b.peer.close();
+  await settle();
+});
+
+Deno.test("ICE failing mid-match restarts at once; if no path comes back, both sides fail within the connect timeout", async () => {
+  const net = createFakeRtcNetwork();
+  const clock = createManualClock();
+  const { a, b } = pair(net, { clock, iceServers: TURN });
+  await Promise.all([a.peer.connect(), b.peer.connect()]);
+  for (const p of net.peers) p.setTransportState("failed");
+  await settle();
+  clock.advance(0); // "at once": the restart's timer is due now
+  await settle(20);
+  assert.equal(a.sent.filter((s) => s.kind === "offer").length, 2, "restarted at once");
+  assert.deepEqual([a.peer.state, b.peer.state], ["interrupted", "interrupted"]);
+  clock.advance(DEFAULT_CONNECT_TIMEOUT_MS);
+  await settle();
+  for (const side of [a, b]) {
+    assert.equal(side.peer.state, "failed");
+    assert.match(side.peer.error!.message, /^connection lost: ICE found no path again/);
+  }
+  await settle();
+});
+
+Deno.test("with TURN configured and no path 5 s after connect, the offerer retries relay-only; without TURN it does not", async () => {
+  for (const iceServers of [TURN, []]) {
+    const net = createFakeRtcNetwork();
+    net.reachable = false;
+    const clock = createManualClock();
+    const { a, b } = pair(net, { clock, iceServers });
+    const results = Promise.allSettled([a.peer.connect(), b.peer.connect()]);
+    await settle(20);
+    clock.advance(DEFAULT_RELAY_AFTER_MS);
+    await settle(20);
+    const offers = a.sent.filter((s) => s.kind === "offer").length;
+    assert.equal(offers, iceServers.length ? 2 : 1);
+    assert.equal(net.peers[0].config.iceTransportPolicy, iceServers.length ? "relay" : undefined);
+    clock.advance(DEFAULT_CONNECT_TIMEOUT_MS - DEFAULT_RELAY_AFTER_MS);
+    for (const r of await results) assert.equal(r.status, "rejected");
+    assert.match(a.peer.error!.message, /^ICE failed: no route to peer within 10 s/);
+    await settle();
+  }
 });

@@ -44,6 +44,14 @@ export interface OverlayStats {
   frame?: number;
   /** The newest frame with both players' inputs known. */
   confirmedFrame?: number;
+  /** The network path of the selected candidate pair (the match's `stats().path`), if known. */
+  path?: {
+    kind: string;
+    local: string;
+    remote: string;
+    protocol: string;
+    relayProtocol?: string | null;
+  } | null;
 }
 
 /** One line of the overlay: a label, the main value, and an optional detail after it. */
@@ -130,6 +138,18 @@ export function overlayRows(s: OverlayStats): OverlayRow[] {
       tone: "normal",
     },
   ];
+  if (s.path) {
+    const p = s.path;
+    rows.push({
+      key: "path",
+      label: "Path",
+      value: p.kind,
+      detail: `${p.local}→${p.remote} ${p.protocol}${
+        p.relayProtocol ? ` (TURN ${p.relayProtocol})` : ""
+      }`,
+      tone: "normal",
+    });
+  }
   if (s.frame !== undefined) {
     rows.push({
       key: "frame",

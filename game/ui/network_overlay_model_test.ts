@@ -108,3 +108,23 @@ Deno.test("the graph keeps its floor scales when quiet and drops samples beyond 
   assert.equal(g.maxDepth, 20);
   assert.equal(graphGeometry([], 100, 40).line.length, 0);
 });
+
+Deno.test("the overlay names the network path when the connection knows it", () => {
+  const base = {
+    rtt: 20,
+    loss: 0,
+    inputDelay: 2,
+    predictedFrames: 1,
+    rollbacksPerSecond: 0,
+    maxDepthLastSecond: 0,
+    stalls: 0,
+    frameAdvantage: 0,
+  };
+  assert.ok(!overlayRows(base).some((r) => r.key === "path"));
+  const relayed = overlayRows({
+    ...base,
+    path: { kind: "relay", local: "relay", remote: "prflx", protocol: "udp", relayProtocol: "tcp" },
+  }).find((r) => r.key === "path");
+  assert.equal(relayed?.value, "relay");
+  assert.equal(relayed?.detail, "relay→prflx udp (TURN tcp)");
+});

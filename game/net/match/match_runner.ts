@@ -21,6 +21,7 @@
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
 import { type Clock, realClock } from "../clock.ts";
 import type { RollbackGame } from "../game.ts";
+import type { ConnectionPath } from "../connection_path.ts";
 import type { InputTransport } from "../input_transport.ts";
 import {
   createP2PSession,
@@ -112,8 +113,11 @@ export interface MatchRunnerOptions<G extends RollbackGame> {
 
 /** A running pairing. */
 export interface MatchRunner<G extends RollbackGame> {
-  /** The channels are open: attach the transport and start the handshake. */
-  connect(transport: InputTransport): void;
+  /**
+   * The channels are open: attach the transport and start the handshake. `path` reads the
+   * connection's current network path for the stats (the match connection's `path`).
+   */
+  connect(transport: InputTransport, path?: () => ConnectionPath | null): void;
   /** Runs as many 60 Hz ticks as `dtMs` (plus the carried remainder) allows. Returns ticks run. */
   update(dtMs: number): number;
   /** Fraction of a tick carried to the next update: the renderer's interpolation factor. */
@@ -180,6 +184,7 @@ export function createMatchRunner<G extends RollbackGame>(
   let stalledSince = -1;
   let interruptedSince = -1;
   let connectedAt = -1;
+  let pathOf: () => ConnectionPath | null = () => null;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
@@ -197,9 +202,10 @@ export function createMatchRunner<G extends RollbackGame>(
   };
 
   const runner: MatchRunner<G> = {
-    connect(t) {
+    connect(t, path) {
       if (transport) throw new Error("match runner: already connected");
       transport = t;
+      if (path) pathOf = path;
       t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
       t.onControl = (m) => {
         if (m.kind === "app") dispatch({ type: "app", data: m.data });
@@ -273,6 +279,7 @@ export function createMatchRunner<G extends RollbackGame>(
         rollback: session?.stats(),
         history,
         match: wrapped?.match ?? 0,
+        path: pathOf(),
       }, clock.now()),
     checksum: (f) => session?.checksum(f),
     get recorder() {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ConnectionPath } from "../connection_path.ts";
 import type { TransportStats } from "../input_transport.ts";
 import type { P2PSessionStats } from "../sessions/p2p_session.ts";
 import type { StatsHistory } from "../stats_history.ts";
@@ -39,6 +40,8 @@ export interface MatchStats {
   stallsPerSecond: number;
   /** The current match of the pairing (0-based; one more per rematch). */
   match: number;
+  /** The network path (direct or relayed, candidate types, protocols); null before it is known. */
+  path: ConnectionPath | null;
 }
 
 /** Builds the flat stats from whatever exists yet (any part may be missing). */
@@ -49,6 +52,7 @@ export function matchStats(
     rollback?: P2PSessionStats | null;
     history?: StatsHistory | null;
     match?: number;
+    path?: ConnectionPath | null;
   },
   now: number,
 ): MatchStats {
@@ -81,6 +85,7 @@ export function matchStats(
     maxDepthLastSecond: history?.maxDepth(now) ?? 0,
     stallsPerSecond: history?.stallsPerSecond(now) ?? 0,
     match: parts.match ?? 0,
+    path: parts.path ?? null,
   };
 }
 

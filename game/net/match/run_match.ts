@@ -119,7 +119,7 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     });
     connection.ready.then(
       (t) => {
-        if (!stopped) runner.connect(t);
+        if (!stopped) runner.connect(t, () => connection?.path ?? null);
       },
       (e: unknown) => runner.notify({ type: "failed", error: errorText(e) }),
     );

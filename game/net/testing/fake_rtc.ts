@@ -58,6 +58,7 @@ interface PeerImpl extends FakePeer {
   remote: PeerImpl | null;
   local: RTCSessionDescriptionInit | null;
   remoteDesc: RTCSessionDescriptionInit | null;
+  signaling: RTCSignalingState;
   heard: boolean;
   /** Relay-only with no TURN server: no candidate pair can ever form. */
   relayOnly: boolean;
@@ -142,6 +143,7 @@ export function createFakeRtcNetwork(): FakeRtcNetwork {
       remote: null,
       local: null,
       remoteDesc: null,
+      signaling: "stable",
       heard: false,
       iceConnectionState: "new",
       connectionState: "new",
@@ -195,6 +197,14 @@ export function createFakeRtcNetwork(): FakeRtcNetwork {
         get remoteDescription() {
           return peer.remoteDesc;
         },
+        // Offer/answer state, so an ICE restart's second exchange can be told from a stray one.
+        get signalingState() {
+          return peer.signaling;
+        },
+        getConfiguration: () => ({ ...peer.config }),
+        setConfiguration(c: RTCConfiguration) {
+          (peer as { config: RTCConfiguration }).config = { ...c };
+        },
         createDataChannel(label: string, init: RTCDataChannelInit = {}) {
           const ch = makeChannel(peer, label, init);
           peer.channels.push(ch);
@@ -209,6 +219,7 @@ export function createFakeRtcNetwork(): FakeRtcNetwork {
         },
         setLocalDescription(d: RTCSessionDescriptionInit) {
           peer.local = d;
+          peer.signaling = d.type === "offer" ? "have-local-offer" : "stable";
           gather();
           connectIfReady(peer);
           return Promise.resolve();
@@ -220,6 +231,7 @@ export function createFakeRtcNetwork(): FakeRtcNetwork {
             return Promise.reject(new Error("OperationError: failed to parse SessionDescription"));
           }
           peer.remoteDesc = d;
+          peer.signaling = d.type === "offer" ? "have-remote-offer" : "stable";
           peer.remote = from;
           from.remote ??= peer;
           connectIfReady(peer);

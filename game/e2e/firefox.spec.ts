@@ -1,0 +1,125 @@
+// Firefox against Chromium: a headless Firefox ESR (puppeteer-core, through firefox_agent.mjs) and
+// a Chromium (Playwright) quick-match through the real lobby, play a short bot match on the
+// Canvas renderer (headless Firefox has no WebGL here) and agree on the checksums, first on one
+// plain network (host candidates; Firefox gathers nothing without a default route, so "plain" is
+// the lab's internet, not a loopback-only namespace), then each behind its own endpoint-
+// independent NAT (srflx), then with Firefox behind a symmetric NAT (coturn's relay). Closing the
+// Firefox page ends Chromium's match. Needs root, iptables, coturn and firefox-esr (CI has them);
+// skipped with the reason otherwise.
+import { expect, test } from "@playwright/test";
+import { haveTurnserver } from "./services.ts";
+import { createNetLab, labUnavailable, type NatKind, type NetLab } from "./net_lab.ts";
+import { type LabCoturn, type LabLobby, startLabCoturn, startLabLobby } from "./lab_services.ts";
+import {
+  FIREFOX,
+  haveFirefox,
+  type LabPage,
+  launchLabChromium,
+  launchLabFirefox,
+} from "./lab_browsers.ts";
+import {
+  cutDirectAndRecover,
+  playAndCompare,
+  startBotMatch,
+  waitForDuetState,
+} from "./lab_match.ts";
+import type { LabPlace } from "./net_lab.ts";
+
+const unavailable = labUnavailable() ??
+  (haveTurnserver() ? null : "coturn (/usr/bin/turnserver) is not installed") ??
+  (haveFirefox() ? null : `Firefox (${FIREFOX}) is not installed: apt-get install firefox-esr`);
+
+test.describe.configure({ mode: "serial", timeout: 90_000 });
+test.skip(unavailable !== null, unavailable ?? "");
+
+let lab: NetLab;
+let turn: LabCoturn;
+let lobby: LabLobby;
+let pages: LabPage[] = [];
+
+test.beforeAll(async () => {
+  lab = createNetLab(["eim", "eim"]);
+  turn = await startLabCoturn(lab);
+  lobby = await startLabLobby(lab, 8000, {
+    ICE_STUN_URLS: turn.stunUrl,
+    TURN_URLS: turn.turnUrls,
+    TURN_SECRET: turn.secret,
+  });
+});
+
+test.afterAll(async () => {
+  await Promise.all([lobby?.stop(), turn?.stop()]);
+  lab?.destroy();
+});
+
+// Playwright requires the fixtures argument to be an object pattern, even an empty one.
+// deno-lint-ignore no-empty-pattern
+test.afterEach(async ({}, testInfo) => {
+  if (testInfo.status !== testInfo.expectedStatus) {
+    for (const p of pages) {
+      const s = await p.evaluate(() => ({
+        state: globalThis.duet?.state,
+        message: globalThis.duet?.message,
+        stats: globalThis.duet?.stats(),
+      }), null).catch((e) => String(e));
+      await testInfo.attach(`${p.label} state`, { body: JSON.stringify(s, null, 2) });
+    }
+  }
+  await Promise.all(pages.map((p) => p.close()));
+  pages = [];
+});
+
+/** Firefox in `ffAt`, Chromium in `crAt`, routers set to `nats`. Firefox opens the room. */
+async function players(
+  ffAt: LabPlace,
+  crAt: LabPlace,
+  nats: [NatKind, NatKind],
+): Promise<[LabPage, LabPage]> {
+  lab.setNats(nats);
+  pages = await Promise.all([
+    launchLabFirefox(lab, ffAt),
+    launchLabChromium(lab, crAt, [lobby.http]),
+  ]);
+  return [pages[0], pages[1]];
+}
+
+test("Firefox and Chromium on one plain network quick-match, play and agree (host to host)", async () => {
+  const [ff, cr] = await players("wan", "wan", ["eim", "eim"]);
+  await startBotMatch(lobby.http, ff, cr);
+  const stats = await playAndCompare(ff, cr);
+  for (const s of stats) {
+    expect(s.path?.kind).toBe("direct");
+    expect(s.path?.local).toBe("host");
+  }
+});
+
+test("Firefox and Chromium behind two endpoint-independent NATs connect directly; Firefox closing its page ends Chromium's match", async () => {
+  const [ff, cr] = await players("home1", "home2", ["eim", "eim"]);
+  await startBotMatch(lobby.http, ff, cr);
+  const stats = await playAndCompare(ff, cr);
+  for (const s of stats) {
+    expect(s.path?.kind).toBe("direct");
+    expect(["srflx", "prflx"]).toContain(s.path?.local);
+    expect(["srflx", "prflx"]).toContain(s.path?.remote);
+  }
+  await ff.closePage();
+  // The page's `pagehide` says bye: Chromium hears at once, not after the silence timeout.
+  await waitForDuetState(cr, "ended", 5_000);
+  expect(await cr.evaluate(() => globalThis.duet.message, null)).toMatch(/left/i);
+});
+
+test("Firefox behind a symmetric NAT and Chromium behind an endpoint-independent one meet on coturn's relay", async () => {
+  const [ff, cr] = await players("home1", "home2", ["symmetric", "eim"]);
+  await startBotMatch(lobby.http, ff, cr);
+  const stats = await playAndCompare(ff, cr);
+  for (const s of stats) expect(s.path?.kind).toBe("relay");
+});
+
+test("a direct Firefox-Chromium path cut mid-match is restarted onto coturn's relay and the match goes on", async () => {
+  // Firefox never moves to another pair by itself: this is the ICE restart's test.
+  const [ff, cr] = await players("home1", "home2", ["eim", "eim"]);
+  await startBotMatch(lobby.http, ff, cr);
+  await playAndCompare(ff, cr, 120);
+  const ms = await cutDirectAndRecover(lab, ff, cr);
+  console.log(`Firefox-Chromium direct path cut: both relayed after ${ms} ms`);
+});

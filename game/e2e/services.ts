@@ -188,3 +188,6 @@ export async function startCoturn(secret = "duet-e2e-secret"): Promise<CoturnSer
   }
   return { ...service, secret, url: `turn:127.0.0.1:${port}?transport=udp` };
 }
+
+/** For specs that run a lobby of their own build (e.g. the consumer test's installed bin). */
+export { start as startService, waitFor };

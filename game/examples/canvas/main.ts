@@ -1,0 +1,49 @@
+// Pong over duet: the lobby screen, then matches run by runMatch. This file is all the networking
+// the game has; pong.ts is the simulation and draw.ts the renderer.
+import { connectLobby, type Match, runMatch } from "duet-netcode";
+import { createLobbyScreen, createNetworkOverlay, type NetworkOverlay } from "duet-netcode/ui";
+import { drawPong } from "./draw.ts";
+import { createPong, DOWN, type Pong, UP } from "./pong.ts";
+
+const canvas = document.querySelector<HTMLCanvasElement>("#pong")!;
+const held = new Set<string>();
+let match: Match<Pong> | null = null;
+let overlay: NetworkOverlay | null = null; // F3 shows RTT, loss, rollbacks and their graph
+addEventListener("keydown", (e) => {
+  held.add(e.key);
+  if (e.key === "r") match?.rematch(); // on the end screen
+  if (e.key === "Escape") backToLobby();
+});
+addEventListener("keyup", (e) => held.delete(e.key));
+const readInput = () =>
+  (held.has("ArrowUp") || held.has("w") ? UP : 0) |
+  (held.has("ArrowDown") || held.has("s") ? DOWN : 0);
+
+function backToLobby() {
+  match?.leave(); // tells the peer, closes the link, leaves the lobby room
+  overlay?.destroy();
+  match = overlay = null;
+  screen.show();
+}
+
+const lobby = connectLobby();
+const screen = createLobbyScreen({
+  lobby,
+  title: "Pong",
+  onPairing: () => {
+    screen.hide();
+    const m = (match = runMatch({
+      lobby,
+      game: "pong", // a peer with another game or build is refused
+      version: "1",
+      createGame: (setup) => createPong(setup.seed),
+      readInput,
+      isOver: (game) => game.winner() >= 0,
+      render: ({ game, phase }) =>
+        drawPong(canvas, game, phase === "ended" ? "R: rematch, Esc: leave" : ""),
+    }));
+    overlay = createNetworkOverlay({ stats: () => m.stats(), history: m.history });
+    m.on((e) => e.type === "closed" && backToLobby()); // the peer left or the link failed
+    Object.assign(globalThis, { match: m }); // for the devtools console (and the consumer test)
+  },
+});

@@ -26,7 +26,8 @@ function backToLobby() {
   screen.show();
 }
 
-const lobby = connectLobby();
+const GAME = { game: "pong", version: "1" }; // rooms, quick match and peers of this build only
+const lobby = connectLobby(GAME);
 const screen = createLobbyScreen({
   lobby,
   title: "Pong",
@@ -34,8 +35,7 @@ const screen = createLobbyScreen({
     screen.hide();
     const m = (match = runMatch({
       lobby,
-      game: "pong", // a peer with another game or build is refused
-      version: "1",
+      ...GAME,
       createGame: (setup) => createPong(setup.seed),
       readInput,
       isOver: (game) => game.winner() >= 0,

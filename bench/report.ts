@@ -177,6 +177,19 @@ export function verdicts(r: Results): Verdict[] {
     }`,
     pass: judge(gz <= CLIENT_GZIP_LIMIT_BYTES, gz),
   });
+  const freeze = ((r.recovery?.rows ?? []) as Results[]).filter((x) => x.kind === "freeze");
+  const worst = freeze.length ? Math.max(...freeze.map((x) => num(x.secondsToSync))) : NaN;
+  out.push({
+    id: "recovery-freeze",
+    target: "recovery: after a 400 ms freeze at 30 ms one-way, both sides within a frame in <= 1 s",
+    figure: freeze.length
+      ? `worst of ${freeze.length} seeds ${fmt(worst, 3)} s; rollbacks in the 5 s after ${
+        freeze.map((x) => x.rollbacks).join("/")
+      } (mean depth ${freeze.map((x) => fmt(num(x.meanDepth), 2)).join("/")}); before issue 11: ` +
+        "6.1 s, 56 rollbacks of mean depth 5.3"
+      : "not measured",
+    pass: judge(worst <= 1, worst),
+  });
   const t8 = (r.tick?.rows as Results[] | undefined)?.find((x) => x.rollbackFrames === 8);
   const t0 = (r.tick?.rows as Results[] | undefined)?.find((x) => x.rollbackFrames === 0);
   const n99 = num(t8?.netcodeMs?.p99);
@@ -361,6 +374,7 @@ const SECTION_OF: Record<string, string> = {
   "input-packets": "input",
   "wire-bytes": "wire",
   "rollback-8": "rollback",
+  "recovery-freeze": "recovery",
   "client-size": "size",
   "tick-netcode": "tick",
 };
@@ -737,6 +751,27 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       ),
       "",
       R.errors?.length ? `Errors: ${R.errors.map(oneLine).join("; ")}\n` : "",
+    );
+  }
+  const V = r.recovery;
+  if (V) {
+    parts.push(
+      "## 6. Recovery after a hitch (time sync)",
+      "",
+      V.conditions ?? "",
+      "",
+      mdTable(
+        ["hitch", "seed", "s to |skew| <= 1", "rollbacks in 5 s", "mean depth", "steady/s"],
+        ((V.rows ?? []) as Results[]).map((x) => [
+          `${x.kind} ${x.hitchMs} ms`,
+          x.seed,
+          fmt(x.secondsToSync, 3),
+          x.rollbacks,
+          fmt(x.meanDepth, 2),
+          fmt(x.steadyRollbacksPerSecond, 2),
+        ]),
+      ),
+      "",
     );
   }
   parts.push("## Closing note", "", r.note ?? "(none)", "");

@@ -11,6 +11,12 @@ import {
 } from "./report.ts";
 
 const results = (): Results => ({
+  recovery: {
+    rows: [
+      { kind: "freeze", hitchMs: 400, seed: 1, secondsToSync: 0.28, rollbacks: 3, meanDepth: 2.3 },
+      { kind: "freeze", hitchMs: 400, seed: 2, secondsToSync: 0.31, rollbacks: 5, meanDepth: 2.1 },
+    ],
+  },
   meta: { date: "d", quick: false },
   lobby: {
     duetStack: "deno",
@@ -111,6 +117,7 @@ Deno.test("verdicts judge each target of issues 6 and 15 against its figure", ()
     "input-lost": true,
     "wire-bytes": true,
     "rollback-8": true,
+    "recovery-freeze": true, // 0.31 s <= 1 s
   });
 });
 

@@ -3,7 +3,7 @@
 // writes bench/results/latest.json, latest.md and the SVG charts beside them. Every benchmark is
 // bounded in time; one that fails or times out is reported as such and the rest still run.
 //
-// usage: npm run bench [-- --quick] [-- --only wire,size,rollback,lobby,connect,tick,input]
+// usage: npm run bench [-- --quick] [-- --only wire,size,recovery,rollback,lobby,connect,tick,input]
 //   --quick   ~1 minute smoke run with small counts; writes to bench/results/tmp/quick/
 //   --out DIR write the report somewhere else
 //   --only    runs some benchmarks and keeps the other sections of the report it updates (each
@@ -36,6 +36,7 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
   const jobs: Job[] = [
     { key: "wire", file: "bench/wire.ts", args: q, impair: null, budgetS: 60 },
     { key: "size", file: "bench/client_size.ts", args: [], impair: null, budgetS: 60 },
+    { key: "recovery", file: "bench/recovery.ts", args: q, impair: null, budgetS: quick ? 30 : 60 },
     {
       key: "rollback",
       file: "bench/rollback.ts",
@@ -157,7 +158,16 @@ async function runJob(
 }
 
 /** The report sections a run writes, keyed as in sectionCommits. */
-export const SECTIONS = ["wire", "size", "rollback", "lobby", "connect", "tick", "input"] as const;
+export const SECTIONS = [
+  "wire",
+  "size",
+  "recovery",
+  "rollback",
+  "lobby",
+  "connect",
+  "tick",
+  "input",
+] as const;
 
 /**
  * Copies into `results` every section of `previous` this run did not measure, and returns the
@@ -315,6 +325,7 @@ if (import.meta.main) {
     sectionCommits[job.key.split(".")[0]] = commit;
     if (job.key === "wire") results.wire = out.wire;
     if (job.key === "size") results.size = out.size;
+    if (job.key === "recovery") results.recovery = out.recovery;
     if (job.key === "tick") {
       results.tick = out.tick;
       results.meta.chromium ||= out.tick.chromium;

@@ -26,7 +26,7 @@
  * @module
  */
 
-import { Packr } from "msgpackr";
+import { lockedPackr } from "./msgpack.ts";
 
 /**
  * Largest frame number on the wire: frames are uint32, 2^32 frames = 828 days (2.27 years) of play
@@ -116,19 +116,8 @@ const TAG = {
   bye: 8,
 } as const satisfies Record<ControlKind, number>;
 
-// One instance for both directions. The options close every door msgpackr would otherwise open
-// to a peer: record definitions and structured-clone references are off, maps become plain
-// objects (msgpackr renames a `__proto__` key), and uint64/int64 decode as lossy numbers, which
-// the range checks below then reject, instead of BigInts that would surprise the game.
-const packr = new Packr({
-  useRecords: false,
-  structuredClone: false,
-  moreTypes: false,
-  bundleStrings: false,
-  mapsAsObjects: true,
-  int64AsType: "number",
-  useFloat32: 0,
-});
+// One locked-down instance for both directions (msgpack.ts says what it closes).
+const packr = lockedPackr;
 
 const EMPTY = new Uint8Array(0);
 // Reused for every input packet so the 60 Hz path allocates only the output bytes.

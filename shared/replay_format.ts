@@ -23,7 +23,7 @@
  * @module
  */
 
-import { Packr } from "msgpackr";
+import { lockedPackr } from "./msgpack.ts";
 
 /** First element of every replay file. */
 export const REPLAY_MAGIC = "duet-replay";
@@ -64,15 +64,8 @@ export interface Replay {
 /** A decode result: the value, or a sentence saying what is wrong. */
 export type ReplayDecoded = { ok: true; replay: Replay } | { ok: false; error: string };
 
-const packr = new Packr({
-  useRecords: false,
-  structuredClone: false,
-  moreTypes: false,
-  bundleStrings: false,
-  mapsAsObjects: true,
-  int64AsType: "number",
-  useFloat32: 0,
-});
+// One locked-down instance for both directions (msgpack.ts says what it closes).
+const packr = lockedPackr;
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);

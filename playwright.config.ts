@@ -5,6 +5,7 @@
 import { defineConfig } from "@playwright/test";
 import { existsSync } from "node:fs";
 import process from "node:process";
+import { CHROMIUM_ARGS } from "./game/e2e/chromium_flags.ts";
 
 const port = Number(process.env.E2E_PORT ?? 8790);
 // Debian's Chromium where present (this project's CI); otherwise Playwright's own browser, which a
@@ -37,20 +38,7 @@ export default defineConfig({
     trace: "retain-on-failure",
     launchOptions: {
       executablePath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--allow-loopback-in-peer-connection",
-        // Two pages share one headless browser; neither may be throttled as a background tab.
-        "--disable-background-timer-throttling",
-        "--disable-renderer-backgrounding",
-        "--disable-backgrounding-occluded-windows",
-      ],
+      args: [...CHROMIUM_ARGS],
     },
   },
   webServer: {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { CHROMIUM_ARGS } from "./chromium_flags.ts";
 import { type Browser, chromium, type Page } from "@playwright/test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -37,20 +38,10 @@ export interface LabPage {
   close(): Promise<void>;
 }
 
-/** Chromium flags for a lab page (playwright.config.ts has the same list for loopback). */
+/** Chromium flags for a lab page: the loopback tests' flags plus a secure context for `origins`. */
 function chromiumArgs(origins: string[]): string[] {
   return [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--allow-loopback-in-peer-connection",
-    "--disable-background-timer-throttling",
-    "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
+    ...CHROMIUM_ARGS,
     // A page over plain http on a lab address is no secure context without this, and then the
     // media permission (which unhides host candidates) does not apply.
     `--unsafely-treat-insecure-origin-as-secure=${origins.join(",")}`,

@@ -94,13 +94,13 @@ test.beforeAll(() => {
   for (const out of ["dist", "out"]) rmSync(join(dir, out), { recursive: true, force: true });
 });
 
-test("the tarball ships the compiled entries, the bin and the README, and no tests, examples or benchmarks", async () => {
+test("the tarball ships the compiled entries, the bin, the README and the LICENSE, and no tests, examples or benchmarks", async () => {
   const { version } = JSON.parse(readFileSync("package.json", "utf8"));
   const list = await inDir("tar", ["-tzf", `duet-netcode-${version}.tgz`]);
   const files = list.stdout.trim().split("\n").map((f) => f.replace(/^package\//, ""));
   for (const f of files) {
     expect(f, "shipped file").toMatch(
-      /^(lib\/.+\.(js|d\.ts|js\.map)|bin\/duet-lobby\.mjs|README\.md|package\.json)$/,
+      /^(lib\/.+\.(js|d\.ts|js\.map)|bin\/duet-lobby\.mjs|README\.md|LICENSE|package\.json)$/,
     );
     expect(f, "shipped file").not.toMatch(
       /_test\.|\/e2e\/|\/examples\/|^bench\/|testdata|fixtures/,
@@ -120,6 +120,8 @@ test("the tarball ships the compiled entries, the bin and the README, and no tes
     "ws",
   ]);
   expect(pkg.private).toBeUndefined();
+  expect(pkg.license).toBe("MIT");
+  expect(files).toContain("LICENSE");
 });
 
 test("the quick-start game type-checks against the shipped .d.ts (tsc --noEmit)", async () => {
@@ -211,6 +213,9 @@ test("the installed duet-lobby passes its flags on and exits with the lobby's co
   const bin = join(dir, "node_modules", ".bin", "duet-lobby");
   const help = await inDir(bin, ["--help"]);
   expect(help.stdout).toContain("--static-dir");
+  // The installed command's help names the installed command, not the repository's deno form.
+  expect(help.stdout).toMatch(/^duet lobby: duet-lobby \[flags\]$/m);
+  expect(help.stdout).not.toContain("signal/main.ts");
   // A bad flag value is the lobby's "invalid configuration": exit code 2, through the launcher.
   const bad = await inDir(bin, ["--port", "not-a-port"]).then(() => 0, (e) => e.code);
   expect(bad).toBe(2);

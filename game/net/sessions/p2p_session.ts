@@ -76,6 +76,23 @@
  * Frames are uint32 on the wire (828 days at 60 Hz); the session stops with an `error` event
  * before its frame would pass that.
  *
+ * ## Resume (a page reloaded mid-match)
+ * ```ts
+ * // Survivor (its session lived on, likely stalled at the prediction cap), once a new peer
+ * // connection to the returning page is up:
+ * const bytes = session.resume(newTransport); // detaches the dead transport, attaches the new one
+ * sendToReturningPage(bytes);                 // reliable; a few KB for five minutes
+ * // Returning page: the game made from the same seed and options, in its initial state:
+ * const r = resumeP2PSession({ game, transport, localPlayer, onConfirmed }, bytes);
+ * if (!r.ok) showError(r.error); else r.session.tick(...); // goes on at confirmedFrame + 1
+ * ```
+ * The snapshot (shared/resume_format.ts) is the final-input log from frame 0, the checksum of the
+ * last final frame and both sides' confirmed inputs past it; the returning side re-simulates the
+ * log and checks that checksum (why a log and not a state: see p2p_resume.ts). Both transports'
+ * input streams start after what both sides know (`startAt`), so nothing is resent or awaited
+ * twice. Frames, `checksum(f)` and desync detection continue; the new page's `onConfirmed` sees
+ * every frame from 0 (the rebuilt ones at its first tick), so its replay is whole.
+ *
  * ## Layout
  * This file is the thin imperative shell: it owns the transport's callbacks and the listeners.
  * The state and every decision live in the functional core (p2p_core.ts, desync_detector.ts,
@@ -85,6 +102,7 @@
  * @module
  */
 
+import { decodeResumeSnapshot, encodeResumeSnapshot } from "../../../shared/resume_format.ts";
 import { isValidInput } from "../game.ts";
 import type { LinkState } from "../input_transport.ts";
 import {
@@ -95,6 +113,7 @@ import {
   receiveInput,
   setInputDelay,
 } from "./p2p_core.ts";
+import { rebuildCore, takeResumeSnapshot } from "./p2p_resume.ts";
 import type { SessionEffect } from "./session_effect.ts";
 import type { SessionEvent, TickOutcome } from "./session_event.ts";
 import { type P2PSessionOptions, resolveSessionConfig } from "./session_options.ts";
@@ -129,6 +148,15 @@ export interface P2PSession {
   setInputDelay(frames: number): void;
   /** Stops the session and detaches it from the transport (does not close the transport). */
   close(): void;
+  /**
+   * The survivor's half of a resume (the peer's page reloaded): detaches the old transport (the
+   * link is dead; closing it stays the caller's job), attaches `transport`, a fresh one to the
+   * returning page, starting its input streams after what both sides know
+   * (`SessionTransport.startAt`), and returns the snapshot bytes to hand the returning page for
+   * {@link resumeP2PSession}. Frames, checksums, events and `onConfirmed` go on as before. Throws
+   * a RangeError when stopped or when the match outgrew the input log (six hours).
+   */
+  resume(transport: SessionTransport): Uint8Array;
 }
 
 const FRAME_MS = 1000 / 60;
@@ -139,13 +167,57 @@ export function createP2PSession<S>(opts: P2PSessionOptions<S>): P2PSession {
   return createSessionShell(core, opts.transport, opts.onConfirmed);
 }
 
-/** Wraps a core: wires the transport to it and carries out its effects. */
+/** What {@link resumeP2PSession} gives: the session, or why the snapshot was refused. */
+export type ResumedSession = { ok: true; session: P2PSession } | { ok: false; error: string };
+
+/**
+ * The returning side's half of a resume: decodes and checks `snapshot` (bytes from the survivor's
+ * `resume()`, hostile until proven otherwise), re-simulates the game (in its initial state, made
+ * from the same seed and options as the first time) through every final frame, checks the
+ * survivor's checksum of the last one, and returns a session that goes on at the next frame with
+ * both sides' pending inputs known. `opts` are those of {@link createP2PSession}; its
+ * `localPlayer` must be the other one than the survivor's; `transport` must be a fresh one (its
+ * streams are started with `startAt`). A bad snapshot is `{ ok: false, error }`, never a throw
+ * (bad options still throw, as in createP2PSession). `onConfirmed` sees every rebuilt frame too,
+ * at the start of the first `tick()`, so the hook can already read `session.checksum(f)`.
+ */
+export function resumeP2PSession<S>(
+  opts: P2PSessionOptions<S>,
+  snapshot: Uint8Array,
+): ResumedSession {
+  const config = resolveSessionConfig(opts);
+  const decoded = decodeResumeSnapshot(snapshot);
+  if (!decoded.ok) return decoded;
+  let rebuilt;
+  try {
+    rebuilt = rebuildCore(config, opts.game, decoded.snapshot);
+  } catch (e) {
+    // The game's own code ran on the log: a game that throws on some input is not a crash here.
+    return { ok: false, error: `the game failed while rebuilding the match: ${e}` };
+  }
+  if (!rebuilt.ok) return rebuilt;
+  const { core, effects } = rebuilt;
+  const s = decoded.snapshot;
+  const at = s.final + 1;
+  opts.transport.startAt?.(at + s.returnerInputs.length, at + s.survivorInputs.length);
+  return {
+    ok: true,
+    session: createSessionShell(core, opts.transport, opts.onConfirmed, effects),
+  };
+}
+
+/**
+ * Wraps a core: wires the transport to it and carries out its effects. `pending` effects (a
+ * resume's rebuilt frames) run at the start of the first tick.
+ */
 export function createSessionShell<S>(
   core: P2PCore<S>,
-  transport: SessionTransport,
+  initialTransport: SessionTransport,
   onConfirmed?: (frame: number, input0: number, input1: number) => void,
+  pending: SessionEffect[] = [],
 ): P2PSession {
   const listeners: ((e: SessionEvent) => void)[] = [];
+  let transport = initialTransport;
   let attached = true;
 
   function detach(): void {
@@ -180,16 +252,20 @@ export function createSessionShell<S>(
     }
   }
 
-  transport.onInput = (frame, input) => receiveInput(core, frame, input);
-  if ("onPeerFrame" in transport) {
-    transport.onPeerFrame = (frame, atMs) => core.timeSync.onPeerFrame(frame, atMs);
+  function attach(): void {
+    attached = true;
+    transport.onInput = (frame, input) => receiveInput(core, frame, input);
+    if ("onPeerFrame" in transport) {
+      transport.onPeerFrame = (frame, atMs) => core.timeSync.onPeerFrame(frame, atMs);
+    }
+    transport.onControl = (msg) => run(receiveControl(core, msg));
+    if ("onState" in transport) {
+      transport.onState = (state) => {
+        for (const l of listeners.slice()) l({ type: "link", state });
+      };
+    }
   }
-  transport.onControl = (msg) => run(receiveControl(core, msg));
-  if ("onState" in transport) {
-    transport.onState = (state) => {
-      for (const l of listeners.slice()) l({ type: "link", state });
-    };
-  }
+  attach();
 
   return {
     tick(localInput) {
@@ -197,6 +273,7 @@ export function createSessionShell<S>(
         throw new RangeError(`local input must be an integer 0..255, got ${localInput}`);
       }
       if (core.state !== "running") return "stopped";
+      if (pending.length > 0) run(pending.splice(0));
       const link = transport.stats();
       const { outcome, effects } = advanceFrame(core, localInput, {
         // Without a transport clock, ticks count as 1/60 s (this tick included).
@@ -239,6 +316,16 @@ export function createSessionShell<S>(
     },
     setInputDelay(frames) {
       setInputDelay(core, frames);
+    },
+    resume(next) {
+      const snapshot = takeResumeSnapshot(core);
+      const bytes = encodeResumeSnapshot(snapshot);
+      detach();
+      transport = next;
+      const at = snapshot.final + 1;
+      next.startAt?.(at + snapshot.survivorInputs.length, at + snapshot.returnerInputs.length);
+      attach();
+      return bytes;
     },
   };
 }

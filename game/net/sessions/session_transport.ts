@@ -39,4 +39,10 @@ export interface SessionTransport {
   stats(): LinkStats;
   onState?: ((state: LinkState) => void) | null;
   poll?(): void;
+  /**
+   * Starts the input streams mid-match, before any input went either way (a resume): our next
+   * input frame and the peer's. Without it, a resumed session assumes the transport needs no
+   * telling (the frames it carries are all it knows).
+   */
+  startAt?(nextLocal: number, nextRemote: number): void;
 }

@@ -14,6 +14,7 @@ import { createTestGame, scriptedInput } from "../test_game.ts";
 import {
   createP2PSession,
   type P2PSession,
+  type P2PSessionOptions,
   resumeP2PSession,
   type SessionEvent,
 } from "./p2p_session.ts";
@@ -61,20 +62,34 @@ function tick(x: Side, player: 0 | 1) {
 }
 
 /** A match between A (player 0) and B (player 1), run until both have confirmed `frame`. */
-function startMatch(seed: number, loss: number) {
+type Extra = Partial<P2PSessionOptions>;
+
+function startMatch(seed: number, loss: number, extra: Extra = {}) {
   const clock = createManualClock();
   const [ta, tb] = connect(clock, seed, loss);
   const a = side(
     (onConfirmed) =>
-      createP2PSession({ game: createTestGame(), transport: ta, localPlayer: 0, onConfirmed }),
+      createP2PSession({
+        ...extra,
+        game: createTestGame(),
+        transport: ta,
+        localPlayer: 0,
+        onConfirmed,
+      }),
     seed,
   );
   const b = side(
     (onConfirmed) =>
-      createP2PSession({ game: createTestGame(), transport: tb, localPlayer: 1, onConfirmed }),
+      createP2PSession({
+        ...extra,
+        game: createTestGame(),
+        transport: tb,
+        localPlayer: 1,
+        onConfirmed,
+      }),
     seed,
   );
-  return { clock, a, b };
+  return { clock, a, b, ta };
 }
 
 function runUntil(
@@ -92,13 +107,27 @@ function runUntil(
 }
 
 /** Throws B away and brings a new B page back from A's snapshot over a new connection. */
-function reload(clock: ManualClock, a: Side, seed: number, loss: number): Side {
+function reload(
+  clock: ManualClock,
+  a: Side,
+  seed: number,
+  loss: number,
+  extra: Extra = {},
+  survivor: 0 | 1 = 0,
+): Side {
   const [ta, tb] = connect(clock, seed, loss);
-  const bytes = a.session.resume(ta);
+  const bytes = a.session.resume(survivor === 0 ? ta : tb);
+  assert.equal(a.session.stats().skew, 0, "time sync starts over with the new peer");
   let resumed;
   const b = side((onConfirmed) => {
     const r = resumeP2PSession(
-      { game: createTestGame(), transport: tb, localPlayer: 1, onConfirmed },
+      {
+        ...extra,
+        game: createTestGame(),
+        transport: survivor === 0 ? tb : ta,
+        localPlayer: survivor === 0 ? 1 : 0,
+        onConfirmed,
+      },
       bytes,
     );
     assert.ok(r.ok, r.ok ? "" : r.error);
@@ -144,7 +173,7 @@ Deno.test("a reloaded side rebuilt from the survivor's snapshot plays on 600 fra
 });
 
 Deno.test("a resume while the survivor is stalled at its prediction cap, at 20% loss", () => {
-  const { clock, a, b } = startMatch(11, 0.2);
+  const { clock, a, b, ta } = startMatch(11, 0.2);
   runUntil(clock, [a, b], () => a.session.frame >= 400, 2000);
   // B's page is gone: A ticks alone until it stalls at the cap.
   const outcomes: string[] = [];
@@ -155,6 +184,11 @@ Deno.test("a resume while the survivor is stalled at its prediction cap, at 20% 
   assert.equal(outcomes.at(-1), "stalled");
   const stalledAt = a.session.frame;
   assert.ok(stalledAt - a.session.confirmedFrame > 8, "A predicted to its cap");
+  // The old page had finalized a frame A has not, on inputs the new page will not play: its
+  // checksum must be forgotten, or A would see a desync that is none.
+  const malformed = a.session.stats().malformed;
+  ta.onControl?.({ kind: "checksum", frame: a.session.confirmedFrame + 1, checksum: 0xbad });
+  assert.equal(a.session.stats().malformed, malformed, "the old page's checksum was pending");
   const b2 = reload(clock, a, 110, 0.2);
   runUntil(
     clock,
@@ -165,6 +199,21 @@ Deno.test("a resume while the survivor is stalled at its prediction cap, at 20% 
   assertSameMatch(a, b2, stalledAt + 600);
   assert.ok(a.session.frame > stalledAt, "the survivor went on from where it stalled");
   void b;
+});
+
+Deno.test("player 0's page reloads, sparse saving, and the new page picks another input delay", () => {
+  const extra = { sparseSaving: true, inputDelay: 1 };
+  const { clock, a, b } = startMatch(19, 0.1, extra);
+  runUntil(clock, [a, b], () => a.session.confirmedFrame >= 500, 2000);
+  const a2 = reload(clock, b, 190, 0.1, { ...extra, inputDelay: 4 }, 1);
+  assert.equal(a2.session.inputDelay, 4);
+  runUntil(
+    clock,
+    [a2, b],
+    () => Math.min(a2.session.confirmedFrame, b.session.confirmedFrame) >= 1100,
+    3000,
+  );
+  assertSameMatch(b, a2, 1100);
 });
 
 Deno.test("a second reload of the same side resumes again", () => {

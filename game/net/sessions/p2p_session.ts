@@ -206,6 +206,33 @@ export function resumeP2PSession<S>(
   };
 }
 
+/** Carries out the core's effects, in order. */
+function carryOut(
+  effects: readonly SessionEffect[],
+  transport: SessionTransport,
+  listeners: readonly ((e: SessionEvent) => void)[],
+  onConfirmed?: (frame: number, input0: number, input1: number) => void,
+): void {
+  for (const e of effects) {
+    switch (e.type) {
+      case "send-input":
+        transport.sendInput(e.frame, e.input);
+        break;
+      case "send-control":
+        transport.sendControl(e.message);
+        break;
+      case "set-frame":
+        transport.setFrame?.(e.frame);
+        break;
+      case "confirmed":
+        onConfirmed?.(e.frame, e.input0, e.input1);
+        break;
+      case "event":
+        for (const l of listeners.slice()) l(e.event);
+    }
+  }
+}
+
 /**
  * Wraps a core: wires the transport to it and carries out its effects. `pending` effects (a
  * resume's rebuilt frames) run at the start of the first tick.
@@ -232,24 +259,7 @@ export function createSessionShell<S>(
   function run(effects: SessionEffect[]): void {
     // A core that stopped itself lets go of the transport before anyone hears why.
     if (core.state === "stopped") detach();
-    for (const e of effects) {
-      switch (e.type) {
-        case "send-input":
-          transport.sendInput(e.frame, e.input);
-          break;
-        case "send-control":
-          transport.sendControl(e.message);
-          break;
-        case "set-frame":
-          transport.setFrame?.(e.frame);
-          break;
-        case "confirmed":
-          onConfirmed?.(e.frame, e.input0, e.input1);
-          break;
-        case "event":
-          for (const l of listeners.slice()) l(e.event);
-      }
-    }
+    carryOut(effects, transport, listeners, onConfirmed);
   }
 
   function attach(): void {

@@ -1,7 +1,8 @@
 /**
  * The lobby screen's fixed skeleton: header (logo, title, status), name field, room list with its
  * filter, and the side column (quick match, create form, join-by-code form, waiting card). Built
- * once per screen; `lobby_screen.ts` keeps references to the parts it updates. Every field has a
+ * once per screen, with no behaviour: `lobby_forms.ts` binds its controls and the shell
+ * (`lobby_screen_shell.ts`) keeps references to the parts it updates. Every field has a
  * label, forms submit with Enter, and the DOM order is the Tab order.
  *
  * @module
@@ -27,13 +28,6 @@ export interface LobbyLayoutOptions {
   inline?: boolean;
 }
 
-/** What the skeleton's controls call. */
-export interface LobbyLayoutHandlers {
-  quick: () => void;
-  create: (e: Event) => void;
-  joinCode: (e: Event) => void;
-}
-
 /** The parts of the skeleton the screen updates. */
 export interface LobbyLayout {
   element: HTMLElement;
@@ -50,14 +44,16 @@ export interface LobbyLayout {
   privateInput: HTMLInputElement;
   passwordInput: HTMLInputElement;
   createButton: HTMLButtonElement;
+  createForm: HTMLFormElement;
   codeInput: HTMLInputElement;
   joinButton: HTMLButtonElement;
+  joinForm: HTMLFormElement;
   actions: HTMLElement;
   waiting: HTMLElement;
 }
 
 /** Builds the skeleton (not yet on the page, hidden). */
-export function buildLobbyLayout(o: LobbyLayoutOptions, on: LobbyLayoutHandlers): LobbyLayout {
+export function buildLobbyLayout(o: LobbyLayoutOptions): LobbyLayout {
   // --- The parts that re-render -------------------------------------------------------------
   const status = h("div", {
     class: "duet-status",
@@ -104,7 +100,6 @@ export function buildLobbyLayout(o: LobbyLayoutOptions, on: LobbyLayoutHandlers)
     type: "button",
     class: "duet-primary duet-big",
     "data-testid": "quick-match",
-    onclick: on.quick,
   });
   const roomNameInput = h("input", {
     type: "text",
@@ -124,7 +119,7 @@ export function buildLobbyLayout(o: LobbyLayoutOptions, on: LobbyLayoutHandlers)
   const createButton = h("button", { type: "submit" });
   const createForm = h(
     "form",
-    { class: "duet-card", "data-testid": "create-room", onsubmit: on.create },
+    { class: "duet-card", "data-testid": "create-room" },
     h("h3", {}, "Create a room"),
     h(
       "div",
@@ -163,7 +158,7 @@ export function buildLobbyLayout(o: LobbyLayoutOptions, on: LobbyLayoutHandlers)
   const joinButton = h("button", { type: "submit" });
   const joinForm = h(
     "form",
-    { class: "duet-card", "data-testid": "join-code", onsubmit: on.joinCode },
+    { class: "duet-card", "data-testid": "join-code" },
     h("h3", {}, h("label", { for: codeInput.id, class: "duet-h3-label" }, "Join with a code")),
     h("div", { class: "duet-row" }, codeInput, joinButton),
   );
@@ -244,8 +239,10 @@ export function buildLobbyLayout(o: LobbyLayoutOptions, on: LobbyLayoutHandlers)
     privateInput,
     passwordInput,
     createButton,
+    createForm,
     codeInput,
     joinButton,
+    joinForm,
     actions,
     waiting,
   };

@@ -9,9 +9,14 @@
  */
 
 import type { RoomInfo } from "../../shared/lobby_protocol.ts";
-import { ROOM_NAME_MAX_LENGTH, ROOM_REF_MAX_LENGTH } from "../../shared/limits.ts";
+import {
+  PLAYER_NAME_MAX_LENGTH,
+  ROOM_NAME_MAX_LENGTH,
+  ROOM_REF_MAX_LENGTH,
+} from "../../shared/limits.ts";
 import type { LobbyErrorCode, SignalingState } from "../net/signaling_client.ts";
 import { lobbyErrorText, lobbyStateText } from "./lobby_messages.ts";
+import { cleanName } from "./player_name.ts";
 
 /** The request the screen is waiting for, or null. Only one runs at a time. */
 export type LobbyBusy = "quick" | "create" | "join" | "leave" | null;
@@ -188,6 +193,50 @@ export function roomNameToCreate(typed: string, player: string): string {
   const name = typed.trim().replace(/\s+/g, " ").slice(0, ROOM_NAME_MAX_LENGTH).trim();
   return name || defaultRoomName(player);
 }
+
+/** What the create form asks the lobby for. */
+export interface CreateRoomRequest {
+  /** The room's name (never empty). */
+  name: string;
+  /** Invite only (not listed). */
+  private: boolean;
+  /** The room's password, or undefined for none (an empty field means none). */
+  password?: string;
+}
+
+/** The create form's fields as the request to send: the default name if none typed. */
+export function createRoomRequest(
+  fields: { name: string; private: boolean; password: string },
+  player: string,
+): CreateRoomRequest {
+  return {
+    name: roomNameToCreate(fields.name, player),
+    private: fields.private,
+    password: fields.password === "" ? undefined : fields.password,
+  };
+}
+
+/** What typing a name into "Your name" leads to. */
+export type NameChange =
+  | { kind: "invalid"; message: string }
+  | { kind: "same"; name: string }
+  | { kind: "renamed"; name: string };
+
+/**
+ * The player typed `typed` as their name while called `current`: an unusable name is refused
+ * with a sentence (the field goes back to `current`), the same name after cleaning changes
+ * nothing, else this is the new name.
+ */
+export function nameChange(typed: string, current: string): NameChange {
+  const name = cleanName(typed);
+  if (!name) {
+    return { kind: "invalid", message: `Names are 1 to ${PLAYER_NAME_MAX_LENGTH} characters.` };
+  }
+  return name === current ? { kind: "same", name } : { kind: "renamed", name };
+}
+
+/** Said when "Join with a code" is submitted with nothing usable in it. */
+export const JOIN_CODE_MISSING = "Type an invite code, a room id or an invite link first.";
 
 /**
  * The room reference in what the player typed or pasted into "join with a code": a bare code or

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import type { RoomInfo } from "../../shared/lobby_protocol.ts";
+import { PLAYER_NAME_MAX_LENGTH } from "../../shared/limits.ts";
 import {
   connectionMessage,
+  createRoomRequest,
   defaultRoomName,
   FILTER_FROM_ROOMS,
   inviteLinkFor,
   joinFailure,
   lobbyView,
   type LobbyViewInput,
+  nameChange,
   parseRoomRef,
   roomNameToCreate,
   sortRooms,
@@ -178,4 +181,37 @@ Deno.test("a dropped connection says so, and coming back clears only that", () =
   assert.equal(connectionMessage(closed, "connecting", null), null);
   const unrelated = { text: "Wrong password for that room.", tone: "error" as const };
   assert.equal(connectionMessage(unrelated, "open", null), unrelated);
+});
+
+Deno.test("the create form sends the typed name, the private flag and a typed password", () => {
+  assert.deepEqual(
+    createRoomRequest({ name: "  Fun   room ", private: true, password: "pw" }, "Ada"),
+    { name: "Fun room", private: true, password: "pw" },
+  );
+});
+
+Deno.test("the create form with nothing typed sends the default name and no password", () => {
+  assert.deepEqual(
+    createRoomRequest({ name: "   ", private: false, password: "" }, "Ada"),
+    { name: defaultRoomName("Ada"), private: false, password: undefined },
+  );
+});
+
+Deno.test("a blank or too long name is refused with a sentence", () => {
+  for (const typed of ["", "   ", "x".repeat(PLAYER_NAME_MAX_LENGTH + 1)]) {
+    const change = nameChange(typed, "Ada");
+    assert.equal(change.kind, "invalid");
+    assert.match((change as { message: string }).message, /Names are 1 to \d+ characters/);
+  }
+});
+
+Deno.test("a name that cleans to the current one changes nothing", () => {
+  assert.deepEqual(nameChange("  Ada ", "Ada"), { kind: "same", name: "Ada" });
+});
+
+Deno.test("a new name is cleaned of extra spaces", () => {
+  assert.deepEqual(nameChange(" Grace   Hopper ", "Ada"), {
+    kind: "renamed",
+    name: "Grace Hopper",
+  });
 });

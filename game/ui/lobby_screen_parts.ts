@@ -1,41 +1,15 @@
 /**
- * The lobby screen's pieces that are built anew from data: a room row, the password dialog, the
- * waiting card and the status line. Each is a function from what it shows (and what it calls
- * back) to elements; none holds state, so `lobby_screen.ts` stays the only owner of it.
+ * The lobby screen's pieces that are built anew from data: the password dialog, the waiting card
+ * and the status line (a room row is `lobby_room_list.ts`). Each is a function from what it shows
+ * (and what it calls back) to elements; none holds state, so the screen's shell
+ * (`lobby_screen_shell.ts`) stays the only owner of it.
  *
  * @module
  */
 
 import { PASSWORD_MAX_LENGTH } from "../../shared/limits.ts";
 import { type Child, h, lockIcon, replaceChildren } from "./dom.ts";
-import type { LobbyView, RoomRow, WaitingView } from "./lobby_screen_model.ts";
-
-/** A room of the list as a list item holding one button (so rows are reachable with Tab). */
-export function roomItem(r: RoomRow, onActivate: () => void): HTMLLIElement {
-  return h(
-    "li",
-    { "data-room-id": r.id, "data-testid": "room", class: r.mine ? "mine" : "" },
-    h(
-      "button",
-      {
-        type: "button",
-        class: `duet-room${r.mine ? " mine" : ""}`,
-        disabled: !r.joinable,
-        "aria-label": r.label,
-        onclick: onActivate,
-      },
-      h(
-        "span",
-        { class: "duet-lock lock", role: "img", "aria-label": r.locked ? "locked" : "open" },
-        r.locked ? lockIcon() : null,
-      ),
-      h("span", { class: "duet-room-name" }, r.name),
-      h("span", { class: "duet-players" }, r.players),
-      h("span", { class: `duet-badge ${r.badge}` }, r.badge),
-      h("span", { class: "duet-go", "aria-hidden": "true" }, "Join →"),
-    ),
-  );
-}
+import type { LobbyView, WaitingView } from "./lobby_screen_model.ts";
 
 /** The connection status line's content: a light, the sentence, and Retry when it gave up. */
 export function statusContent(status: HTMLElement, v: LobbyView, onRetry: () => void): void {

@@ -218,10 +218,11 @@ Deno.test({
           const rtt = await a.ping();
           assert.ok(rtt >= 0 && a.rttMs === rtt);
 
-          // The peer dropping is reported; the survivor stays connected to the lobby.
+          // The peer leaving is reported; the survivor stays connected to the lobby. (A peer
+          // that drops mid-match keeps its seat for a resume: peer-left only after the grace.)
           const left: string[] = [];
           offerer.onPeerLeft = (id) => left.push(id);
-          answerer.close();
+          await answerer.leave();
           await until("peer-left", () => left.length === 1);
           assert.equal(left[0], answerer.welcome!.id);
           assert.equal(offerer.paired, null);

@@ -164,3 +164,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "with Redis, a lobby process that dies holds its players' seats: they resume elsewhere",
+  ignore: !haveRedis,
+  async fn() {
+    const redis = await startRedis();
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_PROCESS_TTL_MS: "1000",
+      RESUME_GRACE_MS: "10000",
+      LOG_LEVEL: "warn",
+    };
+    const procs = await Promise.all([startLobbyProcess(env), startLobbyProcess(env)]);
+    const clients: TestClient[] = [];
+    try {
+      const [doomed, survivor] = procs;
+      const a = await connectClient(doomed.ws);
+      const b = await connectClient(survivor.ws);
+      clients.push(a, b);
+      const { pa } = await play(a, b);
+      doomed.process.kill("SIGKILL");
+      await doomed.process.exited;
+      // The survivor's process reaps the dead one's players, holding the seat mid-match.
+      assert.equal((await timeout(b.expect("peer-away"), "peer-away", 5000)).id, a.welcome.id);
+      const a2 = await connectClient(survivor.ws);
+      clients.push(a2);
+      a2.send({ type: "resume", token: pa.resume });
+      await a2.expect("joined");
+      assert.equal((await a2.expect("paired")).session, pa.session);
+      assert.equal((await b.expect("paired")).peer.id, a2.welcome.id);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => {})));
+      for (const p of procs) await p.stop();
+      await redis.stop();
+    }
+  },
+});

@@ -139,6 +139,12 @@ export interface InputTransport {
   onState: ((state: LinkState) => void) | null;
   /** Call once per tick: keepalive/ping, liveness. */
   poll(): void;
+  /**
+   * Starts both input streams mid-match (a resume): our next input is `nextLocal`, the peer's
+   * next one `nextRemote`, everything before them already known on both sides (nothing is resent
+   * or expected again). Only before any input went either way; a RangeError otherwise.
+   */
+  startAt(nextLocal: number, nextRemote: number): void;
   readonly state: LinkState;
   stats(): TransportStats;
   /** Sends `bye` (with `reason`, default "closed") and stops; later calls do nothing. */
@@ -237,6 +243,19 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     onState: null,
     setFrame: (frame) => step({ kind: "set-frame", frame }),
     now: () => clock.now(),
+    startAt(nextLocal, nextRemote) {
+      if (nextLocalFrame !== 0 || lastRemoteFrame !== -1) {
+        throw new RangeError("startAt: the input streams have started already");
+      }
+      for (const f of [nextLocal, nextRemote]) {
+        if (!Number.isInteger(f) || f < 0 || f > MAX_FRAME) {
+          throw new RangeError(`startAt: a frame must be an integer 0..${MAX_FRAME}, got ${f}`);
+        }
+      }
+      nextLocalFrame = nextLocal;
+      ackedLocalFrame = nextLocal - 1;
+      lastRemoteFrame = nextRemote - 1;
+    },
     get onControl() {
       return onControl;
     },

@@ -75,6 +75,7 @@ import {
   inputLinkStats,
   isTerminal,
   type LinkState,
+  startInputLinkAt,
   stepInputLink,
   type TransportStats,
 } from "./input_link.ts";
@@ -243,19 +244,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     onState: null,
     setFrame: (frame) => step({ kind: "set-frame", frame }),
     now: () => clock.now(),
-    startAt(nextLocal, nextRemote) {
-      if (nextLocalFrame !== 0 || lastRemoteFrame !== -1) {
-        throw new RangeError("startAt: the input streams have started already");
-      }
-      for (const f of [nextLocal, nextRemote]) {
-        if (!Number.isInteger(f) || f < 0 || f > MAX_FRAME) {
-          throw new RangeError(`startAt: a frame must be an integer 0..${MAX_FRAME}, got ${f}`);
-        }
-      }
-      nextLocalFrame = nextLocal;
-      ackedLocalFrame = nextLocal - 1;
-      lastRemoteFrame = nextRemote - 1;
-    },
+    startAt: (nextLocal, nextRemote) => startInputLinkAt(link, nextLocal, nextRemote),
     get onControl() {
       return onControl;
     },

@@ -774,6 +774,28 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       "",
     );
   }
+  const U = r.resume;
+  if (U) {
+    parts.push(
+      "## 7. Resume after an outage and after a reload (issue 13)",
+      "",
+      U.conditions ?? "",
+      "",
+      mdTable(
+        ["case", "resumed", "p50 ms", "p95 ms", "max ms", "checksums"],
+        ((U.cases ?? []) as Results[]).map((x) => [
+          x.kind,
+          `${x.tries - x.failed}/${x.tries}`,
+          fmt(x.ms?.p50, 0),
+          fmt(x.ms?.p95, 0),
+          fmt(x.ms?.max, 0),
+          x.inSync === null ? "n/a" : x.inSync ? "agree" : "differ",
+        ]),
+      ),
+      "",
+      U.errors?.length ? `Errors: ${U.errors.map(oneLine).join("; ")}\n` : "",
+    );
+  }
   parts.push("## Closing note", "", r.note ?? "(none)", "");
   if (r.errors?.length) parts.push("Benchmark errors: " + r.errors.map(oneLine).join("; "), "");
   return parts.join("\n");

@@ -37,6 +37,7 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
     { key: "wire", file: "bench/wire.ts", args: q, impair: null, budgetS: 60 },
     { key: "size", file: "bench/client_size.ts", args: [], impair: null, budgetS: 60 },
     { key: "recovery", file: "bench/recovery.ts", args: q, impair: null, budgetS: quick ? 30 : 60 },
+    { key: "resume", file: "bench/resume.ts", args: q, impair: null, budgetS: quick ? 120 : 300 },
     {
       key: "rollback",
       file: "bench/rollback.ts",
@@ -162,6 +163,7 @@ export const SECTIONS = [
   "wire",
   "size",
   "recovery",
+  "resume",
   "rollback",
   "lobby",
   "connect",
@@ -282,7 +284,7 @@ if (import.meta.main) {
   );
   // The tick benchmark times the built example game's frames too: build it with Vite (installed,
   // no network) into the run's temporary directory, never over the checkout's dist/.
-  if (plan(a.quick, only).some((j) => j.key === "tick")) {
+  if (plan(a.quick, only).some((j) => j.key === "tick" || j.key === "resume")) {
     const built = await buildGame(`${tmp}/dist`);
     if (built === "") jobEnv.BENCH_GAME_DIST = `${tmp}/dist`;
     else {console.error(
@@ -326,6 +328,7 @@ if (import.meta.main) {
     if (job.key === "wire") results.wire = out.wire;
     if (job.key === "size") results.size = out.size;
     if (job.key === "recovery") results.recovery = out.recovery;
+    if (job.key === "resume") results.resume = out.resume;
     if (job.key === "tick") {
       results.tick = out.tick;
       results.meta.chromium ||= out.tick.chromium;

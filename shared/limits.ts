@@ -137,3 +137,21 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 32;
 
 /** Consecutive combining marks allowed in a name (more is "Zalgo" text that spills over the UI). */
 export const NAME_MAX_COMBINING_RUN = 3;
+
+/** How long the lobby holds a dropped player's seat in a `playing` room for a resume (ms). */
+export const DEFAULT_RESUME_GRACE_MS = 20_000;
+
+/** Symbols (base32, 5 bits each) of a resume token: 130 random bits, not guessable. */
+export const RESUME_TOKEN_LENGTH = 26;
+
+/** Longest `resume.token` the lobby reads; anything longer is `bad-message`. */
+export const RESUME_TOKEN_MAX_LENGTH = 64;
+
+/**
+ * How long the lobby remembers a token whose seat ended (ms), so a late `resume` gets
+ * `resume-expired` or `match-finished` rather than `resume-unknown`.
+ */
+export const RESUME_TOMBSTONE_MS = 10 * 60_000;
+
+/** Ended tokens remembered at once by one in-memory lobby (the oldest are forgotten first). */
+export const RESUME_TOMBSTONE_MAX = 20_000;

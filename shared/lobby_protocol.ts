@@ -59,6 +59,17 @@
  *   A room becomes `playing` only once an offer from the offerer and then an answer from the
  *   answerer were relayed in the current session.
  *
+ * - Resume: in a pairing each player's `paired` carries `resume`, a token bound to its room,
+ *   session and seat. When a player's connection drops while the room is `playing`, the lobby
+ *   holds its seat for the grace period (DEFAULT_RESUME_GRACE_MS, a setting) and tells the peer
+ *   `peer-away {id, graceMs}` instead of `peer-left`; `peer-left` comes only if the grace runs
+ *   out. A new connection that sends `resume {token}` in time takes the seat back: it gets
+ *   `joined`, then both players get `paired` again with the same `session`, `resumed: true`, and
+ *   the returner as the `offerer`; signalling then flows as for a new pairing. Refusals:
+ *   `resume-unknown` (no such token: forged, or forgotten), `resume-expired` (the grace ran
+ *   out), `match-finished` (the match ended otherwise), `resume-in-use` (the seat is held by a
+ *   live connection, e.g. a second tab). None of them touches the match.
+ *
  * A client should ignore a message type it does not know, so the server can add more.
  *
  * No Deno or DOM APIs here: the browser imports this file.
@@ -70,6 +81,7 @@ import {
   PASSWORD_MAX_LENGTH,
   PLAYER_NAME_MAX_LENGTH,
   PLAYER_NAME_MIN_LENGTH,
+  RESUME_TOKEN_MAX_LENGTH,
   ROOM_CAPACITY,
   ROOM_FILTER_MAX_LENGTH,
   ROOM_NAME_MAX_LENGTH,
@@ -112,6 +124,10 @@ export const ERROR_CODES = [
   "too-many-attempts",
   "wrong-game",
   "incompatible-version",
+  "resume-unknown",
+  "resume-expired",
+  "match-finished",
+  "resume-in-use",
 ] as const;
 
 /** An `error.code`. */
@@ -186,6 +202,14 @@ const FilterSchema = v.pipe(
 
 const SessionSchema = v.pipe(v.string(), v.maxLength(SESSION_MAX_LENGTH));
 
+/** `resume.token`: what `paired.resume` gave; letters and digits only, bounded. */
+export const ResumeTokenSchema = v.pipe(
+  v.string(),
+  v.minLength(1, "must not be empty"),
+  v.maxLength(RESUME_TOKEN_MAX_LENGTH, `must be at most ${RESUME_TOKEN_MAX_LENGTH} characters`),
+  v.regex(/^[A-Za-z0-9]+$/, "may hold only letters and digits"),
+);
+
 // JSON.parse reads 1e999 as Infinity, which JSON.stringify writes back as null: not echoable.
 const FiniteSchema = v.pipe(v.number(), v.finite());
 
@@ -243,6 +267,7 @@ export const ClientMessageSchema = v.variant("type", [
   }),
   v.object({ type: v.literal("ping"), t: v.optional(FiniteSchema), ...rid }),
   v.object({ type: v.literal("list"), filter: v.optional(FilterSchema), ...rid }),
+  v.object({ type: v.literal("resume"), token: ResumeTokenSchema, ...rid }),
 ]);
 /** A client-to-server message. */
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
@@ -311,6 +336,10 @@ export const ServerMessageSchema = v.variant("type", [
     peer: PeerSchema,
     role: v.picklist(ROLES),
     session: v.string(),
+    /** This player's resume token for the session (present when the lobby holds seats). */
+    resume: v.optional(v.string()),
+    /** True when this pairing continues the session after one player came back. */
+    resumed: v.optional(v.boolean()),
   }),
   v.object({
     type: v.literal("signal"),
@@ -319,6 +348,8 @@ export const ServerMessageSchema = v.variant("type", [
     session: v.optional(v.string()),
   }),
   v.object({ type: v.literal("peer-left"), id: v.string() }),
+  // The peer's connection dropped mid-match: its seat is held for graceMs, then `peer-left`.
+  v.object({ type: v.literal("peer-away"), id: v.string(), graceMs: v.number() }),
   v.object({ type: v.literal("left"), ...rid }),
   v.object({ type: v.literal("pong"), t: v.optional(FiniteSchema), ...rid }),
   v.object({ type: v.literal("renamed"), name: v.string(), ...rid }),

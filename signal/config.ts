@@ -19,6 +19,7 @@
  * | MAX_CONNECTIONS / --max-connections | 4000 | concurrent TCP sockets (HTTP and WebSocket); more get 503 |
  * | MAX_CONNECTIONS_PER_IP / --max-connections-per-ip | 64 | per address (IPv6 /64); more get 429; 0 = off |
  * | MAX_ROOMS / --max-rooms | 5000 | rooms at once (the whole lobby with Redis) |
+ * | RESUME_GRACE_MS / --resume-grace-ms | 20000 | a player who drops mid-match keeps its seat this long; 0 = off |
  * | HEARTBEAT_TIMEOUT_MS / --heartbeat-timeout-ms | 10000 | silent connections are closed; 0 disables |
  * | RATE_LIMIT_PER_SECOND / --rate-limit-per-second | 20 | sustained messages per connection |
  * | RATE_LIMIT_BURST / --rate-limit-burst | 60 | burst of messages per connection |
@@ -45,6 +46,7 @@ import {
   DEFAULT_MESSAGE_BURST,
   DEFAULT_MESSAGES_PER_SECOND,
   DEFAULT_RATE_LIMIT_STRIKES,
+  DEFAULT_RESUME_GRACE_MS,
 } from "../shared/limits.ts";
 import { isLogLevel, type LogLevel } from "./log.ts";
 import { createOriginPolicy } from "./origin_policy.ts";
@@ -74,6 +76,8 @@ export interface ServerConfig {
   /** Concurrent connections per address; beyond it 429. 0 disables. */
   maxConnectionsPerIp: number;
   maxRooms: number;
+  /** A player who drops mid-match keeps its seat this long for a `resume`; 0 frees it at once. */
+  resumeGraceMs: number;
   /** A connection silent (no frame, no pong) for this long is closed; pinged at half. 0 disables. */
   heartbeatTimeoutMs: number;
   messagesPerSecond: number;
@@ -115,6 +119,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   maxConnectionsPerIp: DEFAULT_MAX_CONNECTIONS_PER_IP,
   maxRooms: DEFAULT_MAX_ROOMS,
+  resumeGraceMs: DEFAULT_RESUME_GRACE_MS,
   heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
   messagesPerSecond: DEFAULT_MESSAGES_PER_SECOND,
   messageBurst: DEFAULT_MESSAGE_BURST,
@@ -178,6 +183,7 @@ export const SETTINGS: readonly Setting[] = [
     "concurrent WebSockets per address; more get 429; 0 = off",
   ),
   setting("MAX_ROOMS", "5000", "rooms at once (lobby-wide with Redis)"),
+  setting("RESUME_GRACE_MS", "20000", "a player who drops mid-match keeps its seat this long"),
   setting("HEARTBEAT_TIMEOUT_MS", "10000", "silent connections are closed after this; 0 disables"),
   setting("RATE_LIMIT_PER_SECOND", "20", "sustained lobby messages per connection"),
   setting("RATE_LIMIT_BURST", "60", "burst of lobby messages per connection"),
@@ -337,6 +343,7 @@ export function loadConfig(env: Lookup, args: readonly string[] = []): ServerCon
     maxConnections: integer(get, "MAX_CONNECTIONS", d.maxConnections, 1),
     maxConnectionsPerIp: integer(get, "MAX_CONNECTIONS_PER_IP", d.maxConnectionsPerIp, 0),
     maxRooms: integer(get, "MAX_ROOMS", d.maxRooms, 1),
+    resumeGraceMs: integer(get, "RESUME_GRACE_MS", d.resumeGraceMs, 0, 600_000),
     heartbeatTimeoutMs: integer(get, "HEARTBEAT_TIMEOUT_MS", d.heartbeatTimeoutMs, 0),
     messagesPerSecond: integer(get, "RATE_LIMIT_PER_SECOND", d.messagesPerSecond, 1),
     messageBurst: integer(get, "RATE_LIMIT_BURST", d.messageBurst, 1),

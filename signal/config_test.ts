@@ -165,6 +165,7 @@ Deno.test("the table's defaults are the defaults loadConfig uses", () => {
   assert.equal(String(d.maxConnections), byEnv.MAX_CONNECTIONS);
   assert.equal(String(d.maxConnectionsPerIp), byEnv.MAX_CONNECTIONS_PER_IP);
   assert.equal(String(d.maxRooms), byEnv.MAX_ROOMS);
+  assert.equal(String(d.resumeGraceMs), byEnv.RESUME_GRACE_MS);
   assert.equal(String(d.heartbeatTimeoutMs), byEnv.HEARTBEAT_TIMEOUT_MS);
   assert.equal(String(d.messagesPerSecond), byEnv.RATE_LIMIT_PER_SECOND);
   assert.equal(String(d.messageBurst), byEnv.RATE_LIMIT_BURST);

@@ -65,9 +65,12 @@ export interface PairedEvent {
 }
 
 /** Why a pairing ended. */
-export type MatchEndReason = "left" | "disconnected" | "shutdown";
+export type MatchEndReason = "left" | "disconnected" | "expired" | "shutdown";
 
-/** A pairing ended: one of its players left the room, dropped, or the lobby shut down. */
+/**
+ * A pairing ended: one of its players left the room, dropped (`disconnected`; or `expired` when
+ * its seat was held for a resume and the grace period ran out), or the lobby shut down.
+ */
 export interface MatchEndEvent {
   session: string;
   room: string;

@@ -189,7 +189,8 @@ export function createLobbyHub(
         return safely(s.sink, snapshot(s.view, effect.rid));
       }
       case "event":
-        // Hooks are the registry's business.
+      case "expire":
+        // Hooks and grace timers are the registry's business.
         return;
     }
   };

@@ -17,6 +17,8 @@ export interface MemoryRegistryOptions {
   /** The state machine; a fresh one by default. */
   rooms?: RoomRegistry;
   maxRooms?: number;
+  /** How long a dropped player's seat is held mid-match (ms); ignored with `rooms`. */
+  resumeGraceMs?: number;
   metrics?: LobbyMetrics;
   /** Called once per pairing and once per end of one (lobby_hooks.ts). */
   hooks?: LobbyHooks;
@@ -30,7 +32,7 @@ export function countEffects(metrics: LobbyMetrics, effects: readonly Effect[]):
     const m = e.message;
     if (m.type === "error") metrics.errors.inc({ code: m.code });
     // Both players get `paired`; one pairing.
-    else if (m.type === "paired" && m.role === "answerer") metrics.pairings.inc();
+    else if (m.type === "paired" && m.role === "answerer" && !m.resumed) metrics.pairings.inc();
     else if (m.type === "signal") {
       metrics.relayedMessages.inc({ kind: m.data.kind });
       metrics.relayedBytes.inc(undefined, signalBytes(m.data));
@@ -40,11 +42,14 @@ export function countEffects(metrics: LobbyMetrics, effects: readonly Effect[]):
 
 /** Creates an in-memory registry delivering to `hub`. */
 export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry {
-  const rooms = opts.rooms ?? createRoomRegistry({ maxRooms: opts.maxRooms });
+  const rooms = opts.rooms ??
+    createRoomRegistry({ maxRooms: opts.maxRooms, resumeGraceMs: opts.resumeGraceMs });
   const metrics = opts.metrics ?? createLobbyMetrics();
   const { hub, hooks } = opts;
   const log = opts.log ?? silentLogger;
   let closed = false;
+  // Held seats' grace timers, by token: the registry is told when each may be over.
+  const graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   const fire = (effects: Effect[]) => {
     for (const e of effects) {
@@ -61,6 +66,17 @@ export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry
     countEffects(metrics, effects);
     hub.deliver(effects);
     fire(effects);
+    for (const e of effects) {
+      if (e.kind !== "expire") continue;
+      clearTimeout(graceTimers.get(e.token));
+      graceTimers.set(
+        e.token,
+        setTimeout(() => {
+          graceTimers.delete(e.token);
+          if (!closed) apply(rooms.expire(e.token));
+        }, e.afterMs),
+      );
+    }
   };
 
   return {
@@ -85,6 +101,8 @@ export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry
       // The rooms die with the process; nobody is left to tell, but the hooks hear of it.
       if (!closed) fire(rooms.shutdown());
       closed = true;
+      for (const t of graceTimers.values()) clearTimeout(t);
+      graceTimers.clear();
       return Promise.resolve();
     },
   };

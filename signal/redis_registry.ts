@@ -39,7 +39,14 @@ import {
   type RoomState,
 } from "../shared/lobby_protocol.ts";
 import { nameSkeleton, numberedName } from "../shared/display_name.ts";
-import { DEFAULT_MAX_ROOMS, INVITE_CODE_LENGTH, PLAYER_NAME_MAX_LENGTH } from "../shared/limits.ts";
+import {
+  DEFAULT_MAX_ROOMS,
+  DEFAULT_RESUME_GRACE_MS,
+  INVITE_CODE_LENGTH,
+  PLAYER_NAME_MAX_LENGTH,
+  RESUME_TOKEN_LENGTH,
+  RESUME_TOMBSTONE_MS,
+} from "../shared/limits.ts";
 import { fireHook, type LobbyEvent, type LobbyHooks } from "./lobby_hooks.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
@@ -61,6 +68,11 @@ export interface RedisRegistryOptions {
   processTtlMs: number;
   hub: LobbyHub;
   maxRooms?: number;
+  /**
+   * How long a dropped player's seat is held mid-match (ms, default DEFAULT_RESUME_GRACE_MS; 0
+   * frees it at once). The returning player may resume through any process.
+   */
+  resumeGraceMs?: number;
   metrics?: LobbyMetrics;
   log?: Logger;
   /** This process was swept as dead (or Redis lost its data): close every local client. */
@@ -86,6 +98,8 @@ export interface RedisRegistry extends LobbyRegistry {
   sweep(): Promise<number>;
   /** Forgets the players Redis holds for this process that have no socket here; how many. */
   reconcile(): Promise<number>;
+  /** Gives up the held seats whose grace ran out now (tests; a timer does it otherwise). */
+  expireDue(): Promise<number>;
 }
 
 const ID_LENGTH = 10;
@@ -105,6 +119,9 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const maxRooms = opts.maxRooms ?? DEFAULT_MAX_ROOMS;
   const now = opts.now ?? Date.now;
   const ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+  const graceMs = opts.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
+  /** The disconnect and reap scripts' grace arguments, as of now. */
+  const graceArgs = () => [String(graceMs), String(now()), String(RESUME_TOMBSTONE_MS)];
   const ttl = opts.processTtlMs;
   const processId = randomBase32(12).toLowerCase();
   const key = (...parts: string[]) => [prefix, ...parts].join(":");
@@ -431,7 +448,11 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const reap = async (dead: string, reason = "disconnected"): Promise<number> => {
     let removed = 0;
     for (;;) {
-      const [status, n] = await run("reap", [dead, String(REAP_BATCH), reason], false);
+      const [status, n] = await run(
+        "reap",
+        [dead, String(REAP_BATCH), reason, ...graceArgs()],
+        false,
+      );
       removed += Number(n ?? 0);
       if (status !== "more") break;
     }
@@ -485,7 +506,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     const held = await run("members", [], false);
     for (const id of held) {
       if (local.has(id) || connecting.has(id)) continue;
-      await run("disconnect", [id], false);
+      await run("disconnect", [id, ...graceArgs()], false);
       removed++;
     }
     if (removed > 0) log.warn("redis-ghosts-removed", { process: processId, players: removed });
@@ -531,6 +552,26 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       .catch((err) => log.debug("redis-reconcile-failed", { error: err }))
       .finally(() => (reconciling = false));
   }, opts.reconcileMs ?? 10_000));
+  // Held seats whose grace ran out are given up by whichever process looks first: the process
+  // that held the seat may be gone by then.
+  let expiring = false;
+  const expireDue = async (): Promise<number> => {
+    const [, n] = await run(
+      "expire",
+      [String(now()), String(REAP_BATCH), String(RESUME_TOMBSTONE_MS)],
+      false,
+    );
+    return Number(n ?? 0);
+  };
+  if (graceMs > 0) {
+    timers.push(setInterval(() => {
+      if (expiring || state !== "running") return;
+      expiring = true;
+      expireDue()
+        .catch((err) => log.debug("redis-expire-failed", { error: err }))
+        .finally(() => (expiring = false));
+    }, Math.max(50, Math.min(1000, Math.floor(graceMs / 10)))));
+  }
   log.info("redis-registry", { process: processId, prefix, rooms: rooms.size });
 
   // --- steps --------------------------------------------------------------------------------
@@ -573,6 +614,9 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
 
   const roomId = () => randomBase32(ID_LENGTH).toLowerCase();
   const session = () => randomBase32(SESSION_LENGTH);
+  /** Resume tokens for a new pairing's two seats ("" when seats are never held). */
+  const tokens = () =>
+    graceMs > 0 ? [randomBase32(RESUME_TOKEN_LENGTH), randomBase32(RESUME_TOKEN_LENGTH)] : ["", ""];
 
   const pong = (player: PlayerId, m: ClientMessageOf<"ping">) => {
     // Earlier steps were delivered before they completed, so a direct reply stays in order, and
@@ -676,19 +720,27 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         }
         return settle(
           player,
-          await run("join", [player, id, pw, rid, session()], true),
+          await run("join", [player, id, pw, rid, session(), ...tokens()], true),
           m.rid,
           notFound,
         );
       }
       case "quick": {
         const result = await withIds(() =>
-          run("quick", [player, roomId(), String(now()), String(maxRooms), rid, session()], true)
+          run(
+            "quick",
+            [player, roomId(), String(now()), String(maxRooms), rid, session(), ...tokens()],
+            true,
+          )
         );
         return settle(player, result, m.rid);
       }
       case "leave":
         return settle(player, await run("leave", [player, rid], true), m.rid);
+      case "resume": {
+        const args = [player, m.token, rid, String(now()), String(RESUME_TOMBSTONE_MS)];
+        return settle(player, await run("resume", args, true), m.rid);
+      }
       case "list": {
         // The room list is local: no Redis round trip.
         const e = { kind: "list" as const, to: player, filter: m.filter ?? "" };
@@ -779,7 +831,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
       // lands, or until this process is fenced or closing (then the reap removes the player).
       for (let attempt = 0;; attempt++) {
         try {
-          await run("disconnect", [player], false);
+          await run("disconnect", [player, ...graceArgs()], false);
           return;
         } catch (err) {
           if (state !== "running" && state !== "starting") return;
@@ -803,5 +855,6 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     close,
     sweep,
     reconcile,
+    expireDue,
   };
 }

@@ -24,7 +24,13 @@
  *     P:alive:<proc>        string with a TTL: the process's heartbeat
  *     P:room:<id>           hash  name, code ("" if public), pw ("" or salt:hash hex), a (offerer),
  *                                 b (answerer or ""), state, session, createdAt, seq, game,
- *                                 version, offered ("1" once the offerer's offer was relayed)
+ *                                 version, offered ("1" once the offerer's offer was relayed),
+ *                                 ta, tb (resume tokens of seats a and b, "" when none), away
+ *                                 ("a"/"b": that seat's player dropped mid-match and its id
+ *                                 stays in the seat until it resumes or awayuntil, ms, passes)
+ *     P:resume:<token>      hash  room, session, st ("live", or "expired"/"finished" for
+ *                                 RESUME_TOMBSTONE_MS once the seat ended)
+ *     P:away                zset  rooms with a held seat, by the ms its grace ends
  *     P:rooms               set   every room id (the MAX_ROOMS count)
  *     P:public              zset  public room ids by creation seq (the room list, oldest first)
  *     P:quick               zset  open public unlocked rooms by seq (quick match takes the lowest),
@@ -157,20 +163,41 @@ local function scope_error(p, r)
   end
   return nil
 end
-local function enter(id, r, pid, pname, rid, session)
+-- paired for one player: its peer, role, session, resume token ("" for none), resumed flag.
+local function paired(peer, pname, role, session, token, resumed)
+  local extra = ''
+  if token ~= '' then extra = ',"resume":' .. q(token) end
+  if resumed then extra = extra .. ',"resumed":true' end
+  return '{"type":"paired","peer":{"id":' .. q(peer) .. ',"name":' .. q(pname) ..
+    '},"role":"' .. role .. '","session":' .. q(session) .. extra .. '}'
+end
+local function live_token(token, id, session)
+  if token == '' then return end
+  redis.call('HSET', key('resume', token), 'room', id, 'session', session, 'st', 'live')
+  -- A safety net only: the token is buried when its session ends.
+  redis.call('PEXPIRE', key('resume', token), 86400000)
+end
+local function bury(token, why, keep_ms)
+  if token == nil or token == '' then return end
+  if redis.call('EXISTS', key('resume', token)) == 0 then return end
+  redis.pcall('HSET', key('resume', token), 'st', why)
+  redis.call('PEXPIRE', key('resume', token), keep_ms)
+end
+local function enter(id, r, pid, pname, rid, session, ta, tb)
   local first = r.a
   r.b = pid
   r.session = session
-  redis.call('HSET', key('room', id), 'b', pid, 'session', session, 'offered', '')
+  redis.call('HSET', key('room', id), 'b', pid, 'session', session, 'offered', '', 'ta', ta,
+    'tb', tb, 'away', '')
+  live_token(ta, id, session)
+  live_token(tb, id, session)
   set_state(id, r, 'full')
   redis.call('HSET', key('player', pid), 'room', id)
   requeue(id, r)
   tell(pid, joined(id, r, rid))
   local fname = field(key('player', first), 'name') or ''
-  tell(first, '{"type":"paired","peer":{"id":' .. q(pid) .. ',"name":' .. q(pname) ..
-    '},"role":"offerer","session":' .. q(session) .. '}')
-  tell(pid, '{"type":"paired","peer":{"id":' .. q(first) .. ',"name":' .. q(fname) ..
-    '},"role":"answerer","session":' .. q(session) .. '}')
+  tell(first, paired(pid, pname, 'offerer', session, ta, false))
+  tell(pid, paired(first, fname, 'answerer', session, tb, false))
   hook('{"type":"paired","session":' .. q(session) .. ',"room":' .. q(id) .. ',"game":' ..
     q(r.game or '') .. ',"version":' .. q(r.version or '') .. ',"players":[{"id":' .. q(first) ..
     ',"name":' .. q(fname) .. ',"role":"offerer"},{"id":' .. q(pid) .. ',"name":' .. q(pname) ..
@@ -189,19 +216,26 @@ local function remove_room(id, r)
     announce_removed(id)
   end
 end
-local function exit(pid, reason)
-  local id = field(key('player', pid), 'room')
-  if not id then return end
-  redis.pcall('HDEL', key('player', pid), 'room')
-  local r = hash(key('room', id))
-  if not r then return end
-  local remaining
-  if r.a == pid then remaining = r.b elseif r.b == pid then remaining = r.a else return end
+-- The room's session is over: hook, tokens buried (the away one as expired when the grace ran
+-- out), the held seat given up.
+local function end_session(id, r, reason, keep_ms)
   if (r.session or '') ~= '' then
     hook('{"type":"match-end","session":' .. q(r.session) .. ',"room":' .. q(id) ..
       ',"reason":' .. q(reason) .. '}')
   end
-  if remaining == '' or remaining == nil then
+  local away = r.away or ''
+  for _, seat in ipairs({'a', 'b'}) do
+    local why = 'finished'
+    if seat == away and reason == 'expired' then why = 'expired' end
+    bury(r['t' .. seat], why, keep_ms)
+  end
+  redis.call('ZREM', key('away'), id)
+  redis.call('HSET', key('room', id), 'ta', '', 'tb', '', 'away', '')
+  r.away = ''
+end
+-- The room opens again for 'remaining' (told that 'gone' left), or goes if nobody remains.
+local function reopen(id, r, remaining, gone)
+  if remaining == '' or remaining == nil or redis.call('EXISTS', key('player', remaining)) == 0 then
     remove_room(id, r)
     return
   end
@@ -214,14 +248,42 @@ local function exit(pid, reason)
     redis.call('HSET', key('room', id), 'state', 'open')
   end
   requeue(id, r)
-  tell(remaining, '{"type":"peer-left","id":' .. q(pid) .. '}')
+  tell(remaining, '{"type":"peer-left","id":' .. q(gone) .. '}')
   announce(id, r)
 end
-local function forget(pid, reason)
+-- GRACE: {ms a dropped player's seat is held (0: never), now ms, tombstone ms}, or nil.
+local function exit(pid, reason, grace)
+  local id = field(key('player', pid), 'room')
+  if not id then return end
+  redis.pcall('HDEL', key('player', pid), 'room')
+  local r = hash(key('room', id))
+  if not r then return end
+  local seat, remaining
+  if r.a == pid then seat, remaining = 'a', r.b elseif r.b == pid then seat, remaining = 'b', r.a
+  else return end
+  local away = r.away or ''
+  if away ~= '' then remaining = '' end
+  -- Mid-match and the peer still here: hold the seat for a resume instead of ending the match.
+  if grace and reason == 'disconnected' and grace[1] > 0 and r.state == 'playing' and
+    away == '' and (r['t' .. seat] or '') ~= '' and (remaining or '') ~= '' and
+    redis.call('EXISTS', key('player', remaining)) == 1 then
+    local untilms = grace[2] + grace[1]
+    redis.call('HSET', key('room', id), 'away', seat, 'awayuntil', string.format('%.0f', untilms))
+    redis.call('ZADD', key('away'), untilms, id)
+    tell(remaining, '{"type":"peer-away","id":' .. q(pid) .. ',"graceMs":' ..
+      string.format('%.0f', grace[1]) .. '}')
+    return
+  end
+  local keep_ms = 600000
+  if grace then keep_ms = grace[3] end
+  end_session(id, r, reason, keep_ms)
+  reopen(id, r, remaining, pid)
+end
+local function forget(pid, reason, grace)
   local proc = field(key('player', pid), 'proc')
   local skel = field(key('player', pid), 'skel')
   if skel and field(key('names'), skel) == pid then redis.pcall('HDEL', key('names'), skel) end
-  exit(pid, reason)
+  exit(pid, reason, grace)
   redis.call('DEL', key('player', pid))
   if proc then redis.pcall('SREM', key('procplayers', proc), pid) end
 end
@@ -324,7 +386,8 @@ export const REDIS_SCRIPTS = {
   if r.b ~= '' then return {'error', 'room-full', 'the room already has two players'} end
   return {'ok', id, r.pw}`),
 
-  /** [4] player, [5] room id, [6] the pw the caller verified, [7] rid JSON or "", [8] session. */
+  /** [4] player, [5] room id, [6] the pw the caller verified, [7] rid JSON or "", [8] session,
+   * [9] [10] resume tokens of seats a and b ("" for none). */
   join: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))
@@ -336,10 +399,11 @@ export const REDIS_SCRIPTS = {
   if wrong then return wrong end
   if r.b ~= '' then return {'error', 'room-full', 'the room already has two players'} end
   if r.pw ~= ARGV[6] then return {'error', 'wrong-password', 'wrong password'} end
-  enter(ARGV[5], r, pid, p.name, ARGV[7], ARGV[8])
+  enter(ARGV[5], r, pid, p.name, ARGV[7], ARGV[8], ARGV[9], ARGV[10])
   return {'ok', 'paired'}`),
 
-  /** [4] player, [5] new room id, [6] now ms, [7] max rooms, [8] rid JSON or "", [9] session. */
+  /** [4] player, [5] new room id, [6] now ms, [7] max rooms, [8] rid JSON or "", [9] session,
+   * [10] [11] resume tokens of seats a and b ("" for none). */
   quick: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))
@@ -359,7 +423,7 @@ export const REDIS_SCRIPTS = {
     if valid_room(r) and r.state == 'open' and r.b == '' and r.code == '' and r.pw == '' and
       scope_error(p, r) == nil and r.a ~= pid and
       redis.call('EXISTS', key('player', r.a)) == 1 then
-      enter(oldest, r, pid, p.name, ARGV[8], ARGV[9])
+      enter(oldest, r, pid, p.name, ARGV[8], ARGV[9], ARGV[10], ARGV[11])
       return {'ok', 'paired'}
     end
     redis.call('ZREM', qk, oldest)
@@ -407,14 +471,84 @@ export const REDIS_SCRIPTS = {
   end
   return {'ok'}`),
 
-  /** [4] player. Leaves its room (the peer gets peer-left) and forgets it. Idempotent. */
+  /** [4] player, [5] grace ms, [6] now ms, [7] tombstone ms. Leaves its room (the peer gets
+   * peer-left), or holds its seat mid-match (the peer gets peer-away), and forgets it.
+   * Idempotent. */
   disconnect: script(`
-  forget(ARGV[4], 'disconnected')
+  forget(ARGV[4], 'disconnected', { num(ARGV[5]) or 0, num(ARGV[6]) or 0, num(ARGV[7]) or 600000 })
   return {'ok'}`),
 
-  /** [4] a process whose heartbeat expired, [5] batch size, [6] the match-end reason. Forgets
-   * up to a batch of its players; {"more"} until none are left, then {"done"}; {"alive"} if its
-   * heartbeat is back. */
+  /** [4] player, [5] token, [6] rid JSON or "", [7] now ms, [8] tombstone ms. Re-seats the
+   * player in the seat the token holds, if it is away: joined, then paired (resumed) to both. */
+  resume: script(`
+  local pid, token = ARGV[4], ARGV[5]
+  local p = hash(key('player', pid))
+  if not p then return {'gone'} end
+  if p.room then return ${ERR_ALREADY} end
+  local t = hash(key('resume', token))
+  if not t then return {'error', 'resume-unknown', 'no such resume token'} end
+  local gone = {'error', 'resume-expired', 'the seat was given up: the grace period ran out'}
+  if t.st == 'expired' then return gone end
+  local over = {'error', 'match-finished', 'that match is over'}
+  if t.st ~= 'live' or not t.room then return over end
+  local id = t.room
+  local r = hash(key('room', id))
+  if not valid_room(r) or (r.session or '') ~= t.session then
+    bury(token, 'finished', num(ARGV[8]) or 600000)
+    return over
+  end
+  local seat
+  if r.ta == token then seat = 'a' elseif r.tb == token then seat = 'b' else return over end
+  if (r.away or '') ~= seat then
+    return {'error', 'resume-in-use', 'that seat is held by a live connection'}
+  end
+  -- The expiry sweep may not have run yet; the answer must not depend on it.
+  if (num(r.awayuntil) or 0) <= (num(ARGV[7]) or 0) then return gone end
+  local wrong = scope_error(p, r)
+  if wrong then return wrong end
+  local other = r.b
+  if seat == 'b' then other = r.a end
+  r[seat] = pid
+  r.away = ''
+  redis.call('HSET', key('room', id), seat, pid, 'away', '')
+  redis.call('ZREM', key('away'), id)
+  redis.call('HSET', key('player', pid), 'room', id)
+  tell(pid, joined(id, r, ARGV[6]))
+  local oname = field(key('player', other), 'name') or ''
+  local otoken = r.ta
+  if seat == 'a' then otoken = r.tb end
+  -- The returner offers: it has no peer connection, the survivor drops its stale one.
+  tell(pid, paired(other, oname, 'offerer', r.session, token, true))
+  tell(other, paired(pid, p.name or '', 'answerer', r.session, otoken, true))
+  return {'ok', 'resumed'}`),
+
+  /** [4] now ms, [5] batch size, [6] tombstone ms. Gives up the held seats whose grace is over:
+   * the match ends (expired), the peer gets peer-left. Returns {"ok", how many}. */
+  expire: script(`
+  local due = redis.pcall('ZRANGEBYSCORE', key('away'), '-inf', ARGV[4], 'LIMIT', 0,
+    tonumber(ARGV[5]))
+  if failed(due) then
+    redis.call('DEL', key('away'))
+    return {'ok', '0'}
+  end
+  local n = 0
+  for _, id in ipairs(due) do
+    redis.call('ZREM', key('away'), id)
+    local r = hash(key('room', id))
+    if valid_room(r) and (r.away == 'a' or r.away == 'b') then
+      local gone, remaining = r.a, r.b
+      if r.away == 'b' then gone, remaining = r.b, r.a end
+      end_session(id, r, 'expired', num(ARGV[6]) or 600000)
+      reopen(id, r, remaining, gone)
+      n = n + 1
+    end
+  end
+  return {'ok', tostring(n)}`),
+
+  /** [4] a process whose heartbeat expired, [5] batch size, [6] the match-end reason, [7] grace
+   * ms, [8] now ms, [9] tombstone ms (players mid-match keep their seats, as on a disconnect).
+   * Forgets up to a batch of its players; {"more"} until none are left, then {"done"};
+   * {"alive"} if its heartbeat is back. */
   reap: script(`
   local dead = ARGV[4]
   if redis.call('EXISTS', key('alive', dead)) == 1 then return {'alive'} end
@@ -424,7 +558,7 @@ export const REDIS_SCRIPTS = {
     pids = {}
   end
   for _, pid in ipairs(pids) do
-    forget(pid, ARGV[6])
+    forget(pid, ARGV[6], { num(ARGV[7]) or 0, num(ARGV[8]) or 0, num(ARGV[9]) or 600000 })
     redis.call('SREM', key('procplayers', dead), pid)
   end
   if redis.call('SCARD', key('procplayers', dead)) > 0 then return {'more', tostring(#pids)} end

@@ -22,6 +22,14 @@
  *
  * Passwords: wrong ones are counted per room and per address (password_attempts.ts); past the
  * free attempts the join is answered `too-many-attempts` with `retryAfterMs`, without checking.
+ *
+ * Resume: each pairing mints one token per seat (`paired.resume`). A player who drops while its
+ * room is `playing` keeps its seat for `resumeGraceMs`: the room stays `playing` with the seat
+ * `away`, the peer gets `peer-away`, and an {@link Effect} `expire` asks the shell to call
+ * {@link RoomRegistry.expire} when the grace is over (then the peer gets `peer-left`, as if the
+ * player had dropped then). `resume {token}` from a new connection re-seats it in the same
+ * session; both get `paired` again (`resumed`, the returner offers). A token whose seat ended is
+ * remembered for RESUME_TOMBSTONE_MS as expired or finished, for a precise error.
  */
 import type {
   ClientMessage,
@@ -30,12 +38,17 @@ import type {
   RoomInfo,
   RoomState,
   ServerMessage,
+  ServerMessageOf,
 } from "../shared/lobby_protocol.ts";
 import { nameSkeleton, numberedName } from "../shared/display_name.ts";
 import {
   DEFAULT_MAX_ROOMS,
+  DEFAULT_RESUME_GRACE_MS,
   INVITE_CODE_LENGTH,
   PLAYER_NAME_MAX_LENGTH,
+  RESUME_TOKEN_LENGTH,
+  RESUME_TOMBSTONE_MAX,
+  RESUME_TOMBSTONE_MS,
   ROOM_CAPACITY,
 } from "../shared/limits.ts";
 import type { LobbyEvent, MatchEndReason } from "./lobby_hooks.ts";
@@ -51,14 +64,16 @@ export type PlayerId = string;
  * What a step causes: a message to one player; a room-list change for every player who may see
  * it (the hub filters by scope and `list` filter, and batches); a player's room-list view changed
  * (`scope`: after `hello` moved it to another game or build; `list`: a new filter, answered with a
- * snapshot carrying the rid); a hook to call.
+ * snapshot carrying the rid); a hook to call; a held seat's grace to time (call `expire(token)`
+ * after `afterMs`).
  */
 export type Effect =
   | { kind: "send"; to: PlayerId; message: ServerMessage }
   | { kind: "broadcast"; message: ServerMessage }
   | { kind: "scope"; to: PlayerId; game: string; version: string }
   | { kind: "list"; to: PlayerId; filter: string; rid?: number }
-  | { kind: "event"; event: LobbyEvent };
+  | { kind: "event"; event: LobbyEvent }
+  | { kind: "expire"; token: string; afterMs: number };
 
 /** Options of {@link createRoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -70,8 +85,10 @@ export interface RoomRegistryOptions {
   random?: RandomBytes;
   /** Wrong-password bookkeeping (shared by a process's registries); a fresh table by default. */
   passwordAttempts?: PasswordAttempts;
-  /** Monotonic ms for password backoff; `now` by default. */
+  /** Monotonic ms for password backoff and resume grace; `now` by default. */
   monotonic?: () => number;
+  /** How long a dropped player's seat in a `playing` room is held (ms); 0 frees it at once. */
+  resumeGraceMs?: number;
 }
 
 /** The lobby's state machine. */
@@ -83,8 +100,13 @@ export interface RoomRegistry {
   connect(address?: string): { id: PlayerId; name: string };
   /** Applies one validated client message from `player`. Unknown players are ignored. */
   handle(player: PlayerId, message: ClientMessage): Effect[];
-  /** The player's connection is gone: leaves its room (the peer gets `peer-left`). Idempotent. */
+  /**
+   * The player's connection is gone: leaves its room (the peer gets `peer-left`), or, in a
+   * `playing` room, holds its seat for the grace period (the peer gets `peer-away`). Idempotent.
+   */
   disconnect(player: PlayerId): Effect[];
+  /** A held seat's grace may be over (an `expire` effect's timer fired); stale calls do nothing. */
+  expire(token: string): Effect[];
   /** Every public room, oldest first (the `rooms` snapshot and `GET /api/rooms`). */
   publicRooms(): RoomInfo[];
   /** The room `player` is in, or null. */
@@ -125,6 +147,18 @@ interface Room {
   seq: number;
   game: string;
   version: string;
+  /** Resume tokens of the connected players' seats in the current session. */
+  tokens: Map<Player, string>;
+  /** The seat of a player who dropped mid-match, held for a resume; null when none. */
+  away: Away | null;
+}
+
+interface Away {
+  token: string;
+  /** The dropped connection's player id (what the peer knew it by). */
+  id: PlayerId;
+  /** Monotonic ms after which the seat is given up. */
+  until: number;
 }
 
 const ID_LENGTH = 10;
@@ -137,6 +171,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   const random = opts.random ?? secureRandomBytes;
   const monotonic = opts.monotonic ?? now;
   const attempts = opts.passwordAttempts ?? createPasswordAttempts();
+  const graceMs = opts.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
 
   const players = new Map<PlayerId, Player>();
   const rooms = new Map<string, Room>();
@@ -155,6 +190,18 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   // Players by name skeleton, so that a look-alike of a connected player's name is disambiguated.
   const bySkeleton = new Map<string, Set<Player>>();
   let nextSeq = 0;
+  // Resume tokens of current sessions, and those that ended (by why, in insertion order).
+  const liveTokens = new Map<string, Room>();
+  const endedTokens = new Map<string, { why: "expired" | "finished"; at: number }>();
+  const bury = (token: string, why: "expired" | "finished") => {
+    liveTokens.delete(token);
+    const t = monotonic();
+    endedTokens.set(token, { why, at: t });
+    for (const [old, e] of endedTokens) {
+      if (endedTokens.size <= RESUME_TOMBSTONE_MAX && t - e.at < RESUME_TOMBSTONE_MS) break;
+      endedTokens.delete(old);
+    }
+  };
 
   const uniqueId = (length: number, taken: (id: string) => boolean, lower: boolean) => {
     for (;;) {
@@ -168,7 +215,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     const out: RoomInfo = {
       id: room.id,
       name: room.name,
-      players: room.players.length,
+      players: occupancy(room),
       capacity: ROOM_CAPACITY,
       state: room.state,
       locked: room.password !== null,
@@ -178,6 +225,9 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     if (room.version !== "") out.version = room.version;
     return out;
   };
+
+  /** Seats taken, a held one included. */
+  const occupancy = (room: Room) => room.players.length + (room.away === null ? 0 : 1);
 
   const indexName = (p: Player) => {
     let set = bySkeleton.get(p.skeleton);
@@ -257,6 +307,8 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       seq: nextSeq++,
       game: creator.game,
       version: creator.version,
+      tokens: new Map(),
+      away: null,
     };
     rooms.set(id, room);
     if (code === null) publicRooms.set(id, room);
@@ -283,20 +335,19 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     room.state = "full";
     room.session = randomBase32(SESSION_LENGTH, random);
     room.offered = false;
+    for (const p of room.players) {
+      const token = uniqueId(
+        RESUME_TOKEN_LENGTH,
+        (x) => liveTokens.has(x) || endedTokens.has(x),
+        false,
+      );
+      room.tokens.set(p, token);
+      liveTokens.set(token, room);
+    }
     requeue(room);
     effects.push(send(joiner, joinedMessage(room, rid)));
-    effects.push(send(first, {
-      type: "paired",
-      peer: { id: joiner.id, name: joiner.name },
-      role: "offerer",
-      session: room.session,
-    }));
-    effects.push(send(joiner, {
-      type: "paired",
-      peer: { id: first.id, name: first.name },
-      role: "answerer",
-      session: room.session,
-    }));
+    effects.push(send(first, pairedMessage(room, first, joiner, "offerer", false)));
+    effects.push(send(joiner, pairedMessage(room, joiner, first, "answerer", false)));
     effects.push({
       kind: "event",
       event: {
@@ -314,20 +365,71 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     announce(room, effects);
   };
 
-  /** Takes `player` out of its room: the peer stays and the room opens again, or it is removed. */
-  const exit = (player: Player, reason: MatchEndReason, effects: Effect[]) => {
-    const room = player.room;
-    if (room === null) return;
-    player.room = null;
-    room.players = room.players.filter((p) => p !== player);
+  /** `paired` for `to`, whose peer is `peer`; with its resume token when seats are held. */
+  const pairedMessage = (
+    room: Room,
+    to: Player,
+    peer: Player,
+    role: "offerer" | "answerer",
+    resumed: boolean,
+  ): ServerMessage => {
+    const m: ServerMessageOf<"paired"> = {
+      type: "paired",
+      peer: { id: peer.id, name: peer.name },
+      role,
+      session: room.session!,
+    };
+    const token = room.tokens.get(to);
+    if (graceMs > 0 && token !== undefined) m.resume = token;
+    if (resumed) m.resumed = true;
+    return m;
+  };
+
+  /** The room's session is over: hook, tokens buried, a held seat given up. */
+  const endSession = (room: Room, reason: MatchEndReason, effects: Effect[]) => {
     if (room.session !== null) {
       effects.push({
         kind: "event",
         event: { type: "match-end", session: room.session, room: room.id, reason },
       });
     }
+    for (const token of room.tokens.values()) bury(token, "finished");
+    room.tokens.clear();
+    if (room.away !== null) bury(room.away.token, reason === "expired" ? "expired" : "finished");
+    room.away = null;
     room.session = null;
     room.offered = false;
+  };
+
+  /** Holds `player`'s seat for a resume, if its room is mid-match; whether it did. */
+  const hold = (player: Player, effects: Effect[]): boolean => {
+    const room = player.room;
+    const token = room?.tokens.get(player);
+    if (
+      room === null || token === undefined || graceMs <= 0 || room.state !== "playing" ||
+      room.away !== null || room.players.length !== ROOM_CAPACITY
+    ) return false;
+    player.room = null;
+    room.players = room.players.filter((p) => p !== player);
+    room.tokens.delete(player);
+    room.away = { token, id: player.id, until: monotonic() + graceMs };
+    for (const p of room.players) {
+      effects.push(send(p, { type: "peer-away", id: player.id, graceMs }));
+    }
+    effects.push({ kind: "expire", token, afterMs: graceMs });
+    return true;
+  };
+
+  /** The held seat's grace is over: the match ends (`expired`), the peer gets `peer-left`. */
+  const giveUp = (room: Room, away: Away): Effect[] => {
+    const effects: Effect[] = [];
+    endSession(room, "expired", effects);
+    reopen(room, away.id, effects);
+    return effects;
+  };
+
+  /** The room opens again for the players left in it (the peer gets `peer-left`), or goes. */
+  const reopen = (room: Room, goneId: PlayerId, effects: Effect[]) => {
     if (room.players.length === 0) {
       rooms.delete(room.id);
       quickQueue(room.game, room.version).remove(room);
@@ -340,8 +442,18 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     }
     room.state = "open";
     requeue(room);
-    for (const p of room.players) effects.push(send(p, { type: "peer-left", id: player.id }));
+    for (const p of room.players) effects.push(send(p, { type: "peer-left", id: goneId }));
     announce(room, effects);
+  };
+
+  /** Takes `player` out of its room: the peer stays and the room opens again, or it is removed. */
+  const exit = (player: Player, reason: MatchEndReason, effects: Effect[]) => {
+    const room = player.room;
+    if (room === null) return;
+    player.room = null;
+    room.players = room.players.filter((p) => p !== player);
+    endSession(room, reason, effects);
+    reopen(room, player.id, effects);
   };
 
   const findRoom = (ref: string): Room | undefined => {
@@ -392,7 +504,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       if (room.version !== p.version) {
         return out.fail("incompatible-version", "that room is for another version of the game");
       }
-      if (room.players.length >= ROOM_CAPACITY) {
+      if (occupancy(room) >= ROOM_CAPACITY) {
         return out.fail("room-full", "the room already has two players");
       }
       if (room.password !== null) {
@@ -447,6 +559,38 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
         announce(room, out.effects);
       }
     },
+    resume(p, m, out) {
+      if (p.room !== null) return out.fail("already-in-room", "leave your room first");
+      const ended = endedTokens.get(m.token);
+      if (ended?.why === "expired") {
+        return out.fail("resume-expired", "the seat was given up: the grace period ran out");
+      }
+      if (ended !== undefined) return out.fail("match-finished", "that match is over");
+      const room = liveTokens.get(m.token);
+      if (room === undefined) return out.fail("resume-unknown", "no such resume token");
+      if (room.away?.token !== m.token) {
+        return out.fail("resume-in-use", "that seat is held by a live connection");
+      }
+      if (monotonic() >= room.away.until) {
+        // Its timer has not fired yet; the answer must not depend on that.
+        out.effects.push(...giveUp(room, room.away));
+        return out.fail("resume-expired", "the seat was given up: the grace period ran out");
+      }
+      if (room.game !== p.game) return out.fail("wrong-game", "that room is for another game");
+      if (room.version !== p.version) {
+        return out.fail("incompatible-version", "that room is for another version of the game");
+      }
+      const survivor = room.players[0];
+      room.away = null;
+      room.players.push(p);
+      room.tokens.set(p, m.token);
+      p.room = room;
+      out.effects.push(send(p, joinedMessage(room, m.rid)));
+      // The returner offers: it has no peer connection, the survivor drops its stale one on
+      // `paired`, so the fresh offer never races an old one.
+      out.effects.push(send(p, pairedMessage(room, p, survivor, "offerer", true)));
+      out.effects.push(send(survivor, pairedMessage(room, survivor, p, "answerer", true)));
+    },
     list(p, m, out) {
       const e: Effect = { kind: "list", to: p.id, filter: m.filter ?? "" };
       if (m.rid !== undefined) e.rid = m.rid;
@@ -497,8 +641,17 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       players.delete(playerId);
       unindexName(player);
       const effects: Effect[] = [];
-      exit(player, "disconnected", effects);
+      if (!hold(player, effects)) exit(player, "disconnected", effects);
       return effects;
+    },
+    expire(token) {
+      const room = liveTokens.get(token);
+      const away = room?.away;
+      if (room === undefined || away == null || away.token !== token) return [];
+      const left = away.until - monotonic();
+      // A timer that fired early (clock granularity) is set again for the rest.
+      if (left > 0) return [{ kind: "expire", token, afterMs: left }];
+      return giveUp(room, away);
     },
     shutdown() {
       const effects: Effect[] = [];

@@ -246,6 +246,7 @@ export async function startServer(
     registry = createMemoryRegistry({
       hub,
       maxRooms: config.maxRooms,
+      resumeGraceMs: config.resumeGraceMs,
       metrics,
       log,
       hooks: deps.hooks,
@@ -258,6 +259,7 @@ export async function startServer(
       prefix: config.redisPrefix,
       processTtlMs: config.redisProcessTtlMs,
       maxRooms: config.maxRooms,
+      resumeGraceMs: config.resumeGraceMs,
       hub,
       metrics,
       log,

@@ -15,6 +15,15 @@
  * Sockets are numbered: every `open` effect names a new one, and events from an older socket are
  * ignored, so a late frame or close from a dropped socket cannot touch the new connection.
  *
+ * Resume (issue 13): a pairing keeps the lobby's resume token (`paired.resume`). A socket that
+ * drops mid-match no longer ends the lobby side of the match: with a token, the client keeps the
+ * pairing, reconnects, and asks for its seat back (`resume`) right after the welcome; the peer's
+ * link over WebRTC was never touched. `resume(token, player)` does the same from a fresh page (a
+ * reload). A `paired` that continues the current session (`resumed`) is the `resumed` event, not
+ * a new pairing; the player index never changes with it (the lobby makes the returner offer).
+ * A refused resume drops the pairing (the error is reported; the peers' own link decides whether
+ * the match goes on, as when the lobby restarts). `peer-away` is the peer dropping mid-match.
+ *
  * To add a request kind (e.g. `watch`): one row in {@link REPLY_TYPE}; to add a server message:
  * one entry in {@link MESSAGE_HANDLERS}.
  *
@@ -58,6 +67,10 @@ export interface Pairing {
   player: 0 | 1;
   /** Clock time when `paired` arrived (the start of the connect-time measurement). */
   at: number;
+  /** This seat's resume token (`paired.resume`), or null when the lobby holds no seats. */
+  resume: string | null;
+  /** True once the pairing continued after a resume (same session, maybe a new peer id). */
+  resumed: boolean;
 }
 
 /** Why a lobby request failed: a lobby `error.code`, or one of the client's own. */
@@ -133,6 +146,7 @@ export const REPLY_TYPE = {
   hello: "renamed",
   list: "rooms",
   ping: "pong",
+  resume: "joined",
 } as const satisfies Partial<Record<ClientMessage["type"], ServerMessage["type"]>>;
 
 /** A client message that is sent as a request (with a rid, settled by its reply). */
@@ -197,6 +211,8 @@ export interface LobbyConnectionState {
   /** Whether someone reads signals; until then they are buffered. */
   signalReader: boolean;
   signalBuffer: readonly SignalData[];
+  /** A resume under way (asked for, or due after a drop mid-match), and the seat's player. */
+  resumeAs: { token: string; player: 0 | 1 } | null;
 }
 
 /** What the listeners hear about. */
@@ -207,6 +223,8 @@ export type LobbyConnectionEvent =
   | { type: "paired"; pairing: Pairing }
   | { type: "signal"; data: SignalData }
   | { type: "peer-left"; id: string }
+  | { type: "peer-away"; id: string; graceMs: number }
+  | { type: "resumed"; pairing: Pairing }
   | { type: "error"; error: LobbyError };
 
 /** A value a pending promise settles with. */
@@ -233,8 +251,11 @@ export type LobbyConnectionInput =
   /** A frame; `data` is whatever the socket delivered (text is expected). */
   | { type: "message"; socket: number; data: unknown; at: number }
   | { type: "timer"; timer: TimerId }
-  /** A request (`id` is the caller's, unique per connection, and becomes the rid). */
-  | { type: "request"; id: number; message: RequestMessage; at: number }
+  /**
+   * A request (`id` is the caller's, unique per connection, and becomes the rid); a `resume`
+   * names the seat's player index, which the pairing it brings back keeps.
+   */
+  | { type: "request"; id: number; message: RequestMessage; at: number; player?: 0 | 1 }
   | { type: "wait"; id: number; for: "ready" | "paired" }
   | { type: "signal"; data: SignalData }
   | { type: "signal-reader"; present: boolean }
@@ -269,6 +290,7 @@ export function initialLobbyConnection(config: LobbyConnectionConfig): LobbyConn
     pairWaiters: [],
     signalReader: false,
     signalBuffer: [],
+    resumeAs: null,
   };
   return { state, effects: [{ kind: "open", socket: 1 }] };
 }
@@ -375,6 +397,18 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
         closeError: null,
       });
       b.rejectAll("connection-lost", why, i.socket);
+      // A match the lobby holds our seat in: keep the pairing (the peers talk directly) and
+      // take the seat back after the next welcome.
+      const held = b.s.paired;
+      if (held !== null && held.resume !== null && b.s.config.reconnect !== null) {
+        b.set({
+          room: null,
+          inviteCode: null,
+          resumeAs: { token: held.resume, player: held.player },
+        });
+        b.scheduleReconnect(i.random);
+        return;
+      }
       // The server forgets rooms and pairings of a dropped connection.
       const wasInMatch = b.s.paired !== null;
       b.set({ room: null, inviteCode: null });
@@ -462,6 +496,9 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
         at: i.at,
       });
       b.set({ pending });
+      if (i.message.type === "resume") {
+        b.set({ resumeAs: { token: i.message.token, player: i.player ?? 0 } });
+      }
       b.effects.push({
         kind: "schedule",
         timer: { kind: "request", id: i.id },
@@ -530,6 +567,7 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       b.rejectWaiters("readyWaiters", err);
       b.rejectWaiters("pairWaiters", err);
       b.dropPairing();
+      b.set({ resumeAs: null });
     },
   };
 
@@ -557,6 +595,14 @@ const MESSAGE_HANDLERS: {
       if (game !== undefined) hello.game = game;
       if (version !== undefined) hello.version = version;
       b.effects.push({ kind: "send", frame: encodeClientMessage(hello) });
+    }
+    // Back after a drop mid-match: the seat first, before anything a listener sends.
+    const r = b.s.resumeAs;
+    if (r !== null && b.s.paired !== null) {
+      b.effects.push({
+        kind: "send",
+        frame: encodeClientMessage({ type: "resume", token: r.token }),
+      });
     }
     b.setPhase("open");
     // The queued requests go out now, on this socket.
@@ -596,18 +642,37 @@ const MESSAGE_HANDLERS: {
     return true;
   },
   left(b) {
-    b.set({ room: null, inviteCode: null });
+    b.set({ room: null, inviteCode: null, resumeAs: null });
     b.dropPairing();
     return true;
   },
   paired(b, m, at) {
+    const current = b.s.paired;
+    if (m.resumed && current !== null && current.session === m.session) {
+      // The same match goes on: a new peer id, maybe a new role; never a new player index.
+      const pairing: Pairing = {
+        ...current,
+        peer: m.peer,
+        role: m.role,
+        resume: m.resume ?? current.resume,
+        resumed: true,
+        at,
+      };
+      b.set({ paired: pairing, resumeAs: null });
+      b.emit({ type: "resumed", pairing });
+      return false;
+    }
+    const as = m.resumed ? b.s.resumeAs : null;
     const pairing: Pairing = {
       peer: m.peer,
       role: m.role,
       session: m.session,
-      player: m.role === "offerer" ? 0 : 1,
+      player: as ? as.player : m.role === "offerer" ? 0 : 1,
       at,
+      resume: m.resume ?? null,
+      resumed: m.resumed === true,
     };
+    b.set({ resumeAs: null });
     b.set({ paired: pairing, signalBuffer: [] });
     b.emit({ type: "paired", pairing });
     for (const id of b.s.pairWaiters) b.effects.push({ kind: "resolve", id, value: pairing });
@@ -629,6 +694,10 @@ const MESSAGE_HANDLERS: {
     b.emit({ type: "peer-left", id: m.id });
     return false;
   },
+  "peer-away"(b, m) {
+    if (b.s.paired?.peer.id === m.id) b.emit({ type: "peer-away", id: m.id, graceMs: m.graceMs });
+    return false;
+  },
   "ice-servers"(b, m) {
     // Fresh TURN credentials: the next peer connection uses them (a live one keeps its relay).
     const w = b.s.welcome;
@@ -647,9 +716,27 @@ const MESSAGE_HANDLERS: {
     if (p) b.effects.push({ kind: "reject", id: m.rid!, error: err });
     else b.emit({ type: "error", error: err });
     if (m.close) b.set({ closeError: err });
+    if (RESUME_REFUSALS.has(m.code) && b.s.resumeAs !== null) {
+      // The lobby has no seat for us (it restarted, or the grace ran out): the lobby side of the
+      // match is over. The peers may still be talking directly, so this is no `peer-left`: the
+      // match's own link decides whether it goes on.
+      b.set({ resumeAs: null });
+      b.dropPairing();
+    }
     return false;
   },
 };
+
+/** The errors that answer a `resume` (besides the generic ones). */
+const RESUME_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "resume-unknown",
+  "resume-expired",
+  "match-finished",
+  "resume-in-use",
+  "already-in-room",
+  "wrong-game",
+  "incompatible-version",
+]);
 
 /** Resolves the request with the reply's rid, if it expects this reply type. */
 function settleReply(b: Builder, msg: ServerMessage, at: number): void {

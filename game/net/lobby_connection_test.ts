@@ -220,6 +220,8 @@ Deno.test("paired resolves waiters; signals buffer until a reader and follow the
     session: "s1",
     player: 1,
     at: 42,
+    resume: null,
+    resumed: false,
   });
   assert.deepEqual(d.kinds(), ["emit:paired", "resolve"]);
   const offer = { kind: "offer", sdp: "v=0" } as const;
@@ -444,4 +446,97 @@ Deno.test("a thousand random inputs never throw and keep the state coherent", ()
     }
     if (d.s.paired === null) assert.equal(d.s.signalBuffer.length, 0);
   }
+});
+
+/** A pairing that carries a resume token (the lobby holds seats). */
+function pairedWithSeat(d: ReturnType<typeof drive>, role: "offerer" | "answerer" = "answerer") {
+  d.welcome();
+  d.recv({ type: "paired", peer: { id: "q", name: "Q" }, role, session: "s1", resume: "TOK1" }, 7);
+}
+
+Deno.test("a drop mid-match with a seat held reconnects and asks for the seat after welcome", () => {
+  const d = drive({ name: "Ada" });
+  pairedWithSeat(d);
+  d.drop();
+  assert.equal(d.s.phase, "reconnecting");
+  assert.equal(d.s.paired?.session, "s1", "the pairing stays: the peers talk directly");
+  assert.deepEqual(d.s.resumeAs, { token: "TOK1", player: 1 });
+  d.step({ type: "timer", timer: { kind: "retry" } });
+  d.welcome("p2");
+  assert.deepEqual(sent(d.fx).map((m) => m.type), ["hello", "resume"]);
+  assert.equal(sent(d.fx)[1].token, "TOK1");
+  // The lobby re-seats us as the offerer; the game's player index stays 1.
+  d.recv({
+    type: "paired",
+    peer: { id: "q", name: "Q" },
+    role: "offerer",
+    session: "s1",
+    resume: "TOK1",
+    resumed: true,
+  });
+  assert.deepEqual(d.kinds(), ["emit:resumed"]);
+  assert.deepEqual([d.s.paired?.player, d.s.paired?.role, d.s.paired?.resumed], [
+    1,
+    "offerer",
+    true,
+  ]);
+  assert.equal(d.s.resumeAs, null);
+});
+
+Deno.test("a drop mid-match with no seat held still closes (the old lobby behaviour)", () => {
+  const d = drive();
+  paired(d);
+  d.drop();
+  assert.equal(d.s.phase, "closed");
+  assert.equal(d.s.paired, null);
+});
+
+Deno.test("a refused resume drops the pairing without peer-left; other errors leave it", () => {
+  const d = drive();
+  pairedWithSeat(d);
+  d.drop();
+  d.step({ type: "timer", timer: { kind: "retry" } });
+  d.welcome("p2");
+  d.recv({ type: "error", code: "rate-limited", message: "slow down" });
+  assert.equal(d.s.paired?.session, "s1");
+  d.recv({ type: "error", code: "resume-expired", message: "too late" });
+  assert.deepEqual(d.kinds(), ["emit:error"], "the match's own link decides whether it ends");
+  assert.equal(d.s.paired, null);
+  assert.equal(d.s.resumeAs, null);
+});
+
+Deno.test("resume(token, player) from a fresh client: the resumed pairing keeps the player", () => {
+  const d = drive();
+  d.welcome();
+  d.step({ type: "request", id: 5, message: { type: "resume", token: "TOK2" }, at: 0, player: 1 });
+  assert.equal(sent(d.fx)[0].rid, 5);
+  d.recv({ type: "joined", room: room("r1", { players: 2, state: "playing" }), rid: 5 });
+  assert.deepEqual(d.kinds(), ["cancel", "resolve"]);
+  d.recv({
+    type: "paired",
+    peer: { id: "q", name: "Q" },
+    role: "offerer",
+    session: "s9",
+    resume: "TOK2",
+    resumed: true,
+  }, 3);
+  assert.deepEqual(d.kinds(), ["emit:paired"], "a new pairing for this client");
+  assert.deepEqual([d.s.paired?.player, d.s.paired?.session, d.s.paired?.resume], [
+    1,
+    "s9",
+    "TOK2",
+  ]);
+});
+
+Deno.test("peer-away is reported for the current peer only", () => {
+  const d = drive();
+  pairedWithSeat(d);
+  d.recv({ type: "peer-away", id: "someone-else", graceMs: 20_000 });
+  assert.deepEqual(d.fx, []);
+  d.recv({ type: "peer-away", id: "q", graceMs: 20_000 });
+  assert.deepEqual(d.fx, [{
+    kind: "emit",
+    event: { type: "peer-away", id: "q", graceMs: 20_000 },
+  }]);
+  assert.equal(d.s.paired?.peer.id, "q", "still paired: the seat is held");
 });

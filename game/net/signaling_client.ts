@@ -2,7 +2,9 @@
  * The browser's side of the lobby: a typed wrapper over the lobby WebSocket (protocol v1 in
  * `shared/lobby_protocol.ts`). It keeps the live room list, turns create/join/quick/leave/ping into
  * promises matched to their replies by `rid`, reports the pairing, relays WebRTC signals, and
- * reconnects with exponential backoff and jitter when the socket drops while not in a match.
+ * reconnects with exponential backoff and jitter when the socket drops (in a match whose seat the
+ * lobby holds, it then takes the seat back by itself; `resume(token, player)` does it for a
+ * reloaded page).
  *
  * This file is the imperative shell: it owns the WebSocket, the timers and the promises, and
  * applies the effects of the pure reducer in `lobby_connection.ts`, where every state and
@@ -89,7 +91,10 @@ export interface SignalingClient {
   readonly room: RoomInfo | null;
   /** Invite code of the private room we created, or null. */
   readonly inviteCode: string | null;
-  /** The current pairing, or null (cleared by `peer-left`, `leave()` and a lost socket). */
+  /**
+   * The current pairing, or null (cleared by `peer-left`, `leave()`, and a lost socket unless the
+   * lobby holds our seat, which is then taken back).
+   */
   readonly paired: Pairing | null;
   /** Round-trip time of the last answered `ping()`, or null. */
   readonly rttMs: number | null;
@@ -105,6 +110,13 @@ export interface SignalingClient {
    */
   onSignal: ((data: SignalData) => void) | null;
   onPeerLeft: ((peerId: string) => void) | null;
+  /** The peer's lobby connection dropped mid-match; the lobby holds its seat for `graceMs`. */
+  onPeerAway: ((peerId: string, graceMs: number) => void) | null;
+  /**
+   * The current pairing goes on after one side took its seat back (`paired.resumed`, same
+   * session): the peer's id and the roles may have changed, the player index has not.
+   */
+  onResumed: ((pairing: Pairing) => void) | null;
   /** Errors not tied to a request: unsolicited lobby errors and malformed frames. */
   onError: ((error: LobbyError) => void) | null;
   /** Resolves with the welcome once open (at once if already open); rejects if closed. */
@@ -115,6 +127,12 @@ export interface SignalingClient {
   join(room: string, password?: string): Promise<JoinedRoom>;
   /** Joins the oldest open public room, or creates one. */
   quick(): Promise<JoinedRoom>;
+  /**
+   * Takes a held seat back (a reloaded page): `token` is the seat's `paired.resume`, `player`
+   * its player index. Resolves with the room; `paired` (resumed) follows. Refusals reject with
+   * `resume-unknown`, `resume-expired`, `match-finished` or `resume-in-use`.
+   */
+  resume(token: string, player: 0 | 1): Promise<JoinedRoom>;
   /** Leaves the current room (and match). */
   leave(): Promise<void>;
   /** Changes the player name; resolves with the name as the lobby stored it. */
@@ -164,6 +182,8 @@ class LobbyClient implements SignalingClient {
   onRooms: ((rooms: ReadonlyMap<string, RoomInfo>, change: RoomListChange) => void) | null = null;
   onPaired: ((pairing: Pairing) => void) | null = null;
   onPeerLeft: ((peerId: string) => void) | null = null;
+  onPeerAway: ((peerId: string, graceMs: number) => void) | null = null;
+  onResumed: ((pairing: Pairing) => void) | null = null;
   onError: ((error: LobbyError) => void) | null = null;
   #s: LobbyConnectionState;
   #ws: WebSocket | null = null;
@@ -243,6 +263,9 @@ class LobbyClient implements SignalingClient {
   }
   async quick() {
     return { room: (await this.#request({ type: "quick" })).room };
+  }
+  async resume(token: string, player: 0 | 1) {
+    return joinedRoom(await this.#request({ type: "resume", token }, player));
   }
   async leave() {
     await this.#request({ type: "leave" });
@@ -333,6 +356,10 @@ class LobbyClient implements SignalingClient {
         return this.#signalHandler?.(ev.data);
       case "peer-left":
         return this.onPeerLeft?.(ev.id);
+      case "peer-away":
+        return this.onPeerAway?.(ev.id, ev.graceMs);
+      case "resumed":
+        return this.onResumed?.(ev.pairing);
       case "error":
         return this.onError?.(ev.error);
     }
@@ -369,8 +396,8 @@ class LobbyClient implements SignalingClient {
     });
   }
 
-  #request<M extends RequestMessage>(message: M): Promise<ReplyTo<M["type"]>> {
-    return this.#settled((id) => ({ type: "request", id, message, at: this.#clock.now() }));
+  #request<M extends RequestMessage>(message: M, player?: 0 | 1): Promise<ReplyTo<M["type"]>> {
+    return this.#settled((id) => ({ type: "request", id, message, at: this.#clock.now(), player }));
   }
 }
 

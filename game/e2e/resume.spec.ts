@@ -1,0 +1,124 @@
+// Matches that survive the real world (issue 13), part two: the path the match uses dies while
+// others still work (only the selected ICE candidate pair's ports are dropped with iptables, as
+// when one interface goes away): the match must move to a new pair by an ICE restart, without
+// either page leaving `playing` and with the same checksums on both.
+import { execFileSync } from "node:child_process";
+import { expect, type Page, test as base } from "@playwright/test";
+import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
+import { PLAYER_PERMISSIONS } from "./fixtures.ts";
+
+/** True inside a network namespace that has nothing but loopback (safe to firewall). */
+function privateNamespace(): boolean {
+  try {
+    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
+      .trim().split("\n").map((l) => l.split(":")[1]?.trim());
+    execFileSync("iptables", ["-L", "OUTPUT", "-n"], { stdio: "ignore" });
+    return links.length === 1 && links[0] === "lo";
+  } catch {
+    return false;
+  }
+}
+
+/** The iptables rules that drop UDP between two ports, both ways. */
+function pairRules(a: number, b: number): string[][] {
+  return [[a, b], [b, a]].map(([s, d]) => [
+    "OUTPUT",
+    "-p",
+    "udp",
+    "--sport",
+    String(s),
+    "--dport",
+    String(d),
+    "-j",
+    "DROP",
+  ]);
+}
+const added: string[][] = [];
+const drop = (rule: string[]) => {
+  execFileSync("iptables", ["-I", ...rule], { stdio: "ignore" });
+  added.push(rule);
+};
+const undropAll = () => {
+  for (const rule of added.splice(0)) {
+    try {
+      execFileSync("iptables", ["-D", ...rule], { stdio: "ignore" });
+    } catch {
+      // Already gone.
+    }
+  }
+};
+
+const test = base.extend<{ pair: [Page, Page] }>({
+  pair: async ({ browser, baseURL }, use) => {
+    const pages: Page[] = [];
+    for (const [i, q] of ["?quick&bot=31&name=Ice%20A", "?quick&bot=32&name=Ice%20B"].entries()) {
+      const context = await browser.newContext({ baseURL, permissions: PLAYER_PERMISSIONS });
+      const page = await context.newPage();
+      page.on("pageerror", (e) => console.error(`[page ${i}] ${e.message}`));
+      await page.goto(`/${q}&renderer=canvas`);
+      await page.waitForFunction(() => typeof globalThis.duet === "object");
+      if (i === 0) {
+        await expect.poll(() => page.evaluate(() => globalThis.duet.room() !== null)).toBe(true);
+      }
+      pages.push(page);
+    }
+    for (const p of pages) {
+      await expect.poll(() => p.evaluate(() => globalThis.duet.state), { timeout: 20_000 })
+        .toBe("playing");
+    }
+    await use(pages as [Page, Page]);
+    undropAll();
+    for (const p of pages) await p.context().close();
+  },
+});
+
+test.describe.configure({ timeout: 90_000 });
+test.skip(!privateNamespace(), "needs root in a loopback-only network namespace (npm test in CI)");
+
+const stats = (p: Page) => p.evaluate(() => globalThis.duet.stats());
+const port = (address: string) => Number(address.slice(address.lastIndexOf(":") + 1));
+
+/** Both pages agree on the checksums of 30 confirmed frames spread over the match so far. */
+async function inSync(a: Page, b: Page) {
+  const confirmed = Math.min((await stats(a)).confirmedFrame, (await stats(b)).confirmedFrame);
+  const frames = Array.from({ length: 30 }, (_, i) => Math.floor((confirmed * i) / 29));
+  const sums = (p: Page) => p.evaluate((fs) => fs.map((f) => globalThis.duet.checksum(f)), frames);
+  const [ca, cb] = await Promise.all([sums(a), sums(b)]);
+  expect(ca.every((c) => typeof c === "number")).toBe(true);
+  expect(ca).toEqual(cb);
+}
+
+test("when only the selected candidate pair dies, ICE restarts onto a new pair and play goes on", async ({ pair }) => {
+  const [a, b] = pair;
+  await expect.poll(async () => (await stats(a)).path?.localAddress ?? "").toMatch(/:\d+$/);
+  await a.waitForTimeout(1500);
+  const old = (await stats(a)).path!;
+  const [lp, rp] = [port(old.localAddress), port(old.remoteAddress)];
+  expect(lp).toBeGreaterThan(0);
+  expect(rp).toBeGreaterThan(0);
+  const t0 = Date.now();
+  for (const rule of pairRules(lp, rp)) drop(rule);
+  const states = new Set<string>();
+  let moved = 0;
+  // The old pair stays dead for the rest of the test: only a new one can carry the match.
+  for (let t = 0; t < 20_000 && moved === 0; t += 250) {
+    await a.waitForTimeout(250);
+    for (const p of pair) states.add(await p.evaluate(() => globalThis.duet.state));
+    const now = (await stats(a)).path;
+    if (now && now.localAddress !== old.localAddress && now.remoteAddress !== old.remoteAddress) {
+      moved = Date.now() - t0;
+    }
+  }
+  expect(moved, "the path never moved off the dead pair").toBeGreaterThan(0);
+  console.log(
+    `new candidate pair after ${moved} ms (was ${old.localAddress} -> ${old.remoteAddress})`,
+  );
+  const after = (await stats(a)).confirmedFrame;
+  await expect.poll(async () => (await stats(a)).confirmedFrame, { timeout: 20_000 })
+    .toBeGreaterThan(after + 120);
+  for (const p of pair) states.add(await p.evaluate(() => globalThis.duet.state));
+  expect([...states]).toEqual(["playing"]);
+  const np = (await stats(b)).path!;
+  expect(np.localAddress).not.toBe(old.remoteAddress);
+  await inSync(a, b);
+});

@@ -21,6 +21,7 @@ import { binaryExists } from "../signal/testing/service_process.ts";
 import { protocolFor, SERVER_KINDS, type ServerKind } from "./load_protocol.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
+import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
 
 /** One idle level: how many connections were held and what they cost the server. */
 export interface IdleResult {
@@ -132,12 +133,9 @@ function duetEnv(port: number, extra: Record<string, string> = {}): Record<strin
     STATIC_DIR: "",
     NO_COLOR: "1",
     // The idle level needs 10k connections; withFileLimit gives both processes the
-    // descriptors. Every generated client comes from 127.0.0.1, so the per-address limits
-    // (meant for many real addresses) are off; the per-connection rate limit (20 msg/s)
-    // stays at its production default, and the relay load stays under it.
+    // descriptors. Every generated client comes from 127.0.0.1: see lobby_env.ts.
+    ...BENCH_LOBBY_ENV,
     MAX_CONNECTIONS: "12000",
-    MAX_CONNECTIONS_PER_IP: "0",
-    IP_RATE_LIMIT_PER_SECOND: "0",
     ...extra,
   };
 }

@@ -9,6 +9,7 @@ import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
+import { createPasswordAttempts, type PasswordAttemptsOptions } from "./password_attempts.ts";
 import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
 
 /** Options of {@link createMemoryRegistry}. */
@@ -17,6 +18,8 @@ export interface MemoryRegistryOptions {
   /** The state machine; a fresh one by default. */
   rooms?: RoomRegistry;
   maxRooms?: number;
+  /** The wrong-password backoff (password_attempts.ts); its defaults otherwise. */
+  passwordAttempts?: PasswordAttemptsOptions;
   metrics?: LobbyMetrics;
   /** Called once per pairing and once per end of one (lobby_hooks.ts). */
   hooks?: LobbyHooks;
@@ -40,7 +43,10 @@ export function countEffects(metrics: LobbyMetrics, effects: readonly Effect[]):
 
 /** Creates an in-memory registry delivering to `hub`. */
 export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry {
-  const rooms = opts.rooms ?? createRoomRegistry({ maxRooms: opts.maxRooms });
+  const rooms = opts.rooms ?? createRoomRegistry({
+    maxRooms: opts.maxRooms,
+    passwordAttempts: createPasswordAttempts(opts.passwordAttempts),
+  });
   const metrics = opts.metrics ?? createLobbyMetrics();
   const { hub, hooks } = opts;
   const log = opts.log ?? silentLogger;

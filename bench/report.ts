@@ -636,6 +636,17 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       ),
       "",
     );
+    const shares = ((S.entries ?? []) as Results[]).find((e) => e.shares?.length)?.shares as
+      | Results[]
+      | undefined;
+    if (shares) {
+      parts.push(
+        "Where the client entry's gzip bytes go (the full bundle minus one built without that " +
+          "dependency; webrtc-adapter takes `sdp` with it): " +
+          shares.map((x) => `${x.input} ${fmt(num(x.gzipBytes) / 1000, 1)} kB`).join(", ") + ".",
+        "",
+      );
+    }
   }
   const T = r.tick;
   if (T) {

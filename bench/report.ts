@@ -500,8 +500,14 @@ export function markdown(r: Results, figures: Record<string, string>): string {
         SERVER_KINDS.filter((s) => L[s]).map((s) => [s, L[s]?.command ?? ""]),
       ),
       "",
-      `duet's lobby runs on the ${L.duetStack ?? "?"} stack; its floor is \`${floorKind(r)}\`.`,
+      `duet's lobby runs on the ${L.duetStack ?? "?"} stack; its floor is \`${floorKind(r)}\`.` +
+        (L.elapsedS ? ` The benchmark took ${L.elapsedS} s.` : ""),
       "",
+      L.skipped?.length
+        ? `**Skipped (the benchmark's ${
+          num(L.config?.budgetMs) / 1000
+        } s time budget was spent, a slow or busy machine):** ${L.skipped.join(", ")}.\n`
+        : "",
       SERVER_KINDS.filter((s) => L[s]?.error).map((s) =>
         `**${s} failed:** ${oneLine(L[s].error)}\n`
       )

@@ -379,6 +379,38 @@ const SECTION_OF: Record<string, string> = {
   "tick-netcode": "tick",
 };
 
+/**
+ * Why a target is missed, in one line each (the closing note has the evidence): what the
+ * investigations found, so a reader of the table does not have to guess.
+ */
+export const MISS_REASONS: Record<string, string> = {
+  "relay-cpu-floor": "duet parses, validates and re-serialises every signal (the floor forwards " +
+    "bytes) and builds effect objects per message; see the closing note's profile",
+  "relay-cpu-peerjs": "at the edge of the stack itself: the Deno floor alone was 0.87x PeerJS",
+  "relay-p99-100": "GC: duet allocated ~2.8 KB per relayed message (floor ~1.0 KB); a 16-18 ms " +
+    "marking step lands in the p99",
+  "relay-p99-1000": "same allocation as at 100 pairs; tails need a quiet machine (load above)",
+  "idle-rss": "per-connection state above the ws floor (session closures, buckets, registry " +
+    "entry, hub view); not split further yet",
+  "input-p99": "a frame whose first packet is lost waits resendAfterMs for its copy; the fix is " +
+    "in input_transport.ts (being split; see the resend table)",
+  "client-size": "webrtc-adapter (required) and msgpackr are ~half the gzip bytes; see the size " +
+    "section's shares",
+  "tick-netcode": "young-generation GC in the page: a rollback tick allocated ~7 KB (msgpack " +
+    "packet encode/decode, the example's physics), not the 18 µs rollback itself",
+};
+
+/** Why a target has no verdict or missed it: the benchmark's error, or the known reason. */
+export function whyNot(r: Results, x: Verdict): string {
+  if (x.pass === true) return "";
+  const section = SECTION_OF[x.id];
+  const err = (r.errors as string[] | undefined)?.find((e) => e.startsWith(section));
+  if (x.pass === null) {
+    return err ? `did not run: ${oneLine(err).slice(0, 160)}` : "not run in this report";
+  }
+  return MISS_REASONS[x.id] ?? "";
+}
+
 /** Sections measured at another commit than the report's own (meta.commit). */
 export function staleSections(r: Results): { section: string; commit: string }[] {
   const head = r.meta?.commit;
@@ -463,8 +495,8 @@ export function markdown(r: Results, figures: Record<string, string>): string {
     "## Targets (issues 6 and 15)",
     "",
     mdTable(
-      ["target", "figure", "verdict"],
-      v.map((x) => [x.target, x.figure + staleNote(r, x.id), mark(x)]),
+      ["target", "figure", "verdict", "why (if not met)"],
+      v.map((x) => [x.target, x.figure + staleNote(r, x.id), mark(x), whyNot(r, x)]),
     ),
     "",
   );

@@ -396,6 +396,8 @@ export const MISS_REASONS: Record<string, string> = {
     "in input_transport.ts (being split; see the resend table)",
   "client-size": "webrtc-adapter (required) and msgpackr are ~half the gzip bytes; see the size " +
     "section's shares",
+  "connect-p95": "a tail: on a loaded machine (see the load averages above) both paths' p95 grow " +
+    "alike; 34 ms at load < 1 (67077f0)",
   "tick-netcode": "young-generation GC in the page: a rollback tick allocated ~7 KB (msgpack " +
     "packet encode/decode, the example's physics), not the 18 µs rollback itself",
 };

@@ -399,7 +399,7 @@ export const MISS_REASONS: Record<string, string> = {
   "connect-p95": "a tail: on a loaded machine (see the load averages above) both paths' p95 grow " +
     "alike; 34 ms at load < 1 (67077f0)",
   "tick-netcode": "young-generation GC in the page: a rollback tick allocated ~7 KB (msgpack " +
-    "packet encode/decode, the example's physics), not the 18 µs rollback itself",
+    "packet encode/decode, the input link's per-event objects), not the 18 µs rollback itself",
 };
 
 /** Why a target has no verdict or missed it: the benchmark's error, or the known reason. */

@@ -369,6 +369,29 @@ const SECTION_OF: Record<string, string> = {
   "idle-rss": "lobby",
   "connect-p50": "connect",
   "connect-p95": "connect",
+  "input-p99": "input",
+  "input-lost": "input",
+  "input-packets": "input",
+  "wire-bytes": "wire",
+  "rollback-8": "rollback",
+  "recovery-freeze": "recovery",
+  "client-size": "size",
+  "tick-netcode": "tick",
+};
+
+/**
+ * Why a target is missed, in one line each (the closing note has the evidence): what the
+ * investigations found, so a reader of the table does not have to guess.
+ */
+export const MISS_REASONS: Record<string, string> = {
+  "relay-cpu-floor": "duet parses, validates and re-serialises every signal (the floor forwards " +
+    "bytes) and builds effect objects per message; see the closing note's profile",
+  "relay-cpu-peerjs": "at the edge of the stack itself: the Deno floor alone was 0.87x PeerJS",
+  "relay-p99-100": "GC: duet allocated ~2.8 KB per relayed message (floor ~1.0 KB); a 16-18 ms " +
+    "marking step lands in the p99",
+  "relay-p99-1000": "same allocation as at 100 pairs; tails need a quiet machine (load above)",
+  "idle-rss": "per-connection state above the ws floor (session closures, buckets, registry " +
+    "entry, hub view); not split further yet",
   "input-p99": "p99 of 2400 frames is noise-limited: at load < 1 one resend setting measured " +
     "27.1 and 28.5 ms, more than settings differ (see the resend table and the closing note)",
   "client-size": "webrtc-adapter (required) and msgpackr are ~half the gzip bytes; see the size " +

@@ -290,6 +290,27 @@ export function createInputLink(config: InputLinkConfig, now: number): InputLink
   };
 }
 
+/**
+ * Starts both input streams of a fresh link mid-match (a resume): our next input is `nextLocal`,
+ * the peer's next one `nextRemote`, and everything before them is known on both sides, so nothing
+ * is resent or waited for twice. Throws a RangeError once any input has gone either way, or for a
+ * frame outside 0..MAX_FRAME.
+ */
+export function startInputLinkAt(link: InputLink, nextLocal: number, nextRemote: number): void {
+  if (link.nextLocalFrame !== 0 || link.lastRemoteFrame !== -1) {
+    throw new RangeError("startAt: the input streams have started already");
+  }
+  for (const f of [nextLocal, nextRemote]) {
+    if (!Number.isInteger(f) || f < 0 || f > MAX_FRAME) {
+      throw new RangeError(`startAt: a frame must be an integer 0..${MAX_FRAME}, got ${f}`);
+    }
+  }
+  // The ring is indexed by frame & mask, so moving the counters is the whole change.
+  link.nextLocalFrame = nextLocal;
+  link.ackedLocalFrame = nextLocal - 1;
+  link.lastRemoteFrame = nextRemote - 1;
+}
+
 /** `disconnected` or `closed`: the link takes no more events (but stats). */
 export function isTerminal(link: InputLink): boolean {
   return link.state === "disconnected" || link.state === "closed";

@@ -75,6 +75,7 @@ import {
   inputLinkStats,
   isTerminal,
   type LinkState,
+  startInputLinkAt,
   stepInputLink,
   type TransportStats,
 } from "./input_link.ts";
@@ -139,6 +140,12 @@ export interface InputTransport {
   onState: ((state: LinkState) => void) | null;
   /** Call once per tick: keepalive/ping, liveness. */
   poll(): void;
+  /**
+   * Starts both input streams mid-match (a resume): our next input is `nextLocal`, the peer's
+   * next one `nextRemote`, everything before them already known on both sides (nothing is resent
+   * or expected again). Only before any input went either way; a RangeError otherwise.
+   */
+  startAt(nextLocal: number, nextRemote: number): void;
   readonly state: LinkState;
   stats(): TransportStats;
   /** Sends `bye` (with `reason`, default "closed") and stops; later calls do nothing. */
@@ -237,6 +244,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     onState: null,
     setFrame: (frame) => step({ kind: "set-frame", frame }),
     now: () => clock.now(),
+    startAt: (nextLocal, nextRemote) => startInputLinkAt(link, nextLocal, nextRemote),
     get onControl() {
       return onControl;
     },

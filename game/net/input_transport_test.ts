@@ -769,3 +769,29 @@ Deno.test("transport: a peer that acks just often enough never makes sendInput t
   assert.ok(a.t.stats().ackedLocalFrame < 300, "the peer acked almost nothing");
   assert.doesNotThrow(() => a.t.sendInput(70_001, 1), "after the end: ignored");
 });
+
+Deno.test("startAt begins both input streams mid-match: nothing earlier is sent or expected", () => {
+  const clock = createManualClock();
+  const [ia, ib] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  const [ca, cb] = createReliablePair(clock, 5);
+  const a = createInputTransport({ input: ia, control: ca, clock });
+  const b = createInputTransport({ input: ib, control: cb, clock });
+  a.startAt(100, 40);
+  b.startAt(40, 100);
+  const gotA: number[] = [], gotB: number[] = [];
+  a.onInput = (f) => gotA.push(f);
+  b.onInput = (f) => gotB.push(f);
+  assert.throws(() => a.sendInput(0, 1), /expected frame 100/);
+  for (let i = 0; i < 5; i++) {
+    a.sendInput(100 + i, 1);
+    b.sendInput(40 + i, 2);
+    clock.advance(20);
+  }
+  assert.deepEqual(gotB, [100, 101, 102, 103, 104]);
+  assert.deepEqual(gotA, [40, 41, 42, 43, 44]);
+  assert.ok(a.stats().ackedLocalFrame >= 103, "acks start from the resumed frames");
+  assert.equal(a.stats().malformed + b.stats().malformed, 0);
+  assert.throws(() => a.startAt(0, 0), /started already/);
+  const c = createInputTransport({ input: ia, control: ca, clock });
+  assert.throws(() => c.startAt(-1, 0), /integer/);
+});

@@ -291,6 +291,7 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
       },
       onState: null,
       poll: () => t.poll(),
+      startAt: (nextLocal, nextRemote) => t.startAt(nextLocal, nextRemote),
       get state() {
         return linkState(t.state);
       },

@@ -121,3 +121,14 @@ export {
   type PlayReplayOptions,
   type ReplayFrame,
 } from "./replay/play_replay.ts";
+export {
+  type ResumedSession,
+  /** The returning side of a resume: a session rebuilt from the survivor's snapshot bytes. */
+  resumeP2PSession,
+} from "./sessions/p2p_session.ts";
+export {
+  decodeResumeSnapshot,
+  MAX_RESUME_BYTES,
+  type ResumeDecoded,
+  type ResumeSnapshot,
+} from "../../shared/resume_format.ts";

@@ -1,6 +1,6 @@
 /**
  * The smallest pipe the input transport needs. An RTCDataChannel is adapted to it in
- * `peer_connection.ts`; the network simulator wraps one to add loss, delay and reordering, so the
+ * `data_channel.ts`; the network simulator wraps one to add loss, delay and reordering, so the
  * transport and the rollback session run unchanged over a real channel or a simulated one.
  *
  * @module

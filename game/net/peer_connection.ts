@@ -11,49 +11,26 @@
  * `webrtc-adapter` is imported here and only here, so every browser gets the same, spec-shaped API.
  *
  * The lifecycle (states, signal order, candidate buffering, timeouts, ICE restarts) is a reducer
- * in `peer_lifecycle.ts`, tested without I/O; this file is its shell: it owns the
- * RTCPeerConnection, the channels and the timers, runs the async SDP steps in arrival order, and
- * reads the selected candidate pair.
+ * in `peer_lifecycle.ts`, tested without I/O. Its shell is split by concept: `peer_driver.ts` owns
+ * the RTCPeerConnection and runs the effects and the async SDP steps, `data_channel.ts` adapts the
+ * channels, `selected_path.ts` reads the selected candidate pair, `connect_timings.ts` records the
+ * timings. This file checks the options and presents the public {@link PeerConnection}.
  *
  * @module
  */
 import "webrtc-adapter";
 import type { Role, SignalData } from "../../shared/lobby_protocol.ts";
 import { type Clock, realClock } from "./clock.ts";
-import { type ConnectionPath, pathFromStats, samePath } from "./connection_path.ts";
+import type { ConnectTimings } from "./connect_timings.ts";
+import type { ConnectionPath } from "./connection_path.ts";
 import type { PacketChannel } from "./packet_channel.ts";
-import {
-  createPeerLifecycle,
-  type IceView,
-  isPeerTerminal,
-  type PeerLifecycleEffect,
-  type PeerLifecycleEvent,
-  type PeerState,
-  type PeerTimer,
-  stepPeerLifecycle,
-} from "./peer_lifecycle.ts";
+import type { PeerLifecycleConfig, PeerState } from "./peer_lifecycle.ts";
+import { PeerDriver } from "./peer_driver.ts";
 
+export type { ConnectTimings } from "./connect_timings.ts";
+export { CONTROL_CHANNEL_INIT, INPUT_CHANNEL_INIT } from "./data_channel.ts";
 export type { PeerState } from "./peer_lifecycle.ts";
-
-/**
- * Milliseconds from `paired` to each step of connecting (null until reached), for the
- * connect-time benchmark and for diagnosing a slow connect.
- */
-export interface ConnectTimings {
-  /** `connect()` was called. */
-  start: number | null;
-  /** The offer went out (offerer) or was applied (answerer). */
-  offer: number | null;
-  /** The answer was applied (offerer) or went out (answerer). */
-  answer: number | null;
-  /** ICE found a working candidate pair. */
-  iceConnected: number | null;
-  /** Each channel opened. */
-  controlOpen: number | null;
-  inputOpen: number | null;
-  /** Both channels open: the connection is usable. */
-  open: number | null;
-}
+export { PATH_POLL_MS } from "./selected_path.ts";
 
 /** Counters that explain a failed or slow connect. */
 export interface PeerDiagnostics {
@@ -145,16 +122,6 @@ export interface PeerConnection {
   close(): void;
 }
 
-/** DataChannel settings shared by both peers; negotiated ids mean no in-band channel setup. */
-export const CONTROL_CHANNEL_INIT: RTCDataChannelInit = { negotiated: true, id: 0, ordered: true };
-/** The input channel trades reliability for latency: inputs are repeated until acked instead. */
-export const INPUT_CHANNEL_INIT: RTCDataChannelInit = {
-  negotiated: true,
-  id: 1,
-  ordered: false,
-  maxRetransmits: 0,
-};
-
 /** Default for {@link PeerConnectionOptions.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -173,351 +140,49 @@ export const DEFAULT_RELAY_AFTER_MS = 5_000;
  */
 export const DEFAULT_RESTART_AFTER_MS = 1_000;
 
-/**
- * How often the selected candidate pair is re-read while connected. Chromium announces a new pair
- * (`selectedcandidatepairchange`), Firefox does not; the poll also catches what an event misses.
- */
-export const PATH_POLL_MS = 2_000;
-
-const encoder = new TextEncoder();
-
-function adaptChannel(dc: RTCDataChannel): PacketChannel {
-  dc.binaryType = "arraybuffer";
-  const channel: PacketChannel = {
-    send(data) {
-      // Before open or after close the packet is dropped: callers watch the connection state, and
-      // the transport already treats every packet as losable.
-      if (dc.readyState !== "open") return;
-      try {
-        dc.send(data as Uint8Array<ArrayBuffer>);
-      } catch {
-        // The send buffer is full or the channel closed under us: same as a lost packet.
-      }
-    },
-    onmessage: null,
-  };
-  dc.onmessage = (ev: MessageEvent) => {
-    const d = ev.data;
-    // A string or Blob is not something duet sends; pass its bytes on so the decoder rejects and
-    // counts it instead of it vanishing silently.
-    const bytes = d instanceof ArrayBuffer
-      ? new Uint8Array(d)
-      : ArrayBuffer.isView(d)
-      ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
-      : encoder.encode(String(d));
-    channel.onmessage?.(bytes);
-  };
-  return channel;
-}
-
-/** Creates the connection and its two channels; nothing is sent until {@link PeerConnection.connect}. */
-export function createPeerConnection(opts: PeerConnectionOptions): PeerConnection {
+/** The lifecycle's settings from the options, each checked once, up front. */
+function lifecycleConfig(
+  opts: PeerConnectionOptions,
+  config: RTCConfiguration,
+): PeerLifecycleConfig {
   if (opts.role !== "offerer" && opts.role !== "answerer") {
     throw new Error(`peer role must be "offerer" or "answerer", got ${String(opts.role)}`);
   }
-  const clock = opts.clock ?? realClock;
-  const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  if (!(timeoutMs > 0)) throw new RangeError(`connectTimeoutMs must be > 0, got ${timeoutMs}`);
-  const config: RTCConfiguration = { iceServers: opts.iceServers ?? [] };
-  const relayAfterMs = opts.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS;
-  const restartAfterMs = opts.restartAfterMs ?? DEFAULT_RESTART_AFTER_MS;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!(connectTimeoutMs > 0)) {
+    throw new RangeError(`connectTimeoutMs must be > 0, got ${connectTimeoutMs}`);
+  }
   const hasTurn = opts.iceTransportPolicy === "relay" ||
     config.iceServers!.some((server) =>
       (Array.isArray(server.urls) ? server.urls : [server.urls]).some((u) => /^turns?:/i.test(u))
     );
-  if (opts.iceTransportPolicy) config.iceTransportPolicy = opts.iceTransportPolicy;
-  const pc = (opts.createRTCPeerConnection ?? ((c) => new RTCPeerConnection(c)))(config);
-
-  // Both channels exist before the offer, so the offer's SDP already carries the SCTP section.
-  const controlDc = pc.createDataChannel("control", CONTROL_CHANNEL_INIT);
-  const inputDc = pc.createDataChannel("input", INPUT_CHANNEL_INIT);
-  const control = adaptChannel(controlDc);
-  const input = adaptChannel(inputDc);
-
-  const life = createPeerLifecycle({
+  return {
     role: opts.role,
     hasTurn,
     relayOnly: opts.iceTransportPolicy === "relay",
-    connectTimeoutMs: timeoutMs,
-    relayAfterMs,
-    restartAfterMs,
+    connectTimeoutMs,
+    relayAfterMs: opts.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS,
+    restartAfterMs: opts.restartAfterMs ?? DEFAULT_RESTART_AFTER_MS,
+  };
+}
+
+/** Creates the connection and its two channels; nothing is sent until {@link PeerConnection.connect}. */
+export function createPeerConnection(opts: PeerConnectionOptions): PeerConnection {
+  const config: RTCConfiguration = { iceServers: opts.iceServers ?? [] };
+  const lifecycle = lifecycleConfig(opts, config);
+  if (opts.iceTransportPolicy) config.iceTransportPolicy = opts.iceTransportPolicy;
+  const pc = (opts.createRTCPeerConnection ?? ((c) => new RTCPeerConnection(c)))(config);
+  const clock: Clock = opts.clock ?? realClock;
+  const driver = new PeerDriver(pc, {
+    lifecycle,
+    sendSignal: opts.sendSignal,
+    candidateFilter: opts.candidateFilter,
+    pairedAt: opts.pairedAt ?? null,
+    clock,
+    onState: (state) => self.onState?.(state),
+    onPath: (path) => self.onPath?.(path),
   });
-  const timers: Record<PeerTimer, number | null> = { connect: null, recovery: null };
-  let connecting: Promise<void> | null = null;
-  let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  let path: ConnectionPath | null = null;
-  let pathTimer: number | null = null;
-  let pathReading = false;
-  // Signals are applied one at a time, in arrival order, since each step is async.
-  let chain: Promise<void> = Promise.resolve();
-  const marks: ConnectTimings = {
-    start: null,
-    offer: null,
-    answer: null,
-    iceConnected: null,
-    controlOpen: null,
-    inputOpen: null,
-    open: null,
-  };
-  let origin: number | null = opts.pairedAt ?? null;
-  const mark = (name: keyof ConnectTimings): void => {
-    if (marks[name] !== null) return;
-    if (origin === null) origin = clock.now();
-    marks[name] = clock.now() - origin;
-  };
-
-  const terminal = (): boolean => isPeerTerminal(life);
-  const view = (): IceView => ({
-    ice: pc.iceConnectionState,
-    conn: pc.connectionState ?? pc.iceConnectionState,
-    signalingState: pc.signalingState,
-    bothOpen: controlDc.readyState === "open" && inputDc.readyState === "open",
-  });
-
-  type AsyncEffect = Extract<PeerLifecycleEffect, { kind: "apply-description" | "add-candidate" }>;
-
-  /** Carries out the effects in order; returns the async ones (SDP work) for the caller to await. */
-  const run = (effects: PeerLifecycleEffect[]): AsyncEffect[] => {
-    const later: AsyncEffect[] = [];
-    for (const e of effects) {
-      switch (e.kind) {
-        case "state":
-          self.onState?.(e.state);
-          break;
-        case "mark":
-          mark(e.name);
-          break;
-        case "set-timer": {
-          const which = e.timer;
-          if (timers[which] !== null) clock.clearTimeout(timers[which]!);
-          timers[which] = clock.setTimeout(() => {
-            timers[which] = null;
-            step({ kind: "timer", timer: which, view: view() });
-          }, e.afterMs);
-          break;
-        }
-        case "clear-timer":
-          if (timers[e.timer] !== null) clock.clearTimeout(timers[e.timer]!);
-          timers[e.timer] = null;
-          break;
-        case "make-offer":
-          chain = chain.then(makeOffer).catch((err) => {
-            fail(`signalling error: could not create the offer: ${(err as Error).message}`);
-          });
-          break;
-        case "restart-ice":
-          chain = chain.then(restartOffer).catch((err) => {
-            fail(`ICE restart failed: ${(err as Error).message}`);
-          });
-          break;
-        case "begin-restart":
-          if (e.relayOnly) {
-            pc.setConfiguration({ ...pc.getConfiguration(), iceTransportPolicy: "relay" });
-          }
-          break;
-        case "send-candidate":
-          sendCandidate(e.candidate);
-          break;
-        case "watch-path":
-          watchPath();
-          break;
-        case "read-path":
-          readPath();
-          break;
-        case "opened":
-          settle?.resolve();
-          settle = null;
-          break;
-        case "teardown":
-          teardown();
-          settle?.reject(e.error);
-          settle = null;
-          break;
-        case "apply-description":
-        case "add-candidate":
-          later.push(e);
-          break;
-      }
-    }
-    return later;
-  };
-
-  const step = (event: PeerLifecycleEvent): PeerLifecycleEffect[] => {
-    const effects = stepPeerLifecycle(life, event);
-    run(effects);
-    return effects;
-  };
-
-  const fail = (message: string): void => void step({ kind: "fail", message });
-
-  const teardown = (): void => {
-    for (const which of ["connect", "recovery"] as const) {
-      if (timers[which] !== null) clock.clearTimeout(timers[which]!);
-      timers[which] = null;
-    }
-    if (pathTimer !== null) clock.clearTimeout(pathTimer);
-    pathTimer = null;
-    pc.onicecandidate = null;
-    pc.oniceconnectionstatechange = null;
-    pc.onconnectionstatechange = null;
-    for (const dc of [controlDc, inputDc]) {
-      dc.onopen = null;
-      dc.onclose = null;
-      dc.onmessage = null;
-      try {
-        dc.close();
-      } catch { /* already closed */ }
-    }
-    try {
-      pc.close();
-    } catch { /* already closed */ }
-  };
-
-  // getStats() is async and not free: one read at a time, and none after the end.
-  const readPath = (): void => {
-    if (terminal() || pathReading || typeof pc.getStats !== "function") return;
-    pathReading = true;
-    pc.getStats().then((report) => {
-      pathReading = false;
-      if (terminal()) return;
-      const next = pathFromStats(report.values());
-      if (next && !samePath(path, next)) {
-        path = next;
-        self.onPath?.(next);
-      }
-    }, () => {
-      pathReading = false;
-    });
-  };
-  const pollPath = (): void => {
-    pathTimer = null;
-    if (terminal()) return;
-    readPath();
-    pathTimer = clock.setTimeout(pollPath, PATH_POLL_MS);
-  };
-  const watchPath = (): void => {
-    if (pathTimer !== null || terminal()) return;
-    readPath();
-    pathTimer = clock.setTimeout(pollPath, PATH_POLL_MS);
-    // Chromium says when ICE switches pairs (e.g. from a direct pair that died to the relay).
-    const ice = (pc as { sctp?: { transport?: { iceTransport?: EventTarget } } | null }).sctp
-      ?.transport?.iceTransport;
-    ice?.addEventListener?.("selectedcandidatepairchange", readPath);
-  };
-
-  const sendCandidate = (c: RTCIceCandidateInit | null): void => {
-    opts.sendSignal({
-      kind: "candidate",
-      candidate: c && {
-        candidate: c.candidate ?? "",
-        sdpMid: c.sdpMid ?? null,
-        sdpMLineIndex: c.sdpMLineIndex ?? null,
-        usernameFragment: c.usernameFragment ?? null,
-      },
-    });
-  };
-
-  pc.onicecandidate = (ev: RTCPeerConnectionIceEvent) => {
-    if (terminal()) return;
-    let c: RTCIceCandidateInit | null = null;
-    if (ev.candidate && ev.candidate.candidate !== "") {
-      c = ev.candidate.toJSON();
-      if (opts.candidateFilter && !opts.candidateFilter(c)) return;
-    }
-    step({ kind: "local-candidate", candidate: c });
-  };
-  const onTransportChange = () => void step({ kind: "transport-change", view: view() });
-  pc.oniceconnectionstatechange = onTransportChange;
-  pc.onconnectionstatechange = onTransportChange;
-
-  const onChannelOpen = (channel: "controlOpen" | "inputOpen") => () =>
-    void step({ kind: "channel-open", channel, view: view() });
-  controlDc.onopen = onChannelOpen("controlOpen");
-  inputDc.onopen = onChannelOpen("inputOpen");
-  const onChannelClose = () => void step({ kind: "channel-close" });
-  controlDc.onclose = onChannelClose;
-  inputDc.onclose = onChannelClose;
-
-  const sendDescription = (desc: RTCSessionDescriptionInit | null): void => {
-    if (!desc?.sdp || (desc.type !== "offer" && desc.type !== "answer")) {
-      throw new Error("the browser produced no local description");
-    }
-    opts.sendSignal({ kind: desc.type, sdp: desc.sdp });
-    step({ kind: "description-sent" });
-  };
-
-  const addRemoteCandidate = async (c: RTCIceCandidateInit | null): Promise<void> => {
-    try {
-      // No argument is the spec's end-of-candidates; some browsers reject a null argument.
-      if (c === null) await pc.addIceCandidate();
-      else await pc.addIceCandidate(c);
-    } catch {
-      if (c !== null) step({ kind: "candidate-rejected" });
-    }
-  };
-
-  const makeOffer = async (): Promise<void> => {
-    const offer = await pc.createOffer();
-    if (terminal()) return;
-    await pc.setLocalDescription(offer);
-    if (terminal()) return;
-    sendDescription(pc.localDescription ?? offer);
-    mark("offer");
-  };
-
-  // An ICE restart is a new offer with fresh credentials (the lobby relays it like the first);
-  // relay-only when TURN is configured, because the direct path has just shown it does not work.
-  const restartOffer = async (): Promise<void> => {
-    const begun = step({
-      kind: "restart-begin",
-      view: view(),
-      canSetConfiguration: typeof pc.setConfiguration === "function",
-    });
-    if (!begun.some((e) => e.kind === "begin-restart")) return;
-    const offer = await pc.createOffer({ iceRestart: true });
-    if (terminal()) return;
-    await pc.setLocalDescription(offer);
-    if (terminal()) return;
-    sendDescription(pc.localDescription ?? offer);
-  };
-
-  const applyDescription = async (
-    kind: "offer" | "answer",
-    sdp: string,
-    renegotiation: boolean,
-  ): Promise<void> => {
-    try {
-      await pc.setRemoteDescription({ type: kind, sdp });
-    } catch (e) {
-      fail(`signalling error: the peer's ${kind} was rejected: ${(e as Error).message}`);
-      return;
-    }
-    if (terminal()) return;
-    step({ kind: "remote-description-set", type: kind, renegotiation });
-    mark(kind);
-    if (kind === "offer") {
-      try {
-        const answer = await pc.createAnswer();
-        if (terminal()) return;
-        await pc.setLocalDescription(answer);
-        if (terminal()) return;
-        sendDescription(pc.localDescription ?? answer);
-        mark("answer");
-      } catch (e) {
-        fail(`signalling error: could not answer: ${(e as Error).message}`);
-        return;
-      }
-    }
-    await runAsync(run(stepPeerLifecycle(life, { kind: "remote-ready" })));
-  };
-
-  const runAsync = async (effects: AsyncEffect[]): Promise<void> => {
-    for (const e of effects) {
-      if (e.kind === "add-candidate") await addRemoteCandidate(e.candidate);
-      else await applyDescription(e.type, e.sdp, e.renegotiation);
-    }
-  };
-
+  const life = driver.life;
   const self: PeerConnection = {
     role: opts.role,
     get state() {
@@ -526,34 +191,17 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     get error() {
       return life.error;
     },
-    control,
-    input,
+    control: driver.control,
+    input: driver.input,
     onState: null,
     get path() {
-      return path;
+      return driver.selected.path;
     },
     onPath: null,
     raw: pc,
-    connect() {
-      if (connecting) return connecting;
-      if (terminal()) {
-        connecting = Promise.reject(life.error ?? new Error("peer connection is closed"));
-        return connecting;
-      }
-      connecting = new Promise<void>((resolve, reject) => {
-        settle = { resolve, reject };
-      });
-      step({ kind: "connect", view: view() });
-      return connecting;
-    },
-    handleSignal(data) {
-      chain = chain.then(() =>
-        runAsync(run(stepPeerLifecycle(life, { kind: "signal", data, view: view() })))
-      ).catch((e) => {
-        fail(`signalling error: ${(e as Error).message}`);
-      });
-    },
-    timings: () => ({ ...marks }),
+    connect: () => driver.connect(),
+    handleSignal: (data) => driver.handleSignal(data),
+    timings: () => driver.marks.timings(),
     diagnostics: () => ({
       localCandidates: life.localCandidates,
       remoteCandidates: life.remoteCandidates,
@@ -563,8 +211,8 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       connectionState: pc.connectionState ?? pc.iceConnectionState,
       restarts: life.restarts,
     }),
-    repair: () => void step({ kind: "repair" }),
-    close: () => void step({ kind: "close" }),
+    repair: () => driver.repair(),
+    close: () => driver.close(),
   };
   return self;
 }

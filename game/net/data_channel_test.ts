@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import {
+  adaptChannel,
+  CONTROL_CHANNEL_INIT,
+  type DataChannelLike,
+  INPUT_CHANNEL_INIT,
+} from "./data_channel.ts";
+
+Deno.test("the two channels are negotiated: control reliable and ordered, input unordered without retransmits", () => {
+  assert.deepEqual(CONTROL_CHANNEL_INIT, { negotiated: true, id: 0, ordered: true });
+  assert.deepEqual(INPUT_CHANNEL_INIT, {
+    negotiated: true,
+    id: 1,
+    ordered: false,
+    maxRetransmits: 0,
+  });
+});
+
+/** A DataChannel stand-in; the real one is exercised in game/e2e/net.spec.ts. */
+function channel(readyState: RTCDataChannelState, send: (d: unknown) => void = () => {}) {
+  return { binaryType: "blob", readyState, send, onmessage: null } as unknown as DataChannelLike;
+}
+
+const deliver = (dc: DataChannelLike, data: unknown) =>
+  (dc.onmessage as (ev: MessageEvent) => void)({ data } as MessageEvent);
+
+Deno.test("sends go out only while open, and a throwing send is a lost packet", () => {
+  const sent: unknown[] = [];
+  const dc = channel("connecting", (d) => sent.push(d));
+  const ch = adaptChannel(dc);
+  assert.equal(dc.binaryType, "arraybuffer");
+  ch.send(new Uint8Array([1]));
+  assert.equal(sent.length, 0);
+  (dc as { readyState: string }).readyState = "open";
+  ch.send(new Uint8Array([2]));
+  assert.deepEqual(sent, [new Uint8Array([2])]);
+  (dc as { readyState: string }).readyState = "closed";
+  ch.send(new Uint8Array([3]));
+  assert.equal(sent.length, 1);
+
+  const full = adaptChannel(channel("open", () => {
+    throw new DOMException("send queue is full", "OperationError");
+  }));
+  full.send(new Uint8Array([4])); // does not throw
+});
+
+Deno.test("every message arrives as bytes: buffers, views and strings alike", () => {
+  const dc = channel("open");
+  const ch = adaptChannel(dc);
+  const got: number[][] = [];
+  deliver(dc, new Uint8Array([9]).buffer); // no receiver yet: dropped, no throw
+  ch.onmessage = (d) => got.push([...d]);
+  deliver(dc, new Uint8Array([1, 2]).buffer);
+  deliver(dc, new Uint8Array([0, 3, 4, 0]).subarray(1, 3));
+  deliver(dc, "hi");
+  assert.deepEqual(got, [[1, 2], [3, 4], [104, 105]]);
+});

@@ -385,10 +385,11 @@ const SECTION_OF: Record<string, string> = {
  */
 export const MISS_REASONS: Record<string, string> = {
   "relay-cpu-floor": "duet parses, validates and re-serialises every signal (the floor forwards " +
-    "bytes) and builds effect objects per message; see the closing note's profile",
-  "relay-cpu-peerjs": "at the edge of the stack itself: the Deno floor alone was 0.87x PeerJS",
-  "relay-p99-100": "GC: duet allocated ~2.8 KB per relayed message (floor ~1.0 KB); a 16-18 ms " +
-    "marking step lands in the p99",
+    "bytes): 4.8 KB allocated per relayed message vs the ws floor's 3.0 KB (lobby_profile.ts)",
+  "relay-cpu-peerjs": "the ws floor itself is ~0.8x PeerJS, so this needs duet within ~1.1x of " +
+    "its floor: the same per-message work as the line above",
+  "relay-p99-100": "GC: duet allocates 4.8 KB per relayed message vs the ws floor's 3.0 KB (on " +
+    "the Deno stack 2.8 vs 1.0 KB, where a 16-18 ms marking step landed in the p99)",
   "relay-p99-1000": "same allocation as at 100 pairs; tails need a quiet machine (load above)",
   "idle-rss": "per-connection state above the ws floor (session closures, buckets, registry " +
     "entry, hub view); not split further yet",

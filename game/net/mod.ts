@@ -121,3 +121,15 @@ export {
   type PlayReplayOptions,
   type ReplayFrame,
 } from "./replay/play_replay.ts";
+export {
+  type Spectated,
+  type SpectatorEvent,
+  type SpectatorLobby,
+  type SpectatorStats,
+  type StreamBatchMessage,
+  watchMatch,
+  type WatchMatchOptions,
+} from "./spectate/watch_match.ts";
+export { createSpectatorSession, type SpectatorSession } from "./spectate/spectator_session.ts";
+export { type SpectatePhase, type SpectateState } from "./spectate/spectate_lifecycle.ts";
+export { createStreamBatcher, type StreamBatch } from "./spectate/stream_batcher.ts";

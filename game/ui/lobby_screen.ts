@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { RoomInfo } from "../../shared/lobby_protocol.ts";
 import { PLAYER_NAME_MAX_LENGTH } from "../../shared/limits.ts";
 import {
   isLobbyError,
@@ -79,6 +80,11 @@ export interface LobbyScreenOptions {
   inline?: boolean;
   /** Start hidden (call `show()` later); default shown. */
   hidden?: boolean;
+  /**
+   * Offers a Watch button on rooms whose match is playing (not on locked ones); called with the
+   * room when pressed: hide the screen and start `watchMatch`. Absent: no Watch buttons.
+   */
+  onWatch?: (room: RoomInfo) => void;
 }
 
 /** A lobby screen on the page. */
@@ -323,6 +329,7 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
       name,
       filter,
       inviteLink,
+      canWatch: options.onWatch !== undefined,
     });
 
   function renderStatus(v = view()): void {
@@ -347,12 +354,16 @@ export function createLobbyScreen(options: LobbyScreenOptions): LobbyScreen {
   }
 
   function roomItem(r: RoomRow): HTMLElement {
+    const watch = () => {
+      const room = lobby.rooms.get(r.id);
+      if (r.watchable && room) options.onWatch?.(room);
+    };
     return roomItemElement(r, () => {
       const room = lobby.rooms.get(r.id);
       if (!r.joinable || !room) return;
       if (room.locked) askPassword(r.id, false);
       else join(r.id);
-    });
+    }, watch);
   }
 
   function renderSide(v = view()): void {

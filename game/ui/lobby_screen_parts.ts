@@ -10,8 +10,15 @@ import { PASSWORD_MAX_LENGTH } from "../../shared/limits.ts";
 import { type Child, h, lockIcon, replaceChildren } from "./dom.ts";
 import type { LobbyView, RoomRow, WaitingView } from "./lobby_screen_model.ts";
 
-/** A room of the list as a list item holding one button (so rows are reachable with Tab). */
-export function roomItem(r: RoomRow, onActivate: () => void): HTMLLIElement {
+/**
+ * A room of the list as a list item holding one button (so rows are reachable with Tab), and a
+ * labelled Watch button beside it when its match can be watched.
+ */
+export function roomItem(
+  r: RoomRow,
+  onActivate: () => void,
+  onWatch: () => void = () => {},
+): HTMLLIElement {
   return h(
     "li",
     { "data-room-id": r.id, "data-testid": "room", class: r.mine ? "mine" : "" },
@@ -31,9 +38,19 @@ export function roomItem(r: RoomRow, onActivate: () => void): HTMLLIElement {
       ),
       h("span", { class: "duet-room-name" }, r.name),
       h("span", { class: "duet-players" }, r.players),
+      r.spectators ? h("span", { class: "duet-watchers" }, r.spectators) : null,
       h("span", { class: `duet-badge ${r.badge}` }, r.badge),
       h("span", { class: "duet-go", "aria-hidden": "true" }, "Join →"),
     ),
+    r.watchable
+      ? h("button", {
+        type: "button",
+        class: "duet-small duet-watch",
+        "data-testid": "watch",
+        "aria-label": `Watch ${r.name}`,
+        onclick: onWatch,
+      }, "Watch")
+      : null,
   );
 }
 

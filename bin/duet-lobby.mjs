@@ -61,7 +61,8 @@ const child = spawn(
     main,
     ...process.argv.slice(2),
   ],
-  { stdio: "inherit" },
+  // DUET_LOBBY_COMMAND: `--help` shows `duet-lobby [flags]`, not the repository's deno command.
+  { stdio: "inherit", env: { ...process.env, DUET_LOBBY_COMMAND: "duet-lobby" } },
 );
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -196,15 +196,23 @@ export const SETTINGS: readonly Setting[] = [
 /** A variable or flag lookup. */
 export type Lookup = (name: string) => string | undefined;
 
-/** `--help` text: usage and the settings table. */
-export function usage(): string {
+/** How the lobby is started from a checkout of the repository. */
+export const DENO_COMMAND =
+  "deno run --allow-net --allow-env --allow-read --allow-sys signal/main.ts";
+
+/**
+ * `--help` text: usage and the settings table. `command` is how the user started the lobby: the
+ * `duet-lobby` bin passes its own name, so an installed package's help does not tell its user
+ * to run a signal/main.ts they do not have.
+ */
+export function usage(command: string = DENO_COMMAND): string {
   const rows = SETTINGS.map((s) =>
     `  ${`${s.flag}${s.boolean ? "" : " VALUE"}`.padEnd(34)} ${s.env.padEnd(25)} ${
       (s.default || "-").padEnd(8)
     } ${s.help}`
   );
   return [
-    "duet lobby: deno run --allow-net --allow-env --allow-read --allow-sys signal/main.ts [flags]",
+    `duet lobby: ${command} [flags]`,
     "",
     "Every setting is a flag or an environment variable (the flag wins):",
     `  ${"flag".padEnd(34)} ${"variable".padEnd(25)} ${"default".padEnd(8)} meaning`,

@@ -150,6 +150,12 @@ Deno.test("the settings table lists every variable loadConfig reads, and --help 
   }
 });
 
+Deno.test("--help names the command the lobby was started with", () => {
+  assert.match(usage(), /^duet lobby: deno run .* signal\/main\.ts \[flags\]$/m);
+  assert.match(usage("duet-lobby"), /^duet lobby: duet-lobby \[flags\]$/m);
+  assert.doesNotMatch(usage("duet-lobby"), /signal\/main\.ts/);
+});
+
 Deno.test("the table's defaults are the defaults loadConfig uses", () => {
   const d = loadConfig(envOf({}));
   const byEnv = Object.fromEntries(SETTINGS.map((s) => [s.env, s.default]));

@@ -19,7 +19,8 @@ const SHUTDOWN_GRACE_MS = 2000;
 /** Runs the lobby until a termination signal arrives. */
 export async function main(args: readonly string[] = Deno.args): Promise<void> {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(usage());
+    // Set by bin/duet-lobby.mjs: the help names the command the user typed.
+    console.log(usage(Deno.env.get("DUET_LOBBY_COMMAND") || undefined));
     return;
   }
   let config: ServerConfig;

@@ -1,6 +1,7 @@
 // Prepares the consumer project for the consumer test (game/e2e/consumer.spec.ts): a directory
 // outside the repository with duet-netcode installed from a fresh `npm pack` tarball, plus Vite
-// and TypeScript, as a game developer following the README would have it.
+// TypeScript and webpack (with webpack-cli), as a game developer following the README would have
+// it: the quick start is bundled with Vite, esbuild (the repository's own) and webpack 5.
 //
 //     node tools/consumer.mjs            # pack and install, fetching from the registry if needed
 //     node tools/consumer.mjs --offline  # pack and reinstall from npm's cache only
@@ -38,25 +39,31 @@ export function prepareConsumer({ offline = false } = {}) {
   mkdirSync(dir, { recursive: true });
   const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const tarball = `duet-netcode-${version}.tgz`;
-  if (!existsSync(join(dir, "package.json"))) {
-    writeFileSync(
-      join(dir, "package.json"),
-      JSON.stringify(
-        {
-          name: "duet-consumer",
-          private: true,
-          type: "module",
-          scripts: { build: "vite build", start: "duet-lobby --static-dir dist" },
-          devDependencies: {
-            typescript: installedVersion("typescript"),
-            vite: installedVersion("vite"),
-          },
-        },
-        null,
-        2,
-      ) + "\n",
-    );
-  }
+  // Rewritten every time (keeping what npm added, e.g. duet-netcode itself), so a consumer
+  // prepared before a bundler joined the list gets it too.
+  const file = join(dir, "package.json");
+  const before = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const devDependencies = {
+    typescript: installedVersion("typescript"),
+    vite: installedVersion("vite"),
+    webpack: installedVersion("webpack"),
+    "webpack-cli": installedVersion("webpack-cli"),
+  };
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        ...before,
+        name: "duet-consumer",
+        private: true,
+        type: "module",
+        scripts: { build: "vite build", start: "duet-lobby --static-dir dist" },
+        devDependencies,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   const npm = (args) =>
     execFileSync("npm", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   execFileSync("npm", ["pack", "--pack-destination", dir], {

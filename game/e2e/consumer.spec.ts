@@ -1,9 +1,10 @@
 // The consumer test: duet-netcode as a game developer gets it. `npm pack`, the tarball installed
 // in a directory outside the repository (tools/consumer.mjs; .ci/run prepares it before the
 // network namespace), the README's quick-start game written there, type-checked against the
-// shipped .d.ts, built with Vite and with esbuild, served by the installed `duet-lobby`, and two
-// Chromium pages that quick-match through the lobby screen and play with agreeing checksums. The
-// sync test runs on the same game from plain Node and from Deno.
+// shipped .d.ts, built with Vite, esbuild and webpack 5, served by the installed `duet-lobby`,
+// and two Chromium pages that quick-match through the lobby screen and play with agreeing
+// checksums (the Vite build) or reach the match (the webpack build). The sync test runs on the
+// same game from plain Node and from Deno.
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -91,16 +92,18 @@ test.beforeAll(() => {
   }
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2) + "\n");
   writeFileSync(join(dir, "sync_check.mjs"), SYNC_CHECK);
-  for (const out of ["dist", "out"]) rmSync(join(dir, out), { recursive: true, force: true });
+  for (const out of ["dist", "out", "wp-src", "dist-webpack"]) {
+    rmSync(join(dir, out), { recursive: true, force: true });
+  }
 });
 
-test("the tarball ships the compiled entries, the bin and the README, and no tests, examples or benchmarks", async () => {
+test("the tarball ships the compiled entries, the bin, the README and the LICENSE, and no tests, examples or benchmarks", async () => {
   const { version } = JSON.parse(readFileSync("package.json", "utf8"));
   const list = await inDir("tar", ["-tzf", `duet-netcode-${version}.tgz`]);
   const files = list.stdout.trim().split("\n").map((f) => f.replace(/^package\//, ""));
   for (const f of files) {
     expect(f, "shipped file").toMatch(
-      /^(lib\/.+\.(js|d\.ts|js\.map)|bin\/duet-lobby\.mjs|README\.md|package\.json)$/,
+      /^(lib\/.+\.(js|d\.ts|js\.map)|bin\/duet-lobby\.mjs|README\.md|LICENSE|package\.json)$/,
     );
     expect(f, "shipped file").not.toMatch(
       /_test\.|\/e2e\/|\/examples\/|^bench\/|testdata|fixtures/,
@@ -120,6 +123,8 @@ test("the tarball ships the compiled entries, the bin and the README, and no tes
     "ws",
   ]);
   expect(pkg.private).toBeUndefined();
+  expect(pkg.license).toBe("MIT");
+  expect(files).toContain("LICENSE");
 });
 
 test("the quick-start game type-checks against the shipped .d.ts (tsc --noEmit)", async () => {
@@ -211,6 +216,9 @@ test("the installed duet-lobby passes its flags on and exits with the lobby's co
   const bin = join(dir, "node_modules", ".bin", "duet-lobby");
   const help = await inDir(bin, ["--help"]);
   expect(help.stdout).toContain("--static-dir");
+  // The installed command's help names the installed command, not the repository's deno form.
+  expect(help.stdout).toMatch(/^duet lobby: duet-lobby \[flags\]$/m);
+  expect(help.stdout).not.toContain("signal/main.ts");
   // A bad flag value is the lobby's "invalid configuration": exit code 2, through the launcher.
   const bad = await inDir(bin, ["--port", "not-a-port"]).then(() => 0, (e) => e.code);
   expect(bad).toBe(2);
@@ -274,7 +282,115 @@ test("built with Vite and served by the installed duet-lobby, two pages quick-ma
   }
 });
 
+/** Every browser entry, for the webpack bundle: the page reads `duetEntries` to see they ran. */
+const WEBPACK_ENTRIES = `import { createP2PSession, createSignalingClient } from "duet-netcode";
+import { h } from "duet-netcode/ui";
+import { parseClientMessage } from "duet-netcode/protocol";
+import { runSyncTest } from "duet-netcode/testing";
+
+(globalThis as { duetEntries?: boolean }).duetEntries =
+  [createSignalingClient, createP2PSession, h, runSyncTest].every((f) => typeof f === "function") &&
+  parseClientMessage('{"type":"quick"}').ok;
+`;
+
+/** webpack 5 as a game developer sets it up: JS in (tsc's output), one script per entry out. */
+const WEBPACK_CONFIG = `import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+export default {
+  mode: "production",
+  target: "web",
+  context: here,
+  entry: { main: "./wp-src/main.js", entries: "./wp-src/webpack_entries.js" },
+  output: { path: join(here, "dist-webpack"), filename: "[name].js", clean: true },
+  // Minifying would only add a minute on a loaded two-core machine; resolution and loading are
+  // what this checks.
+  optimization: { minimize: false },
+  performance: { hints: false },
+};
+`;
+
+test("webpack 5 bundles the quick start and every entry; the bundle plays a match in the page", async ({ browser }) => {
+  test.setTimeout(240_000);
+  // webpack reads no TypeScript without a loader, so tsc compiles the quick start to JS first,
+  // as a project without ts-loader would.
+  writeFileSync(join(dir, "webpack_entries.ts"), WEBPACK_ENTRIES);
+  writeFileSync(
+    join(dir, "tsconfig.webpack.json"),
+    JSON.stringify({
+      extends: "./tsconfig.json",
+      compilerOptions: {
+        noEmit: false,
+        outDir: "wp-src",
+        rewriteRelativeImportExtensions: true,
+        skipLibCheck: true,
+      },
+      include: ["main.ts", "pong.ts", "draw.ts", "webpack_entries.ts"],
+    }),
+  );
+  await inDir("node_modules/.bin/tsc", ["-p", "tsconfig.webpack.json"]);
+  writeFileSync(join(dir, "webpack.config.mjs"), WEBPACK_CONFIG);
+  const built = await inDir("node_modules/.bin/webpack", [
+    "--config",
+    "webpack.config.mjs",
+    "--no-color",
+  ]);
+  expect(built.stdout).not.toMatch(/\bERROR\b/);
+  const main = readFileSync(join(dir, "dist-webpack", "main.js"), "utf8");
+  expect(main).not.toMatch(/from ["']node:|require\(["']node:|\bDeno\.[a-z]/);
+  const html = readFileSync(join(dir, "index.html"), "utf8");
+  const module = '<script type="module" src="./main.ts"></script>';
+  expect(html).toContain(module);
+  writeFileSync(
+    join(dir, "dist-webpack", "index.html"),
+    html.replace(module, '<script src="./entries.js"></script><script src="./main.js"></script>'),
+  );
+
+  const port = await freePort();
+  const lobby: Service = startService(
+    join(dir, "node_modules", ".bin", "duet-lobby"),
+    ["--port", String(port), "--host", "127.0.0.1", "--static-dir", join(dir, "dist-webpack")],
+    { LOG_LEVEL: "warn" },
+    port,
+  );
+  const contexts = [];
+  const errors: string[] = [];
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(
+      "duet-lobby",
+      async () => (await fetch(`${base}/healthz`)).ok,
+      30_000,
+      lobby.output,
+    );
+    const pages: Page[] = [];
+    for (const name of ["Ann", "Bob"]) {
+      const context = await browser.newContext({ permissions: PLAYER_PERMISSIONS });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on("pageerror", (e) => errors.push(`[${name}] ${e.message}`));
+      await page.goto(`${base}/`);
+      pages.push(page);
+    }
+    for (const page of pages) {
+      expect(await page.evaluate(() => globalThis.duetEntries)).toBe(true);
+      await page.getByRole("button", { name: /quick match/i }).click();
+    }
+    for (const page of pages) {
+      await expect.poll(() => page.evaluate(() => globalThis.match?.phase), { timeout: 30_000 })
+        .toBe("playing");
+    }
+    expect(errors).toEqual([]);
+  } finally {
+    for (const context of contexts) await context.close();
+    expect(await lobby.stop("SIGTERM")).toBe(0);
+  }
+});
+
 declare global {
+  /** Set by the webpack bundle's entries script: every duet-netcode entry loaded and ran. */
+  var duetEntries: boolean | undefined;
   /** The example puts its running match here for the console (and this test). */
   var match:
     | {

@@ -299,11 +299,19 @@ test("a match's replay, served back through ?replay=, reproduces its checksums; 
       timeout: 30_000,
     }).not.toBeNull();
     expect(await checksums(viewer, frames)).toEqual(want);
-    // Pause, then the seek bar jumps back to the start.
-    await viewer.getByTestId("replay-play").click();
-    await expect(viewer.getByTestId("replay-play")).toHaveText(/Play/);
+    // At 4x the replay may already be over, so wait for its end, then play it again slowly,
+    // pause, and the seek bar jumps back to the start (a click on a stale "Play again" label
+    // would restart it instead of pausing).
+    const play = viewer.getByTestId("replay-play");
+    await expect(play).toHaveText("Play again", { timeout: 30_000 });
+    await viewer.getByTestId("replay-speed").selectOption("0.25");
+    await play.click();
+    await expect(play).toHaveText("Pause");
+    await play.click();
+    await expect(play).toHaveText("Play");
     await viewer.getByTestId("replay-seek").fill("30");
     await expect(viewer.getByTestId("replay-frame")).toContainText("0:00 /");
+    await expect(play).toHaveText("Play");
 
     const broken = await context.newPage();
     await broken.goto("/?replay=/replays/bad.duet&renderer=canvas");

@@ -10,6 +10,11 @@
  *
  * `webrtc-adapter` is imported here and only here, so every browser gets the same, spec-shaped API.
  *
+ * The lifecycle (states, signal order, candidate buffering, timeouts, ICE restarts) is a reducer
+ * in `peer_lifecycle.ts`, tested without I/O; this file is its shell: it owns the
+ * RTCPeerConnection, the channels and the timers, runs the async SDP steps in arrival order, and
+ * reads the selected candidate pair.
+ *
  * @module
  */
 import "webrtc-adapter";
@@ -17,12 +22,18 @@ import type { Role, SignalData } from "../../shared/lobby_protocol.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { type ConnectionPath, pathFromStats, samePath } from "./connection_path.ts";
 import type { PacketChannel } from "./packet_channel.ts";
+import {
+  createPeerLifecycle,
+  type IceView,
+  isPeerTerminal,
+  type PeerLifecycleEffect,
+  type PeerLifecycleEvent,
+  type PeerState,
+  type PeerTimer,
+  stepPeerLifecycle,
+} from "./peer_lifecycle.ts";
 
-/**
- * Lifecycle of the connection. `interrupted` is an open connection whose ICE path went quiet and
- * may come back; `closed` and `failed` are terminal (`failed` carries {@link PeerConnection.error}).
- */
-export type PeerState = "new" | "connecting" | "open" | "interrupted" | "closed" | "failed";
+export type { PeerState } from "./peer_lifecycle.ts";
 
 /**
  * Milliseconds from `paired` to each step of connecting (null until reached), for the
@@ -162,9 +173,6 @@ export const DEFAULT_RELAY_AFTER_MS = 5_000;
  */
 export const DEFAULT_RESTART_AFTER_MS = 1_000;
 
-/** ICE restarts per connection: one may fail too (the relay is down); then the match is over. */
-const MAX_RESTARTS = 2;
-
 /**
  * How often the selected candidate pair is re-read while connected. Chromium announces a new pair
  * (`selectedcandidatepairchange`), Firefox does not; the poll also catches what an event misses.
@@ -202,14 +210,6 @@ function adaptChannel(dc: RTCDataChannel): PacketChannel {
   return channel;
 }
 
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Creates the connection and its two channels; nothing is sent until {@link PeerConnection.connect}. */
 export function createPeerConnection(opts: PeerConnectionOptions): PeerConnection {
   if (opts.role !== "offerer" && opts.role !== "answerer") {
@@ -234,30 +234,22 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
   const control = adaptChannel(controlDc);
   const input = adaptChannel(inputDc);
 
-  let state: PeerState = "new";
-  let error: Error | null = null;
-  let timer: number | null = null;
+  const life = createPeerLifecycle({
+    role: opts.role,
+    hasTurn,
+    relayOnly: opts.iceTransportPolicy === "relay",
+    connectTimeoutMs: timeoutMs,
+    relayAfterMs,
+    restartAfterMs,
+  });
+  const timers: Record<PeerTimer, number | null> = { connect: null, recovery: null };
   let connecting: Promise<void> | null = null;
   let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  let iceUp = false;
   let path: ConnectionPath | null = null;
   let pathTimer: number | null = null;
   let pathReading = false;
-  let restarts = 0;
-  let relayOnly = opts.iceTransportPolicy === "relay";
-  // One timer for every recovery step: the relay-only retry before open, the restart after a
-  // disconnect, and the answerer's deadline for the offerer's restart.
-  let recoveryTimer: number | null = null;
-  // Local candidates wait until our description has gone out, so the peer never sees a candidate
-  // before the offer/answer it belongs to.
-  let descriptionSent = false;
-  const outgoing: (RTCIceCandidateInit | null)[] = [];
-  // Remote candidates wait until the remote description is set (addIceCandidate would reject).
-  let remoteDescriptionSet = false;
-  const incoming: (RTCIceCandidateInit | null)[] = [];
   // Signals are applied one at a time, in arrival order, since each step is async.
   let chain: Promise<void> = Promise.resolve();
-  const diag = { localCandidates: 0, remoteCandidates: 0, queuedCandidates: 0, rejected: 0 };
   const marks: ConnectTimings = {
     start: null,
     offer: null,
@@ -274,21 +266,97 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     marks[name] = clock.now() - origin;
   };
 
-  const terminal = (): boolean => state === "closed" || state === "failed";
+  const terminal = (): boolean => isPeerTerminal(life);
+  const view = (): IceView => ({
+    ice: pc.iceConnectionState,
+    conn: pc.connectionState ?? pc.iceConnectionState,
+    signalingState: pc.signalingState,
+    bothOpen: controlDc.readyState === "open" && inputDc.readyState === "open",
+  });
 
-  const setState = (next: PeerState): void => {
-    if (state === next) return;
-    state = next;
-    self.onState?.(next);
+  type AsyncEffect = Extract<PeerLifecycleEffect, { kind: "apply-description" | "add-candidate" }>;
+
+  /** Carries out the effects in order; returns the async ones (SDP work) for the caller to await. */
+  const run = (effects: PeerLifecycleEffect[]): AsyncEffect[] => {
+    const later: AsyncEffect[] = [];
+    for (const e of effects) {
+      switch (e.kind) {
+        case "state":
+          self.onState?.(e.state);
+          break;
+        case "mark":
+          mark(e.name);
+          break;
+        case "set-timer": {
+          const which = e.timer;
+          if (timers[which] !== null) clock.clearTimeout(timers[which]!);
+          timers[which] = clock.setTimeout(() => {
+            timers[which] = null;
+            step({ kind: "timer", timer: which, view: view() });
+          }, e.afterMs);
+          break;
+        }
+        case "clear-timer":
+          if (timers[e.timer] !== null) clock.clearTimeout(timers[e.timer]!);
+          timers[e.timer] = null;
+          break;
+        case "make-offer":
+          chain = chain.then(makeOffer).catch((err) => {
+            fail(`signalling error: could not create the offer: ${(err as Error).message}`);
+          });
+          break;
+        case "restart-ice":
+          chain = chain.then(restartOffer).catch((err) => {
+            fail(`ICE restart failed: ${(err as Error).message}`);
+          });
+          break;
+        case "begin-restart":
+          if (e.relayOnly) {
+            pc.setConfiguration({ ...pc.getConfiguration(), iceTransportPolicy: "relay" });
+          }
+          break;
+        case "send-candidate":
+          sendCandidate(e.candidate);
+          break;
+        case "watch-path":
+          watchPath();
+          break;
+        case "read-path":
+          readPath();
+          break;
+        case "opened":
+          settle?.resolve();
+          settle = null;
+          break;
+        case "teardown":
+          teardown();
+          settle?.reject(e.error);
+          settle = null;
+          break;
+        case "apply-description":
+        case "add-candidate":
+          later.push(e);
+          break;
+      }
+    }
+    return later;
   };
 
+  const step = (event: PeerLifecycleEvent): PeerLifecycleEffect[] => {
+    const effects = stepPeerLifecycle(life, event);
+    run(effects);
+    return effects;
+  };
+
+  const fail = (message: string): void => void step({ kind: "fail", message });
+
   const teardown = (): void => {
-    if (timer !== null) clock.clearTimeout(timer);
-    timer = null;
+    for (const which of ["connect", "recovery"] as const) {
+      if (timers[which] !== null) clock.clearTimeout(timers[which]!);
+      timers[which] = null;
+    }
     if (pathTimer !== null) clock.clearTimeout(pathTimer);
     pathTimer = null;
-    if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
-    recoveryTimer = null;
     pc.onicecandidate = null;
     pc.oniceconnectionstatechange = null;
     pc.onconnectionstatechange = null;
@@ -303,120 +371,6 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     try {
       pc.close();
     } catch { /* already closed */ }
-  };
-
-  const finish = (next: "closed" | "failed", why: Error | null): void => {
-    if (terminal()) return;
-    error = why;
-    teardown();
-    settle?.reject(why ?? new Error("peer connection closed before it opened"));
-    settle = null;
-    setState(next);
-  };
-
-  const fail = (message: string): void => finish("failed", new Error(message));
-
-  const refresh = (): void => {
-    if (terminal() || state === "new") return;
-    const bothOpen = controlDc.readyState === "open" && inputDc.readyState === "open";
-    if (!bothOpen) return;
-    if (state === "connecting") {
-      mark("open");
-      watchPath();
-      if (timer !== null) clock.clearTimeout(timer);
-      timer = null;
-      if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
-      recoveryTimer = null;
-      setState("open");
-      settle?.resolve();
-      settle = null;
-      return;
-    }
-    setState(iceUp ? "open" : "interrupted");
-  };
-
-  const onTransportChange = (): void => {
-    if (terminal()) return;
-    const ice = pc.iceConnectionState;
-    const conn = pc.connectionState ?? ice;
-    if (ice === "connected" || ice === "completed") {
-      mark("iceConnected");
-      if (marks.open !== null) readPath();
-    }
-    if (conn === "failed" || ice === "failed") {
-      if (marks.open === null) {
-        fail(`ICE failed: no route to peer${noRelay()} (${describe()})`);
-        return;
-      }
-      iceUp = false;
-      // The offerer restarts at once; the answerer gives it time to.
-      if (!recover(0)) fail("connection lost: ICE failed after the peer went silent");
-      refresh();
-      return;
-    }
-    if (conn === "closed") {
-      finish("closed", new Error("the peer closed the connection"));
-      return;
-    }
-    if (conn === "disconnected" || ice === "disconnected") {
-      iceUp = false;
-      if (marks.open !== null && recoveryTimer === null) recover(restartAfterMs);
-    } else if (conn === "connected" || ice === "connected" || ice === "completed") {
-      iceUp = true;
-      if (marks.open !== null && recoveryTimer !== null) {
-        clock.clearTimeout(recoveryTimer);
-        recoveryTimer = null;
-      }
-    }
-    refresh();
-  };
-
-  // An ICE restart is a new offer with fresh credentials (the lobby relays it like the first);
-  // relay-only when TURN is configured, because the direct path has just shown it does not work.
-  const restartIce = (): void => {
-    if (terminal() || opts.role !== "offerer" || restarts >= MAX_RESTARTS) return;
-    chain = chain.then(async () => {
-      // One restart at a time: a second offer before the first one's answer would orphan it.
-      if (terminal() || restarts >= MAX_RESTARTS) return;
-      if (pc.signalingState !== undefined && pc.signalingState !== "stable") return;
-      restarts++;
-      if (hasTurn && !relayOnly && typeof pc.setConfiguration === "function") {
-        pc.setConfiguration({ ...pc.getConfiguration(), iceTransportPolicy: "relay" });
-        relayOnly = true;
-      }
-      // New local candidates wait for the new offer, as the first ones did.
-      descriptionSent = false;
-      const offer = await pc.createOffer({ iceRestart: true });
-      if (terminal()) return;
-      await pc.setLocalDescription(offer);
-      if (terminal()) return;
-      sendDescription(pc.localDescription ?? offer);
-    }).catch((e) => {
-      fail(`ICE restart failed: ${(e as Error).message}`);
-    });
-  };
-
-  /**
-   * Arms the next recovery step `afterMs` from now (0: at once). The offerer restarts ICE, then
-   * gives the restart `connectTimeoutMs`; the answerer waits that long for the offerer's restart.
-   * Returns false when nothing is left to try.
-   */
-  const recover = (afterMs: number): boolean => {
-    if (restartAfterMs === 0 || restarts >= MAX_RESTARTS) return false;
-    if (recoveryTimer !== null) clock.clearTimeout(recoveryTimer);
-    const lost = () => {
-      recoveryTimer = null;
-      if (!iceUp) fail("connection lost: ICE found no path again after the peer went silent");
-    };
-    if (opts.role === "answerer") {
-      recoveryTimer = clock.setTimeout(lost, afterMs + timeoutMs);
-      return true;
-    }
-    recoveryTimer = clock.setTimeout(() => {
-      restartIce();
-      recoveryTimer = clock.setTimeout(lost, timeoutMs);
-    }, afterMs);
-    return true;
   };
 
   // getStats() is async and not free: one read at a time, and none after the end.
@@ -451,17 +405,6 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     ice?.addEventListener?.("selectedcandidatepairchange", readPath);
   };
 
-  // Without TURN, a failed connect is what two players behind symmetric NATs (or strict
-  // firewalls) get: say what would fix it, so the player and the operator know it is not a bug.
-  const noRelay = (): string =>
-    hasTurn
-      ? ""
-      : ": no direct path works and the lobby offers no TURN relay, which these networks need";
-
-  const describe = (): string =>
-    `ice ${pc.iceConnectionState}, ${diag.localCandidates} local and ` +
-    `${diag.remoteCandidates} remote candidates`;
-
   const sendCandidate = (c: RTCIceCandidateInit | null): void => {
     opts.sendSignal({
       kind: "candidate",
@@ -480,24 +423,18 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     if (ev.candidate && ev.candidate.candidate !== "") {
       c = ev.candidate.toJSON();
       if (opts.candidateFilter && !opts.candidateFilter(c)) return;
-      diag.localCandidates++;
     }
-    if (descriptionSent) sendCandidate(c);
-    else outgoing.push(c);
+    step({ kind: "local-candidate", candidate: c });
   };
+  const onTransportChange = () => void step({ kind: "transport-change", view: view() });
   pc.oniceconnectionstatechange = onTransportChange;
   pc.onconnectionstatechange = onTransportChange;
 
-  const onChannelOpen = (name: "controlOpen" | "inputOpen") => () => {
-    mark(name);
-    // A channel opening implies a working path even if the ICE event has not arrived yet.
-    iceUp = true;
-    refresh();
-  };
+  const onChannelOpen = (channel: "controlOpen" | "inputOpen") => () =>
+    void step({ kind: "channel-open", channel, view: view() });
   controlDc.onopen = onChannelOpen("controlOpen");
   inputDc.onopen = onChannelOpen("inputOpen");
-  // The remote page closing (or the SCTP association dying) closes the channels.
-  const onChannelClose = () => finish("closed", new Error("the peer closed the connection"));
+  const onChannelClose = () => void step({ kind: "channel-close" });
   controlDc.onclose = onChannelClose;
   inputDc.onclose = onChannelClose;
 
@@ -506,8 +443,7 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       throw new Error("the browser produced no local description");
     }
     opts.sendSignal({ kind: desc.type, sdp: desc.sdp });
-    descriptionSent = true;
-    for (const c of outgoing.splice(0)) sendCandidate(c);
+    step({ kind: "description-sent" });
   };
 
   const addRemoteCandidate = async (c: RTCIceCandidateInit | null): Promise<void> => {
@@ -516,7 +452,7 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       if (c === null) await pc.addIceCandidate();
       else await pc.addIceCandidate(c);
     } catch {
-      if (c !== null) diag.rejected++;
+      if (c !== null) step({ kind: "candidate-rejected" });
     }
   };
 
@@ -529,22 +465,27 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     mark("offer");
   };
 
-  const applyDescription = async (kind: "offer" | "answer", sdp: string): Promise<void> => {
-    const expected = opts.role === "offerer" ? "answer" : "offer";
-    if (kind !== expected) {
-      fail(`signalling error: the ${opts.role} received an ${kind}`);
-      return;
-    }
-    // After the first exchange only an ICE restart renegotiates: an offer when stable (answerer),
-    // the answer to our own restart offer (offerer). Anything else is out of order.
-    const renegotiation = remoteDescriptionSet &&
-      (kind === "offer"
-        ? pc.signalingState === "stable"
-        : pc.signalingState === "have-local-offer");
-    if (remoteDescriptionSet && !renegotiation) {
-      fail(`signalling error: a second ${kind} arrived`);
-      return;
-    }
+  // An ICE restart is a new offer with fresh credentials (the lobby relays it like the first);
+  // relay-only when TURN is configured, because the direct path has just shown it does not work.
+  const restartOffer = async (): Promise<void> => {
+    const begun = step({
+      kind: "restart-begin",
+      view: view(),
+      canSetConfiguration: typeof pc.setConfiguration === "function",
+    });
+    if (!begun.some((e) => e.kind === "begin-restart")) return;
+    const offer = await pc.createOffer({ iceRestart: true });
+    if (terminal()) return;
+    await pc.setLocalDescription(offer);
+    if (terminal()) return;
+    sendDescription(pc.localDescription ?? offer);
+  };
+
+  const applyDescription = async (
+    kind: "offer" | "answer",
+    sdp: string,
+    renegotiation: boolean,
+  ): Promise<void> => {
     try {
       await pc.setRemoteDescription({ type: kind, sdp });
     } catch (e) {
@@ -552,11 +493,9 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
       return;
     }
     if (terminal()) return;
-    remoteDescriptionSet = true;
+    step({ kind: "remote-description-set", type: kind, renegotiation });
     mark(kind);
     if (kind === "offer") {
-      // The restart's new candidates wait for the new answer, as the first ones did.
-      if (renegotiation) descriptionSent = false;
       try {
         const answer = await pc.createAnswer();
         if (terminal()) return;
@@ -569,50 +508,23 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
         return;
       }
     }
-    for (const c of incoming.splice(0)) await addRemoteCandidate(c);
+    await runAsync(run(stepPeerLifecycle(life, { kind: "remote-ready" })));
   };
 
-  const applySignal = async (data: unknown): Promise<void> => {
-    if (terminal()) return;
-    if (!isRecord(data)) {
-      fail("signalling error: a signal must be an object");
-      return;
+  const runAsync = async (effects: AsyncEffect[]): Promise<void> => {
+    for (const e of effects) {
+      if (e.kind === "add-candidate") await addRemoteCandidate(e.candidate);
+      else await applyDescription(e.type, e.sdp, e.renegotiation);
     }
-    if (data.kind === "offer" || data.kind === "answer") {
-      if (typeof data.sdp !== "string" || data.sdp === "") {
-        fail(`signalling error: the ${data.kind} has no sdp`);
-        return;
-      }
-      await applyDescription(data.kind, data.sdp);
-      return;
-    }
-    if (data.kind === "candidate") {
-      const c = data.candidate;
-      if (c !== null && (!isRecord(c) || typeof c.candidate !== "string")) {
-        // One garbled candidate is not fatal: others may still connect.
-        diag.rejected++;
-        return;
-      }
-      const init = c as RTCIceCandidateInit | null;
-      if (init !== null) diag.remoteCandidates++;
-      if (!remoteDescriptionSet) {
-        if (init !== null) diag.queuedCandidates++;
-        incoming.push(init);
-        return;
-      }
-      await addRemoteCandidate(init);
-      return;
-    }
-    fail(`signalling error: unknown signal kind ${JSON.stringify(data.kind)}`);
   };
 
   const self: PeerConnection = {
     role: opts.role,
     get state() {
-      return state;
+      return life.state;
     },
     get error() {
-      return error;
+      return life.error;
     },
     control,
     input,
@@ -625,59 +537,34 @@ export function createPeerConnection(opts: PeerConnectionOptions): PeerConnectio
     connect() {
       if (connecting) return connecting;
       if (terminal()) {
-        connecting = Promise.reject(error ?? new Error("peer connection is closed"));
+        connecting = Promise.reject(life.error ?? new Error("peer connection is closed"));
         return connecting;
       }
       connecting = new Promise<void>((resolve, reject) => {
         settle = { resolve, reject };
       });
-      mark("start");
-      setState("connecting");
-      timer = clock.setTimeout(() => {
-        timer = null;
-        fail(
-          `ICE failed: no route to peer within ${seconds(timeoutMs)}${noRelay()} (${describe()})`,
-        );
-      }, timeoutMs);
-      if (opts.role === "offerer") {
-        chain = chain.then(makeOffer).catch((e) => {
-          fail(`signalling error: could not create the offer: ${(e as Error).message}`);
-        });
-        // No path yet although TURN is there: the direct checks are stuck; retry on the relay
-        // alone (only once the answer is in, so the retry's answer cannot be confused with it).
-        if (hasTurn && !relayOnly && relayAfterMs > 0) {
-          recoveryTimer = clock.setTimeout(() => {
-            recoveryTimer = null;
-            if (marks.open === null && pc.signalingState === "stable") restartIce();
-          }, relayAfterMs);
-        }
-      }
-      // Channels may already be open if signals were handled before connect().
-      refresh();
+      step({ kind: "connect", view: view() });
       return connecting;
     },
     handleSignal(data) {
-      chain = chain.then(() => applySignal(data)).catch((e) => {
+      chain = chain.then(() =>
+        runAsync(run(stepPeerLifecycle(life, { kind: "signal", data, view: view() })))
+      ).catch((e) => {
         fail(`signalling error: ${(e as Error).message}`);
       });
     },
     timings: () => ({ ...marks }),
     diagnostics: () => ({
-      localCandidates: diag.localCandidates,
-      remoteCandidates: diag.remoteCandidates,
-      queuedCandidates: diag.queuedCandidates,
-      rejectedCandidates: diag.rejected,
+      localCandidates: life.localCandidates,
+      remoteCandidates: life.remoteCandidates,
+      queuedCandidates: life.queuedCandidates,
+      rejectedCandidates: life.rejectedCandidates,
       iceConnectionState: pc.iceConnectionState,
       connectionState: pc.connectionState ?? pc.iceConnectionState,
-      restarts,
+      restarts: life.restarts,
     }),
-    repair() {
-      if (marks.open === null || terminal()) return;
-      restartIce();
-    },
-    close() {
-      finish("closed", null);
-    },
+    repair: () => void step({ kind: "repair" }),
+    close: () => void step({ kind: "close" }),
   };
   return self;
 }

@@ -4,119 +4,54 @@
  * promises matched to their replies by `rid`, reports the pairing, relays WebRTC signals, and
  * reconnects with exponential backoff and jitter when the socket drops while not in a match.
  *
- * Every incoming frame is validated with the protocol's `parseServerMessage`; a malformed frame is
- * reported through `onError` and otherwise ignored. The server's heartbeat is WebSocket-level
+ * This file is the imperative shell: it owns the WebSocket, the timers and the promises, and
+ * applies the effects of the pure reducer in `lobby_connection.ts`, where every state and
+ * transition lives (and is tested without I/O). The server's heartbeat is WebSocket-level
  * ping/pong, which browsers and Deno answer by themselves, so no app-level heartbeat is needed.
- *
- * States: `connecting` (first socket, until `welcome`), `open` (welcomed), `reconnecting` (the
- * socket dropped; the next attempt is scheduled or under way), `closed` (by `close()`, after a drop
- * during a match, or when the reconnect attempts ran out; `reconnect()` starts over).
  *
  * @module
  */
-import {
-  type ClientMessage,
-  encodeClientMessage,
-  type ErrorCode,
-  type IceServer,
-  parseServerMessage,
-  type Role,
-  type RoomInfo,
-  type ServerMessage,
-  type ServerMessageOf,
-  type SignalData,
-} from "../../shared/lobby_protocol.ts";
+import type { RoomInfo, SignalData } from "../../shared/lobby_protocol.ts";
 import { type Clock, realClock } from "./clock.ts";
+import {
+  DEFAULT_RECONNECT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  initialLobbyConnection,
+  type LobbyConnectionEffect,
+  type LobbyConnectionEvent,
+  type LobbyConnectionInput,
+  type LobbyConnectionState,
+  type LobbyError,
+  type LobbyWelcome,
+  type Pairing,
+  type ReconnectPolicy,
+  type ReplyTo,
+  type RequestMessage,
+  type RoomListChange,
+  type SignalingState,
+  stepLobbyConnection,
+  type TimerId,
+} from "./lobby_connection.ts";
 
-/** Connection state of the lobby socket. */
-export type SignalingState = "connecting" | "open" | "reconnecting" | "closed";
-
-/** What the lobby said on `welcome`. */
-export interface LobbyWelcome {
-  /** This connection's player id (changes on every reconnect). */
-  id: string;
-  name: string;
-  /**
-   * STUN/TURN servers for the RTCPeerConnection: the latest list, as the lobby replaces it with
-   * fresh TURN credentials (`ice-servers`) before the old ones expire.
-   */
-  iceServers: IceServer[];
-}
-
-/** The result of pairing: who the peer is and which side of the negotiation we play. */
-export interface Pairing {
-  peer: { id: string; name: string };
-  role: Role;
-  /** The lobby's id for this match. */
-  session: string;
-  /** Player index in the match: 0 for the offerer, 1 for the answerer. */
-  player: 0 | 1;
-  /** Clock time when `paired` arrived (the start of the connect-time measurement). */
-  at: number;
-}
+export {
+  backoffDelay,
+  DEFAULT_RECONNECT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  isLobbyError,
+  type LobbyError,
+  type LobbyErrorCode,
+  type LobbyWelcome,
+  type Pairing,
+  type ReconnectPolicy,
+  type RoomListChange,
+  type SignalingState,
+} from "./lobby_connection.ts";
 
 /** The reply to create/join/quick. */
 export interface JoinedRoom {
   room: RoomInfo;
   /** Invite code of a private room (share it with the other player). */
   code?: string;
-}
-
-/** Why a lobby request failed: a lobby `error.code`, or one of the client's own. */
-export type LobbyErrorCode = ErrorCode | "timeout" | "connection-lost" | "closed";
-
-/** An Error carrying the lobby's (or the client's) error code. */
-export interface LobbyError extends Error {
-  code: LobbyErrorCode;
-}
-
-/** Whether `e` is a {@link LobbyError}. */
-export function isLobbyError(e: unknown): e is LobbyError {
-  return e instanceof Error && typeof (e as Partial<LobbyError>).code === "string";
-}
-
-function lobbyError(code: LobbyErrorCode, message: string): LobbyError {
-  return Object.assign(new Error(message), { code });
-}
-
-/** One change to the room list, passed with the whole list to `onRooms`. */
-export type RoomListChange =
-  | { kind: "snapshot" }
-  | { kind: "upsert"; room: RoomInfo }
-  | { kind: "removed"; id: string };
-
-/** Exponential backoff with jitter between reconnect attempts. */
-export interface ReconnectPolicy {
-  /** Delay before the first retry. */
-  initialDelayMs: number;
-  maxDelayMs: number;
-  /** Growth per failed attempt. */
-  multiplier: number;
-  /** Fraction 0..1 of each delay that is randomized, so many clients do not retry in lockstep. */
-  jitter: number;
-  /** Attempts before giving up (state `closed`); Infinity by default. */
-  maxAttempts: number;
-}
-
-/** Default reconnect policy: 0.5 s, 1 s, 2 s, ... capped at 10 s, each up to 50 % shorter. */
-export const DEFAULT_RECONNECT: Readonly<ReconnectPolicy> = Object.freeze({
-  initialDelayMs: 500,
-  maxDelayMs: 10_000,
-  multiplier: 2,
-  jitter: 0.5,
-  maxAttempts: Infinity,
-});
-
-/**
- * The delay before reconnect attempt `attempt` (0-based): `initial * multiplier^attempt`, capped,
- * then shortened by up to `jitter` of itself using `random()` in [0, 1).
- */
-export function backoffDelay(attempt: number, policy: ReconnectPolicy, random: number): number {
-  const base = Math.min(
-    policy.maxDelayMs,
-    policy.initialDelayMs * Math.pow(policy.multiplier, Math.max(0, attempt)),
-  );
-  return Math.round(base * (1 - policy.jitter * random));
 }
 
 /** How to build a {@link SignalingClient}. */
@@ -148,7 +83,7 @@ export interface SignalingClient {
   readonly state: SignalingState;
   /** The latest `welcome`, or null before the first one. */
   readonly welcome: LobbyWelcome | null;
-  /** Public rooms by id, kept current (replaced wholesale after a reconnect). */
+  /** Public rooms by id, kept current (emptied on every welcome, then the lobby's snapshot). */
   readonly rooms: ReadonlyMap<string, RoomInfo>;
   /** The room we are in, or null. */
   readonly room: RoomInfo | null;
@@ -158,7 +93,7 @@ export interface SignalingClient {
   readonly paired: Pairing | null;
   /** Round-trip time of the last answered `ping()`, or null. */
   readonly rttMs: number | null;
-  /** Why the connection last dropped or closed, or null. */
+  /** Why the connection last dropped or closed (kept over failed retries until welcomed), or null. */
   readonly lastError: LobbyError | null;
   onState: ((state: SignalingState) => void) | null;
   onWelcome: ((welcome: LobbyWelcome) => void) | null;
@@ -206,448 +141,244 @@ export function lobbyUrl(location: { protocol: string; host: string }): string {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
 }
 
-/** Default for {@link SignalingClientOptions.requestTimeoutMs}. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+type Settle = { resolve: (v: never) => void; reject: (e: LobbyError) => void };
 
-type Reply = ServerMessage & { rid?: number };
+const timerKey = (t: TimerId): string => t.kind === "retry" ? "retry" : `request:${t.id}`;
 
-interface Pending {
-  /** The reply type that resolves this request. */
-  expect: ServerMessage["type"];
-  what: string;
-  resolve: (m: Reply) => void;
-  reject: (e: LobbyError) => void;
-  timer: number;
-  /** The socket it went out on, or null while waiting for the lobby to open. */
-  sentOn: WebSocket | null;
-  text: string;
+const detach = (socket: WebSocket): void => {
+  socket.onopen =
+    socket.onmessage =
+    socket.onclose =
+    socket.onerror =
+      null;
+};
+
+/**
+ * The imperative shell: owns the socket, the timers and the promises, and applies the reducer's
+ * effects in order. A listener that calls back in (a join from `onState`) is applied at once, on
+ * the state the reducer already moved to, as a direct call would be.
+ */
+class LobbyClient implements SignalingClient {
+  onState: ((state: SignalingState) => void) | null = null;
+  onWelcome: ((welcome: LobbyWelcome) => void) | null = null;
+  onRooms: ((rooms: ReadonlyMap<string, RoomInfo>, change: RoomListChange) => void) | null = null;
+  onPaired: ((pairing: Pairing) => void) | null = null;
+  onPeerLeft: ((peerId: string) => void) | null = null;
+  onError: ((error: LobbyError) => void) | null = null;
+  #s: LobbyConnectionState;
+  #ws: WebSocket | null = null;
+  #nextId = 1;
+  #timers = new Map<string, number>();
+  #settles = new Map<number, Settle>();
+  #signalHandler: ((data: SignalData) => void) | null = null;
+  #clock: Clock;
+  #random: () => number;
+  #makeSocket: (url: string) => WebSocket;
+  #url: string;
+
+  constructor(opts: SignalingClientOptions) {
+    this.#clock = opts.clock ?? realClock;
+    this.#random = opts.random ?? Math.random;
+    this.#makeSocket = opts.createWebSocket ?? ((url: string) => new WebSocket(url));
+    this.#url = opts.url;
+    const first = initialLobbyConnection({
+      name: opts.name,
+      game: opts.game,
+      version: opts.version,
+      reconnect: opts.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...opts.reconnect },
+      requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    });
+    this.#s = first.state;
+    for (const e of first.effects) this.#apply(e);
+  }
+
+  get state() {
+    return this.#s.phase;
+  }
+  get welcome() {
+    return this.#s.welcome;
+  }
+  get rooms() {
+    return this.#s.rooms;
+  }
+  get room() {
+    return this.#s.room;
+  }
+  get inviteCode() {
+    return this.#s.inviteCode;
+  }
+  get paired() {
+    return this.#s.paired;
+  }
+  get rttMs() {
+    return this.#s.rttMs;
+  }
+  get lastError() {
+    return this.#s.lastError;
+  }
+  get onSignal() {
+    return this.#signalHandler;
+  }
+  set onSignal(handler) {
+    this.#signalHandler = handler;
+    this.#dispatch({ type: "signal-reader", present: handler !== null });
+  }
+
+  ready = () => this.#settled<LobbyWelcome>((id) => ({ type: "wait", id, for: "ready" }));
+  waitForPaired = () => this.#settled<Pairing>((id) => ({ type: "wait", id, for: "paired" }));
+  signal = (data: SignalData) => this.#dispatch({ type: "signal", data });
+  reconnect = () => void this.#dispatch({ type: "reconnect" });
+  close = () => void this.#dispatch({ type: "close" });
+
+  async create(r: { name: string; private?: boolean; password?: string }) {
+    const msg: RequestMessage = { type: "create", name: r.name };
+    if (r.private !== undefined) msg.private = r.private;
+    if (r.password !== undefined) msg.password = r.password;
+    return joinedRoom(await this.#request(msg));
+  }
+  async join(ref: string, password?: string) {
+    const msg: RequestMessage = { type: "join", room: ref };
+    if (password !== undefined) msg.password = password;
+    return joinedRoom(await this.#request(msg));
+  }
+  async quick() {
+    return { room: (await this.#request({ type: "quick" })).room };
+  }
+  async leave() {
+    await this.#request({ type: "leave" });
+  }
+  async rename(name: string) {
+    return (await this.#request({ type: "hello", name })).name;
+  }
+  async list(filter: string) {
+    const reply = await this.#request({ type: "list", filter });
+    return { total: reply.total ?? reply.rooms.length };
+  }
+  async ping() {
+    await this.#request({ type: "ping", t: this.#clock.now() });
+    return this.#s.rttMs!;
+  }
+
+  /** Runs one input through the reducer and applies its effects; true if a frame went out. */
+  #dispatch(input: LobbyConnectionInput): boolean {
+    const step = stepLobbyConnection(this.#s, input);
+    this.#s = step.state;
+    let sent = false;
+    for (const e of step.effects) sent = this.#apply(e) || sent;
+    return sent;
+  }
+
+  #apply(e: LobbyConnectionEffect): boolean {
+    switch (e.kind) {
+      case "open":
+        this.#open(e.socket);
+        return false;
+      case "close": {
+        const socket = this.#ws;
+        this.#ws = null;
+        if (socket) detach(socket);
+        try {
+          socket?.close(e.code, e.reason);
+        } catch { /* already closing */ }
+        return false;
+      }
+      case "send":
+        if (this.#ws?.readyState !== WebSocket.OPEN) return false;
+        this.#ws.send(e.frame);
+        return true;
+      case "schedule": {
+        const key = timerKey(e.timer);
+        const timer = e.timer;
+        this.#timers.set(
+          key,
+          this.#clock.setTimeout(() => {
+            this.#timers.delete(key);
+            this.#dispatch({ type: "timer", timer });
+          }, e.ms),
+        );
+        return false;
+      }
+      case "cancel": {
+        const key = timerKey(e.timer);
+        const id = this.#timers.get(key);
+        if (id !== undefined) this.#clock.clearTimeout(id);
+        this.#timers.delete(key);
+        return false;
+      }
+      case "resolve":
+      case "reject": {
+        const p = this.#settles.get(e.id);
+        this.#settles.delete(e.id);
+        if (e.kind === "resolve") p?.resolve(e.value as never);
+        else p?.reject(e.error);
+        return false;
+      }
+      case "emit":
+        this.#emit(e.event);
+        return false;
+    }
+  }
+
+  #emit(ev: LobbyConnectionEvent): void {
+    switch (ev.type) {
+      case "state":
+        return this.onState?.(ev.state);
+      case "welcome":
+        return this.onWelcome?.(ev.welcome);
+      case "rooms":
+        return this.onRooms?.(this.#s.rooms, ev.change);
+      case "paired":
+        return this.onPaired?.(ev.pairing);
+      case "signal":
+        return this.#signalHandler?.(ev.data);
+      case "peer-left":
+        return this.onPeerLeft?.(ev.id);
+      case "error":
+        return this.onError?.(ev.error);
+    }
+  }
+
+  #open(n: number): void {
+    let socket: WebSocket;
+    try {
+      socket = this.#makeSocket(this.#url);
+    } catch (e) {
+      const message = `cannot open ${this.#url}: ${(e as Error).message}`;
+      this.#dispatch({ type: "open-failed", socket: n, message, random: this.#random() });
+      return;
+    }
+    this.#ws = socket;
+    socket.onmessage = (ev: MessageEvent) =>
+      this.#dispatch({ type: "message", socket: n, data: ev.data, at: this.#clock.now() });
+    socket.onclose = (ev: CloseEvent) => {
+      if (this.#ws === socket) this.#ws = null;
+      detach(socket);
+      const { code, reason } = ev;
+      this.#dispatch({ type: "closed", socket: n, code, reason, random: this.#random() });
+    };
+    // An error is always followed by close; close carries the code.
+    socket.onerror = () => {};
+  }
+
+  /** A promise the reducer settles (resolve/reject effect) under a fresh id. */
+  #settled<T>(input: (id: number) => LobbyConnectionInput): Promise<T> {
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#settles.set(id, { resolve: resolve as (v: never) => void, reject });
+      this.#dispatch(input(id));
+    });
+  }
+
+  #request<M extends RequestMessage>(message: M): Promise<ReplyTo<M["type"]>> {
+    return this.#settled((id) => ({ type: "request", id, message, at: this.#clock.now() }));
+  }
 }
 
-type Waiter<T> = { resolve: (v: T) => void; reject: (e: LobbyError) => void };
+function joinedRoom(reply: { room: RoomInfo; code?: string }): JoinedRoom {
+  return reply.code === undefined ? { room: reply.room } : { room: reply.room, code: reply.code };
+}
 
 /** Connects to the lobby (immediately) and returns the client. */
 export function createSignalingClient(opts: SignalingClientOptions): SignalingClient {
-  const clock = opts.clock ?? realClock;
-  const random = opts.random ?? Math.random;
-  const makeSocket = opts.createWebSocket ?? ((url: string) => new WebSocket(url));
-  const policy: ReconnectPolicy | null = opts.reconnect === false
-    ? null
-    : { ...DEFAULT_RECONNECT, ...opts.reconnect };
-  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-
-  let state: SignalingState = "connecting";
-  let ws: WebSocket | null = null;
-  let welcome: LobbyWelcome | null = null;
-  const rooms = new Map<string, RoomInfo>();
-  let room: RoomInfo | null = null;
-  let inviteCode: string | null = null;
-  let paired: Pairing | null = null;
-  let rttMs: number | null = null;
-  let lastError: LobbyError | null = null;
-  let closeError: LobbyError | null = null;
-  let attempt = 0;
-  let retryTimer: number | null = null;
-  let nextRid = 1;
-  const pending = new Map<number, Pending>();
-  let readyWaiters: Waiter<LobbyWelcome>[] = [];
-  let pairWaiters: Waiter<Pairing>[] = [];
-  let signalHandler: ((data: SignalData) => void) | null = null;
-  let signalBuffer: SignalData[] = [];
-
-  const setState = (next: SignalingState): void => {
-    if (state === next) return;
-    state = next;
-    self.onState?.(next);
-  };
-
-  const send = (msg: ClientMessage): boolean => {
-    if (state !== "open" || !ws || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(encodeClientMessage(msg));
-    return true;
-  };
-
-  const settleRequest = (rid: number): Pending | undefined => {
-    const p = pending.get(rid);
-    if (!p) return undefined;
-    pending.delete(rid);
-    clock.clearTimeout(p.timer);
-    return p;
-  };
-
-  const request = <T extends ServerMessage["type"]>(
-    msg: ClientMessage,
-    expect: T,
-  ): Promise<ServerMessageOf<T>> => {
-    const what = msg.type;
-    if (state === "closed") {
-      return Promise.reject(lobbyError("closed", `lobby ${what} failed: not connected (closed)`));
-    }
-    const rid = nextRid++;
-    const text = encodeClientMessage({ ...msg, rid } as ClientMessage);
-    return new Promise((resolve, reject) => {
-      const timer = clock.setTimeout(() => {
-        if (!settleRequest(rid)) return;
-        reject(
-          lobbyError("timeout", `lobby did not answer ${what} within ${requestTimeoutMs} ms`),
-        );
-      }, requestTimeoutMs);
-      const p: Pending = {
-        expect,
-        what,
-        resolve: resolve as (m: Reply) => void,
-        reject,
-        timer,
-        sentOn: null,
-        text,
-      };
-      pending.set(rid, p);
-      // Requests made while (re)connecting go out as soon as the lobby has welcomed us.
-      if (state === "open" && ws) {
-        ws.send(text);
-        p.sentOn = ws;
-      }
-    });
-  };
-
-  const flushQueued = (): void => {
-    for (const p of pending.values()) {
-      if (p.sentOn === null && ws) {
-        ws.send(p.text);
-        p.sentOn = ws;
-      }
-    }
-  };
-
-  const rejectAll = (code: LobbyErrorCode, message: string, onlySentOn?: WebSocket): void => {
-    for (const [rid, p] of [...pending]) {
-      if (onlySentOn && p.sentOn !== onlySentOn) continue;
-      settleRequest(rid);
-      p.reject(lobbyError(code, `lobby ${p.what} failed: ${message}`));
-    }
-  };
-
-  const emitRooms = (change: RoomListChange): void => self.onRooms?.(rooms, change);
-
-  const dropPairing = (): void => {
-    paired = null;
-    signalBuffer = [];
-  };
-
-  const handle = (msg: ServerMessage): void => {
-    switch (msg.type) {
-      case "welcome": {
-        welcome = { id: msg.id, name: msg.name, iceServers: msg.iceServers };
-        attempt = 0;
-        lastError = null;
-        // Our name goes out before anything an "open" listener sends (a join, a quick match), so
-        // a peer paired by that request never sees the lobby's placeholder name.
-        if (opts.name !== undefined || opts.game !== undefined || opts.version !== undefined) {
-          const hello: Extract<ClientMessage, { type: "hello" }> = {
-            type: "hello",
-            name: opts.name ?? msg.name,
-          };
-          if (opts.game !== undefined) hello.game = opts.game;
-          if (opts.version !== undefined) hello.version = opts.version;
-          ws?.send(encodeClientMessage(hello));
-        }
-        setState("open");
-        flushQueued();
-        self.onWelcome?.(welcome);
-        const waiters = readyWaiters;
-        readyWaiters = [];
-        for (const w of waiters) w.resolve(welcome);
-        return;
-      }
-      case "rooms":
-        rooms.clear();
-        for (const r of msg.rooms) rooms.set(r.id, r);
-        emitRooms({ kind: "snapshot" });
-        // The answer to `list` carries its rid.
-        break;
-      case "room":
-        rooms.set(msg.room.id, msg.room);
-        if (room?.id === msg.room.id) room = msg.room;
-        emitRooms({ kind: "upsert", room: msg.room });
-        return;
-      case "room-removed":
-        if (rooms.delete(msg.id)) emitRooms({ kind: "removed", id: msg.id });
-        return;
-      case "joined":
-        room = msg.room;
-        inviteCode = msg.code ?? null;
-        break;
-      case "left":
-        room = null;
-        inviteCode = null;
-        dropPairing();
-        break;
-      case "paired": {
-        signalBuffer = [];
-        paired = {
-          peer: msg.peer,
-          role: msg.role,
-          session: msg.session,
-          player: msg.role === "offerer" ? 0 : 1,
-          at: clock.now(),
-        };
-        self.onPaired?.(paired);
-        const waiters = pairWaiters;
-        pairWaiters = [];
-        for (const w of waiters) w.resolve(paired);
-        return;
-      }
-      case "signal":
-        // Only the current peer's signals; anything else is a leftover from an earlier pairing.
-        if (!paired || msg.from !== paired.peer.id) return;
-        if (msg.session !== undefined && msg.session !== paired.session) return;
-        if (signalHandler) signalHandler(msg.data);
-        else signalBuffer.push(msg.data);
-        return;
-      case "peer-left":
-        if (paired?.peer.id === msg.id) {
-          dropPairing();
-          self.onPeerLeft?.(msg.id);
-        }
-        return;
-      case "ice-servers":
-        // Fresh TURN credentials: the next peer connection uses them (a live one keeps its relay).
-        if (welcome) welcome = { ...welcome, iceServers: msg.iceServers };
-        return;
-      case "pong":
-      case "renamed":
-        break;
-      case "error": {
-        const err = lobbyError(msg.code, msg.message);
-        const p = msg.rid === undefined ? undefined : settleRequest(msg.rid);
-        if (p) p.reject(err);
-        else self.onError?.(err);
-        if (msg.close) closeError = err;
-        return;
-      }
-    }
-    // Replies: resolve the request with the same rid, if it expects this type.
-    const rid = (msg as Reply).rid;
-    if (rid === undefined) return;
-    const p = pending.get(rid);
-    if (p && p.expect === msg.type) {
-      settleRequest(rid);
-      p.resolve(msg);
-    }
-  };
-
-  const scheduleReconnect = (): void => {
-    if (!policy || attempt >= policy.maxAttempts) {
-      setState("closed");
-      const err = lastError ?? lobbyError("connection-lost", "lost the lobby connection");
-      rejectAll("connection-lost", err.message);
-      for (const w of readyWaiters) w.reject(err);
-      readyWaiters = [];
-      return;
-    }
-    const delay = backoffDelay(attempt, policy, random());
-    attempt++;
-    setState("reconnecting");
-    retryTimer = clock.setTimeout(() => {
-      retryTimer = null;
-      open();
-    }, delay);
-  };
-
-  const onDrop = (socket: WebSocket, ev: CloseEvent | null): void => {
-    if (socket !== ws) return;
-    ws = null;
-    socket.onopen =
-      socket.onmessage =
-      socket.onclose =
-      socket.onerror =
-        null;
-    if (state === "closed") return;
-    const why = ev
-      ? `the lobby connection closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ""})`
-      : "the lobby connection failed";
-    // A fatal lobby error (e.g. shutting-down) explains the close better than its code does.
-    lastError = closeError ?? lobbyError("connection-lost", why);
-    closeError = null;
-    rejectAll("connection-lost", why, socket);
-    // The server forgets rooms and pairings of a dropped connection.
-    const wasInMatch = paired !== null;
-    room = null;
-    inviteCode = null;
-    dropPairing();
-    for (const w of pairWaiters) w.reject(lobbyError("connection-lost", why));
-    pairWaiters = [];
-    if (wasInMatch) {
-      // The players talk directly now; reconnecting would only churn the lobby mid-match.
-      setState("closed");
-      rejectAll("connection-lost", why);
-      for (const w of readyWaiters) w.reject(lobbyError("connection-lost", why));
-      readyWaiters = [];
-      return;
-    }
-    scheduleReconnect();
-  };
-
-  const open = (): void => {
-    let socket: WebSocket;
-    try {
-      socket = makeSocket(opts.url);
-    } catch (e) {
-      lastError = lobbyError("connection-lost", `cannot open ${opts.url}: ${(e as Error).message}`);
-      scheduleReconnect();
-      return;
-    }
-    ws = socket;
-    socket.onmessage = (ev: MessageEvent) => {
-      if (socket !== ws) return;
-      if (typeof ev.data !== "string") {
-        self.onError?.(lobbyError("bad-message", "the lobby sent a binary frame"));
-        return;
-      }
-      const parsed = parseServerMessage(ev.data);
-      if (!parsed.ok) {
-        self.onError?.(lobbyError("bad-message", `malformed lobby message: ${parsed.message}`));
-        return;
-      }
-      handle(parsed.value);
-    };
-    socket.onclose = (ev: CloseEvent) => onDrop(socket, ev);
-    // An error is always followed by close; close carries the code.
-    socket.onerror = () => {};
-  };
-
-  const self: SignalingClient = {
-    get state() {
-      return state;
-    },
-    get welcome() {
-      return welcome;
-    },
-    rooms,
-    get room() {
-      return room;
-    },
-    get inviteCode() {
-      return inviteCode;
-    },
-    get paired() {
-      return paired;
-    },
-    get rttMs() {
-      return rttMs;
-    },
-    get lastError() {
-      return lastError;
-    },
-    onState: null,
-    onWelcome: null,
-    onRooms: null,
-    onPaired: null,
-    get onSignal() {
-      return signalHandler;
-    },
-    set onSignal(handler) {
-      signalHandler = handler;
-      if (!handler) return;
-      const buffered = signalBuffer;
-      signalBuffer = [];
-      for (const s of buffered) handler(s);
-    },
-    onPeerLeft: null,
-    onError: null,
-    ready() {
-      if (state === "open" && welcome) return Promise.resolve(welcome);
-      if (state === "closed") {
-        return Promise.reject(lastError ?? lobbyError("closed", "the lobby client is closed"));
-      }
-      return new Promise((resolve, reject) => readyWaiters.push({ resolve, reject }));
-    },
-    async create(r) {
-      const msg: ClientMessage = { type: "create", name: r.name };
-      if (r.private !== undefined) msg.private = r.private;
-      if (r.password !== undefined) msg.password = r.password;
-      const reply = await request(msg, "joined");
-      return reply.code === undefined
-        ? { room: reply.room }
-        : { room: reply.room, code: reply.code };
-    },
-    async join(ref, password) {
-      const msg: ClientMessage = { type: "join", room: ref };
-      if (password !== undefined) msg.password = password;
-      const reply = await request(msg, "joined");
-      return reply.code === undefined
-        ? { room: reply.room }
-        : { room: reply.room, code: reply.code };
-    },
-    async quick() {
-      const reply = await request({ type: "quick" }, "joined");
-      return { room: reply.room };
-    },
-    async leave() {
-      // The match is over for us the moment we ask: a screen going back to the lobby must not
-      // find the old pairing still there while the lobby's `left` is on its way.
-      const left = request({ type: "leave" }, "left");
-      dropPairing();
-      await left;
-    },
-    async rename(name) {
-      const reply = await request({ type: "hello", name }, "renamed");
-      return reply.name;
-    },
-    async list(filter) {
-      const reply = await request({ type: "list", filter }, "rooms");
-      return { total: reply.total ?? reply.rooms.length };
-    },
-    waitForPaired() {
-      if (paired) return Promise.resolve(paired);
-      if (state === "closed") {
-        return Promise.reject(lobbyError("closed", "the lobby client is closed"));
-      }
-      return new Promise((resolve, reject) => pairWaiters.push({ resolve, reject }));
-    },
-    signal(data) {
-      if (!paired) return false;
-      // The session binds the signal to this pairing: the lobby drops it if the pairing is over.
-      return send({ type: "signal", data, session: paired.session });
-    },
-    async ping() {
-      const t = clock.now();
-      await request({ type: "ping", t }, "pong");
-      rttMs = clock.now() - t;
-      return rttMs;
-    },
-    reconnect() {
-      if (state !== "closed") return;
-      attempt = 0;
-      lastError = null;
-      setState("connecting");
-      open();
-    },
-    close() {
-      if (state === "closed" && !ws) return;
-      if (retryTimer !== null) clock.clearTimeout(retryTimer);
-      retryTimer = null;
-      setState("closed");
-      const socket = ws;
-      ws = null;
-      if (socket) {
-        socket.onopen =
-          socket.onmessage =
-          socket.onclose =
-          socket.onerror =
-            null;
-        try {
-          socket.close(1000, "client closed");
-        } catch { /* already closing */ }
-      }
-      rejectAll("closed", "the lobby client was closed");
-      const err = lobbyError("closed", "the lobby client was closed");
-      for (const w of [...readyWaiters, ...pairWaiters]) w.reject(err);
-      readyWaiters = [];
-      pairWaiters = [];
-      dropPairing();
-    },
-  };
-
-  open();
-  return self;
+  return new LobbyClient(opts);
 }

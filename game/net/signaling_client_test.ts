@@ -468,9 +468,10 @@ Deno.test({
     const url = `ws://127.0.0.1:${port}/ws`;
     const healthy = async () => {
       for (let i = 0; i < 300; i++) {
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((
-          r,
-        ) => (r.body?.cancel(), r.ok))
+        // The body's cancel is awaited too: a rejection left floating would surface later as an
+        // "Uncaught error" blamed on whichever test runs then.
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`)
+          .then(async (r) => (await r.body?.cancel(), r.ok))
           .catch(() => false);
         if (ok) return;
         await sleep(20);

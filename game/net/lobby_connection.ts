@@ -31,6 +31,8 @@ import {
   type ServerMessage,
   type ServerMessageOf,
   type SignalData,
+  type StreamEndReason,
+  type StreamHeader,
 } from "../../shared/lobby_protocol.ts";
 
 /** Connection state of the lobby socket. */
@@ -133,6 +135,7 @@ export const REPLY_TYPE = {
   hello: "renamed",
   list: "rooms",
   ping: "pong",
+  watch: "watching",
 } as const satisfies Partial<Record<ClientMessage["type"], ServerMessage["type"]>>;
 
 /** A client message that is sent as a request (with a rid, settled by its reply). */
@@ -182,6 +185,8 @@ export interface LobbyConnectionState {
   room: RoomInfo | null;
   inviteCode: string | null;
   paired: Pairing | null;
+  /** The room we watch as a spectator (`watching`), until its stream ends or we leave. */
+  watching: RoomInfo | null;
   rttMs: number | null;
   lastError: LobbyError | null;
   /** A fatal lobby error (`error.close`) that explains the coming close better than its code. */
@@ -207,7 +212,27 @@ export type LobbyConnectionEvent =
   | { type: "paired"; pairing: Pairing }
   | { type: "signal"; data: SignalData }
   | { type: "peer-left"; id: string }
+  | { type: "stream"; batch: StreamBatchMessage }
+  | { type: "stream-end"; room: string; reason: SpectatorStreamEnd }
   | { type: "error"; error: LobbyError };
+
+/** A relayed spectator stream batch (`stream` from the lobby). */
+export interface StreamBatchMessage {
+  room: string;
+  from: number;
+  inputs: string;
+  header?: StreamHeader;
+}
+
+/** Why a watched stream ended: the lobby's reason, or the lobby connection dropped. */
+export type SpectatorStreamEnd = StreamEndReason | "connection-lost";
+
+/** A batch the offerer sends (`stream`): frames `from`… as hex, the header on the first. */
+export interface OutgoingStreamBatch {
+  from: number;
+  inputs: string;
+  header?: StreamHeader;
+}
 
 /** A value a pending promise settles with. */
 export type Settlement = ServerMessage | LobbyWelcome | Pairing;
@@ -237,6 +262,9 @@ export type LobbyConnectionInput =
   | { type: "request"; id: number; message: RequestMessage; at: number }
   | { type: "wait"; id: number; for: "ready" | "paired" }
   | { type: "signal"; data: SignalData }
+  /** The offerer's spectator stream: a batch, or its end. Dropped unless open and paired. */
+  | { type: "stream"; batch: OutgoingStreamBatch }
+  | { type: "stream-end" }
   | { type: "signal-reader"; present: boolean }
   | { type: "reconnect" }
   | { type: "close" };
@@ -259,6 +287,7 @@ export function initialLobbyConnection(config: LobbyConnectionConfig): LobbyConn
     room: null,
     inviteCode: null,
     paired: null,
+    watching: null,
     rttMs: null,
     lastError: null,
     closeError: null,
@@ -325,6 +354,13 @@ class Builder {
     for (const id of this.s[which]) this.effects.push({ kind: "reject", id, error });
     this.set({ [which]: [] });
   }
+  /** No longer watching: the spectator hears the stream is over. */
+  endWatching(reason: SpectatorStreamEnd): void {
+    const w = this.s.watching;
+    if (w === null) return;
+    this.set({ watching: null });
+    this.emit({ type: "stream-end", room: w.id, reason });
+  }
   dropPairing(): void {
     if (this.s.paired === null && this.s.signalBuffer.length === 0) return;
     this.set({ paired: null, signalBuffer: [] });
@@ -378,6 +414,7 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       // The server forgets rooms and pairings of a dropped connection.
       const wasInMatch = b.s.paired !== null;
       b.set({ room: null, inviteCode: null });
+      b.endWatching("connection-lost");
       b.dropPairing();
       b.rejectWaiters("pairWaiters", lobbyError("connection-lost", why));
       if (wasInMatch) {
@@ -470,7 +507,10 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       if (sendNow) b.effects.push({ kind: "send", frame });
       // The match is over for us the moment we ask: a screen going back to the lobby must not
       // find the old pairing still there while the lobby's `left` is on its way.
-      if (what === "leave") b.dropPairing();
+      if (what === "leave") {
+        b.dropPairing();
+        b.set({ watching: null });
+      }
     },
     wait(b, i) {
       if (i.for === "ready") {
@@ -503,6 +543,14 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
         frame: encodeClientMessage({ type: "signal", data: i.data, session: p.session }),
       });
     },
+    stream(b, i) {
+      if (!b.s.paired || b.s.phase !== "open" || b.s.socket === null) return;
+      b.effects.push({ kind: "send", frame: encodeClientMessage({ type: "stream", ...i.batch }) });
+    },
+    "stream-end"(b) {
+      if (!b.s.paired || b.s.phase !== "open" || b.s.socket === null) return;
+      b.effects.push({ kind: "send", frame: encodeClientMessage({ type: "stream-end" }) });
+    },
     "signal-reader"(b, i) {
       b.set({ signalReader: i.present });
       if (!i.present) return;
@@ -530,6 +578,7 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       b.rejectWaiters("readyWaiters", err);
       b.rejectWaiters("pairWaiters", err);
       b.dropPairing();
+      b.endWatching("connection-lost");
     },
   };
 
@@ -596,9 +645,25 @@ const MESSAGE_HANDLERS: {
     return true;
   },
   left(b) {
-    b.set({ room: null, inviteCode: null });
+    b.set({ room: null, inviteCode: null, watching: null });
     b.dropPairing();
     return true;
+  },
+  watching(b, m) {
+    b.set({ watching: m.room });
+    return true;
+  },
+  stream(b, m) {
+    if (b.s.watching?.id !== m.room) return false;
+    const batch: StreamBatchMessage = { room: m.room, from: m.from, inputs: m.inputs };
+    if (m.header !== undefined) batch.header = m.header;
+    b.emit({ type: "stream", batch });
+    return false;
+  },
+  "stream-end"(b, m) {
+    if (b.s.watching?.id !== m.room) return false;
+    b.endWatching(m.reason);
+    return false;
   },
   paired(b, m, at) {
     const pairing: Pairing = {

@@ -26,12 +26,15 @@ export {
   type LobbyErrorCode,
   lobbyUrl,
   type LobbyWelcome,
+  type OutgoingStreamBatch,
   type Pairing,
   type ReconnectPolicy,
   type RoomListChange,
   type SignalingClient,
   type SignalingClientOptions,
   type SignalingState,
+  type SpectatorStreamEnd,
+  type StreamBatchMessage,
 } from "./signaling_client.ts";
 export {
   CONTROL_CHANNEL_INIT,
@@ -126,7 +129,6 @@ export {
   type SpectatorEvent,
   type SpectatorLobby,
   type SpectatorStats,
-  type StreamBatchMessage,
   watchMatch,
   type WatchMatchOptions,
 } from "./spectate/watch_match.ts";

@@ -15,7 +15,8 @@
  * @module
  */
 
-import type { StreamEndReason, StreamHeader } from "../../../shared/lobby_protocol.ts";
+import type { StreamHeader } from "../../../shared/lobby_protocol.ts";
+import type { SpectatorStreamEnd } from "../lobby_connection.ts";
 
 /** The spectator's phase (a subset of MatchPhase). */
 export type SpectatePhase = "connecting" | "playing" | "ended" | "closed" | "left";
@@ -26,7 +27,7 @@ export interface SpectateState {
   /** The match's header, once known. */
   readonly header: StreamHeader | null;
   /** Why the stream ended (the lobby's reason, or "failed"), once it did. */
-  readonly ended: StreamEndReason | "failed" | null;
+  readonly ended: SpectatorStreamEnd | "failed" | null;
   /** A sentence for the viewer once the watching is over. */
   readonly message: string | null;
 }
@@ -36,7 +37,7 @@ export type SpectateEvent =
   | { type: "watching"; header?: StreamHeader }
   /** `inputs` null: the batch was not whole frames of hex. */
   | { type: "stream"; from: number; inputs: Uint8Array | null; header?: StreamHeader }
-  | { type: "stream-end"; reason: StreamEndReason }
+  | { type: "stream-end"; reason: SpectatorStreamEnd }
   /** The simulation after an update: is the match over, and has everything received been shown. */
   | { type: "simulated"; over: boolean; playedOut: boolean }
   /** The session refused a batch (a gap, or a rewrite of history). */
@@ -59,15 +60,16 @@ export const SPECTATE_START: SpectateState = {
   message: null,
 };
 
-const END_MESSAGES: Record<StreamEndReason, string> = {
+const END_MESSAGES: Record<SpectatorStreamEnd, string> = {
   "match-over": "The match is over.",
   "player-left": "A player left the match.",
   "too-long": "This match ran too long for the lobby to keep streaming it.",
   "bad-stream": "The match's stream broke off.",
+  "connection-lost": "Lost the connection to the lobby.",
 };
 
 /** The sentence shown when a stream ends for `reason`. */
-export function endMessage(reason: StreamEndReason): string {
+export function endMessage(reason: SpectatorStreamEnd): string {
   return END_MESSAGES[reason];
 }
 
@@ -80,7 +82,7 @@ export function spectateStep(
 ): { state: SpectateState; effects: SpectateEffect[] } {
   const none = { state, effects: [] };
   if (done(state.phase)) return none;
-  const close = (ended: StreamEndReason | "failed", message: string) => ({
+  const close = (ended: SpectatorStreamEnd | "failed", message: string) => ({
     state: { ...state, phase: "closed" as const, ended, message },
     effects: [{ type: "end" as const, reason: message }],
   });

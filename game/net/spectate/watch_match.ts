@@ -24,7 +24,8 @@
  * @module
  */
 
-import type { RoomInfo, StreamEndReason, StreamHeader } from "../../../shared/lobby_protocol.ts";
+import type { RoomInfo, StreamHeader } from "../../../shared/lobby_protocol.ts";
+import type { SpectatorStreamEnd, StreamBatchMessage } from "../lobby_connection.ts";
 import { decodeStreamInputs } from "../../../shared/stream_inputs.ts";
 import type { RollbackGame } from "../game.ts";
 import type { CreateGame, MatchSetup } from "../match/match_game.ts";
@@ -41,14 +42,6 @@ import {
 } from "./spectate_lifecycle.ts";
 import { createSpectatorSession, type SpectatorSession } from "./spectator_session.ts";
 
-/** A relayed `stream` batch, as the lobby client hands it on. */
-export interface StreamBatchMessage {
-  room: string;
-  from: number;
-  inputs: string;
-  header?: StreamHeader;
-}
-
 /** The part of the lobby client a spectator needs (the signalling client has it). */
 export interface SpectatorLobby {
   /** Sends `watch`; resolves with `watching`, rejects with the lobby's error. */
@@ -56,7 +49,7 @@ export interface SpectatorLobby {
   /** Stops watching (`leave`). */
   leave(): Promise<void>;
   onStream: ((batch: StreamBatchMessage) => void) | null;
-  onStreamEnd: ((end: { room: string; reason: StreamEndReason }) => void) | null;
+  onStreamEnd: ((end: { room: string; reason: SpectatorStreamEnd }) => void) | null;
 }
 
 /** Options of {@link watchMatch}. */
@@ -79,7 +72,7 @@ export interface WatchMatchOptions<G extends RollbackGame> {
 export type SpectatorEvent =
   | { type: "phase"; phase: SpectatePhase; previous: SpectatePhase }
   | { type: "started"; setup: MatchSetup }
-  | { type: "closed"; reason: StreamEndReason | "failed"; message: string };
+  | { type: "closed"; reason: SpectatorStreamEnd | "failed"; message: string };
 
 /** What a spectator's overlay shows. */
 export interface SpectatorStats {
@@ -196,7 +189,7 @@ export function watchMatch<G extends RollbackGame>(opts: WatchMatchOptions<G>): 
     });
     flush();
   };
-  const onEnd = (e: { room: string; reason: StreamEndReason }) => {
+  const onEnd = (e: { room: string; reason: SpectatorStreamEnd }) => {
     if (room === null || e.room !== room.id) return;
     dispatch({ type: "stream-end", reason: e.reason });
     flush();
@@ -208,7 +201,7 @@ export function watchMatch<G extends RollbackGame>(opts: WatchMatchOptions<G>): 
     else onBatch(b);
     previousStream?.(b);
   };
-  const endHandler = (e: { room: string; reason: StreamEndReason }) => {
+  const endHandler = (e: { room: string; reason: SpectatorStreamEnd }) => {
     if (early !== null) early.push(() => onEnd(e));
     else onEnd(e);
     previousEnd?.(e);

@@ -6,12 +6,8 @@ import { createReliablePair, createSimulatedPair, NO_IMPAIRMENT } from "../netwo
 import { createMatchRunner, type MatchRunner, TICK_MS } from "../match/match_runner.ts";
 import { createTestGame, scriptedInput, type TestGame } from "../test_game.ts";
 import type { StreamBatch } from "./stream_batcher.ts";
-import {
-  type SpectatorEvent,
-  type SpectatorLobby,
-  type StreamBatchMessage,
-  watchMatch,
-} from "./watch_match.ts";
+import { type SpectatorEvent, type SpectatorLobby, watchMatch } from "./watch_match.ts";
+import type { StreamBatchMessage } from "../lobby_connection.ts";
 
 const isOver = (game: TestGame) => game.state[0] >= 900;
 const room: RoomInfo = {

@@ -65,7 +65,7 @@
  *   live, until `stream-end {room, reason}` (the match is over, a player left, the stream grew
  *   past its backlog). `leave` stops watching (`left`). The stream comes from the room's offerer:
  *   `stream {from, inputs, header?}` with consecutive frames (`header` on the batch from frame
- *   0), `stream-end` when its match is over. `inputs` is lowercase hex, STREAM_CHARS_PER_FRAME
+ *   0), `stream-end {reason?}` when its match or pairing is over. `inputs` is lowercase hex, STREAM_CHARS_PER_FRAME
  *   characters a frame (player 0's input byte, then player 1's). A watching client is in no room
  *   (`create`/`join`/`quick`/`watch` are `already-in-room`); `RoomInfo.spectators` counts them
  *   (absent when none). Errors: `room-not-playing`, `too-many-spectators`, `bad-stream`.
@@ -323,7 +323,12 @@ export const ClientMessageSchema = v.variant("type", [
     header: v.optional(StreamHeaderSchema),
     ...rid,
   }),
-  v.object({ type: v.literal("stream-end"), ...rid }),
+  v.object({
+    type: v.literal("stream-end"),
+    /** Why the offerer ends it: its match is over (default), or the pairing is (a player left). */
+    reason: v.optional(v.picklist(["match-over", "player-left"])),
+    ...rid,
+  }),
 ]);
 /** A client-to-server message. */
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;

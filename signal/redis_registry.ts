@@ -758,7 +758,11 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         return settle(player, result, m.rid);
       }
       case "stream-end":
-        return settle(player, await run("streamend", [player], true), m.rid);
+        return settle(
+          player,
+          await run("streamend", [player, m.reason ?? "match-over"], true),
+          m.rid,
+        );
       case "signal": {
         const data = JSON.stringify(m.data);
         const result = await run("signal", [player, m.data.kind, data, m.session ?? ""], true);

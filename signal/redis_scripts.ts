@@ -571,7 +571,8 @@ export const REDIS_SCRIPTS = {
   end
   return {'ok'}`),
 
-  /** [4] player: the offerer's match is over; its spectators get stream-end. */
+  /** [4] player, [5] reason (validated): the offerer's match is over; its spectators get
+   * stream-end. */
   streamend: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))
@@ -580,7 +581,7 @@ export const REDIS_SCRIPTS = {
   local r = hash(key('room', p.room))
   if not valid_room(r) then return ${ERR_STREAMER} end
   if r.a ~= pid then return ${ERR_OFFERER} end
-  if end_stream(p.room, 'match-over') then announce(p.room, r) end
+  if end_stream(p.room, ARGV[5]) then announce(p.room, r) end
   return {'ok'}`),
 
   /** [4] player. Leaves its room (the peer gets peer-left) and forgets it. Idempotent. */

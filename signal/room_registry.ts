@@ -584,11 +584,11 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       if (m.from === 0) message.header = stream.header;
       out.effects.push({ kind: "fanout", to: [...room.spectators].map((s) => s.id), message });
     },
-    "stream-end"(p, _m, out) {
+    "stream-end"(p, m, out) {
       const room = p.room;
       if (room === null) return out.fail("not-in-room", "only a player of a room streams");
       if (room.players[0] !== p) return out.fail("bad-stream", "only the offerer streams");
-      endStream(room, "match-over", out.effects);
+      endStream(room, m.reason ?? "match-over", out.effects);
     },
     signal(p, m, out) {
       const room = p.room;

@@ -262,3 +262,12 @@ Deno.test("a batch that crossed a leave is dropped without an error", () => {
   registry.handle(b, { type: "leave" });
   assert.deepEqual(registry.handle(a, { type: "stream", from: 1, inputs: "0000" }), []);
 });
+
+Deno.test("stream-end may say the pairing is over: the spectators hear player-left", () => {
+  const { registry, connect, a, room } = playing();
+  registry.handle(a, { type: "stream", from: 0, inputs: "0000", header });
+  const s = connect();
+  registry.handle(s, { type: "watch", room });
+  const ended = registry.handle(a, { type: "stream-end", reason: "player-left" });
+  assert.equal(only(to(ended, s), "stream-end").reason, "player-left");
+});

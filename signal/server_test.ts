@@ -925,13 +925,17 @@ lobbyTest(
         spectators = (await res.json()).rooms.find((r: RoomInfo) => r.id === room.id)?.spectators;
       }
       assert.equal(spectators, 1);
-      await b.close();
+      // The offerer may end the stream first (its runner saw the peer go): the same reason.
+      a.send({ type: "stream-end", reason: "player-left" });
       assert.deepEqual(await s.expect("stream-end"), {
         type: "stream-end",
         room: room.id,
         reason: "player-left",
       });
+      await b.close();
       await a.expect("peer-left");
+      // Nothing more reaches the former spectator.
+      assert.deepEqual((await s.drain()).messages, []);
       s.send({ type: "leave", rid: 4 });
       assert.equal((await s.expect("error")).code, "not-in-room");
     });

@@ -264,7 +264,7 @@ export type LobbyConnectionInput =
   | { type: "signal"; data: SignalData }
   /** The offerer's spectator stream: a batch, or its end. Dropped unless open and paired. */
   | { type: "stream"; batch: OutgoingStreamBatch }
-  | { type: "stream-end" }
+  | { type: "stream-end"; reason?: "match-over" | "player-left" }
   | { type: "signal-reader"; present: boolean }
   | { type: "reconnect" }
   | { type: "close" };
@@ -547,9 +547,11 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       if (!b.s.paired || b.s.phase !== "open" || b.s.socket === null) return;
       b.effects.push({ kind: "send", frame: encodeClientMessage({ type: "stream", ...i.batch }) });
     },
-    "stream-end"(b) {
+    "stream-end"(b, i) {
       if (!b.s.paired || b.s.phase !== "open" || b.s.socket === null) return;
-      b.effects.push({ kind: "send", frame: encodeClientMessage({ type: "stream-end" }) });
+      const m: ClientMessage = { type: "stream-end" };
+      if (i.reason !== undefined) m.reason = i.reason;
+      b.effects.push({ kind: "send", frame: encodeClientMessage(m) });
     },
     "signal-reader"(b, i) {
       b.set({ signalReader: i.present });

@@ -153,8 +153,11 @@ export interface SignalingClient {
    * fan out to spectators; dropped (returns false) when not open or paired.
    */
   stream(batch: OutgoingStreamBatch): boolean;
-  /** The offerer's match is over: the spectators' stream ends; false when dropped. */
-  streamEnd(): boolean;
+  /**
+   * The offerer's match (default) or pairing (`"player-left"`) is over: the spectators' stream
+   * ends with that reason; false when dropped.
+   */
+  streamEnd(reason?: "match-over" | "player-left"): boolean;
   /** Connects again after `closed` (e.g. back to the lobby after a match); no-op otherwise. */
   reconnect(): void;
   /** Closes the socket for good; pending requests reject with code `closed`. */
@@ -258,7 +261,8 @@ class LobbyClient implements SignalingClient {
   waitForPaired = () => this.#settled<Pairing>((id) => ({ type: "wait", id, for: "paired" }));
   signal = (data: SignalData) => this.#dispatch({ type: "signal", data });
   stream = (batch: OutgoingStreamBatch) => this.#dispatch({ type: "stream", batch });
-  streamEnd = () => this.#dispatch({ type: "stream-end" });
+  streamEnd = (reason?: "match-over" | "player-left") =>
+    this.#dispatch(reason === undefined ? { type: "stream-end" } : { type: "stream-end", reason });
   reconnect = () => void this.#dispatch({ type: "reconnect" });
   close = () => void this.#dispatch({ type: "close" });
 

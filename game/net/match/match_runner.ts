@@ -121,7 +121,7 @@ export interface MatchRunnerOptions<G extends RollbackGame> {
   clock?: Clock;
   /** Where confirmed-input batches for spectators go (the lobby's `stream`); none: no stream. */
   stream?: (batch: StreamBatch) => void;
-  /** The pairing is over: no more batches (the lobby's `stream-end`). */
+  /** The pairing is over (a player left, or it failed): no more batches (`stream-end`). */
   streamEnd?: () => void;
 }
 

@@ -105,7 +105,7 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     ...(streams
       ? {
         stream: (b: StreamBatch) => void lobby.stream(b),
-        streamEnd: () => void lobby.streamEnd(),
+        streamEnd: () => void lobby.streamEnd("player-left"),
       }
       : {}),
     localPlayer: pairing.player,

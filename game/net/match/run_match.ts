@@ -34,6 +34,7 @@ import type { SimOptions } from "../network_sim.ts";
 import type { SignalingClient } from "../signaling_client.ts";
 import { createTickPump, startMetronome } from "../tick_pump.ts";
 import type { MatchSetup } from "./match_game.ts";
+import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import type { MatchPhase } from "./match_lifecycle.ts";
 import {
   createMatchRunner,
@@ -74,6 +75,11 @@ export interface RunMatchOptions<G extends RollbackGame>
   loop?: "auto" | "manual";
   /** Connection settings (TURN policy, timeouts, transport tuning). */
   connection?: Omit<MatchConnectionOptions, "lobby" | "sim" | "clock">;
+  /**
+   * Let the lobby's spectators watch (default true): the offerer then streams the confirmed
+   * inputs to the lobby in small batches (watchMatch on another page plays them).
+   */
+  spectators?: boolean;
 }
 
 /** A pairing being played in this page. */
@@ -92,8 +98,16 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
   const { lobby } = opts;
   const pairing = lobby.paired;
   if (!pairing) throw new Error("runMatch: the lobby client is not paired");
+  // One side streams for the spectators: the offerer, whose role the lobby knows.
+  const streams = opts.spectators !== false && pairing.role === "offerer";
   const runner = createMatchRunner<G>({
     ...opts,
+    ...(streams
+      ? {
+        stream: (b: StreamBatch) => void lobby.stream(b),
+        streamEnd: () => void lobby.streamEnd("player-left"),
+      }
+      : {}),
     localPlayer: pairing.player,
     session: pairing.session,
     me: {

@@ -848,6 +848,41 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       U.errors?.length ? `Errors: ${U.errors.map(oneLine).join("; ")}\n` : "",
     );
   }
+  const spect = r.spectators;
+  if (spect) {
+    parts.push(
+      "## 8. Spectators cost the players nothing (issue 12)",
+      "",
+      spect.conditions ?? "",
+      "",
+      mdTable(
+        [
+          "condition",
+          "tick p50 ms",
+          "tick p99 ms",
+          "input rtt p50 ms",
+          "input rtt p99 ms",
+          "batches",
+          "spectators got",
+          "stalls",
+        ],
+        ((spect.rows ?? []) as Results[]).map((x) => [
+          x.label,
+          fmt(x.tickMs?.p50, 3),
+          fmt(x.tickMs?.p99, 3),
+          fmt(x.rttMs?.p50, 2),
+          fmt(x.rttMs?.p99, 2),
+          x.batches,
+          x.spectatorFramesMin === null
+            ? "–"
+            : `${x.spectatorFramesMin} of ${x.confirmedFrame + 1} frames`,
+          x.stalls,
+        ]),
+      ),
+      "",
+      spect.errors?.length ? `Errors: ${spect.errors.map(oneLine).join("; ")}\n` : "",
+    );
+  }
   parts.push("## Closing note", "", r.note ?? "(none)", "");
   if (r.errors?.length) parts.push("Benchmark errors: " + r.errors.map(oneLine).join("; "), "");
   return parts.join("\n");

@@ -196,3 +196,32 @@ Deno.test("each target that is not met says why: the benchmark's error, or the k
   assert.equal(whyNot(r, { ...missed, pass: true }), "");
   for (const id of Object.keys(MISS_REASONS)) assert.ok(MISS_REASONS[id].length > 20, id);
 });
+
+Deno.test("the spectators section shows each condition's tick and input figures", () => {
+  const row = (label: string, spectators: number, got: number | null) => ({
+    label,
+    spectators,
+    stream: spectators >= 0,
+    tickMs: { p50: 0.44, p99: 3.7 },
+    rttMs: { p50: 2.9, p99: 10.5 },
+    batches: 110,
+    confirmedFrame: 901,
+    spectatorFramesMin: got,
+    stalls: 0,
+  });
+  const md = markdown({
+    ...results(),
+    spectators: {
+      conditions: "two pages",
+      rows: [row("no stream", 0, null), row("8 spectators", 8, 902)],
+      errors: ["8 spectators: boom"],
+    },
+  }, {});
+  assert.match(md, /## 8\. Spectators cost the players nothing/);
+  assert.match(
+    md,
+    /\| no stream \| 0\.44 \| 3\.7(00)? \| 2\.9(0)? \| 10\.5(0)? \| 110 \| – \| 0 \|/,
+  );
+  assert.match(md, /\| 8 spectators \| .* \| 902 of 902 frames \| 0 \|/);
+  assert.match(md, /Errors: 8 spectators: boom/);
+});

@@ -21,6 +21,12 @@ export interface BundleOptions {
   external?: string[];
 }
 
+/**
+ * Resolves `duet-netcode` and its subpaths to the sources (as Vite's packageAliases do), so a bundle
+ * never needs `lib/` (not in a fresh clone) or picks up a stale one.
+ */
+export const BUNDLE_TSCONFIG = "bench/bundle_tsconfig.json";
+
 /** The esbuild command line for one browser ESM bundle of `entry` (pure, for tests). */
 export function esbuildArgs(entry: string, outfile: string, o: BundleOptions = {}): string[] {
   return [
@@ -31,6 +37,7 @@ export function esbuildArgs(entry: string, outfile: string, o: BundleOptions = {
     "--target=es2022",
     "--log-level=error",
     `--outfile=${outfile}`,
+    `--tsconfig=${BUNDLE_TSCONFIG}`,
     ...(o.minify ? ["--minify"] : []),
     ...(o.external ?? []).map((e) => `--external:${e}`),
   ];

@@ -3,7 +3,7 @@
 // biggest inputs of each bundle (esbuild's metafile) say where the bytes go.
 //
 // usage: deno run -A bench/client_size.ts [--out FILE]
-import { ESBUILD } from "./bundle.ts";
+import { BUNDLE_TSCONFIG, ESBUILD } from "./bundle.ts";
 import { parseArgs, writeJson } from "./cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -72,8 +72,17 @@ export interface SizeResult {
   gzipBytes?: number;
   /** The largest inputs by bytes in the minified output (package or path). */
   top?: { input: string; bytes: number }[];
+  /**
+   * The client entry only: gzip bytes each dependency adds, as the full bundle minus one built with
+   * that dependency left out (`--external`; webrtc-adapter takes its `sdp` with it), and what is
+   * left for duet's own code without all of them.
+   */
+  shares?: { input: string; gzipBytes: number }[];
   error?: string;
 }
+
+/** The client's dependencies whose gzip share is reported (webrtc-adapter is required: mission). */
+export const CLIENT_DEPENDENCIES = ["webrtc-adapter", "msgpackr", "valibot"];
 
 /** Groups a metafile input path by package (node_modules/x) or by file. */
 export function inputGroup(path: string): string {
@@ -81,7 +90,7 @@ export function inputGroup(path: string): string {
   return m ? m[1] : path;
 }
 
-async function measure(e: SizeEntry): Promise<SizeResult> {
+async function measure(e: SizeEntry, external: readonly string[] = []): Promise<SizeResult> {
   const local = e.modules.filter((m) => m.includes("/") && !m.startsWith("@"));
   const missing = local.filter((m) => !exists(m));
   if (missing.length) return { role: e.role, label: e.label, error: `not there: ${missing}` };
@@ -105,6 +114,8 @@ async function measure(e: SizeEntry): Promise<SizeResult> {
         "--sourcefile=entry.ts",
         "--loader=ts",
         `--metafile=${dir}/meta.json`,
+        `--tsconfig=${BUNDLE_TSCONFIG}`,
+        ...external.map((x) => `--external:${x}`),
         `--outfile=${dir}/out.js`,
       ],
       cwd: ROOT,
@@ -151,6 +162,19 @@ export async function runClientSize() {
   const entries: SizeResult[] = [];
   for (const e of sizeEntries()) {
     const r = await measure(e);
+    if (e.role === "client" && r.gzipBytes !== undefined) {
+      r.shares = [];
+      for (const dep of CLIENT_DEPENDENCIES) {
+        const without = await measure(e, [dep]);
+        if (without.gzipBytes !== undefined) {
+          r.shares.push({ input: dep, gzipBytes: r.gzipBytes - without.gzipBytes });
+        }
+      }
+      const own = await measure(e, CLIENT_DEPENDENCIES);
+      if (own.gzipBytes !== undefined) {
+        r.shares.push({ input: "duet's own code (all three left out)", gzipBytes: own.gzipBytes });
+      }
+    }
     entries.push(r);
     console.error(
       r.error

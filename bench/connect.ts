@@ -6,6 +6,7 @@
 // usage: deno run -A bench/connect.ts [--quick] [--out FILE]   (inside a loopback-only namespace)
 import { call, openBrowser } from "./browser.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
+import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
 import type { ConnectResult } from "./page_connect.ts";
 import { round, roundSummary, summarize } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
@@ -29,7 +30,11 @@ export async function runConnect(quick: boolean, port = 18_700) {
   const duet: number[] = [], bare: number[] = [];
   const errors: string[] = [];
   const b = await openBrowser();
-  const lobby = await startLobbyProcess({ PORT: String(port), LOG_LEVEL: "warn" }).catch((e) => {
+  const lobby = await startLobbyProcess({
+    ...BENCH_LOBBY_ENV,
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+  }).catch((e) => {
     errors.push(`duet lobby: ${(e as Error).message}`);
     return null;
   });

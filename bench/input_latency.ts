@@ -10,6 +10,7 @@
 //   (--impair only labels the run: the impairment itself comes from the namespace it runs in)
 import { call, openBrowser } from "./browser.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
+import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
 import type { InputRunResult, InputStrategy } from "./page_input.ts";
 import { round } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
@@ -55,7 +56,11 @@ export async function runInputCondition(
   port = 18_800,
 ) {
   const b = await openBrowser();
-  const lobby = await startLobbyProcess({ PORT: String(port), LOG_LEVEL: "warn" });
+  const lobby = await startLobbyProcess({
+    ...BENCH_LOBBY_ENV,
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+  });
   try {
     const [p1, p2] = [await b.newPage(), await b.newPage()];
     const once = async (secs: number, strategy: InputStrategy) => {

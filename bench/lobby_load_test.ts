@@ -7,6 +7,8 @@ Deno.test("the full run covers the issue's levels; quick is smaller", () => {
   assert.deepEqual(full.relayPairs, [10, 100, 1000]);
   assert.ok(quick.durationMs * quick.rounds < full.durationMs * full.rounds);
   assert.ok(Math.max(...quick.idleLevels) < 10000);
+  // Inside bench/run.ts's hard limits (600 s full, 120 s quick), with time left to write.
+  assert.ok(full.budgetMs <= 500_000 && quick.budgetMs <= 100_000);
 });
 
 Deno.test("relayRow pools rounds: rates over the summed window, CPU per delivered message", () => {

@@ -108,6 +108,7 @@ if (import.meta.main) {
     pairingPairs: 1,
     rounds: 1,
     redisRelayPairs: [],
+    budgetMs: 120_000,
   }, [kind]);
   // Pair setup plus warm-up is over after ~4 s + setup; profile the middle of the window.
   const profiled = (async () => {

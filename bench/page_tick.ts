@@ -47,11 +47,18 @@ function timed(inner: PacketChannel, spent: { ms: number }): PacketChannel {
     },
     set onmessage(h) {
       handler = h;
-      while (handler && early.length) handler(early.shift()!);
+      // Later, as a DataChannel would: the transport sets its handlers while it is still being
+      // built, and a packet handled inside that call finds it half-made (the 0-frame run failed
+      // with "Cannot access 'transport' before initialization").
+      if (early.length > 0) {
+        setTimeout(() => {
+          while (handler && early.length) handler(early.shift()!);
+        }, 0);
+      }
     },
   };
   inner.onmessage = (d) => {
-    if (!handler) {
+    if (!handler || early.length > 0) { // behind the held ones, in order
       early.push(d);
       return;
     }

@@ -379,6 +379,41 @@ const SECTION_OF: Record<string, string> = {
   "tick-netcode": "tick",
 };
 
+/**
+ * Why a target is missed, in one line each (the closing note has the evidence): what the
+ * investigations found, so a reader of the table does not have to guess.
+ */
+export const MISS_REASONS: Record<string, string> = {
+  "relay-cpu-floor": "duet parses, validates and re-serialises every signal (the floor forwards " +
+    "bytes): 4.8 KB allocated per relayed message vs the ws floor's 3.0 KB (lobby_profile.ts)",
+  "relay-cpu-peerjs": "the ws floor itself is ~0.8x PeerJS, so this needs duet within ~1.1x of " +
+    "its floor: the same per-message work as the line above",
+  "relay-p99-100": "GC: duet allocates 4.8 KB per relayed message vs the ws floor's 3.0 KB (on " +
+    "the Deno stack 2.8 vs 1.0 KB, where a 16-18 ms marking step landed in the p99)",
+  "relay-p99-1000": "same allocation as at 100 pairs; tails need a quiet machine (load above)",
+  "idle-rss": "per-connection state above the ws floor (session closures, buckets, registry " +
+    "entry, hub view); not split further yet",
+  "input-p99": "p99 of 2400 frames is noise-limited: at load < 1 one resend setting measured " +
+    "27.1 and 28.5 ms, more than settings differ (see the resend table and the closing note)",
+  "client-size": "webrtc-adapter (required) and msgpackr are ~half the gzip bytes; see the size " +
+    "section's shares",
+  "connect-p95": "a tail: on a loaded machine (see the load averages above) both paths' p95 grow " +
+    "alike; 34 ms at load < 1 (67077f0)",
+  "tick-netcode": "young-generation GC in the page: a rollback tick allocated ~7 KB (msgpack " +
+    "packet encode/decode, the input link's per-event objects), not the 18 µs rollback itself",
+};
+
+/** Why a target has no verdict or missed it: the benchmark's error, or the known reason. */
+export function whyNot(r: Results, x: Verdict): string {
+  if (x.pass === true) return "";
+  const section = SECTION_OF[x.id];
+  const err = (r.errors as string[] | undefined)?.find((e) => e.startsWith(section));
+  if (x.pass === null) {
+    return err ? `did not run: ${oneLine(err).slice(0, 160)}` : "not run in this report";
+  }
+  return MISS_REASONS[x.id] ?? "";
+}
+
 /** Sections measured at another commit than the report's own (meta.commit). */
 export function staleSections(r: Results): { section: string; commit: string }[] {
   const head = r.meta?.commit;
@@ -463,8 +498,8 @@ export function markdown(r: Results, figures: Record<string, string>): string {
     "## Targets (issues 6 and 15)",
     "",
     mdTable(
-      ["target", "figure", "verdict"],
-      v.map((x) => [x.target, x.figure + staleNote(r, x.id), mark(x)]),
+      ["target", "figure", "verdict", "why (if not met)"],
+      v.map((x) => [x.target, x.figure + staleNote(r, x.id), mark(x), whyNot(r, x)]),
     ),
     "",
   );
@@ -500,8 +535,14 @@ export function markdown(r: Results, figures: Record<string, string>): string {
         SERVER_KINDS.filter((s) => L[s]).map((s) => [s, L[s]?.command ?? ""]),
       ),
       "",
-      `duet's lobby runs on the ${L.duetStack ?? "?"} stack; its floor is \`${floorKind(r)}\`.`,
+      `duet's lobby runs on the ${L.duetStack ?? "?"} stack; its floor is \`${floorKind(r)}\`.` +
+        (L.elapsedS ? ` The benchmark took ${L.elapsedS} s.` : ""),
       "",
+      L.skipped?.length
+        ? `**Skipped (the benchmark's ${
+          num(L.config?.budgetMs) / 1000
+        } s time budget was spent, a slow or busy machine):** ${L.skipped.join(", ")}.\n`
+        : "",
       SERVER_KINDS.filter((s) => L[s]?.error).map((s) =>
         `**${s} failed:** ${oneLine(L[s].error)}\n`
       )
@@ -636,6 +677,17 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       ),
       "",
     );
+    const shares = ((S.entries ?? []) as Results[]).find((e) => e.shares?.length)?.shares as
+      | Results[]
+      | undefined;
+    if (shares) {
+      parts.push(
+        "Where the client entry's gzip bytes go (the full bundle minus one built without that " +
+          "dependency; webrtc-adapter takes `sdp` with it): " +
+          shares.map((x) => `${x.input} ${fmt(num(x.gzipBytes) / 1000, 1)} kB`).join(", ") + ".",
+        "",
+      );
+    }
   }
   const T = r.tick;
   if (T) {

@@ -3,11 +3,13 @@ import {
   bestStrategy,
   markdown,
   mdTable,
+  MISS_REASONS,
   oneLine,
   type Results,
   staleSections,
   textTable,
   verdicts,
+  whyNot,
 } from "./report.ts";
 
 const results = (): Results => ({
@@ -182,4 +184,15 @@ Deno.test("the winning strategy lost nothing within the packet budget, with the 
   const r = results();
   r.input.runs[0].strategies[0].framesLost = 1;
   assert.deepEqual(bestStrategy(r)?.strategy, { default: true });
+});
+
+Deno.test("each target that is not met says why: the benchmark's error, or the known reason", () => {
+  const r = { errors: ["lobby: timed out after 600 s: floor-deno relay 1000 pairs"] };
+  const missed = { id: "tick-netcode", target: "t", figure: "f", pass: false };
+  const unmeasured = { id: "idle-rss", target: "t", figure: "f", pass: null };
+  assert.match(whyNot(r, missed), /GC/);
+  assert.match(whyNot(r, unmeasured), /^did not run: lobby: timed out after 600 s/);
+  assert.equal(whyNot({}, { ...unmeasured, id: "client-size" }), "not run in this report");
+  assert.equal(whyNot(r, { ...missed, pass: true }), "");
+  for (const id of Object.keys(MISS_REASONS)) assert.ok(MISS_REASONS[id].length > 20, id);
 });

@@ -7,6 +7,7 @@
 // usage: deno run -A bench/room_storm.ts [--clients 1000] [--seconds 5] [--root DIR]
 import { parseArgs } from "node:util";
 import { summarize } from "./stats.ts";
+import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,9 +37,8 @@ const lobby = new Deno.Command(Deno.execPath(), {
     HOST: "127.0.0.1",
     STATIC_DIR: "",
     LOG_LEVEL: "error",
+    ...BENCH_LOBBY_ENV,
     MAX_CONNECTIONS: "20000",
-    MAX_CONNECTIONS_PER_IP: "0",
-    IP_RATE_LIMIT_PER_SECOND: "0",
   },
   stdout: "null",
   stderr: "inherit",

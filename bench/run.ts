@@ -396,8 +396,8 @@ if (import.meta.main) {
       `${c.warmupMs} ms warm-up then ${c.durationMs} ms measured per level; RTT is the round trip ` +
       `(two relays); CPU from /proc/<pid>/stat (10 ms ticks), "waited" is run-queue time from ` +
       `schedstat (other load on the machine). duet runs with its production per-connection rate ` +
-      `limit (20 msg/s) and pairs in private rooms; its per-address limits are off because every ` +
-      `generated client comes from 127.0.0.1; PeerJS runs with concurrent_limit raised. The floor relays (bench/floor_relay.ts) have no ` +
+      `limit (20 msg/s) and pairs in private rooms; its per-address limits and both room-churn limits are off ` +
+      `(bench/lobby_env.ts) because every generated client comes from 127.0.0.1; PeerJS runs with concurrent_limit raised. The floor relays (bench/floor_relay.ts) have no ` +
       `validation, metrics or limits; duet-redis is two lobby processes and redis-server, all on ` +
       `the servers' core, every pair split across the two processes.`;
   }
@@ -408,7 +408,10 @@ if (import.meta.main) {
   results.meta.durationS = (performance.now() - t0) / 1000;
   // Other work on the machine shows in every figure; the 1-minute load average around each
   // benchmark tells a reader whether to trust a run (2 CPUs: above ~2 the benchmarks competed).
-  results.meta.loadAvgPerBenchmark = load;
+  // Carried-over sections keep the load they were measured under.
+  const carried = Object.entries(previous?.meta?.loadAvgPerBenchmark ?? {})
+    .filter(([job]) => !sectionCommits[job.split(".")[0]]);
+  results.meta.loadAvgPerBenchmark = { ...Object.fromEntries(carried), ...load };
   results.targets = verdicts(results);
   results.note = closingNote(results);
 

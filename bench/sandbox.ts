@@ -23,15 +23,28 @@ export interface Sandbox {
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /**
- * The netimpair tool beside the repository ($NETIMPAIR overrides; NETIMPAIR=off never uses it, as
+ * Where to look for the netimpair tool: `$NETIMPAIR`, then `shared/tools/netimpair/netimpair` in
+ * each directory above the repository (a checkout beside `shared/`, or a worktree a level deeper,
+ * e.g. `wt/NAME`, which the old single `../shared` missed, so input ran unimpaired there).
+ */
+export function netimpairCandidates(root: string, own: string | undefined): string[] {
+  const out = own ? [own] : [];
+  let dir = root.replace(/\/+$/, "");
+  while (dir.includes("/")) {
+    dir = dir.slice(0, dir.lastIndexOf("/"));
+    out.push(`${dir}/shared/tools/netimpair/netimpair`);
+  }
+  return out;
+}
+
+/**
+ * The netimpair tool above the repository ($NETIMPAIR overrides; NETIMPAIR=off never uses it, as
  * CI does: the tool lives outside the repository), or null when absent.
  */
 export function netimpairPath(): string | null {
   const own = Deno.env.get("NETIMPAIR");
   if (own === "off") return null;
-  const candidates = [own, `${ROOT}../shared/tools/netimpair/netimpair`];
-  for (const c of candidates) {
-    if (!c) continue;
+  for (const c of netimpairCandidates(ROOT, own)) {
     try {
       if (Deno.statSync(c).isFile) return c;
     } catch { /* next */ }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chooseSandbox } from "./sandbox.ts";
+import { chooseSandbox, netimpairCandidates, netimpairPath } from "./sandbox.ts";
 
 const cmd = ["deno", "run", "x.ts"];
 const machine = (o: Partial<Parameters<typeof chooseSandbox>[2]>) => ({
@@ -41,4 +41,25 @@ Deno.test("no impairment wanted: a plain loopback namespace, or the host network
   assert.equal(s.method, "unshare");
   assert.ok(s.impaired);
   assert.equal(chooseSandbox(cmd, null, machine({ root: false })).method, "none");
+});
+
+Deno.test("netimpair is looked for in every directory above the checkout, $NETIMPAIR first", () => {
+  assert.deepEqual(netimpairCandidates("/work/wt/bench/", "/opt/ni"), [
+    "/opt/ni",
+    "/work/wt/shared/tools/netimpair/netimpair",
+    "/work/shared/tools/netimpair/netimpair",
+    "/shared/tools/netimpair/netimpair",
+  ]);
+  assert.deepEqual(netimpairCandidates("/repo", undefined), ["/shared/tools/netimpair/netimpair"]);
+});
+
+Deno.test("NETIMPAIR=off never uses the tool", () => {
+  const before = Deno.env.get("NETIMPAIR");
+  Deno.env.set("NETIMPAIR", "off");
+  try {
+    assert.equal(netimpairPath(), null);
+  } finally {
+    if (before === undefined) Deno.env.delete("NETIMPAIR");
+    else Deno.env.set("NETIMPAIR", before);
+  }
 });

@@ -13,6 +13,7 @@
 // usage: deno run -A bench/tick_budget.ts [--quick] [--out FILE]   (inside a loopback-only namespace)
 import { call, openBrowser } from "./browser.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
+import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 import { parseArgs, writeJson } from "./cli.ts";
 import {
@@ -35,6 +36,7 @@ async function exampleFrames(dist: string, seconds: number, port: number): Promi
   const { chromium } = await import("playwright");
   const config = (await import("../playwright.config.ts")).default;
   const lobby = await startLobbyProcess({
+    ...BENCH_LOBBY_ENV,
     PORT: String(port),
     LOG_LEVEL: "warn",
     STATIC_DIR: dist,
@@ -93,7 +95,11 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
   const rows: TickRow[] = [];
   const errors: string[] = [];
   const b = await openBrowser();
-  const lobby = await startLobbyProcess({ PORT: String(port), LOG_LEVEL: "warn" });
+  const lobby = await startLobbyProcess({
+    ...BENCH_LOBBY_ENV,
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+  });
   try {
     const [p1, p2] = [await b.newPage(), await b.newPage()];
     for (const c of TICK_CONDITIONS) {

@@ -3,8 +3,9 @@
  * inside (e.g. to pace trickled ICE candidates or to size a name field). Lengths are JavaScript
  * string lengths (UTF-16 code units), which is what a browser's `value.length` reports.
  *
- * Values named DEFAULT_* are the server's defaults; an operator may change them through the
- * environment (see signal/config.ts). The others are part of protocol v1 and are fixed.
+ * Values named DEFAULT_* (and the PASSWORD_* backoff) are the server's defaults; an operator may
+ * change them through the environment or flags (see signal/config.ts). The others are part of
+ * protocol v1 and are fixed.
  */
 
 /** Largest lobby message accepted, in UTF-8 bytes. An SDP offer is a few KB; 16 KiB leaves room. */

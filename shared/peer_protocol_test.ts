@@ -108,6 +108,19 @@ Deno.test("input packet: encoded bytes are owned, exactly sized, and don't alias
   assert.equal(d.value.inputs[2], 3);
 });
 
+Deno.test("input packet: decoded inputs are a plain, tight array of their own per decode", () => {
+  const packet = encodeInputPacket({ start: 5, ack: 4, inputs: bytes(7, 8), seq: 3 });
+  const one = decodeInputPacket(packet), two = decodeInputPacket(packet);
+  assert.ok(one.ok && two.ok);
+  for (const d of [one.value.inputs, two.value.inputs]) {
+    assert.equal(d.constructor, Uint8Array);
+    assert.equal(d.byteOffset, 0);
+    assert.equal(d.buffer.byteLength, 2);
+  }
+  one.value.inputs[0] = 0;
+  assert.equal(two.value.inputs[0], 7, "two decodes never share bytes");
+});
+
 Deno.test("input packet: wire sizes (8 frames always fit in 24 bytes)", () => {
   // In play the sender's frame trails its newest input by the input delay, its ack by a few
   // frames: both offsets are one-byte fixints, as are echo and hold.

@@ -25,6 +25,13 @@
  * | RATE_LIMIT_BURST / --rate-limit-burst | 60 | burst of messages per connection |
  * | IP_RATE_LIMIT_PER_SECOND / --ip-rate-limit-per-second | 200 | sustained messages per address; 0 = off |
  * | IP_RATE_LIMIT_BURST / --ip-rate-limit-burst | 400 | burst of messages per address |
+ * | CHURN_PER_SECOND / --churn-per-second | 0.5 | sustained room changes (create, join, quick) per connection; 0 = off |
+ * | CHURN_BURST / --churn-burst | 8 | burst of room changes per connection |
+ * | IP_CHURN_PER_SECOND / --ip-churn-per-second | 5 | sustained room changes per address; 0 = off |
+ * | IP_CHURN_BURST / --ip-churn-burst | 40 | burst of room changes per address |
+ * | PASSWORD_FREE_ATTEMPTS / --password-free-attempts | 5 | wrong room passwords (per room, per address) before backoff |
+ * | PASSWORD_BACKOFF_MS / --password-backoff-ms | 1000 | first wait after them, doubling per wrong one; 0 = off |
+ * | PASSWORD_BACKOFF_MAX_MS / --password-backoff-max-ms | 60000 | longest wait between password attempts |
  * | ALLOWED_ORIGINS / --allowed-origins | (all) | page origins allowed to open `/ws`, comma-separated |
  * | TRUST_PROXY / --trust-proxy | false | take the client address from X-Forwarded-For's last hop |
  * | SHUTDOWN_DEADLINE_MS / --shutdown-deadline-ms | 5000 | SIGTERM: every connection closed within this |
@@ -36,7 +43,11 @@
  */
 import type { IceServer } from "../shared/lobby_protocol.ts";
 import {
+  DEFAULT_CHURN_BURST,
+  DEFAULT_CHURN_PER_SECOND,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_IP_CHURN_BURST,
+  DEFAULT_IP_CHURN_PER_SECOND,
   DEFAULT_IP_MESSAGE_BURST,
   DEFAULT_IP_MESSAGES_PER_SECOND,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -47,6 +58,9 @@ import {
   DEFAULT_MESSAGES_PER_SECOND,
   DEFAULT_RATE_LIMIT_STRIKES,
   DEFAULT_RESUME_GRACE_MS,
+  PASSWORD_BACKOFF_BASE_MS,
+  PASSWORD_BACKOFF_MAX_MS,
+  PASSWORD_FREE_ATTEMPTS,
 } from "../shared/limits.ts";
 import { isLogLevel, type LogLevel } from "./log.ts";
 import { createOriginPolicy } from "./origin_policy.ts";
@@ -85,6 +99,18 @@ export interface ServerConfig {
   /** Messages per second over all connections of one address. 0 disables. */
   ipMessagesPerSecond: number;
   ipMessageBurst: number;
+  /** Room changes (`create`, `join`, `quick`) per second per connection; may be fractional. 0 disables. */
+  churnPerSecond: number;
+  churnBurst: number;
+  /** Room changes per second over all connections of one address. 0 disables. */
+  ipChurnPerSecond: number;
+  ipChurnBurst: number;
+  /** Wrong room passwords (per room and per address) before the backoff starts. */
+  passwordFreeAttempts: number;
+  /** First wait after the free attempts, doubling with each wrong one. 0 disables the backoff. */
+  passwordBackoffMs: number;
+  /** Longest wait between password attempts. */
+  passwordBackoffMaxMs: number;
   /** Excess dropped messages tolerated before closing a flooding connection. */
   rateLimitStrikes: number;
   /** Bytes queued to one client before it counts as not reading and is closed. */
@@ -125,6 +151,13 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   messageBurst: DEFAULT_MESSAGE_BURST,
   ipMessagesPerSecond: DEFAULT_IP_MESSAGES_PER_SECOND,
   ipMessageBurst: DEFAULT_IP_MESSAGE_BURST,
+  churnPerSecond: DEFAULT_CHURN_PER_SECOND,
+  churnBurst: DEFAULT_CHURN_BURST,
+  ipChurnPerSecond: DEFAULT_IP_CHURN_PER_SECOND,
+  ipChurnBurst: DEFAULT_IP_CHURN_BURST,
+  passwordFreeAttempts: PASSWORD_FREE_ATTEMPTS,
+  passwordBackoffMs: PASSWORD_BACKOFF_BASE_MS,
+  passwordBackoffMaxMs: PASSWORD_BACKOFF_MAX_MS,
   rateLimitStrikes: DEFAULT_RATE_LIMIT_STRIKES,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
   allowedOrigins: [],
@@ -189,6 +222,33 @@ export const SETTINGS: readonly Setting[] = [
   setting("RATE_LIMIT_BURST", "60", "burst of lobby messages per connection"),
   setting("IP_RATE_LIMIT_PER_SECOND", "200", "sustained lobby messages per address; 0 = off"),
   setting("IP_RATE_LIMIT_BURST", "400", "burst of lobby messages per address"),
+  setting(
+    "CHURN_PER_SECOND",
+    String(DEFAULT_CHURN_PER_SECOND),
+    "sustained room changes (create, join, quick) per connection; 0 = off",
+  ),
+  setting("CHURN_BURST", String(DEFAULT_CHURN_BURST), "burst of room changes per connection"),
+  setting(
+    "IP_CHURN_PER_SECOND",
+    String(DEFAULT_IP_CHURN_PER_SECOND),
+    "sustained room changes per address; 0 = off",
+  ),
+  setting("IP_CHURN_BURST", String(DEFAULT_IP_CHURN_BURST), "burst of room changes per address"),
+  setting(
+    "PASSWORD_FREE_ATTEMPTS",
+    String(PASSWORD_FREE_ATTEMPTS),
+    "wrong room passwords (per room, per address) before the backoff",
+  ),
+  setting(
+    "PASSWORD_BACKOFF_MS",
+    String(PASSWORD_BACKOFF_BASE_MS),
+    "first wait after them, doubling per wrong one; 0 = off",
+  ),
+  setting(
+    "PASSWORD_BACKOFF_MAX_MS",
+    String(PASSWORD_BACKOFF_MAX_MS),
+    "longest wait between password attempts",
+  ),
   setting("ALLOWED_ORIGINS", "", "page origins allowed to open /ws, comma-separated; empty = all"),
   setting("TRUST_PROXY", "false", "client address from X-Forwarded-For (behind a proxy)", true),
   setting("SHUTDOWN_DEADLINE_MS", "5000", "on SIGTERM/SIGINT, close every connection within this"),
@@ -266,6 +326,17 @@ function integer(
   return n;
 }
 
+/** A non-negative decimal such as `0.5` (rates may be below one per second). */
+function decimal(get: Lookup, name: string, fallback: number, max: number): number {
+  const raw = get(name)?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || n > max) {
+    throw new Error(`${name} must be a number from 0 to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
 function list(raw: string | undefined): string[] {
   return (raw ?? "").split(/[\s,]+/).filter((u) => u !== "");
 }
@@ -310,6 +381,39 @@ function redisUrl(get: Lookup): string | null {
 }
 
 /**
+ * Checks the limits a caller of `startLobby` may pass without going through {@link loadConfig}:
+ * rates finite and non-negative (0 = off), bursts whole and at least 1, the password backoff's
+ * maximum not below its first wait. Throws an Error naming the option.
+ */
+export function checkLimits(config: Readonly<ServerConfig>): void {
+  const nonNegative = (name: keyof ServerConfig) => {
+    const v = config[name];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+      throw new Error(`${name} must be a finite number >= 0, got ${String(v)}`);
+    }
+  };
+  const whole = (name: keyof ServerConfig, min: number) => {
+    const v = config[name];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
+      throw new Error(`${name} must be an integer >= ${min}, got ${String(v)}`);
+    }
+  };
+  nonNegative("churnPerSecond");
+  nonNegative("ipChurnPerSecond");
+  whole("churnBurst", 1);
+  whole("ipChurnBurst", 1);
+  whole("passwordFreeAttempts", 0);
+  whole("passwordBackoffMs", 0);
+  whole("passwordBackoffMaxMs", 1);
+  if (config.passwordBackoffMaxMs < config.passwordBackoffMs) {
+    throw new Error(
+      `passwordBackoffMaxMs (${config.passwordBackoffMaxMs}) is below passwordBackoffMs ` +
+        `(${config.passwordBackoffMs})`,
+    );
+  }
+}
+
+/**
  * Reads the configuration. `env` looks a variable up (e.g. `(n) => Deno.env.get(n)`), `args` are
  * command-line flags (which win), so this is pure and tested without touching the process. Throws
  * an Error naming the variable when a value is invalid.
@@ -330,7 +434,7 @@ export function loadConfig(env: Lookup, args: readonly string[] = []): ServerCon
     throw new Error(`REDIS_PREFIX must be 1-64 letters, digits or _.:{}-, got ${prefix}`);
   }
   const d = DEFAULT_CONFIG;
-  return {
+  const config: ServerConfig = {
     ...d,
     port: integer(get, "PORT", d.port, 0, 65535),
     hostname: get("HOST")?.trim() || d.hostname,
@@ -349,6 +453,19 @@ export function loadConfig(env: Lookup, args: readonly string[] = []): ServerCon
     messageBurst: integer(get, "RATE_LIMIT_BURST", d.messageBurst, 1),
     ipMessagesPerSecond: integer(get, "IP_RATE_LIMIT_PER_SECOND", d.ipMessagesPerSecond, 0),
     ipMessageBurst: integer(get, "IP_RATE_LIMIT_BURST", d.ipMessageBurst, 1),
+    churnPerSecond: decimal(get, "CHURN_PER_SECOND", d.churnPerSecond, 1_000_000),
+    churnBurst: integer(get, "CHURN_BURST", d.churnBurst, 1),
+    ipChurnPerSecond: decimal(get, "IP_CHURN_PER_SECOND", d.ipChurnPerSecond, 1_000_000),
+    ipChurnBurst: integer(get, "IP_CHURN_BURST", d.ipChurnBurst, 1),
+    passwordFreeAttempts: integer(get, "PASSWORD_FREE_ATTEMPTS", d.passwordFreeAttempts, 0, 1000),
+    passwordBackoffMs: integer(get, "PASSWORD_BACKOFF_MS", d.passwordBackoffMs, 0, 3_600_000),
+    passwordBackoffMaxMs: integer(
+      get,
+      "PASSWORD_BACKOFF_MAX_MS",
+      d.passwordBackoffMaxMs,
+      1,
+      24 * 3_600_000,
+    ),
     allowedOrigins,
     trustProxy: boolean(get, "TRUST_PROXY", d.trustProxy),
     shutdownDeadlineMs: integer(get, "SHUTDOWN_DEADLINE_MS", d.shutdownDeadlineMs, 0, 600_000),
@@ -358,4 +475,6 @@ export function loadConfig(env: Lookup, args: readonly string[] = []): ServerCon
     metricsPort: get("METRICS_PORT")?.trim() ? integer(get, "METRICS_PORT", 0, 0, 65535) : null,
     logLevel,
   };
+  checkLimits(config);
+  return config;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_CONFIG, loadConfig, SETTINGS, usage } from "./config.ts";
+import { checkLimits, DEFAULT_CONFIG, loadConfig, SETTINGS, usage } from "./config.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -171,6 +171,13 @@ Deno.test("the table's defaults are the defaults loadConfig uses", () => {
   assert.equal(String(d.messageBurst), byEnv.RATE_LIMIT_BURST);
   assert.equal(String(d.ipMessagesPerSecond), byEnv.IP_RATE_LIMIT_PER_SECOND);
   assert.equal(String(d.ipMessageBurst), byEnv.IP_RATE_LIMIT_BURST);
+  assert.equal(String(d.churnPerSecond), byEnv.CHURN_PER_SECOND);
+  assert.equal(String(d.churnBurst), byEnv.CHURN_BURST);
+  assert.equal(String(d.ipChurnPerSecond), byEnv.IP_CHURN_PER_SECOND);
+  assert.equal(String(d.ipChurnBurst), byEnv.IP_CHURN_BURST);
+  assert.equal(String(d.passwordFreeAttempts), byEnv.PASSWORD_FREE_ATTEMPTS);
+  assert.equal(String(d.passwordBackoffMs), byEnv.PASSWORD_BACKOFF_MS);
+  assert.equal(String(d.passwordBackoffMaxMs), byEnv.PASSWORD_BACKOFF_MAX_MS);
   assert.equal(String(d.redisProcessTtlMs), byEnv.REDIS_PROCESS_TTL_MS);
   assert.equal(d.redisPrefix, byEnv.REDIS_PREFIX);
   assert.equal(String(d.trustProxy), byEnv.TRUST_PROXY);
@@ -180,4 +187,49 @@ Deno.test("the table's defaults are the defaults loadConfig uses", () => {
     String(loadConfig(envOf({ TURN_URLS: "turn:t", TURN_SECRET: "s" })).turn?.ttlSeconds),
     byEnv.TURN_TTL_SECONDS,
   );
+});
+
+Deno.test("room-churn and password-backoff limits are settings; 0 turns them off", () => {
+  const c = loadConfig(envOf({ CHURN_PER_SECOND: "0", IP_CHURN_PER_SECOND: "12.5" }), [
+    "--ip-churn-burst",
+    "100",
+    "--password-backoff-ms=0",
+  ]);
+  assert.deepEqual(
+    [c.churnPerSecond, c.churnBurst, c.ipChurnPerSecond, c.ipChurnBurst, c.passwordBackoffMs],
+    [0, DEFAULT_CONFIG.churnBurst, 12.5, 100, 0],
+  );
+  for (
+    const [name, value] of [
+      ["CHURN_PER_SECOND", "-1"],
+      ["CHURN_PER_SECOND", "fast"],
+      ["IP_CHURN_PER_SECOND", "1e3"],
+      ["CHURN_BURST", "0"],
+      ["PASSWORD_FREE_ATTEMPTS", "1.5"],
+      ["PASSWORD_BACKOFF_MAX_MS", "0"],
+    ]
+  ) {
+    assert.throws(() => loadConfig(envOf({ [name]: value })), new RegExp(name));
+  }
+  assert.throws(
+    () => loadConfig(envOf({ PASSWORD_BACKOFF_MS: "5000", PASSWORD_BACKOFF_MAX_MS: "1000" })),
+    /passwordBackoffMaxMs/,
+  );
+});
+
+Deno.test("checkLimits refuses bad limits passed from code (startLobby)", () => {
+  checkLimits(DEFAULT_CONFIG);
+  for (
+    const bad of [
+      { churnPerSecond: -1 },
+      { churnPerSecond: Number.NaN },
+      { ipChurnPerSecond: Infinity },
+      { churnBurst: 0.5 },
+      { ipChurnBurst: 0 },
+      { passwordFreeAttempts: -1 },
+      { passwordBackoffMs: 10, passwordBackoffMaxMs: 5 },
+    ]
+  ) {
+    assert.throws(() => checkLimits({ ...DEFAULT_CONFIG, ...bad }), Error, JSON.stringify(bad));
+  }
 });

@@ -108,6 +108,8 @@ export function createLobbyHub(
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Effects waiting while a delivery is under way; null when none is. */
   let queued: (readonly Effect[])[] | null = null;
+  /** Whether a delivery is under way (`queued` then holds only what arrived during it). */
+  let delivering = false;
 
   const body = (view: RoomView): string => {
     const key = viewKey(view);
@@ -211,14 +213,20 @@ export function createLobbyHub(
     deliver(effects) {
       // A sink may end its session (client not reading), whose leave delivers again from inside
       // this loop; run it after the effects in hand, or players get them in different orders.
-      if (queued !== null) return void queued.push(effects);
-      queued = [effects];
+      if (delivering) return void (queued ??= []).push(effects);
+      delivering = true;
       try {
-        for (const effects of queued) {
-          for (const effect of effects) apply(effect);
-          if (tickMs === 0) flush();
+        // The common case (nothing re-entrant) allocates no queue: once per relayed message.
+        for (const effect of effects) apply(effect);
+        if (tickMs === 0) flush();
+        if (queued !== null) {
+          for (const more of queued) {
+            for (const effect of more) apply(effect);
+            if (tickMs === 0) flush();
+          }
         }
       } finally {
+        delivering = false;
         queued = null;
       }
     },

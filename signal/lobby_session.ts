@@ -79,7 +79,7 @@ export interface LobbySessionOptions {
   messagesPerSecond?: number;
   messageBurst?: number;
   rateLimitStrikes?: number;
-  /** Room entries (create/join/quick) per second and burst, per connection. */
+  /** Room entries (create/join/quick) per second and burst, per connection; a rate of 0 = off. */
   churnPerSecond?: number;
   churnBurst?: number;
   /** Frames that may wait for a slow registry; more get `server-busy`. */
@@ -139,10 +139,13 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     ? opts.iceServers
     : (() => opts.iceServers) as (player: PlayerId) => IceServer[];
   const churnRate = opts.churnPerSecond ?? DEFAULT_CHURN_PER_SECOND;
-  const churn = createTokenBucket(
-    { ratePerSecond: churnRate, burst: opts.churnBurst ?? DEFAULT_CHURN_BURST },
-    now(),
-  );
+  // A rate of 0 turns the per-connection limit off (load generators); the address's may remain.
+  const churn = churnRate > 0
+    ? createTokenBucket(
+      { ratePerSecond: churnRate, burst: opts.churnBurst ?? DEFAULT_CHURN_BURST },
+      now(),
+    )
+    : null;
   const maxQueued = opts.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
   const registration = registry.connect(opts.ipTicket?.key);
   const { id, name } = registration;
@@ -259,9 +262,11 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     metrics.messages.inc({ type: message.type });
     if (isChurn(message.type)) {
       const t = now();
-      if (!churn.take(t) || (opts.ipTicket && !opts.ipTicket.takeChurn(t))) {
+      if ((churn !== null && !churn.take(t)) || (opts.ipTicket && !opts.ipTicket.takeChurn(t))) {
         metrics.rateLimitedMessages.inc({ scope: "churn" });
-        const wait = Math.max(100, Math.ceil((1 - churn.available(t)) * 1000 / churnRate));
+        const wait = churn === null
+          ? 1000
+          : Math.max(100, Math.ceil((1 - churn.available(t)) * 1000 / churnRate));
         return fail(
           "rate-limited",
           "slow down: too many room changes (create, join, quick)",

@@ -442,6 +442,27 @@ Deno.test("room churn has its own low rate: rate-limited with a retry hint, sock
   assert.equal(metrics.rateLimitedMessages.get({ scope: "churn" }), 6);
 });
 
+Deno.test("a churn rate of 0 turns the per-connection room-change limit off", () => {
+  const { open, metrics } = setup();
+  const { session, take } = open({
+    messagesPerSecond: 1000,
+    messageBurst: 1000,
+    churnPerSecond: 0,
+  });
+  take();
+  let created = 0;
+  for (let i = 0; i < 30; i++) {
+    session.receive(JSON.stringify({ type: "create", name: "R", rid: i }));
+    session.receive('{"type":"leave"}');
+    for (const m of take()) {
+      assert.notEqual(m.type, "error", JSON.stringify(m));
+      if (m.type === "joined") created++;
+    }
+  }
+  assert.equal(created, 30);
+  assert.equal(metrics.rateLimitedMessages.get({ scope: "churn" }), 0);
+});
+
 Deno.test("while the registry stalls, a session queues a bounded number of frames", async () => {
   let lobby!: ReturnType<typeof asyncRegistry>;
   const { open } = setup(createRoomRegistry(), (inner) => (lobby = asyncRegistry(inner)));

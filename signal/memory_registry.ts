@@ -9,6 +9,7 @@ import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
+import { createPasswordAttempts, type PasswordAttemptsOptions } from "./password_attempts.ts";
 import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
 
 /** Options of {@link createMemoryRegistry}. */
@@ -19,6 +20,8 @@ export interface MemoryRegistryOptions {
   maxRooms?: number;
   /** How long a dropped player's seat is held mid-match (ms); ignored with `rooms`. */
   resumeGraceMs?: number;
+  /** The wrong-password backoff (password_attempts.ts); its defaults otherwise. */
+  passwordAttempts?: PasswordAttemptsOptions;
   metrics?: LobbyMetrics;
   /** Called once per pairing and once per end of one (lobby_hooks.ts). */
   hooks?: LobbyHooks;
@@ -42,8 +45,11 @@ export function countEffects(metrics: LobbyMetrics, effects: readonly Effect[]):
 
 /** Creates an in-memory registry delivering to `hub`. */
 export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry {
-  const rooms = opts.rooms ??
-    createRoomRegistry({ maxRooms: opts.maxRooms, resumeGraceMs: opts.resumeGraceMs });
+  const rooms = opts.rooms ?? createRoomRegistry({
+    maxRooms: opts.maxRooms,
+    resumeGraceMs: opts.resumeGraceMs,
+    passwordAttempts: createPasswordAttempts(opts.passwordAttempts),
+  });
   const metrics = opts.metrics ?? createLobbyMetrics();
   const { hub, hooks } = opts;
   const log = opts.log ?? silentLogger;

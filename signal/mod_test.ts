@@ -106,3 +106,34 @@ Deno.test("an authorize hook that throws refuses with 500 and the lobby keeps se
     await lobby.close();
   }
 });
+
+Deno.test("startLobby: the room-churn limits are options; 0 turns them off, bad values are refused", async () => {
+  await assert.rejects(
+    startLobby({ port: 0, hostname: "127.0.0.1", staticDir: null, churnPerSecond: -1 }),
+    /churnPerSecond/,
+  );
+  const lobby = await startLobby({
+    port: 0,
+    hostname: "127.0.0.1",
+    staticDir: null,
+    logLevel: "silent",
+    churnPerSecond: 0,
+    ipChurnPerSecond: 0,
+    // The message rate stays a limit of its own; raised so that only churn could refuse.
+    messagesPerSecond: 1000,
+    messageBurst: 1000,
+  });
+  try {
+    const client = await connectClient(`ws://127.0.0.1:${lobby.port}/ws`);
+    // 50 room changes from one connection and address: over both default bursts (8 and 40).
+    for (let i = 0; i < 50; i++) {
+      client.send({ type: "create", name: `r${i}`, rid: i });
+      await client.expect("joined");
+      client.send({ type: "leave" });
+      await client.expect("left");
+    }
+    await client.close();
+  } finally {
+    await lobby.close();
+  }
+});

@@ -4,7 +4,8 @@
  * further wrong one doubles the wait (up to PASSWORD_BACKOFF_MAX_MS). A 4-digit PIN then takes
  * days instead of seconds, from one address or from many (the room's own count). Pure: the caller
  * passes the time. Entries are forgotten once idle for twice the longest wait, and the table is
- * swept when it grows, so memory stays bounded by recent guessers.
+ * swept when it grows, so memory stays bounded by recent guessers. A first wait of 0 turns it off
+ * (load generators that join many rooms from one address).
  */
 import {
   PASSWORD_BACKOFF_BASE_MS,
@@ -15,6 +16,7 @@ import {
 /** Options of {@link createPasswordAttempts}. */
 export interface PasswordAttemptsOptions {
   freeAttempts?: number;
+  /** First wait; 0 turns the backoff off (nothing is counted). */
   baseMs?: number;
   maxMs?: number;
 }
@@ -66,6 +68,8 @@ export function createPasswordAttempts(opts: PasswordAttemptsOptions = {}): Pass
       return Math.max(0, Math.ceil(wait));
     },
     failed(keys, nowMs) {
+      // Off: counting would only grow the table for waits that are always 0.
+      if (base <= 0) return;
       if (entries.size >= SWEEP_AT) {
         for (const [k, e] of entries) if (idle(e, nowMs)) entries.delete(k);
       }

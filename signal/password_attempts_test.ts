@@ -41,3 +41,10 @@ Deno.test("idle entries are forgotten after twice the longest wait", () => {
   assert.equal(a.wait(["k"], 2001), 0);
   assert.equal(a.size, 0);
 });
+
+Deno.test("a first wait of 0 turns the backoff off and keeps nothing", () => {
+  const a = createPasswordAttempts({ freeAttempts: 0, baseMs: 0, maxMs: 1000 });
+  for (let i = 0; i < 50; i++) a.failed(["room:r", "ip:x"], i);
+  assert.equal(a.wait(["room:r", "ip:x"], 50), 0);
+  assert.equal(a.size, 0);
+});

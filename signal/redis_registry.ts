@@ -56,7 +56,7 @@ import { randomBase32 } from "./random_id.ts";
 import { REDIS_SCRIPTS, type RedisScriptName } from "./redis_scripts.ts";
 import type { PlayerId } from "./room_registry.ts";
 import { hashPassword, verifyPassword } from "./room_password.ts";
-import { createPasswordAttempts } from "./password_attempts.ts";
+import { createPasswordAttempts, type PasswordAttemptsOptions } from "./password_attempts.ts";
 
 /** Options of {@link createRedisRegistry}. */
 export interface RedisRegistryOptions {
@@ -73,6 +73,8 @@ export interface RedisRegistryOptions {
    * frees it at once). The returning player may resume through any process.
    */
   resumeGraceMs?: number;
+  /** The wrong-password backoff (password_attempts.ts); its defaults otherwise. */
+  passwordAttempts?: PasswordAttemptsOptions;
   metrics?: LobbyMetrics;
   log?: Logger;
   /** This process was swept as dead (or Redis lost its data): close every local client. */
@@ -383,7 +385,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   /** Players whose `connect` script is under way (not in `local` yet, maybe in Redis already). */
   const connecting = new Set<PlayerId>();
   const addresses = new Map<PlayerId, string>();
-  const attempts = createPasswordAttempts();
+  const attempts = createPasswordAttempts(opts.passwordAttempts);
   let state: "starting" | "running" | "lost" | "closing" | "closed" = "starting";
   let aliveAt = 0;
 

@@ -68,8 +68,17 @@ const redisTest = (name: string, fn: () => Promise<void>) =>
 
 /** The ids in a lobby's `GET /api/rooms` (its local copy of the shared list). */
 async function roomIds(lobby: { port: number }): Promise<string[]> {
-  const res = await fetch(`http://127.0.0.1:${lobby.port}/api/rooms`);
-  return ((await res.json()).rooms as RoomInfo[]).map((r) => r.id);
+  // The route is rate-limited per address (20 burst, 5/s) and the tests poll it: on a 429, wait
+  // for the bucket instead of failing on its text body.
+  for (let tries = 0;; tries++) {
+    const res = await fetch(`http://127.0.0.1:${lobby.port}/api/rooms`);
+    if (res.status === 429 && tries < 20) {
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    return ((await res.json()).rooms as RoomInfo[]).map((r) => r.id);
+  }
 }
 
 redisTest(

@@ -542,7 +542,8 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     signal(p, m, out) {
       const room = p.room;
       if (room === null) return out.fail("not-paired", "you are not in a room");
-      const peer = room.players.find((x) => x !== p);
+      // Indexing, not find(): this runs for every relayed message and a callback is garbage.
+      const peer = room.players[0] === p ? room.players[1] : room.players[0];
       if (peer === undefined) return out.fail("not-paired", "wait for `paired` before signalling");
       // Meant for an earlier pairing (the peer left and someone else came): never relayed.
       if (m.session !== undefined && m.session !== room.session) return;

@@ -52,7 +52,7 @@ import { CLOSE_CODES, type RoomState } from "../shared/lobby_protocol.ts";
 import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
 import { WATCHDOG_START, type WatchdogEvent, watchdogStep } from "./accept_watchdog.ts";
 import { createAddressRateLimit } from "./address_rate_limit.ts";
-import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
+import { checkLimits, DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { fdsNeeded, planSocketBudget, probeFreeFds } from "./fd_budget.ts";
 import { heartbeatStep, SWEEPS_PER_TIMEOUT } from "./heartbeat.ts";
 import { createIpLimits, ipKey, type IpTicket } from "./ip_limits.ts";
@@ -197,6 +197,12 @@ export async function startServer(
   deps: ServerDeps = {},
 ): Promise<RunningServer> {
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides };
+  checkLimits(config);
+  const passwordAttempts = {
+    freeAttempts: config.passwordFreeAttempts,
+    baseMs: config.passwordBackoffMs,
+    maxMs: config.passwordBackoffMaxMs,
+  };
   const log = deps.log ?? createLogger(config.logLevel);
   const metrics = deps.metrics ?? createLobbyMetrics();
   const wallClock = deps.now ?? Date.now;
@@ -206,6 +212,8 @@ export async function startServer(
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     messagesPerSecond: config.ipMessagesPerSecond,
     messageBurst: config.ipMessageBurst,
+    churnPerSecond: config.ipChurnPerSecond,
+    churnBurst: config.ipChurnBurst,
   });
   const roomsApiLimit = createAddressRateLimit({
     perSecond: ROOMS_API_PER_SECOND,
@@ -247,6 +255,7 @@ export async function startServer(
       hub,
       maxRooms: config.maxRooms,
       resumeGraceMs: config.resumeGraceMs,
+      passwordAttempts,
       metrics,
       log,
       hooks: deps.hooks,
@@ -260,6 +269,7 @@ export async function startServer(
       processTtlMs: config.redisProcessTtlMs,
       maxRooms: config.maxRooms,
       resumeGraceMs: config.resumeGraceMs,
+      passwordAttempts,
       hub,
       metrics,
       log,
@@ -657,6 +667,8 @@ export async function startServer(
         messagesPerSecond: config.messagesPerSecond,
         messageBurst: config.messageBurst,
         rateLimitStrikes: config.rateLimitStrikes,
+        churnPerSecond: config.churnPerSecond,
+        churnBurst: config.churnBurst,
         maxBufferedBytes: config.maxBufferedBytes,
         metrics,
         log,

@@ -355,7 +355,11 @@ function moveMallet(s: Int32Array, p: 0 | 1, input: number): void {
   }
   s[b + MPREV] = input;
 
-  [vx, vy] = capSpeed(vx, vy, MALLET_MAX);
+  s[b + MVX] = vx;
+  s[b + MVY] = vy;
+  capSpeed(s, b + MVX, b + MVY, MALLET_MAX);
+  vx = s[b + MVX];
+  vy = s[b + MVY];
   let x = s[b + MX] + vx;
   let y = s[b + MY] + vy;
   const minX = p === 0 ? MR : (W >> 1) + MR;
@@ -374,12 +378,22 @@ function moveMallet(s: Int32Array, p: 0 | 1, input: number): void {
   s[b + MVY] = vy;
 }
 
-function capSpeed(vx: number, vy: number, max: number): [number, number] {
+/**
+ * Caps the velocity in `s[ix], s[iy]` at `max`, in place: it runs several times per tick and per
+ * re-simulated frame, and a returned pair was garbage the browser collected mid-frame.
+ */
+function capSpeed(s: Int32Array, ix: number, iy: number, max: number): void {
+  const vx = s[ix], vy = s[iy];
   const v2 = vx * vx + vy * vy;
-  if (v2 <= max * max) return [vx, vy];
+  if (v2 <= max * max) return;
   const v = isqrt(v2);
-  return [idiv(vx * max, v), idiv(vy * max, v)];
+  s[ix] = idiv(vx * max, v);
+  s[iy] = idiv(vy * max, v);
 }
+
+/** Substep `i`'s share of velocity `v`; the shares add up to `v` exactly. */
+const substepPart = (v: number, i: number) =>
+  i === SUBSTEPS - 1 ? v - idiv(v, SUBSTEPS) * (SUBSTEPS - 1) : idiv(v, SUBSTEPS);
 
 function stepPuck(s: Int32Array, cfg: HockeyConfig): void {
   let vx = s[PUCK + PVX], vy = s[PUCK + PVY];
@@ -388,17 +402,12 @@ function stepPuck(s: Int32Array, cfg: HockeyConfig): void {
   s[PUCK + PVX] = vx;
   s[PUCK + PVY] = vy;
   for (let i = 0; i < SUBSTEPS; i++) {
-    // Split the move exactly: the parts add up to the whole velocity.
-    const part = (v: number) =>
-      i === SUBSTEPS - 1 ? v - idiv(v, SUBSTEPS) * (SUBSTEPS - 1) : idiv(v, SUBSTEPS);
-    s[PUCK + PX] += part(s[PUCK + PVX]);
-    s[PUCK + PY] += part(s[PUCK + PVY]);
+    s[PUCK + PX] += substepPart(s[PUCK + PVX], i);
+    s[PUCK + PY] += substepPart(s[PUCK + PVY], i);
     bounceWalls(s);
     bouncePosts(s);
     collideMallets(s);
-    const [cvx, cvy] = capSpeed(s[PUCK + PVX], s[PUCK + PVY], PUCK_MAX);
-    s[PUCK + PVX] = cvx;
-    s[PUCK + PVY] = cvy;
+    capSpeed(s, PUCK + PVX, PUCK + PVY, PUCK_MAX);
     if (s[PUCK + PX] < 0) return goal(s, cfg, 1);
     if (s[PUCK + PX] > W) return goal(s, cfg, 0);
   }
@@ -430,15 +439,15 @@ function bounceWalls(s: Int32Array): void {
 }
 
 function bouncePosts(s: Int32Array): void {
-  for (const px of [0, W]) {
-    for (const py of [MOUTH_TOP, MOUTH_BOTTOM]) {
-      if (collideCircle(s, px, py, 0, 0, 0, BOUNCE_WALL)) s[BOUNCES]++;
-    }
+  // Index loops, no array literals: this runs per substep, also in every re-simulated frame.
+  for (let i = 0; i < 4; i++) {
+    const px = i < 2 ? 0 : W, py = i % 2 === 0 ? MOUTH_TOP : MOUTH_BOTTOM;
+    if (collideCircle(s, px, py, 0, 0, 0, BOUNCE_WALL)) s[BOUNCES]++;
   }
 }
 
 function collideMallets(s: Int32Array): void {
-  for (const p of [0, 1]) {
+  for (let p = 0; p < 2; p++) {
     const b = MALLET + p * MALLET_WORDS;
     if (collideCircle(s, s[b + MX], s[b + MY], s[b + MVX], s[b + MVY], MR, BOUNCE_MALLET)) {
       s[HITS]++;
@@ -447,7 +456,7 @@ function collideMallets(s: Int32Array): void {
 }
 
 function blockMallets(s: Int32Array): void {
-  for (const p of [0, 1]) {
+  for (let p = 0; p < 2; p++) {
     const b = MALLET + p * MALLET_WORDS;
     const dx = s[b + MX] - s[PUCK + PX], dy = s[b + MY] - s[PUCK + PY];
     const minD = MR + PR;

@@ -175,11 +175,13 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
   lobby.onPeerLeft = onPeerLeft;
 
   // The peer's page came back (same session) while our link is down: a new link replaces it. A
-  // lobby connection that only dropped and came back (the link never broke) needs nothing.
+  // lobby connection that only dropped and came back (the link never broke) needs nothing, and
+  // the side that took its seat back is the offerer: only the other one (answerer) hands over.
   const previousResumed = lobby.onResumed;
   const onResumed = (p: Parameters<NonNullable<typeof lobby.onResumed>>[0]) => {
     const down = connection !== null && connection.state !== "open";
-    if (p.session === pairing.session && !stopped && runner.session && down) {
+    const survivor = p.role === "answerer" && runner.session !== null;
+    if (p.session === pairing.session && !stopped && survivor && down) {
       const old = connection;
       open();
       old?.abandon();

@@ -755,3 +755,35 @@ Deno.test("reconnect without a running session refuses and closes the new link",
   assert.equal(runners[0].reconnect(s), false);
   assert.equal(s.state, "closed");
 });
+
+Deno.test("after minutes of play the snapshot goes over in several pieces and the match resumes", () => {
+  const clock = createManualClock();
+  // Input that changes every frame: the log's run encoding cannot shrink it.
+  const readInput = (game: TestGame, player: 0 | 1) =>
+    (Math.imul(game.state[0] + player * 7919, 2654435761) >>> 24) & 0xff;
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 10 }, clock, {
+    keepSeat: () => true,
+    readInput,
+  });
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 5 * 60_000);
+  const survivor = runners[0];
+  transports[0].onState?.("closed");
+  playOne(clock, survivor, 500);
+  const back = returner(clock, { readInput });
+  const [s, r] = freshLink(clock, 10);
+  let pieces = 0;
+  const send = s.sendControl.bind(s);
+  s.sendControl = (m) => {
+    if (m.kind === "resume") pieces = m.count;
+    send(m);
+  };
+  back.connect(r);
+  assert.equal(survivor.reconnect(s), true);
+  play(clock, [survivor, back], 2000);
+  assert.ok(pieces > 1, `${pieces} piece(s)`);
+  assert.ok(back.session);
+  assert.ok(back.stats().confirmedFrame > 5 * 3600);
+  assert.ok(compareConfirmed(survivor, back) > 100);
+});

@@ -2,7 +2,7 @@
 // before anything else; a held seat comes back (same session and player), a refused one is
 // forgotten and reported through onError.
 import assert from "node:assert/strict";
-import { type Lobby, startLobby } from "./testing/lobby_process.ts";
+import { startLobby } from "./testing/lobby_process.ts";
 import { connectLobby } from "./connect_lobby.ts";
 import {
   createSignalingClient,

@@ -23,6 +23,11 @@ let lobby: SignalingClient | null = null;
 let peer: PeerConnection | null = null;
 let pending: Promise<ConnectResult> | null = null;
 
+/** This page's lobby client (after `duetReady`), for the spectator benchmark's stream. */
+export function currentLobby(): SignalingClient | null {
+  return lobby;
+}
+
 /** The duet connection of this page (after a duet connect), for the input benchmark. */
 export function currentPeer(): PeerConnection | null {
   return peer;

@@ -3,7 +3,7 @@
 // writes bench/results/latest.json, latest.md and the SVG charts beside them. Every benchmark is
 // bounded in time; one that fails or times out is reported as such and the rest still run.
 //
-// usage: npm run bench [-- --quick] [-- --only wire,size,recovery,rollback,lobby,connect,tick,input]
+// usage: npm run bench [-- --quick] [-- --only wire,size,recovery,rollback,lobby,connect,tick,spectators,input]
 //   --quick   ~1 minute smoke run with small counts; writes to bench/results/tmp/quick/
 //   --out DIR write the report somewhere else
 //   --only    runs some benchmarks and keeps the other sections of the report it updates (each
@@ -59,6 +59,13 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
       args: q,
       impair: null,
       budgetS: quick ? 150 : 210,
+    },
+    {
+      key: "spectators",
+      file: "bench/spectators.ts",
+      args: q,
+      impair: null,
+      budgetS: quick ? 60 : 120,
     },
     {
       key: "input.lossy",
@@ -333,6 +340,7 @@ if (import.meta.main) {
       results.tick = out.tick;
       results.meta.chromium ||= out.tick.chromium;
     }
+    if (job.key === "spectators") results.spectators = out.spectators;
     if (job.key === "rollback") {
       results.rollback = out.rollback;
       results.meta.chromium ||= out.rollback.chromium;

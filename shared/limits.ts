@@ -156,3 +156,47 @@ export const RESUME_TOMBSTONE_MS = 10 * 60_000;
 
 /** Ended tokens remembered at once by one in-memory lobby (the oldest are forgotten first). */
 export const RESUME_TOMBSTONE_MAX = 20_000;
+/**
+ * Spectators of one room at once (`watch` beyond it: `too-many-spectators`). Each costs the lobby
+ * one more copy of every stream batch and the players nothing (the lobby fans out).
+ */
+export const MAX_SPECTATORS_PER_ROOM = 16;
+
+/**
+ * Most frames in one `stream` batch: a second of play. The client package sends one every
+ * 8 frames; a bigger batch is a client catching up after a stall.
+ */
+export const STREAM_BATCH_MAX_FRAMES = 60;
+
+/**
+ * Characters of `stream.inputs` per frame: two lowercase hex bytes (player 0's input, player 1's).
+ * A batch's `inputs` is at most STREAM_BATCH_MAX_FRAMES times this.
+ */
+export const STREAM_CHARS_PER_FRAME = 4;
+
+/**
+ * Sustained frames per second a room's offerer may stream (play runs at 60; the rest covers a
+ * runner catching up), and the burst on top (10 s of play after a stall). Beyond it: `bad-stream`.
+ */
+export const STREAM_FRAMES_PER_SECOND = 90;
+/** Frames a stream may send at once after a quiet spell (see STREAM_FRAMES_PER_SECOND). */
+export const STREAM_FRAME_BURST = 600;
+
+/**
+ * The lobby keeps a room's whole stream (so a spectator can join at any time and replay from
+ * frame 0) up to this many bytes of `inputs` text: 512 KiB, about 36 minutes of play. Past it the
+ * stream ends for the spectators (`stream-end {reason: "too-long"}`); the players play on.
+ */
+export const STREAM_BACKLOG_MAX_BYTES = 512 * 1024;
+
+/** Largest `stream.header` (game, version, seed, names, options), as JSON. */
+export const STREAM_HEADER_MAX_BYTES = 4 * 1024;
+
+/** Longest game id, version or player name in a stream header (as in a replay file). */
+export const STREAM_TEXT_MAX_LENGTH = 64;
+
+/**
+ * With Redis, a room's stream backlog expires this long after its last batch, so a backlog whose
+ * room vanished without cleanup (a lost process) never stays.
+ */
+export const STREAM_BACKLOG_TTL_MS = 10 * 60 * 1000;

@@ -69,6 +69,16 @@
  *   `resume-unknown` (no such token: forged, or forgotten), `resume-expired` (the grace ran
  *   out), `match-finished` (the match ended otherwise), `resume-in-use` (the seat is held by a
  *   live connection, e.g. a second tab). None of them touches the match.
+ * - Spectators: `watch {room, password?}` (a public room's id or a private room's code, like
+ *   `join`) on a `playing` room answers `watching {room, header?}`; the spectator then gets the
+ *   whole stream so far as one `stream {room, from: 0, inputs, header?}` and every later batch
+ *   live, until `stream-end {room, reason}` (the match is over, a player left, the stream grew
+ *   past its backlog). `leave` stops watching (`left`). The stream comes from the room's offerer:
+ *   `stream {from, inputs, header?}` with consecutive frames (`header` on the batch from frame
+ *   0), `stream-end {reason?}` when its match or pairing is over. `inputs` is lowercase hex, STREAM_CHARS_PER_FRAME
+ *   characters a frame (player 0's input byte, then player 1's). A watching client is in no room
+ *   (`create`/`join`/`quick`/`watch` are `already-in-room`); `RoomInfo.spectators` counts them
+ *   (absent when none). Errors: `room-not-playing`, `too-many-spectators`, `bad-stream`.
  *
  * A client should ignore a message type it does not know, so the server can add more.
  *
@@ -89,6 +99,10 @@ import {
   ROOM_REF_MAX_LENGTH,
   SCOPE_FIELD_MAX_LENGTH,
   SESSION_MAX_LENGTH,
+  STREAM_BATCH_MAX_FRAMES,
+  STREAM_CHARS_PER_FRAME,
+  STREAM_HEADER_MAX_BYTES,
+  STREAM_TEXT_MAX_LENGTH,
 } from "./limits.ts";
 
 /** The lobby protocol version, sent in `welcome.protocol`. */
@@ -128,6 +142,9 @@ export const ERROR_CODES = [
   "resume-expired",
   "match-finished",
   "resume-in-use",
+  "room-not-playing",
+  "too-many-spectators",
+  "bad-stream",
 ] as const;
 
 /** An `error.code`. */
@@ -139,6 +156,15 @@ export type ErrorCode = v.InferOutput<typeof ErrorCodeSchema>;
 export const ROOM_STATES = ["open", "full", "playing"] as const;
 /** Room lifecycle state. */
 export type RoomState = (typeof ROOM_STATES)[number];
+
+/**
+ * Why a spectator's stream ended: the offerer said its match is over, a player left the room (or
+ * dropped, or the room closed), the stream outgrew STREAM_BACKLOG_MAX_BYTES, or the offerer
+ * streamed something invalid.
+ */
+export const STREAM_END_REASONS = ["match-over", "player-left", "too-long", "bad-stream"] as const;
+/** Why a stream ended. */
+export type StreamEndReason = (typeof STREAM_END_REASONS)[number];
 
 /** Roles decided by the lobby on pairing: the offerer creates the WebRTC offer. */
 export const ROLES = ["offerer", "answerer"] as const;
@@ -235,6 +261,46 @@ export const SignalDataSchema = v.variant("kind", [
 /** `signal.data`. */
 export type SignalData = v.InferOutput<typeof SignalDataSchema>;
 
+/** A spectator header's text field: a game id, version or player name. */
+const StreamTextSchema = v.pipe(v.string(), v.maxLength(STREAM_TEXT_MAX_LENGTH));
+
+/**
+ * What a spectator needs to start the match (the replay file's header, replay_format.ts): the
+ * game and build, the shared seed, both players' names and match options. At most
+ * STREAM_HEADER_MAX_BYTES as JSON.
+ */
+export const StreamHeaderSchema = v.pipe(
+  v.object({
+    game: StreamTextSchema,
+    version: StreamTextSchema,
+    // A 32-bit seed, signed (the runner's `| 0`) or not.
+    seed: v.pipe(v.number(), v.integer(), v.minValue(-0x80000000), v.maxValue(0xffffffff)),
+    names: v.tuple([StreamTextSchema, StreamTextSchema]),
+    options: v.tuple([v.unknown(), v.unknown()]),
+  }),
+  v.check(
+    (h) => utf8ByteLength(JSON.stringify(h)) <= STREAM_HEADER_MAX_BYTES,
+    `must be at most ${STREAM_HEADER_MAX_BYTES} bytes as JSON`,
+  ),
+);
+/** A stream header. */
+export type StreamHeader = v.InferOutput<typeof StreamHeaderSchema>;
+
+/**
+ * `stream.inputs`: STREAM_CHARS_PER_FRAME lowercase hex characters per frame, 1 to
+ * STREAM_BATCH_MAX_FRAMES frames (the server's relay of a backlog may be longer).
+ */
+export const StreamInputsSchema = v.pipe(
+  v.string(),
+  v.maxLength(
+    STREAM_BATCH_MAX_FRAMES * STREAM_CHARS_PER_FRAME,
+    `must be at most ${STREAM_BATCH_MAX_FRAMES} frames`,
+  ),
+  v.regex(/^(?:[0-9a-f]{4})+$/, "must be lowercase hex, 4 characters a frame"),
+);
+
+const FrameSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31));
+
 /** Every message a client may send. */
 export const ClientMessageSchema = v.variant("type", [
   v.object({
@@ -268,6 +334,25 @@ export const ClientMessageSchema = v.variant("type", [
   v.object({ type: v.literal("ping"), t: v.optional(FiniteSchema), ...rid }),
   v.object({ type: v.literal("list"), filter: v.optional(FilterSchema), ...rid }),
   v.object({ type: v.literal("resume"), token: ResumeTokenSchema, ...rid }),
+  v.object({
+    type: v.literal("watch"),
+    room: RoomRefSchema,
+    password: v.optional(PasswordSchema),
+    ...rid,
+  }),
+  v.object({
+    type: v.literal("stream"),
+    from: FrameSchema,
+    inputs: StreamInputsSchema,
+    header: v.optional(StreamHeaderSchema),
+    ...rid,
+  }),
+  v.object({
+    type: v.literal("stream-end"),
+    /** Why the offerer ends it: its match is over (default), or the pairing is (a player left). */
+    reason: v.optional(v.picklist(["match-over", "player-left"])),
+    ...rid,
+  }),
 ]);
 /** A client-to-server message. */
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
@@ -288,6 +373,8 @@ export const RoomInfoSchema = v.object({
   game: v.optional(v.string()),
   /** The room's build, absent in the default scope (`hello.version`). */
   version: v.optional(v.string()),
+  /** Clients watching the room's match (`watch`); absent when none. */
+  spectators: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 /** What the lobby shows about a room. */
 export type RoomInfo = v.InferOutput<typeof RoomInfoSchema>;
@@ -353,6 +440,26 @@ export const ServerMessageSchema = v.variant("type", [
   v.object({ type: v.literal("left"), ...rid }),
   v.object({ type: v.literal("pong"), t: v.optional(FiniteSchema), ...rid }),
   v.object({ type: v.literal("renamed"), name: v.string(), ...rid }),
+  v.object({
+    type: v.literal("watching"),
+    room: RoomInfoSchema,
+    /** Absent until the offerer started its stream: then the first `stream` carries it. */
+    header: v.optional(StreamHeaderSchema),
+    ...rid,
+  }),
+  v.object({
+    type: v.literal("stream"),
+    room: v.string(),
+    from: FrameSchema,
+    // A backlog relayed to a new spectator is one long batch.
+    inputs: v.pipe(v.string(), v.regex(/^(?:[0-9a-f]{4})+$/)),
+    header: v.optional(StreamHeaderSchema),
+  }),
+  v.object({
+    type: v.literal("stream-end"),
+    room: v.string(),
+    reason: v.picklist(STREAM_END_REASONS),
+  }),
   v.object({
     type: v.literal("error"),
     code: ErrorCodeSchema,

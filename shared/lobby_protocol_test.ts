@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   type RoomInfo,
   type ServerMessage,
+  type StreamHeader,
   utf8ByteLength,
 } from "./lobby_protocol.ts";
 import { MAX_LOBBY_MESSAGE_BYTES } from "./limits.ts";
@@ -448,4 +449,73 @@ Deno.test("signal may name its session; the server's additions validate on the c
       '"locked":false,"createdAt":1,"game":"hockey","version":"2"}}',
     ]
   ) assert.ok(parseServerMessage(m).ok, m);
+});
+
+const header: StreamHeader = {
+  game: "hockey",
+  version: "1",
+  seed: 7,
+  names: ["Ann", "Bo"],
+  options: [null, 3],
+};
+
+Deno.test("watch, stream and stream-end parse; a stream's inputs and header are checked", () => {
+  assert.deepEqual(ok('{"type":"watch","room":"abc","rid":4}'), {
+    type: "watch",
+    room: "abc",
+    rid: 4,
+  });
+  assert.deepEqual(ok('{"type":"watch","room":"abc","password":"pw"}').type, "watch");
+  const start = { type: "stream", from: 0, inputs: "0001ff00", header };
+  assert.deepEqual(ok(JSON.stringify(start)), start);
+  assert.deepEqual(ok('{"type":"stream","from":8,"inputs":"0a0b"}'), {
+    type: "stream",
+    from: 8,
+    inputs: "0a0b",
+  });
+  assert.deepEqual(ok('{"type":"stream-end"}'), { type: "stream-end" });
+  const bad = (m: unknown, what: RegExp) => assert.match(fails(JSON.stringify(m)).message, what);
+  bad({ type: "stream", from: 0, inputs: "" }, /inputs/);
+  bad({ type: "stream", from: 0, inputs: "000" }, /inputs: must be lowercase hex/);
+  bad({ type: "stream", from: 0, inputs: "00AA" }, /inputs/);
+  bad({ type: "stream", from: 0, inputs: "0000".repeat(61) }, /inputs: must be at most 60/);
+  bad({ type: "stream", from: -1, inputs: "0000" }, /from/);
+  bad({ type: "stream", from: 1.5, inputs: "0000" }, /from/);
+  bad({ type: "stream", inputs: "0000" }, /from: missing/);
+  bad(
+    { type: "stream", from: 0, inputs: "0000", header: { ...header, seed: -(2 ** 31) - 1 } },
+    /seed/,
+  );
+  bad({ type: "stream", from: 0, inputs: "0000", header: { ...header, names: ["a"] } }, /names/);
+  bad({
+    type: "stream",
+    from: 0,
+    inputs: "0000",
+    header: { ...header, options: ["x".repeat(5000), null] },
+  }, /header: must be at most 4096 bytes/);
+  bad({ type: "watch" }, /room: missing/);
+  bad({ type: "watch", room: "" }, /room/);
+});
+
+Deno.test("the spectator messages the server sends validate on the client side", () => {
+  const info: RoomInfo = { ...room, state: "playing", players: 2, spectators: 3 };
+  const messages: ServerMessage[] = [
+    { type: "watching", room: info, rid: 1 },
+    { type: "watching", room: info, header },
+    { type: "stream", room: "abc", from: 0, inputs: "0000".repeat(500), header },
+    { type: "stream", room: "abc", from: 500, inputs: "0102" },
+    { type: "stream-end", room: "abc", reason: "match-over" },
+    { type: "stream-end", room: "abc", reason: "player-left" },
+    { type: "stream-end", room: "abc", reason: "too-long" },
+  ];
+  for (const m of messages) {
+    const r = parseServerMessage(encodeServerMessage(m));
+    assert.ok(r.ok, JSON.stringify(m));
+    assert.deepEqual(r.value, m);
+  }
+  assert.equal(parseServerMessage('{"type":"stream-end","room":"a","reason":"x"}').ok, false);
+  assert.equal(
+    parseServerMessage('{"type":"stream","room":"a","from":0,"inputs":"zz00"}').ok,
+    false,
+  );
 });

@@ -176,6 +176,14 @@ export function createLobbyHub(
         if (s !== undefined) safely(s.sink, encodeServerMessage(effect.message));
         return;
       }
+      case "fanout": {
+        let text: string | undefined;
+        for (const id of effect.to) {
+          const s = subs.get(id);
+          if (s !== undefined) safely(s.sink, text ??= encodeServerMessage(effect.message));
+        }
+        return;
+      }
       case "broadcast":
         return changed(effect.message);
       case "scope": {

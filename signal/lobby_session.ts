@@ -13,6 +13,9 @@
  *   player must always be able to get out) over its own, much lower rate (per connection
  *   and per address): `rate-limited` with `retryAfterMs`, the connection stays open (each such
  *   change reaches every client's room list, so it costs the lobby far more than a signal);
+ * - a room's offerer streaming more frames than play makes (`stream`: STREAM_FRAMES_PER_SECOND
+ *   sustained, STREAM_FRAME_BURST at once): `bad-stream`, the batch is dropped (the stream is
+ *   then broken: the next batch does not follow on), the connection stays open;
  * - more than `maxQueuedMessages` frames waiting while the registry is slow (Redis stalls):
  *   `server-busy` with `retryAfterMs`, the frame is dropped (it is answered at once, so this one
  *   error may overtake replies still queued; its `rid` tells which request it was).
@@ -48,6 +51,9 @@ import {
   DEFAULT_MESSAGES_PER_SECOND,
   DEFAULT_RATE_LIMIT_STRIKES,
   MAX_LOBBY_MESSAGE_BYTES,
+  STREAM_CHARS_PER_FRAME,
+  STREAM_FRAME_BURST,
+  STREAM_FRAMES_PER_SECOND,
 } from "../shared/limits.ts";
 import type { IpTicket } from "./ip_limits.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
@@ -147,6 +153,10 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     )
     : null;
   const maxQueued = opts.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+  const streamed = createTokenBucket(
+    { ratePerSecond: STREAM_FRAMES_PER_SECOND, burst: STREAM_FRAME_BURST },
+    now(),
+  );
   const registration = registry.connect(opts.ipTicket?.key);
   const { id, name } = registration;
   let state: LobbySessionState = "registering";
@@ -274,6 +284,16 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
           wait,
         );
       }
+    }
+    if (
+      message.type === "stream" &&
+      !streamed.take(now(), message.inputs.length / STREAM_CHARS_PER_FRAME)
+    ) {
+      return fail(
+        "bad-stream",
+        `slow down: at most ${STREAM_FRAMES_PER_SECOND} frames per second`,
+        message.rid,
+      );
     }
     let result: Step<void>;
     try {

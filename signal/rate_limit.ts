@@ -8,8 +8,11 @@ export interface TokenBucketOptions {
 
 /** A token bucket rate limiter. Pure: the caller passes the time, so tests need no clock. */
 export interface TokenBucket {
-  /** Takes one token at time `nowMs` if one is available; false means "over the rate". */
-  take(nowMs: number): boolean;
+  /**
+   * Takes `n` tokens (default 1) at time `nowMs` if that many are available; false means "over
+   * the rate" (and takes none).
+   */
+  take(nowMs: number, n?: number): boolean;
   /** Tokens available at `nowMs` (fractional). */
   available(nowMs: number): number;
 }
@@ -32,10 +35,10 @@ export function createTokenBucket(opts: TokenBucketOptions, startMs = 0): TokenB
     }
   };
   return {
-    take(nowMs) {
+    take(nowMs, n = 1) {
       refill(nowMs);
-      if (tokens < 1) return false;
-      tokens -= 1;
+      if (!(tokens >= n)) return false;
+      tokens -= n;
       return true;
     },
     available(nowMs) {

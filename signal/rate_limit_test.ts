@@ -36,3 +36,12 @@ Deno.test("nonsense options are rejected", () => {
   assert.throws(() => createTokenBucket({ ratePerSecond: 5, burst: 0 }), RangeError);
   assert.throws(() => createTokenBucket({ ratePerSecond: NaN, burst: 5 }), RangeError);
 });
+
+Deno.test("take(n) takes n tokens at once or none", () => {
+  const b = createTokenBucket({ ratePerSecond: 10, burst: 20 });
+  assert.equal(b.take(0, 15), true);
+  assert.equal(b.take(0, 6), false);
+  assert.equal(b.available(0), 5);
+  assert.equal(b.take(100, 6), true);
+  assert.equal(b.take(100, NaN), false);
+});

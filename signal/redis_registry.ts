@@ -43,9 +43,12 @@ import {
   DEFAULT_MAX_ROOMS,
   DEFAULT_RESUME_GRACE_MS,
   INVITE_CODE_LENGTH,
+  MAX_SPECTATORS_PER_ROOM,
   PLAYER_NAME_MAX_LENGTH,
   RESUME_TOKEN_LENGTH,
   RESUME_TOMBSTONE_MS,
+  STREAM_BACKLOG_MAX_BYTES,
+  STREAM_BACKLOG_TTL_MS,
 } from "../shared/limits.ts";
 import { fireHook, type LobbyEvent, type LobbyHooks } from "./lobby_hooks.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
@@ -90,6 +93,10 @@ export interface RedisRegistryOptions {
    * (and forgets the ghosts); default 10 s.
    */
   reconcileMs?: number;
+  /** Spectators per room; MAX_SPECTATORS_PER_ROOM by default. */
+  maxSpectators?: number;
+  /** Bytes of stream kept per room; STREAM_BACKLOG_MAX_BYTES by default. */
+  maxBacklogBytes?: number;
 }
 
 /** The Redis registry plus what tests and operators look at. */
@@ -124,6 +131,8 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const graceMs = opts.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
   /** The disconnect and reap scripts' grace arguments, as of now. */
   const graceArgs = () => [String(graceMs), String(now()), String(RESUME_TOMBSTONE_MS)];
+  const maxSpectators = opts.maxSpectators ?? MAX_SPECTATORS_PER_ROOM;
+  const maxBacklog = opts.maxBacklogBytes ?? STREAM_BACKLOG_MAX_BYTES;
   const ttl = opts.processTtlMs;
   const processId = randomBase32(12).toLowerCase();
   const key = (...parts: string[]) => [prefix, ...parts].join(":");
@@ -332,6 +341,14 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
 
   const onDirect = (text: string) => {
     if (text.startsWith("#")) return onHook(text.slice(1));
+    if (text.startsWith("*")) {
+      // One stream message for several local spectators.
+      const space = text.indexOf(" ");
+      if (space < 0) return;
+      const body = text.slice(space + 1);
+      for (const id of text.slice(1, space).split(",")) hub.sendText(id, body);
+      return;
+    }
     if (text.startsWith("!")) {
       const a = acks.get(text.slice(1));
       if (a) {
@@ -633,6 +650,48 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     );
   };
 
+  /**
+   * Whether `m.password` opens a room whose stored password is `pw` ("" for none); otherwise
+   * answers the error. Counted by this process (per room and per address): a guesser spread over
+   * N processes gets N times the free attempts, then backs off on each.
+   */
+  const passwordOk = (
+    player: PlayerId,
+    id: string,
+    pw: string,
+    m: { password?: string; rid?: number },
+  ): boolean => {
+    if (pw === "") return true;
+    const keys = [`room:${id}`, `ip:${addresses.get(player) ?? ""}`];
+    const t = performance.now();
+    const wait = attempts.wait(keys, t);
+    if (wait > 0) {
+      metrics.errors.inc({ code: "too-many-attempts" });
+      hub.sendText(
+        player,
+        encodeServerMessage({
+          type: "error",
+          code: "too-many-attempts",
+          message: "too many wrong passwords; wait a little",
+          retryAfterMs: wait,
+          ...(m.rid === undefined ? {} : { rid: m.rid }),
+        }),
+      );
+      return false;
+    }
+    const [salt, hash] = pw.split(":");
+    if (
+      salt === undefined || hash === undefined ||
+      !verifyPassword({ salt: fromHex(salt), hash: fromHex(hash) }, m.password ?? "")
+    ) {
+      if (m.password) attempts.failed(keys, t);
+      const text = m.password ? "wrong password" : "this room needs a password";
+      fail(player, "wrong-password", text, m.rid);
+      return false;
+    }
+    return true;
+  };
+
   const step = async (
     player: PlayerId,
     m: Exclude<ClientMessage, { type: "ping" }>,
@@ -690,36 +749,7 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         );
         if (found[0] !== "ok") return settle(player, found, m.rid, notFound);
         const [, id, pw] = found;
-        if (pw !== "") {
-          // Counted by this process (per room and per address): a guesser spread over N
-          // processes gets N times the free attempts, then backs off on each.
-          const keys = [`room:${id}`, `ip:${addresses.get(player) ?? ""}`];
-          const t = performance.now();
-          const wait = attempts.wait(keys, t);
-          if (wait > 0) {
-            metrics.errors.inc({ code: "too-many-attempts" });
-            hub.sendText(
-              player,
-              encodeServerMessage({
-                type: "error",
-                code: "too-many-attempts",
-                message: "too many wrong passwords; wait a little",
-                retryAfterMs: wait,
-                ...(m.rid === undefined ? {} : { rid: m.rid }),
-              }),
-            );
-            return;
-          }
-          const [salt, hash] = pw.split(":");
-          if (
-            salt === undefined || hash === undefined ||
-            !verifyPassword({ salt: fromHex(salt), hash: fromHex(hash) }, m.password ?? "")
-          ) {
-            if (m.password) attempts.failed(keys, t);
-            const text = m.password ? "wrong password" : "this room needs a password";
-            return fail(player, "wrong-password", text, m.rid);
-          }
-        }
+        if (!passwordOk(player, id, pw, m)) return;
         return settle(
           player,
           await run("join", [player, id, pw, rid, session(), ...tokens()], true),
@@ -748,6 +778,41 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         const e = { kind: "list" as const, to: player, filter: m.filter ?? "" };
         return hub.deliver([m.rid === undefined ? e : { ...e, rid: m.rid }]);
       }
+      case "watch": {
+        const notFound = `no room ${JSON.stringify(m.room)}`;
+        const found = await run(
+          "resolve",
+          [player, m.room.toLowerCase(), m.room.toUpperCase(), "watch"],
+          false,
+        );
+        if (found[0] !== "ok") return settle(player, found, m.rid, notFound);
+        const [, id, pw] = found;
+        if (!passwordOk(player, id, pw, m)) return;
+        return settle(
+          player,
+          await run("watch", [player, id, pw, rid, String(maxSpectators)], true),
+          m.rid,
+          notFound,
+        );
+      }
+      case "stream": {
+        const header = m.header === undefined ? "" : JSON.stringify(m.header);
+        const result = await run("stream", [
+          player,
+          String(m.from),
+          m.inputs,
+          header,
+          String(maxBacklog),
+          String(STREAM_BACKLOG_TTL_MS),
+        ], true);
+        return settle(player, result, m.rid);
+      }
+      case "stream-end":
+        return settle(
+          player,
+          await run("streamend", [player, m.reason ?? "match-over"], true),
+          m.rid,
+        );
       case "signal": {
         const data = JSON.stringify(m.data);
         const result = await run("signal", [player, m.data.kind, data, m.session ?? ""], true);

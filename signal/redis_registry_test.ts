@@ -436,3 +436,75 @@ redisTest(
     }
   },
 );
+
+redisTest(
+  "a spectator on another lobby than the players gets the backlog, live batches and the end",
+  async () => {
+    await withCluster(2, async ({ connect, redis }) => {
+      const a = await connect(0);
+      const b = await connect(0);
+      a.send({ type: "create", name: "Watched" });
+      const { room } = await a.expect("joined");
+      b.send({ type: "join", room: room.id });
+      await b.expect("joined");
+      await a.expect("paired");
+      await b.expect("paired");
+      a.send({ type: "signal", data: { kind: "offer", sdp: "o" } });
+      await b.expect("signal");
+      b.send({ type: "signal", data: { kind: "answer", sdp: "a" } });
+      await a.expect("signal");
+      const header = { game: "g", version: "1", seed: 3, names: ["A", "B"], options: [1, 2] };
+      a.send({ type: "stream", from: 0, inputs: "0102", header });
+      a.send({ type: "stream", from: 1, inputs: "0304" });
+      // Two spectators on the other process: one inbox entry serves both.
+      const s = await connect(1);
+      const t = await connect(1);
+      // Stream steps are acked in order; a ping after them proves both landed.
+      a.send({ type: "ping", t: 1 });
+      await a.expect("pong");
+      for (const x of [s, t]) {
+        x.send({ type: "watch", room: room.id });
+        const w = await x.expect("watching");
+        assert.deepEqual(w.header, header);
+        assert.equal((await x.expect("stream")).inputs, "01020304");
+      }
+      assert.equal(t.rooms.length, 1);
+      a.send({ type: "stream", from: 2, inputs: "0506" });
+      for (const x of [s, t]) {
+        assert.deepEqual(await x.expect("stream"), {
+          type: "stream",
+          room: room.id,
+          from: 2,
+          inputs: "0506",
+        });
+      }
+      // The backlog lives in Redis with a TTL.
+      const r = new Redis(redis.url);
+      try {
+        assert.equal(await r.get(`duet:backlog:${room.id}`), "010203040506");
+        const ttl = await r.pttl(`duet:backlog:${room.id}`);
+        assert.ok(ttl > 0 && ttl <= 10 * 60 * 1000, `ttl ${ttl}`);
+        assert.equal(await r.scard(`duet:spect:${room.id}`), 2);
+        await t.close();
+        await waitUntil(
+          async () => (await r.scard(`duet:spect:${room.id}`)) === 1,
+          3000,
+          () => "the dropped spectator to be forgotten",
+        );
+        // A leave ends the pairing at once (a drop would hold the seat for a resume first).
+        b.send({ type: "leave" });
+        assert.equal((await s.expect("stream-end")).reason, "player-left");
+        await waitUntil(
+          async () => (await r.exists(`duet:backlog:${room.id}`)) === 0,
+          3000,
+          () => "the backlog to be dropped",
+        );
+        assert.equal(await r.exists(`duet:spect:${room.id}`), 0);
+        assert.equal(await r.exists(`duet:stream:${room.id}`), 0);
+        assert.equal(await r.hget(`duet:player:${s.welcome.id}`, "watch"), null);
+      } finally {
+        r.disconnect();
+      }
+    });
+  },
+);

@@ -16,7 +16,8 @@
  *
  * Data model (P = the configured prefix):
  *
- *     P:player:<id>         hash  proc, name, skel (nameSkeleton of name), room?, game, version
+ *     P:player:<id>         hash  proc, name, skel (nameSkeleton of name), room?, game, version,
+ *                                 watch? (the room it watches as a spectator)
  *     P:names               hash  name skeleton -> the player holding it (look-alike names)
  *     P:procplayers:<proc>  set   player ids held by a lobby process
  *     P:procs               set   lobby processes that registered
@@ -38,7 +39,12 @@
  *     P:code:<CODE>         string  private room id by invite code
  *     P:roomseq, P:evseq    counters
  *     P:states              hash  rooms by state (open/full/playing), for metrics
+ *     P:spect:<room>        set   the room's spectators
+ *     P:stream:<room>       hash  header (JSON), frames, closed ("1" once ended); with a TTL
+ *     P:backlog:<room>      string  the stream's inputs so far (hex); with a TTL
  *
+ * Inbox entries starting with `*` are one message for several players of that process,
+ * `"*<id>,<id>,... <json>"` (a stream batch for a room's spectators, written once per process).
  * Inbox entries starting with `#` are hook events (lobby_hooks.ts) for the process that ran the
  * step: exactly one process fires each. Every read of stored data is checked (wrong key types,
  * missing fields, non-numeric numbers): bad entries are skipped and repaired, never fatal, and no
@@ -95,6 +101,11 @@ local function tell(pid, json)
 end
 -- Hook events go to the inbox of the process running this step: exactly one process fires each.
 local function hook(json) post(ME, '#' .. json) end
+local function watchers(id)
+  local n = redis.pcall('SCARD', key('spect', id))
+  if failed(n) or n == 0 then return '' end
+  return ',"spectators":' .. n
+end
 local function info(id, r)
   local players = 1
   if r.b ~= '' then players = 2 end
@@ -104,7 +115,7 @@ local function info(id, r)
   -- Numbers are formatted here, never pasted from storage: a crafted createdAt stays a number.
   return '{"id":' .. q(id) .. ',"name":' .. q(r.name) .. ',"players":' .. players ..
     ',"capacity":2,"state":' .. q(r.state) .. ',"locked":' .. tostring(r.pw ~= '') ..
-    ',"createdAt":' .. string.format('%.0f', num(r.createdAt) or 0) .. scope .. '}'
+    ',"createdAt":' .. string.format('%.0f', num(r.createdAt) or 0) .. scope .. watchers(id) .. '}'
 end
 local function announce(id, r)
   if r.code ~= '' then return end
@@ -204,8 +215,57 @@ local function enter(id, r, pid, pname, rid, session, ta, tb)
     ',"role":"answerer"}]}')
   announce(id, r)
 end
+-- One inbox entry per process holding some of \`ids\`, in order of first appearance.
+local function fanout(ids, json)
+  local procs, lists = {}, {}
+  for _, sid in ipairs(ids) do
+    local proc = field(key('player', sid), 'proc')
+    if proc then
+      if lists[proc] then lists[proc] = lists[proc] .. ',' .. sid else
+        procs[#procs + 1] = proc
+        lists[proc] = sid
+      end
+    end
+  end
+  for _, proc in ipairs(procs) do post(proc, '*' .. lists[proc] .. ' ' .. json) end
+end
+local function spectators(id)
+  local ids = redis.pcall('SMEMBERS', key('spect', id))
+  if failed(ids) then
+    redis.call('DEL', key('spect', id))
+    return {}
+  end
+  return ids
+end
+-- The stored header if it is JSON (it was encoded from a validated one), else nil.
+local function stored_header(st)
+  if not st or type(st.header) ~= 'string' then return nil end
+  if not pcall(cjson.decode, st.header) then return nil end
+  return st.header
+end
+-- Ends the room's stream for its spectators (stream-end, then in no room); whether it had any.
+local function end_stream(id, reason)
+  if redis.call('EXISTS', key('stream', id)) == 1 then
+    redis.pcall('HSET', key('stream', id), 'closed', '1')
+  end
+  redis.call('DEL', key('backlog', id))
+  local ids = spectators(id)
+  if #ids == 0 then return false end
+  for _, sid in ipairs(ids) do redis.pcall('HDEL', key('player', sid), 'watch') end
+  redis.call('DEL', key('spect', id))
+  fanout(ids, '{"type":"stream-end","room":' .. q(id) .. ',"reason":' .. q(reason) .. '}')
+  return true
+end
+local function unwatch(pid)
+  local id = field(key('player', pid), 'watch')
+  if not id then return end
+  redis.pcall('HDEL', key('player', pid), 'watch')
+  redis.pcall('SREM', key('spect', id), pid)
+  local r = hash(key('room', id))
+  if valid_room(r) then announce(id, r) end
+end
 local function remove_room(id, r)
-  redis.call('DEL', key('room', id))
+  redis.call('DEL', key('room', id), key('spect', id), key('stream', id), key('backlog', id))
   redis.call('SREM', key('rooms'), id)
   if r and STATES[r.state] then count_state(r.state, -1) end
   redis.call('ZREM', quick_key(r and r.game, r and r.version), id)
@@ -235,6 +295,9 @@ local function end_session(id, r, reason, keep_ms)
 end
 -- The room opens again for 'remaining' (told that 'gone' left), or goes if nobody remains.
 local function reopen(id, r, remaining, gone)
+  -- The pairing is over: so is its stream.
+  end_stream(id, 'player-left')
+  redis.call('DEL', key('stream', id))
   if remaining == '' or remaining == nil or redis.call('EXISTS', key('player', remaining)) == 0 then
     remove_room(id, r)
     return
@@ -283,6 +346,7 @@ local function forget(pid, reason, grace)
   local proc = field(key('player', pid), 'proc')
   local skel = field(key('player', pid), 'skel')
   if skel and field(key('names'), skel) == pid then redis.pcall('HDEL', key('names'), skel) end
+  unwatch(pid)
   exit(pid, reason, grace)
   redis.call('DEL', key('player', pid))
   if proc then redis.pcall('SREM', key('procplayers', proc), pid) end
@@ -302,6 +366,8 @@ return result
 }
 
 const ERR_ALREADY = `{'error', 'already-in-room', 'leave your room first'}`;
+const ERR_STREAMER = `{'error', 'not-in-room', 'only a player of a room streams'}`;
+const ERR_OFFERER = `{'error', 'bad-stream', 'only the offerer streams'}`;
 const ERR_FULL_SERVER = `{'error', 'server-full', 'too many rooms, try later'}`;
 
 /** The scripts by name; ARGV after the common three are listed per script. */
@@ -357,7 +423,7 @@ export const REDIS_SCRIPTS = {
   local pid = ARGV[4]
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
-  if p.room then return ${ERR_ALREADY} end
+  if p.room or p.watch then return ${ERR_ALREADY} end
   if redis.call('SCARD', key('rooms')) >= tonumber(ARGV[10]) then return ${ERR_FULL_SERVER} end
   if redis.call('EXISTS', key('room', ARGV[5])) == 1 then return {'retry'} end
   if ARGV[7] ~= '' and redis.call('EXISTS', key('code', ARGV[7])) == 1 then return {'retry'} end
@@ -365,13 +431,14 @@ export const REDIS_SCRIPTS = {
     p.version or '')
   return {'ok'}`),
 
-  /** Read-only: [4] player, [5] ref lowercased (public id), [6] ref uppercased (invite code).
+  /** Read-only: [4] player, [5] ref lowercased (public id), [6] ref uppercased (invite code),
+   * [7] "watch" to find a room to watch (a full room is what a spectator wants).
    * Returns {"ok", room id, pw} or an error, checked in the same order as the in-memory lobby. */
   resolve: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
-  if p.room then return ${ERR_ALREADY} end
+  if p.room or p.watch then return ${ERR_ALREADY} end
   local id = ARGV[5]
   local r = hash(key('room', id))
   -- A private room's id is not a way in: only its code is.
@@ -383,7 +450,9 @@ export const REDIS_SCRIPTS = {
   if not valid_room(r) then return {'error', 'room-not-found', ''} end
   local wrong = scope_error(p, r)
   if wrong then return wrong end
-  if r.b ~= '' then return {'error', 'room-full', 'the room already has two players'} end
+  if r.b ~= '' and ARGV[7] ~= 'watch' then
+    return {'error', 'room-full', 'the room already has two players'}
+  end
   return {'ok', id, r.pw}`),
 
   /** [4] player, [5] room id, [6] the pw the caller verified, [7] rid JSON or "", [8] session,
@@ -392,7 +461,7 @@ export const REDIS_SCRIPTS = {
   local pid = ARGV[4]
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
-  if p.room then return ${ERR_ALREADY} end
+  if p.room or p.watch then return ${ERR_ALREADY} end
   local r = hash(key('room', ARGV[5]))
   if not valid_room(r) then return {'error', 'room-not-found', ''} end
   local wrong = scope_error(p, r)
@@ -408,7 +477,7 @@ export const REDIS_SCRIPTS = {
   local pid = ARGV[4]
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
-  if p.room then return ${ERR_ALREADY} end
+  if p.room or p.watch then return ${ERR_ALREADY} end
   local qk = quick_key(p.game, p.version)
   -- A stale entry (room gone, damaged, no longer open, its player gone) is dropped, not joined.
   for _ = 1, 50 do
@@ -439,8 +508,9 @@ export const REDIS_SCRIPTS = {
   local pid = ARGV[4]
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
-  if not p.room then return {'error', 'not-in-room', 'you are not in a room'} end
+  if not p.room and not p.watch then return {'error', 'not-in-room', 'you are not in a room'} end
   tell(pid, '{"type":"left"' .. rid_part(ARGV[5]) .. '}')
+  unwatch(pid)
   exit(pid, 'left')
   return {'ok'}`),
 
@@ -471,6 +541,113 @@ export const REDIS_SCRIPTS = {
   end
   return {'ok'}`),
 
+  /** [4] player, [5] room id (resolved), [6] the pw the caller verified, [7] rid JSON or "",
+   * [8] spectators per room. Checked in the same order as the in-memory lobby. */
+  watch: script(`
+  local pid = ARGV[4]
+  local p = hash(key('player', pid))
+  if not p then return {'gone'} end
+  if p.room or p.watch then return ${ERR_ALREADY} end
+  local id = ARGV[5]
+  local r = hash(key('room', id))
+  if not valid_room(r) then return {'error', 'room-not-found', ''} end
+  local wrong = scope_error(p, r)
+  if wrong then return wrong end
+  local st = hash(key('stream', id))
+  if r.state ~= 'playing' or (st and st.closed == '1') then
+    return {'error', 'room-not-playing', 'that room has no match in progress to watch'}
+  end
+  local n = redis.pcall('SCARD', key('spect', id))
+  if failed(n) then
+    redis.call('DEL', key('spect', id))
+    n = 0
+  end
+  if n >= tonumber(ARGV[8]) then
+    return {'error', 'too-many-spectators', 'a match may have ' .. ARGV[8] .. ' spectators'}
+  end
+  if r.pw ~= ARGV[6] then return {'error', 'wrong-password', 'wrong password'} end
+  redis.call('SADD', key('spect', id), pid)
+  redis.call('HSET', key('player', pid), 'watch', id)
+  local header = stored_header(st)
+  local h = ''
+  if header then h = ',"header":' .. header end
+  tell(pid, '{"type":"watching","room":' .. info(id, r) .. h .. rid_part(ARGV[7]) .. '}')
+  if header and (num(st.frames) or 0) > 0 then
+    local backlog = redis.pcall('GET', key('backlog', id))
+    if type(backlog) == 'string' and #backlog % 4 == 0 and string.find(backlog, '^[0-9a-f]+$') then
+      tell(pid, '{"type":"stream","room":' .. q(id) .. ',"from":0,"inputs":' .. q(backlog) .. '}')
+    end
+  end
+  announce(id, r)
+  return {'ok'}`),
+
+  /** [4] player, [5] first frame, [6] inputs (validated hex), [7] header JSON (validated) or "",
+   * [8] backlog bytes kept, [9] backlog TTL ms. {"ok"}, {"ok", "stale"} (dropped) or an error. */
+  stream: script(`
+  local pid = ARGV[4]
+  local p = hash(key('player', pid))
+  if not p then return {'gone'} end
+  if not p.room then return ${ERR_STREAMER} end
+  local id = p.room
+  local r = hash(key('room', id))
+  if not valid_room(r) then return ${ERR_STREAMER} end
+  if r.a ~= pid then return ${ERR_OFFERER} end
+  if r.state ~= 'playing' then return {'ok', 'stale'} end
+  local from, inputs, header = tonumber(ARGV[5]), ARGV[6], ARGV[7]
+  local st = hash(key('stream', id))
+  local starts = from == 0 and header ~= ''
+  if st and st.closed == '1' and not starts then return {'ok', 'stale'} end
+  local frames = st and num(st.frames)
+  if not st or st.closed == '1' or frames == nil then
+    if not starts then
+      return {'error', 'bad-stream', 'a stream starts at frame 0 with its header'}
+    end
+    redis.call('DEL', key('stream', id), key('backlog', id))
+    redis.call('HSET', key('stream', id), 'header', header, 'frames', '0', 'closed', '')
+    frames = 0
+  elseif starts and frames > 0 then
+    return {'error', 'bad-stream', 'a stream has one header; send stream-end first'}
+  end
+  if from ~= frames then
+    return {'error', 'bad-stream', 'expected frame ' .. string.format('%d', frames) .. ', got ' ..
+      string.format('%d', from)}
+  end
+  local len = redis.pcall('STRLEN', key('backlog', id))
+  if failed(len) then
+    redis.call('DEL', key('backlog', id))
+    len = 0
+  end
+  if len + #inputs > tonumber(ARGV[8]) then
+    if end_stream(id, 'too-long') then announce(id, r) end
+    return {'error', 'bad-stream', 'the stream is too long to keep; spectators were let go'}
+  end
+  redis.call('APPEND', key('backlog', id), inputs)
+  redis.call('HSET', key('stream', id), 'frames', string.format('%d', frames + #inputs / 4))
+  redis.call('PEXPIRE', key('stream', id), ARGV[9])
+  redis.call('PEXPIRE', key('backlog', id), ARGV[9])
+  local ids = spectators(id)
+  if #ids > 0 then
+    -- A spectator who came before the header learns it with the first batch.
+    local h = ''
+    if from == 0 then h = ',"header":' .. header end
+    fanout(ids, '{"type":"stream","room":' .. q(id) .. ',"from":' .. string.format('%d', from) ..
+      ',"inputs":' .. q(inputs) .. h .. '}')
+  end
+  return {'ok'}`),
+
+  /** [4] player, [5] reason (validated): the offerer's match is over; its spectators get
+   * stream-end. */
+  streamend: script(`
+  local pid = ARGV[4]
+  local p = hash(key('player', pid))
+  if not p then return {'gone'} end
+  if not p.room then return ${ERR_STREAMER} end
+  local r = hash(key('room', p.room))
+  if not valid_room(r) then return ${ERR_STREAMER} end
+  if r.a ~= pid then return ${ERR_OFFERER} end
+  if end_stream(p.room, ARGV[5]) then announce(p.room, r) end
+  return {'ok'}`),
+
   /** [4] player, [5] grace ms, [6] now ms, [7] tombstone ms. Leaves its room (the peer gets
    * peer-left), or holds its seat mid-match (the peer gets peer-away), and forgets it.
    * Idempotent. */
@@ -484,7 +661,7 @@ export const REDIS_SCRIPTS = {
   local pid, token = ARGV[4], ARGV[5]
   local p = hash(key('player', pid))
   if not p then return {'gone'} end
-  if p.room then return ${ERR_ALREADY} end
+  if p.room or p.watch then return ${ERR_ALREADY} end
   local t = hash(key('resume', token))
   if not t then return {'error', 'resume-unknown', 'no such resume token'} end
   local gone = {'error', 'resume-expired', 'the seat was given up: the grace period ran out'}

@@ -30,6 +30,14 @@
  * player had dropped then). `resume {token}` from a new connection re-seats it in the same
  * session; both get `paired` again (`resumed`, the returner offers). A token whose seat ended is
  * remembered for RESUME_TOMBSTONE_MS as expired or finished, for a precise error.
+ *
+ * Spectators: a player who is in no room may `watch` a `playing` room (found and checked like
+ * `join`: scope, password). The room's offerer streams the confirmed inputs (`stream`, frames in
+ * order from 0, the header on the first batch); the room keeps the whole stream (up to
+ * STREAM_BACKLOG_MAX_BYTES), so a spectator who arrives late gets it all at once and then every
+ * batch as it comes. The stream ends for every spectator (`stream-end`) when the offerer says the
+ * match is over, when a player leaves (the pairing is over), or when it outgrows the backlog; the
+ * spectators are then in no room again. A spectator's own `leave` or drop just takes it out.
  */
 import type {
   ClientMessage,
@@ -41,15 +49,19 @@ import type {
   ServerMessageOf,
 } from "../shared/lobby_protocol.ts";
 import { nameSkeleton, numberedName } from "../shared/display_name.ts";
+import type { StreamEndReason, StreamHeader } from "../shared/lobby_protocol.ts";
 import {
   DEFAULT_MAX_ROOMS,
   DEFAULT_RESUME_GRACE_MS,
   INVITE_CODE_LENGTH,
+  MAX_SPECTATORS_PER_ROOM,
   PLAYER_NAME_MAX_LENGTH,
   RESUME_TOKEN_LENGTH,
   RESUME_TOMBSTONE_MAX,
   RESUME_TOMBSTONE_MS,
   ROOM_CAPACITY,
+  STREAM_BACKLOG_MAX_BYTES,
+  STREAM_CHARS_PER_FRAME,
 } from "../shared/limits.ts";
 import type { LobbyEvent, MatchEndReason } from "./lobby_hooks.ts";
 import { createOpenRoomQueue, type OpenRoomQueue } from "./open_room_queue.ts";
@@ -69,6 +81,8 @@ export type PlayerId = string;
  */
 export type Effect =
   | { kind: "send"; to: PlayerId; message: ServerMessage }
+  // One message for many players (a stream batch for every spectator): serialized once.
+  | { kind: "fanout"; to: readonly PlayerId[]; message: ServerMessage }
   | { kind: "broadcast"; message: ServerMessage }
   | { kind: "scope"; to: PlayerId; game: string; version: string }
   | { kind: "list"; to: PlayerId; filter: string; rid?: number }
@@ -89,6 +103,10 @@ export interface RoomRegistryOptions {
   monotonic?: () => number;
   /** How long a dropped player's seat in a `playing` room is held (ms); 0 frees it at once. */
   resumeGraceMs?: number;
+  /** Spectators per room; MAX_SPECTATORS_PER_ROOM by default. */
+  maxSpectators?: number;
+  /** Bytes of stream kept per room; STREAM_BACKLOG_MAX_BYTES by default. */
+  maxBacklogBytes?: number;
 }
 
 /** The lobby's state machine. */
@@ -111,6 +129,8 @@ export interface RoomRegistry {
   publicRooms(): RoomInfo[];
   /** The room `player` is in, or null. */
   roomOf(player: PlayerId): RoomInfo | null;
+  /** The room `player` watches, or null. */
+  watchedBy(player: PlayerId): RoomInfo | null;
   /** Counts for health checks and tests. */
   counts(): { players: number; rooms: number; publicRooms: number };
   /** Rooms (public and private) by state, for metrics. O(rooms). */
@@ -128,6 +148,23 @@ interface Player {
   game: string;
   version: string;
   room: Room | null;
+  /** The room this player watches (then `room` is null). */
+  watching: Room | null;
+}
+
+/** A room's stream of confirmed inputs (see the module docs). */
+interface Stream {
+  header: StreamHeader;
+  /** Frames received: the next batch must start here. */
+  frames: number;
+  /** The batches' `inputs`, in order; joined for a new spectator. */
+  chunks: string[];
+  bytes: number;
+  /**
+   * Ended (match over, or too long) while the pairing goes on: later batches are dropped, until a
+   * batch from frame 0 with a header starts the next match's stream.
+   */
+  closed: boolean;
 }
 
 interface Room {
@@ -151,6 +188,9 @@ interface Room {
   tokens: Map<Player, string>;
   /** The seat of a player who dropped mid-match, held for a resume; null when none. */
   away: Away | null;
+  spectators: Set<Player>;
+  /** The offerer's stream of the current match, once it began; null before and after. */
+  stream: Stream | null;
 }
 
 interface Away {
@@ -172,6 +212,8 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   const monotonic = opts.monotonic ?? now;
   const attempts = opts.passwordAttempts ?? createPasswordAttempts();
   const graceMs = opts.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
+  const maxSpectators = opts.maxSpectators ?? MAX_SPECTATORS_PER_ROOM;
+  const maxBacklog = opts.maxBacklogBytes ?? STREAM_BACKLOG_MAX_BYTES;
 
   const players = new Map<PlayerId, Player>();
   const rooms = new Map<string, Room>();
@@ -223,6 +265,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     };
     if (room.game !== "") out.game = room.game;
     if (room.version !== "") out.version = room.version;
+    if (room.spectators.size > 0) out.spectators = room.spectators.size;
     return out;
   };
 
@@ -309,6 +352,8 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       version: creator.version,
       tokens: new Map(),
       away: null,
+      spectators: new Set(),
+      stream: null,
     };
     rooms.set(id, room);
     if (code === null) publicRooms.set(id, room);
@@ -399,6 +444,8 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     room.away = null;
     room.session = null;
     room.offered = false;
+    endStream(room, "player-left", effects);
+    room.stream = null;
   };
 
   /** Holds `player`'s seat for a resume, if its room is mid-match; whether it did. */
@@ -456,6 +503,66 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     reopen(room, player.id, effects);
   };
 
+  /** Ends the room's stream for every spectator: each gets `stream-end` and is in no room. */
+  const endStream = (room: Room, reason: StreamEndReason, effects: Effect[]) => {
+    if (room.stream !== null) {
+      room.stream.closed = true;
+      room.stream.chunks = [];
+    }
+    if (room.spectators.size === 0) return;
+    const to = [...room.spectators].map((s) => s.id);
+    for (const s of room.spectators) s.watching = null;
+    room.spectators.clear();
+    effects.push({ kind: "fanout", to, message: { type: "stream-end", room: room.id, reason } });
+    if (room.players.length > 0) announce(room, effects);
+  };
+
+  /** Takes a spectator out of the room it watches; the count changes in the room list. */
+  const unwatch = (p: Player, effects: Effect[]) => {
+    const room = p.watching;
+    if (room === null) return;
+    p.watching = null;
+    room.spectators.delete(p);
+    announce(room, effects);
+  };
+
+  /** Whether `p` may enter `room` (scope, password); otherwise answers the error and false. */
+  const admit = (p: Player, room: Room, out: Out): boolean => {
+    if (room.game !== p.game) {
+      out.fail("wrong-game", "that room is for another game");
+      return false;
+    }
+    if (room.version !== p.version) {
+      out.fail("incompatible-version", "that room is for another version of the game");
+      return false;
+    }
+    return true;
+  };
+
+  /** Checks a locked room's password with backoff; otherwise answers the error and false. */
+  const passwordOk = (p: Player, room: Room, password: string | undefined, out: Out): boolean => {
+    if (room.password === null) return true;
+    const keys = [`room:${room.id}`, `ip:${p.address}`];
+    const t = monotonic();
+    const wait = attempts.wait(keys, t);
+    if (wait > 0) {
+      out.fail("too-many-attempts", "too many wrong passwords; wait a little", {
+        retryAfterMs: wait,
+      });
+      return false;
+    }
+    if (!verifyPassword(room.password, password ?? "")) {
+      // A join without a password is a question ("is it locked?"), not a guess.
+      if (password) attempts.failed(keys, t);
+      out.fail("wrong-password", password ? "wrong password" : "this room needs a password");
+      return false;
+    }
+    return true;
+  };
+
+  /** In a room, as a player or a spectator. */
+  const busy = (p: Player) => p.room !== null || p.watching !== null;
+
   const findRoom = (ref: string): Room | undefined => {
     const byId = rooms.get(ref.toLowerCase());
     // A private room's id is not a way in: only its code is.
@@ -488,56 +595,111 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       }
     },
     create(p, m, out) {
-      if (p.room !== null) return out.fail("already-in-room", "leave your room first");
+      if (busy(p)) return out.fail("already-in-room", "leave your room first");
       if (rooms.size >= maxRooms) return out.fail("server-full", "too many rooms, try later");
       openRoom(p, m.name, m.private === true, m.password, m.rid, out.effects);
     },
     join(p, m, out) {
-      if (p.room !== null) return out.fail("already-in-room", "leave your room first");
+      if (busy(p)) return out.fail("already-in-room", "leave your room first");
       const room = findRoom(m.room);
       if (room === undefined) {
         return out.fail("room-not-found", `no room ${JSON.stringify(m.room)}`);
       }
-      if (room.game !== p.game) {
-        return out.fail("wrong-game", "that room is for another game");
-      }
-      if (room.version !== p.version) {
-        return out.fail("incompatible-version", "that room is for another version of the game");
-      }
+      if (!admit(p, room, out)) return;
       if (occupancy(room) >= ROOM_CAPACITY) {
         return out.fail("room-full", "the room already has two players");
       }
-      if (room.password !== null) {
-        const keys = [`room:${room.id}`, `ip:${p.address}`];
-        const t = monotonic();
-        const wait = attempts.wait(keys, t);
-        if (wait > 0) {
-          return out.fail("too-many-attempts", "too many wrong passwords; wait a little", {
-            retryAfterMs: wait,
-          });
-        }
-        if (!verifyPassword(room.password, m.password ?? "")) {
-          // A join without a password is a question ("is it locked?"), not a guess.
-          if (m.password) attempts.failed(keys, t);
-          return out.fail(
-            "wrong-password",
-            m.password ? "wrong password" : "this room needs a password",
-          );
-        }
-      }
+      if (!passwordOk(p, room, m.password, out)) return;
       enter(room, p, m.rid, out.effects);
     },
     quick(p, m, out) {
-      if (p.room !== null) return out.fail("already-in-room", "leave your room first");
+      if (busy(p)) return out.fail("already-in-room", "leave your room first");
       const oldest = quickQueue(p.game, p.version).peek();
       if (oldest !== undefined) return enter(oldest, p, m.rid, out.effects);
       if (rooms.size >= maxRooms) return out.fail("server-full", "too many rooms, try later");
       openRoom(p, `${p.name}'s room`, false, undefined, m.rid, out.effects);
     },
     leave(p, m, out) {
-      if (p.room === null) return out.fail("not-in-room", "you are not in a room");
+      if (!busy(p)) return out.fail("not-in-room", "you are not in a room");
       out.effects.push(send(p, withRid({ type: "left" }, m.rid)));
+      unwatch(p, out.effects);
       exit(p, "left", out.effects);
+    },
+    watch(p, m, out) {
+      if (busy(p)) return out.fail("already-in-room", "leave your room first");
+      const room = findRoom(m.room);
+      if (room === undefined) {
+        return out.fail("room-not-found", `no room ${JSON.stringify(m.room)}`);
+      }
+      if (!admit(p, room, out)) return;
+      if (room.state !== "playing" || room.stream?.closed === true) {
+        return out.fail("room-not-playing", "that room has no match in progress to watch");
+      }
+      if (room.spectators.size >= maxSpectators) {
+        return out.fail("too-many-spectators", `a match may have ${maxSpectators} spectators`);
+      }
+      if (!passwordOk(p, room, m.password, out)) return;
+      room.spectators.add(p);
+      p.watching = room;
+      const stream = room.stream;
+      const watching: ServerMessageOf<"watching"> = { type: "watching", room: info(room) };
+      if (stream !== null) watching.header = stream.header;
+      out.effects.push(send(p, withRid(watching, m.rid)));
+      if (stream !== null && stream.frames > 0) {
+        // Everything so far in one message: the spectator fast-forwards through it.
+        const inputs = stream.chunks.length === 1 ? stream.chunks[0] : stream.chunks.join("");
+        stream.chunks = [inputs];
+        out.effects.push(send(p, { type: "stream", room: room.id, from: 0, inputs }));
+      }
+      announce(room, out.effects);
+    },
+    stream(p, m, out) {
+      const room = p.room;
+      if (room === null) return out.fail("not-in-room", "only a player of a room streams");
+      if (room.players[0] !== p) return out.fail("bad-stream", "only the offerer streams");
+      // A batch that crossed a leave (the pairing is over) is stale, not wrong.
+      if (room.state !== "playing") return;
+      let stream = room.stream;
+      const starts = m.from === 0 && m.header !== undefined;
+      if (stream?.closed === true && !starts) return;
+      if (stream === null || stream.closed) {
+        if (!starts) return out.fail("bad-stream", "a stream starts at frame 0 with its header");
+        stream = room.stream = {
+          header: m.header!,
+          frames: 0,
+          chunks: [],
+          bytes: 0,
+          closed: false,
+        };
+      } else if (starts && stream.frames > 0) {
+        return out.fail("bad-stream", "a stream has one header; send stream-end first");
+      }
+      if (m.from !== stream.frames) {
+        return out.fail("bad-stream", `expected frame ${stream.frames}, got ${m.from}`);
+      }
+      if (stream.bytes + m.inputs.length > maxBacklog) {
+        out.fail("bad-stream", "the stream is too long to keep; spectators were let go");
+        return endStream(room, "too-long", out.effects);
+      }
+      stream.chunks.push(m.inputs);
+      stream.bytes += m.inputs.length;
+      stream.frames += m.inputs.length / STREAM_CHARS_PER_FRAME;
+      if (room.spectators.size === 0) return;
+      const message: ServerMessageOf<"stream"> = {
+        type: "stream",
+        room: room.id,
+        from: m.from,
+        inputs: m.inputs,
+      };
+      // A spectator who came before the header learns it with the first batch.
+      if (m.from === 0) message.header = stream.header;
+      out.effects.push({ kind: "fanout", to: [...room.spectators].map((s) => s.id), message });
+    },
+    "stream-end"(p, m, out) {
+      const room = p.room;
+      if (room === null) return out.fail("not-in-room", "only a player of a room streams");
+      if (room.players[0] !== p) return out.fail("bad-stream", "only the offerer streams");
+      endStream(room, m.reason ?? "match-over", out.effects);
     },
     signal(p, m, out) {
       const room = p.room;
@@ -561,7 +723,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       }
     },
     resume(p, m, out) {
-      if (p.room !== null) return out.fail("already-in-room", "leave your room first");
+      if (busy(p)) return out.fail("already-in-room", "leave your room first");
       const ended = endedTokens.get(m.token);
       if (ended?.why === "expired") {
         return out.fail("resume-expired", "the seat was given up: the grace period ran out");
@@ -615,6 +777,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
         game: "",
         version: "",
         room: null,
+        watching: null,
       };
       setName(player, distinctName(`Player-${randomBase32(4, random)}`, player));
       players.set(id, player);
@@ -642,6 +805,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       players.delete(playerId);
       unindexName(player);
       const effects: Effect[] = [];
+      unwatch(player, effects);
       if (!hold(player, effects)) exit(player, "disconnected", effects);
       return effects;
     },
@@ -669,6 +833,10 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     publicRooms: () => Array.from(publicRooms.values(), info),
     roomOf(playerId) {
       const room = players.get(playerId)?.room;
+      return room ? info(room) : null;
+    },
+    watchedBy(playerId) {
+      const room = players.get(playerId)?.watching;
       return room ? info(room) : null;
     },
     counts: () => ({ players: players.size, rooms: rooms.size, publicRooms: publicRooms.size }),

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import type { ServerMessage, ServerMessageOf } from "../shared/lobby_protocol.ts";
-import { MAX_LOBBY_MESSAGE_BYTES } from "../shared/limits.ts";
+import type { RoomInfo, ServerMessage, ServerMessageOf } from "../shared/lobby_protocol.ts";
+import { MAX_LOBBY_MESSAGE_BYTES, MAX_SPECTATORS_PER_ROOM } from "../shared/limits.ts";
 import type { ServerConfig } from "./config.ts";
 import { type RunningServer, startServer } from "./server.ts";
 import { connectClient, type TestClient, timeout } from "./testing/lobby_client.ts";
@@ -831,4 +831,146 @@ Deno.test("shutdown keeps its deadline with stuck HTTP sockets and a handshake t
   assert.equal(server.stats().sockets, 0);
   partial.close();
   pending.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Spectators: the offerer streams over its lobby socket, the lobby keeps the backlog and fans out.
+
+const streamHeader = {
+  game: "g",
+  version: "1",
+  seed: 5,
+  names: ["A", "B"],
+  options: [null, { hard: true }],
+};
+
+/** A paired room whose answer was relayed: playing. */
+async function playingPair(h: Harness) {
+  const p = await pair(h);
+  p.a.send({ type: "signal", data: { kind: "offer", sdp: "o" } });
+  await p.b.expect("signal");
+  p.b.send({ type: "signal", data: { kind: "answer", sdp: "a" } });
+  await p.a.expect("signal");
+  return p;
+}
+
+lobbyTest("spectators: backlog for a late one, live batches for all, count, end", async () => {
+  await withServer({}, async (h) => {
+    const { a, b, room } = await playingPair(h);
+    const early = await h.connect();
+    early.send({ type: "watch", room: room.id, rid: 1 });
+    const w = await early.expect("watching");
+    assert.equal(w.rid, 1);
+    assert.equal(w.header, undefined);
+    assert.equal(w.room.spectators, 1);
+    a.send({ type: "stream", from: 0, inputs: "00000102", header: streamHeader });
+    assert.deepEqual(await early.expect("stream"), {
+      type: "stream",
+      room: room.id,
+      from: 0,
+      inputs: "00000102",
+      header: streamHeader,
+    });
+    a.send({ type: "stream", from: 2, inputs: "0303" });
+    await early.expect("stream");
+    const late = await h.connect();
+    late.send({ type: "watch", room: room.id });
+    assert.deepEqual((await late.expect("watching")).header, streamHeader);
+    assert.equal((await late.expect("stream")).inputs, "000001020303");
+    a.send({ type: "stream", from: 3, inputs: "0404" });
+    for (const s of [early, late]) assert.equal((await s.expect("stream")).from, 3);
+    // The room list shows two spectators (room pushes are batched).
+    const other = await h.connect();
+    assert.equal(other.rooms.find((r) => r.id === room.id)?.spectators, 2);
+    // The answerer may not stream; the offerer's gap is an error; neither reaches spectators.
+    b.send({ type: "stream", from: 4, inputs: "0505", rid: 7 });
+    assert.equal((await b.expect("error")).code, "bad-stream");
+    a.send({ type: "stream", from: 9, inputs: "0505", rid: 8 });
+    assert.match((await a.expect("error")).message, /expected frame 4, got 9/);
+    a.send({ type: "stream-end" });
+    for (const s of [early, late]) {
+      assert.deepEqual(await s.expect("stream-end"), {
+        type: "stream-end",
+        room: room.id,
+        reason: "match-over",
+      });
+    }
+    // Now in no room: they may watch again (nothing to watch) or join elsewhere.
+    late.send({ type: "watch", room: room.id, rid: 3 });
+    assert.equal((await late.expect("error")).code, "room-not-playing");
+    const { messages } = await early.drain();
+    assert.deepEqual(messages, []);
+  });
+});
+
+lobbyTest(
+  "spectators: a player dropping ends the stream; a spectator dropping is uncounted",
+  async () => {
+    // No resume grace, so the drop frees the seat at once (a held seat pauses the stream instead:
+    // room_registry_spectate_test.ts).
+    await withServer({ resumeGraceMs: 0 }, async (h) => {
+      const { a, b, room } = await playingPair(h);
+      a.send({ type: "stream", from: 0, inputs: "0000", header: streamHeader });
+      const s = await h.connect();
+      const t = await h.connect();
+      for (const x of [s, t]) {
+        x.send({ type: "watch", room: room.id });
+        await x.expect("watching");
+        await x.expect("stream");
+      }
+      await t.close();
+      // The drop reaches the registry, and the room list, within a tick or two.
+      let spectators: number | undefined = 2;
+      for (let i = 0; i < 50 && spectators !== 1; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const res = await h.fetch("/api/rooms");
+        spectators = (await res.json()).rooms.find((r: RoomInfo) => r.id === room.id)?.spectators;
+      }
+      assert.equal(spectators, 1);
+      // The offerer may end the stream first (its runner saw the peer go): the same reason.
+      a.send({ type: "stream-end", reason: "player-left" });
+      assert.deepEqual(await s.expect("stream-end"), {
+        type: "stream-end",
+        room: room.id,
+        reason: "player-left",
+      });
+      await b.close();
+      await a.expect("peer-left");
+      // Nothing more reaches the former spectator.
+      assert.deepEqual((await s.drain()).messages, []);
+      s.send({ type: "leave", rid: 4 });
+      assert.equal((await s.expect("error")).code, "not-in-room");
+    });
+  },
+);
+
+lobbyTest("spectators: too many, a wrong room, a stream faster than play", async () => {
+  await withServer({}, async (h) => {
+    const { a, room } = await playingPair(h);
+    const spectators = await Promise.all(
+      Array.from({ length: MAX_SPECTATORS_PER_ROOM + 1 }, () => h.connect()),
+    );
+    for (const s of spectators.slice(0, -1)) {
+      s.send({ type: "watch", room: room.id });
+      await s.expect("watching");
+    }
+    const last = spectators.at(-1)!;
+    last.send({ type: "watch", room: room.id });
+    assert.equal((await last.expect("error")).code, "too-many-spectators");
+    last.send({ type: "watch", room: "nosuchroom" });
+    assert.equal((await last.expect("error")).code, "room-not-found");
+    last.send({ type: "stream", from: 0, inputs: "zz" });
+    assert.equal((await last.expect("error")).code, "bad-message");
+    // 600 frames at once is the burst; the 11th batch of 60 is over it, whatever the lobby's
+    // message rate (the whole burst is 11 messages).
+    a.send({ type: "stream", from: 0, inputs: "0000".repeat(60), header: streamHeader });
+    for (let i = 1; i < 10; i++) {
+      a.send({ type: "stream", from: 60 * i, inputs: "0000".repeat(60) });
+    }
+    a.send({ type: "stream", from: 600, inputs: "0000".repeat(60), rid: 11 });
+    const err = await a.expect("error");
+    assert.equal(err.code, "bad-stream");
+    assert.equal(err.rid, 11);
+    assert.match(err.message, /frames per second/);
+  });
 });

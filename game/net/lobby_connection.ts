@@ -40,6 +40,8 @@ import {
   type ServerMessage,
   type ServerMessageOf,
   type SignalData,
+  type StreamEndReason,
+  type StreamHeader,
 } from "../../shared/lobby_protocol.ts";
 
 /** Connection state of the lobby socket. */
@@ -147,6 +149,7 @@ export const REPLY_TYPE = {
   list: "rooms",
   ping: "pong",
   resume: "joined",
+  watch: "watching",
 } as const satisfies Partial<Record<ClientMessage["type"], ServerMessage["type"]>>;
 
 /** A client message that is sent as a request (with a rid, settled by its reply). */
@@ -196,6 +199,8 @@ export interface LobbyConnectionState {
   room: RoomInfo | null;
   inviteCode: string | null;
   paired: Pairing | null;
+  /** The room we watch as a spectator (`watching`), until its stream ends or we leave. */
+  watching: RoomInfo | null;
   rttMs: number | null;
   lastError: LobbyError | null;
   /** A fatal lobby error (`error.close`) that explains the coming close better than its code. */
@@ -225,7 +230,27 @@ export type LobbyConnectionEvent =
   | { type: "peer-left"; id: string }
   | { type: "peer-away"; id: string; graceMs: number }
   | { type: "resumed"; pairing: Pairing }
+  | { type: "stream"; batch: StreamBatchMessage }
+  | { type: "stream-end"; room: string; reason: SpectatorStreamEnd }
   | { type: "error"; error: LobbyError };
+
+/** A relayed spectator stream batch (`stream` from the lobby). */
+export interface StreamBatchMessage {
+  room: string;
+  from: number;
+  inputs: string;
+  header?: StreamHeader;
+}
+
+/** Why a watched stream ended: the lobby's reason, or the lobby connection dropped. */
+export type SpectatorStreamEnd = StreamEndReason | "connection-lost";
+
+/** A batch the offerer sends (`stream`): frames `from`… as hex, the header on the first. */
+export interface OutgoingStreamBatch {
+  from: number;
+  inputs: string;
+  header?: StreamHeader;
+}
 
 /** A value a pending promise settles with. */
 export type Settlement = ServerMessage | LobbyWelcome | Pairing;
@@ -258,6 +283,9 @@ export type LobbyConnectionInput =
   | { type: "request"; id: number; message: RequestMessage; at: number; player?: 0 | 1 }
   | { type: "wait"; id: number; for: "ready" | "paired" }
   | { type: "signal"; data: SignalData }
+  /** The offerer's spectator stream: a batch, or its end. Dropped unless open and paired. */
+  | { type: "stream"; batch: OutgoingStreamBatch }
+  | { type: "stream-end"; reason?: "match-over" | "player-left" }
   | { type: "signal-reader"; present: boolean }
   | { type: "reconnect" }
   | { type: "close" };
@@ -280,6 +308,7 @@ export function initialLobbyConnection(config: LobbyConnectionConfig): LobbyConn
     room: null,
     inviteCode: null,
     paired: null,
+    watching: null,
     rttMs: null,
     lastError: null,
     closeError: null,
@@ -347,6 +376,13 @@ class Builder {
     for (const id of this.s[which]) this.effects.push({ kind: "reject", id, error });
     this.set({ [which]: [] });
   }
+  /** No longer watching: the spectator hears the stream is over. */
+  endWatching(reason: SpectatorStreamEnd): void {
+    const w = this.s.watching;
+    if (w === null) return;
+    this.set({ watching: null });
+    this.emit({ type: "stream-end", room: w.id, reason });
+  }
   dropPairing(): void {
     if (this.s.paired === null && this.s.signalBuffer.length === 0) return;
     this.set({ paired: null, signalBuffer: [] });
@@ -412,6 +448,7 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       // The server forgets rooms and pairings of a dropped connection.
       const wasInMatch = b.s.paired !== null;
       b.set({ room: null, inviteCode: null });
+      b.endWatching("connection-lost");
       b.dropPairing();
       b.rejectWaiters("pairWaiters", lobbyError("connection-lost", why));
       if (wasInMatch) {
@@ -507,7 +544,10 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       if (sendNow) b.effects.push({ kind: "send", frame });
       // The match is over for us the moment we ask: a screen going back to the lobby must not
       // find the old pairing still there while the lobby's `left` is on its way.
-      if (what === "leave") b.dropPairing();
+      if (what === "leave") {
+        b.dropPairing();
+        b.set({ watching: null });
+      }
     },
     wait(b, i) {
       if (i.for === "ready") {
@@ -540,6 +580,16 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
         frame: encodeClientMessage({ type: "signal", data: i.data, session: p.session }),
       });
     },
+    stream(b, i) {
+      if (!b.s.paired || b.s.phase !== "open" || b.s.socket === null) return;
+      b.effects.push({ kind: "send", frame: encodeClientMessage({ type: "stream", ...i.batch }) });
+    },
+    "stream-end"(b, i) {
+      if (!b.s.paired || b.s.phase !== "open" || b.s.socket === null) return;
+      const m: ClientMessage = { type: "stream-end" };
+      if (i.reason !== undefined) m.reason = i.reason;
+      b.effects.push({ kind: "send", frame: encodeClientMessage(m) });
+    },
     "signal-reader"(b, i) {
       b.set({ signalReader: i.present });
       if (!i.present) return;
@@ -568,6 +618,7 @@ const INPUT_HANDLERS: { [T in LobbyConnectionInput["type"]]: (b: Builder, i: Inp
       b.rejectWaiters("pairWaiters", err);
       b.dropPairing();
       b.set({ resumeAs: null });
+      b.endWatching("connection-lost");
     },
   };
 
@@ -642,9 +693,25 @@ const MESSAGE_HANDLERS: {
     return true;
   },
   left(b) {
-    b.set({ room: null, inviteCode: null, resumeAs: null });
+    b.set({ room: null, inviteCode: null, resumeAs: null, watching: null });
     b.dropPairing();
     return true;
+  },
+  watching(b, m) {
+    b.set({ watching: m.room });
+    return true;
+  },
+  stream(b, m) {
+    if (b.s.watching?.id !== m.room) return false;
+    const batch: StreamBatchMessage = { room: m.room, from: m.from, inputs: m.inputs };
+    if (m.header !== undefined) batch.header = m.header;
+    b.emit({ type: "stream", batch });
+    return false;
+  },
+  "stream-end"(b, m) {
+    if (b.s.watching?.id !== m.room) return false;
+    b.endWatching(m.reason);
+    return false;
   },
   paired(b, m, at) {
     const current = b.s.paired;

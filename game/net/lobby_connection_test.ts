@@ -540,3 +540,87 @@ Deno.test("peer-away is reported for the current peer only", () => {
   }]);
   assert.equal(d.s.paired?.peer.id, "q", "still paired: the seat is held");
 });
+
+const header = {
+  game: "g",
+  version: "1",
+  seed: 1,
+  names: ["A", "B"],
+  options: [null, null],
+} as const;
+
+Deno.test("watch is a request settled by watching; batches and the end reach the spectator only", () => {
+  const d = drive();
+  d.welcome();
+  d.step({ type: "request", id: 7, message: { type: "watch", room: "r1" }, at: 0 });
+  assert.deepEqual(sent(d.fx), [{ type: "watch", room: "r1", rid: 7 }]);
+  // A batch of a room we do not watch (yet) is dropped.
+  d.recv({ type: "stream", room: "r1", from: 0, inputs: "0000" });
+  assert.deepEqual(d.kinds(), []);
+  const info = room("r1", { state: "playing", players: 2, spectators: 1 });
+  d.recv({
+    type: "watching",
+    room: info,
+    header: { ...header, names: ["A", "B"], options: [null, null] },
+    rid: 7,
+  });
+  assert.equal(d.fx.find((e) => e.kind === "resolve")?.kind, "resolve");
+  assert.deepEqual(d.s.watching, info);
+  d.recv({ type: "stream", room: "r1", from: 0, inputs: "0102" });
+  assert.deepEqual(d.fx, [{
+    kind: "emit",
+    event: { type: "stream", batch: { room: "r1", from: 0, inputs: "0102" } },
+  }]);
+  d.recv({ type: "stream", room: "other", from: 0, inputs: "0102" });
+  assert.deepEqual(d.kinds(), []);
+  d.recv({ type: "stream-end", room: "r1", reason: "match-over" });
+  assert.deepEqual(d.fx, [{
+    kind: "emit",
+    event: { type: "stream-end", room: "r1", reason: "match-over" },
+  }]);
+  assert.equal(d.s.watching, null);
+  d.recv({ type: "stream", room: "r1", from: 1, inputs: "0102" });
+  assert.deepEqual(d.kinds(), [], "nothing after the end");
+});
+
+Deno.test("a dropped socket ends the watching as connection-lost; leave stops it too", () => {
+  const d = drive();
+  d.welcome();
+  d.recv({ type: "watching", room: room("r1", { state: "playing" }) });
+  d.drop();
+  assert.ok(
+    d.fx.some((e) =>
+      e.kind === "emit" && e.event.type === "stream-end" && e.event.reason === "connection-lost"
+    ),
+  );
+  assert.equal(d.s.watching, null);
+  const e = drive();
+  e.welcome();
+  e.recv({ type: "watching", room: room("r1", { state: "playing" }) });
+  e.step({ type: "request", id: 3, message: { type: "leave" }, at: 0 });
+  assert.equal(e.s.watching, null);
+});
+
+Deno.test("the offerer's stream goes out only while open and paired", () => {
+  const d = drive();
+  d.welcome();
+  const batch = {
+    from: 0,
+    inputs: "0000",
+    header: {
+      ...header,
+      names: ["A", "B"] as [string, string],
+      options: [null, null] as [null, null],
+    },
+  };
+  d.step({ type: "stream", batch });
+  assert.deepEqual(d.fx, [], "not paired");
+  d.recv({ type: "paired", peer: { id: "q", name: "Q" }, role: "offerer", session: "s" });
+  d.step({ type: "stream", batch });
+  assert.deepEqual(sent(d.fx), [{ type: "stream", ...batch }]);
+  d.step({ type: "stream-end" });
+  assert.deepEqual(sent(d.fx), [{ type: "stream-end" }]);
+  d.drop();
+  d.step({ type: "stream", batch });
+  assert.deepEqual(d.fx, [], "no socket");
+});

@@ -26,12 +26,15 @@ export {
   type LobbyErrorCode,
   lobbyUrl,
   type LobbyWelcome,
+  type OutgoingStreamBatch,
   type Pairing,
   type ReconnectPolicy,
   type RoomListChange,
   type SignalingClient,
   type SignalingClientOptions,
   type SignalingState,
+  type SpectatorStreamEnd,
+  type StreamBatchMessage,
 } from "./signaling_client.ts";
 export {
   CONTROL_CHANNEL_INIT,
@@ -132,3 +135,14 @@ export {
   type ResumeDecoded,
   type ResumeSnapshot,
 } from "../../shared/resume_format.ts";
+export {
+  type Spectated,
+  type SpectatorEvent,
+  type SpectatorLobby,
+  type SpectatorStats,
+  watchMatch,
+  type WatchMatchOptions,
+} from "./spectate/watch_match.ts";
+export { createSpectatorSession, type SpectatorSession } from "./spectate/spectator_session.ts";
+export { type SpectatePhase, type SpectateState } from "./spectate/spectate_lifecycle.ts";
+export { createStreamBatcher, type StreamBatch } from "./spectate/stream_batcher.ts";

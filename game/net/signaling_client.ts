@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { RoomInfo, SignalData } from "../../shared/lobby_protocol.ts";
+import type { RoomInfo, SignalData, StreamHeader } from "../../shared/lobby_protocol.ts";
 import { type Clock, realClock } from "./clock.ts";
 import {
   DEFAULT_RECONNECT,
@@ -25,13 +25,16 @@ import {
   type LobbyConnectionState,
   type LobbyError,
   type LobbyWelcome,
+  type OutgoingStreamBatch,
   type Pairing,
   type ReconnectPolicy,
   type ReplyTo,
   type RequestMessage,
   type RoomListChange,
   type SignalingState,
+  type SpectatorStreamEnd,
   stepLobbyConnection,
+  type StreamBatchMessage,
   type TimerId,
 } from "./lobby_connection.ts";
 
@@ -43,10 +46,13 @@ export {
   type LobbyError,
   type LobbyErrorCode,
   type LobbyWelcome,
+  type OutgoingStreamBatch,
   type Pairing,
   type ReconnectPolicy,
   type RoomListChange,
   type SignalingState,
+  type SpectatorStreamEnd,
+  type StreamBatchMessage,
 } from "./lobby_connection.ts";
 
 /** The reply to create/join/quick. */
@@ -121,6 +127,12 @@ export interface SignalingClient {
    * session): the peer's id and the roles may have changed, the player index has not.
    */
   onResumed: ((pairing: Pairing) => void) | null;
+  /** While watching: each relayed batch of the match's confirmed inputs (`stream`). */
+  onStream: ((batch: StreamBatchMessage) => void) | null;
+  /** While watching: the stream ended (then we watch nothing); also when the socket drops. */
+  onStreamEnd: ((end: { room: string; reason: SpectatorStreamEnd }) => void) | null;
+  /** The room we watch as a spectator, or null. */
+  readonly watching: RoomInfo | null;
   /** Errors not tied to a request: unsolicited lobby errors and malformed frames. */
   onError: ((error: LobbyError) => void) | null;
   /** Resolves with the welcome once open (at once if already open); rejects if closed. */
@@ -152,6 +164,22 @@ export interface SignalingClient {
   signal(data: SignalData): boolean;
   /** Measures the lobby round-trip time in ms. */
   ping(): Promise<number>;
+  /**
+   * Watches a playing room's match as a spectator (`watch`): resolves with `watching` (the room,
+   * and the match's header once its stream began); then `onStream` and `onStreamEnd`. `leave()`
+   * stops watching.
+   */
+  watch(room: string, password?: string): Promise<{ room: RoomInfo; header?: StreamHeader }>;
+  /**
+   * The offerer's side: sends one batch of the match's confirmed inputs for the lobby to keep and
+   * fan out to spectators; dropped (returns false) when not open or paired.
+   */
+  stream(batch: OutgoingStreamBatch): boolean;
+  /**
+   * The offerer's match (default) or pairing (`"player-left"`) is over: the spectators' stream
+   * ends with that reason; false when dropped.
+   */
+  streamEnd(reason?: "match-over" | "player-left"): boolean;
   /** Connects again after `closed` (e.g. back to the lobby after a match); no-op otherwise. */
   reconnect(): void;
   /** Closes the socket for good; pending requests reject with code `closed`. */
@@ -188,6 +216,8 @@ class LobbyClient implements SignalingClient {
   onPeerLeft: ((peerId: string) => void) | null = null;
   onPeerAway: ((peerId: string, graceMs: number) => void) | null = null;
   onResumed: ((pairing: Pairing) => void) | null = null;
+  onStream: ((batch: StreamBatchMessage) => void) | null = null;
+  onStreamEnd: ((end: { room: string; reason: SpectatorStreamEnd }) => void) | null = null;
   onError: ((error: LobbyError) => void) | null = null;
   #s: LobbyConnectionState;
   #ws: WebSocket | null = null;
@@ -243,6 +273,9 @@ class LobbyClient implements SignalingClient {
   get rttMs() {
     return this.#s.rttMs;
   }
+  get watching() {
+    return this.#s.watching;
+  }
   get lastError() {
     return this.#s.lastError;
   }
@@ -257,6 +290,9 @@ class LobbyClient implements SignalingClient {
   ready = () => this.#settled<LobbyWelcome>((id) => ({ type: "wait", id, for: "ready" }));
   waitForPaired = () => this.#settled<Pairing>((id) => ({ type: "wait", id, for: "paired" }));
   signal = (data: SignalData) => this.#dispatch({ type: "signal", data });
+  stream = (batch: OutgoingStreamBatch) => this.#dispatch({ type: "stream", batch });
+  streamEnd = (reason?: "match-over" | "player-left") =>
+    this.#dispatch(reason === undefined ? { type: "stream-end" } : { type: "stream-end", reason });
   reconnect = () => void this.#dispatch({ type: "reconnect" });
   close = () => void this.#dispatch({ type: "close" });
 
@@ -286,6 +322,14 @@ class LobbyClient implements SignalingClient {
   async list(filter: string) {
     const reply = await this.#request({ type: "list", filter });
     return { total: reply.total ?? reply.rooms.length };
+  }
+  async watch(ref: string, password?: string) {
+    const msg: RequestMessage = { type: "watch", room: ref };
+    if (password !== undefined) msg.password = password;
+    const reply = await this.#request(msg);
+    return reply.header === undefined
+      ? { room: reply.room }
+      : { room: reply.room, header: reply.header };
   }
   async ping() {
     await this.#request({ type: "ping", t: this.#clock.now() });
@@ -370,6 +414,10 @@ class LobbyClient implements SignalingClient {
         return this.onPeerAway?.(ev.id, ev.graceMs);
       case "resumed":
         return this.onResumed?.(ev.pairing);
+      case "stream":
+        return this.onStream?.(ev.batch);
+      case "stream-end":
+        return this.onStreamEnd?.({ room: ev.room, reason: ev.reason });
       case "error":
         return this.onError?.(ev.error);
     }

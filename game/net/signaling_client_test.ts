@@ -517,3 +517,74 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "spectating against the real lobby: watch, the offerer's stream, late join, end",
+  ...opts,
+  fn: async () => {
+    const lobby = await startLobby();
+    const cs = clients(lobby);
+    try {
+      const [a, b] = [cs.make({ name: "A" }), cs.make({ name: "B" })];
+      await a.create({ name: "Watched" });
+      await b.join(a.room!.id);
+      await Promise.all([a.waitForPaired(), b.waitForPaired()]);
+      const got: SignalData[] = [];
+      b.onSignal = (d) => {
+        got.push(d);
+        if (d.kind === "offer") b.signal({ kind: "answer", sdp: "answer" });
+      };
+      a.onSignal = (d) => got.push(d);
+      a.signal({ kind: "offer", sdp: "offer" });
+      await until("the answer", () => got.some((d) => d.kind === "answer"));
+      const room = a.room!.id;
+      const viewer = cs.make();
+      await until("playing", () => viewer.rooms.get(room)?.state === "playing");
+      const early = await viewer.watch(room);
+      assert.equal(early.room.id, room);
+      assert.equal(early.header, undefined);
+      assert.equal(viewer.watching?.id, room);
+      const batches: { from: number; inputs: string }[] = [];
+      viewer.onStream = (s) => batches.push({ from: s.from, inputs: s.inputs });
+      const header = {
+        game: "g",
+        version: "1",
+        seed: -5,
+        names: ["A", "B"] as [string, string],
+        options: [null, null] as [null, null],
+      };
+      assert.equal(b.stream({ from: 0, inputs: "0000" }), true, "sent (the lobby refuses it)");
+      assert.equal(a.stream({ from: 0, inputs: "00010203", header }), true);
+      assert.equal(a.stream({ from: 2, inputs: "0405" }), true);
+      await until("two batches", () => batches.length === 2);
+      assert.deepEqual(batches, [{ from: 0, inputs: "00010203" }, { from: 2, inputs: "0405" }]);
+      // A late spectator gets the header and everything so far.
+      const late = cs.make();
+      const lateBatches: string[] = [];
+      late.onStream = (s) => lateBatches.push(s.inputs);
+      const w = await late.watch(room);
+      assert.deepEqual(w.header, header);
+      await until("the backlog", () => lateBatches.length === 1);
+      assert.deepEqual(lateBatches, ["000102030405"]);
+      await until("the count", () => a.rooms.get(room)?.spectators === 2);
+      const ends: string[] = [];
+      viewer.onStreamEnd = (e) => ends.push(e.reason);
+      late.onStreamEnd = (e) => ends.push(e.reason);
+      assert.equal(a.streamEnd(), true);
+      await until("both ends", () => ends.length === 2);
+      assert.deepEqual(ends, ["match-over", "match-over"]);
+      assert.equal(viewer.watching, null);
+      await assert.rejects(
+        viewer.watch(room),
+        (e) => isLobbyError(e) && e.code === "room-not-playing",
+      );
+      await assert.rejects(
+        viewer.watch("nosuchroom"),
+        (e) => isLobbyError(e) && e.code === "room-not-found",
+      );
+    } finally {
+      await cs.closeAll();
+      await lobby.stop();
+    }
+  },
+});

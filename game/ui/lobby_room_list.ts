@@ -14,6 +14,8 @@ import type { LobbyView, RoomRow } from "./lobby_screen_model.ts";
 export interface RoomRowActions {
   /** The row's main button: join the room (asks for a password if it is locked). */
   join: (row: RoomRow) => void;
+  /** The Watch button beside a `playing` room's row (shown when `row.watchable`). */
+  watch: (row: RoomRow) => void;
 }
 
 /** The parts of the skeleton the room list fills. */
@@ -34,23 +36,27 @@ export function renderRoomList(parts: RoomListParts, v: LobbyView, on: RoomRowAc
   const { roomList, roomCount, filterBox } = parts;
   roomCount.textContent = v.total ? `(${v.total})` : "";
   filterBox.hidden = !v.showFilter;
-  const focused = document.activeElement?.closest?.("[data-testid=room]")?.getAttribute(
-    "data-room-id",
-  );
+  const active = document.activeElement;
+  const focused = active?.closest?.("[data-testid=room]")?.getAttribute("data-room-id");
+  const focusedWatch = active?.getAttribute?.("data-testid") === "watch";
   if (v.rows.length === 0) {
     replaceChildren(roomList, h("li", { class: "duet-empty" }, v.empty));
     return;
   }
   replaceChildren(roomList, ...v.rows.map((r) => roomItem(r, on)));
   if (focused) {
-    roomList.querySelector<HTMLButtonElement>(`[data-room-id="${CSS.escape(focused)}"] button`)
-      ?.focus();
+    // The same button of the row keeps focus (Join, or Watch while it is still offered).
+    const row = `[data-room-id="${CSS.escape(focused)}"]`;
+    const watch = focusedWatch
+      ? roomList.querySelector<HTMLButtonElement>(`${row} [data-testid=watch]`)
+      : null;
+    (watch ?? roomList.querySelector<HTMLButtonElement>(`${row} button`))?.focus();
   }
 }
 
 /**
  * A room of the list as a list item holding its controls (so rows are reachable with Tab): the
- * main button joins. Further per-room buttons go after it in the same `<li>`.
+ * main button joins, and a Watch button follows it when the room's match can be watched.
  */
 export function roomItem(r: RoomRow, on: RoomRowActions): HTMLLIElement {
   return h(
@@ -72,8 +78,18 @@ export function roomItem(r: RoomRow, on: RoomRowActions): HTMLLIElement {
       ),
       h("span", { class: "duet-room-name" }, r.name),
       h("span", { class: "duet-players" }, r.players),
+      r.spectators ? h("span", { class: "duet-watchers" }, r.spectators) : null,
       h("span", { class: `duet-badge ${r.badge}` }, r.badge),
       h("span", { class: "duet-go", "aria-hidden": "true" }, "Join →"),
     ),
+    r.watchable
+      ? h("button", {
+        type: "button",
+        class: "duet-small duet-watch",
+        "data-testid": "watch",
+        "aria-label": `Watch ${r.name}`,
+        onclick: () => on.watch(r),
+      }, "Watch")
+      : null,
   );
 }

@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { RoomInfo } from "../../shared/lobby_protocol.ts";
 import type { Pairing, SignalingClient } from "../net/signaling_client.ts";
 import { LOBBY_SCREEN_STYLE_ID, lobbyScreenCss } from "./lobby_screen_css.ts";
 import { inviteLinkFor } from "./lobby_screen_model.ts";
@@ -56,6 +57,11 @@ export interface LobbyScreenOptions {
   inline?: boolean;
   /** Start hidden (call `show()` later); default shown. */
   hidden?: boolean;
+  /**
+   * Offers a Watch button on rooms whose match is playing (not on locked ones); called with the
+   * room when pressed: hide the screen and start `watchMatch`. Absent: no Watch buttons.
+   */
+  onWatch?: (room: RoomInfo) => void;
 }
 
 /** A lobby screen on the page. */

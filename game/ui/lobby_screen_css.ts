@@ -228,6 +228,8 @@ export const lobbyScreenCss = `
   border: 1px solid transparent;
 }
 .duet-lobby .duet-room:disabled { opacity: 1; }
+.duet-lobby li:has(> .duet-watch) { display: flex; gap: 6px; align-items: center; }
+.duet-lobby .duet-watchers { color: var(--_muted); font-size: 12px; }
 .duet-lobby .duet-room:disabled .duet-go { visibility: hidden; }
 .duet-lobby .duet-room:hover:not(:disabled) {
   border-color: color-mix(in srgb, var(--_accent) 55%, transparent);

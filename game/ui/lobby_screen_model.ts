@@ -37,6 +37,8 @@ export interface LobbyViewInput {
   name: string;
   /** The room filter typed by the player ("" shows every room). */
   filter: string;
+  /** Whether the game offers watching (`LobbyScreenOptions.onWatch`); default false. */
+  canWatch?: boolean;
   /** Builds the invite link for a code (the page's URL with `?room=CODE`). */
   inviteLink: (code: string) => string;
 }
@@ -55,6 +57,13 @@ export interface RoomRow {
   mine: boolean;
   /** A click joins it now (open, not ours, we are in no room, nothing under way). */
   joinable: boolean;
+  /**
+   * Its match can be watched now (playing, without a password, the game offers watching, we are
+   * in no room, nothing under way): the row shows a Watch button.
+   */
+  watchable: boolean;
+  /** "2 watching", or "" when nobody watches. */
+  spectators: string;
   /** The badge: "open", "full", "playing" or "yours". */
   badge: string;
   /** What a screen reader says for the row's button. */
@@ -127,6 +136,8 @@ export function lobbyView(input: LobbyViewInput): LobbyView {
   const rows = sortRooms(all, input.filter).map((r): RoomRow => {
     const isMine = r.id === mine;
     const joinable = free && r.state === "open" && !isMine;
+    const watchable = free && input.canWatch === true && r.state === "playing" && !r.locked;
+    const watching = r.spectators ? `${r.spectators} watching` : "";
     const badge = isMine ? "yours" : r.state;
     const players = `${r.players}/${r.capacity}`;
     const what = isMine
@@ -141,9 +152,11 @@ export function lobbyView(input: LobbyViewInput): LobbyView {
       locked: r.locked,
       mine: isMine,
       joinable,
+      watchable,
+      spectators: watching,
       badge,
-      label: `${r.name}, ${r.players} of ${r.capacity} players${
-        r.locked ? ", locked" : ""
+      label: `${r.name}, ${r.players} of ${r.capacity} players${r.locked ? ", locked" : ""}${
+        watching ? `, ${watching}` : ""
       }: ${what}`,
     };
   });

@@ -215,3 +215,22 @@ Deno.test("a new name is cleaned of extra spaces", () => {
     name: "Grace Hopper",
   });
 });
+
+Deno.test("playing rooms without a password are watchable when the game offers watching", () => {
+  const rooms = [
+    room("a", { state: "playing", players: 2, spectators: 3 }),
+    room("b", { state: "playing", players: 2, locked: true }),
+    room("c"),
+  ];
+  const v = lobbyView(input({ rooms, canWatch: true }));
+  const row = (id: string) => v.rows.find((r) => r.id === id)!;
+  assert.equal(row("a").watchable, true);
+  assert.equal(row("a").spectators, "3 watching");
+  assert.match(row("a").label, /3 watching: playing$/);
+  assert.equal(row("b").watchable, false, "a locked room is not offered");
+  assert.equal(row("c").watchable, false);
+  assert.equal(row("c").spectators, "");
+  const a = (v: ReturnType<typeof lobbyView>) => v.rows.find((r) => r.id === "a")!;
+  assert.equal(a(lobbyView(input({ rooms }))).watchable, false, "the game did not ask");
+  assert.equal(a(lobbyView(input({ rooms, canWatch: true, busy: "join" }))).watchable, false);
+});

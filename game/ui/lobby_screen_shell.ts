@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { RoomInfo } from "../../shared/lobby_protocol.ts";
 import { isLobbyError, type Pairing, type SignalingClient } from "../net/signaling_client.ts";
 import { replaceChildren } from "./dom.ts";
 import { borrowLobbyCallbacks, type LobbyCallbacks } from "./lobby_callbacks.ts";
@@ -48,6 +49,7 @@ export interface LobbyScreenShellOptions {
   inline?: boolean;
   onNameChange?: (name: string) => void;
   onMessage?: (text: string | null) => void;
+  onWatch?: (room: RoomInfo) => void;
 }
 
 /** How often a shown screen checks for a room change the client reports no event for. */
@@ -320,6 +322,7 @@ export class LobbyScreenShell {
       name: this.name,
       filter: this.#filter,
       inviteLink: this.#o.inviteLink,
+      canWatch: this.#o.onWatch !== undefined,
     });
   }
 
@@ -344,7 +347,13 @@ export class LobbyScreenShell {
   }
 
   #renderRooms(v: LobbyView): void {
-    renderRoomList(this.#layout, v, { join: (r) => this.#joinRow(r) });
+    renderRoomList(this.#layout, v, {
+      join: (r) => this.#joinRow(r),
+      watch: (r) => {
+        const room = this.#lobby.rooms.get(r.id);
+        if (r.watchable && room) this.#o.onWatch?.(room);
+      },
+    });
   }
 
   #renderSide(v: LobbyView): void {

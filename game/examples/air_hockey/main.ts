@@ -16,6 +16,7 @@ import type { AppContext } from "./scenes/context.ts";
 import { lobbyScene } from "./scenes/lobby_scene.ts";
 import { matchScene } from "./scenes/match_scene.ts";
 import { replayScene } from "./scenes/replay_scene.ts";
+import { watchScene } from "./scenes/watch_scene.ts";
 import { GAME_H, GAME_W } from "./scenes/rink_renderer.ts";
 
 const params = parseUrlParams(location.search);
@@ -32,6 +33,8 @@ const ctx: AppContext = {
   screen: "lobby",
   runner: null,
   replayPlayer: null,
+  spectated: null,
+  watchRoom: null,
   replaySource: null,
   lastReplay: null,
   message: null,
@@ -44,6 +47,7 @@ installDuet(createDuetApi({
   screen: () => ctx.screen,
   runner: () => ctx.runner,
   replayPlayer: () => ctx.replayPlayer,
+  spectated: () => ctx.spectated,
   lastReplay: () => ctx.lastReplay,
   rooms: () => [...lobby.rooms.values()],
   lobbyState: () => lobby.state,
@@ -75,7 +79,7 @@ new Phaser.Game({
   fps: { target: 60 },
   banner: false,
   // The first scene (the lobby) starts by itself.
-  scene: [lobbyScene(ctx), matchScene(ctx), replayScene(ctx)],
+  scene: [lobbyScene(ctx), matchScene(ctx), replayScene(ctx), watchScene(ctx)],
 });
 
 function safeStorage(): NameStorage | null {

@@ -12,6 +12,11 @@
  * lifecycle, the rest (time sync, checksums) to the session, queued until it exists. Remote inputs
  * stay unconsumed in the transport (it resends them) until the session exists.
  *
+ * Spectators: with a `stream` sink (the offerer's runMatch passes the lobby's), every confirmed
+ * frame also goes into a batcher (spectate/stream_batcher.ts); full batches are handed to the sink
+ * after the ticks of an `update`, never inside one, and the rest when the pairing closes
+ * (followed by `streamEnd`). A sink that throws costs the spectators, never the match.
+ *
  * Events are queued while the runner works and delivered after it, so a listener never runs in
  * the middle of a tick and may call back into the runner.
  *
@@ -61,6 +66,11 @@ import {
   step,
 } from "./match_lifecycle.ts";
 import { type MatchStats, matchStats } from "./match_stats.ts";
+import {
+  createStreamBatcher,
+  type StreamBatch,
+  type StreamBatcher,
+} from "../spectate/stream_batcher.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -128,6 +138,10 @@ export interface MatchRunnerOptions<G extends RollbackGame> {
    */
   keepSeat?: () => boolean;
   clock?: Clock;
+  /** Where confirmed-input batches for spectators go (the lobby's `stream`); none: no stream. */
+  stream?: (batch: StreamBatch) => void;
+  /** The pairing is over (a player left, or it failed): no more batches (`stream-end`). */
+  streamEnd?: () => void;
 }
 
 /** A running pairing. */
@@ -203,6 +217,7 @@ export function createMatchRunner<G extends RollbackGame>(
   let wrapped: MatchGame<G> | null = null;
   let session: P2PSession | null = null;
   let recorder: ReplayRecorder | null = null;
+  let batcher: StreamBatcher | null = null;
   let previous: unknown = null;
   let acc = 0;
   let lastSample = -Infinity;
@@ -303,6 +318,7 @@ export function createMatchRunner<G extends RollbackGame>(
         if (!session || isFinished(lifecycle.phase)) break;
       }
       if (acc >= TICK_MS) acc = acc % TICK_MS; // too far behind: drop the backlog
+      sendStream(false);
       flush();
       return ran;
     },
@@ -438,6 +454,21 @@ export function createMatchRunner<G extends RollbackGame>(
     }
   }
 
+  function sendStream(all: boolean): void {
+    if (!batcher || !opts.stream) return;
+    try {
+      for (const b of batcher.take(all)) opts.stream(b);
+      if (all) {
+        batcher = null;
+        opts.streamEnd?.();
+      }
+    } catch (err) {
+      // The lobby socket is gone or refuses: the spectators lose the stream, the match goes on.
+      batcher = null;
+      console.error("duet: spectator stream failed", err);
+    }
+  }
+
   function localInput(game: MatchGame<G>): number {
     if (game.overFrame >= 0) return lifecycle.rematch.local ? REMATCH_INPUT : 0;
     const raw = opts.readInput(game.game, opts.localPlayer);
@@ -512,6 +543,15 @@ export function createMatchRunner<G extends RollbackGame>(
       // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
       options: setup.options,
     });
+    if (opts.stream) {
+      batcher = createStreamBatcher({
+        game: lifecycle.localIntro.game,
+        version: lifecycle.localIntro.version,
+        seed: setup.seed,
+        names: [setup.names[0], setup.names[1]],
+        options: [setup.options[0], setup.options[1]],
+      });
+    }
     if (opts.resuming) {
       // The session comes from the survivor's snapshot (resumeChunk), maybe already here.
       if (snapshot) finishResume(wrapped, snapshot);
@@ -531,7 +571,10 @@ export function createMatchRunner<G extends RollbackGame>(
       inputDelay: opts.inputDelay,
       maxPrediction: opts.maxPrediction,
       // Every confirmed frame once, in order: the replay (and the spectators' stream) log.
-      onConfirmed: (f, i0, i1) => recorder?.record(f, i0, i1, session?.checksum(f) ?? 0),
+      onConfirmed: (f, i0, i1) => {
+        recorder?.record(f, i0, i1, session?.checksum(f) ?? 0);
+        batcher?.push(f, i0, i1);
+      },
     };
   }
 
@@ -584,6 +627,7 @@ export function createMatchRunner<G extends RollbackGame>(
         }
         break;
       case "close":
+        sendStream(true);
         session?.close();
         transport?.close(lifecycle.phase === "left" ? "left" : "closed");
         break;

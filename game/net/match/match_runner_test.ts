@@ -14,6 +14,9 @@ import { LIFECYCLE_VERSION } from "./match_lifecycle.ts";
 import { encodeControl, encodeInputPacket } from "../../../shared/peer_protocol.ts";
 import { decodeReplay } from "../../../shared/replay_format.ts";
 import { createReplayPlayer } from "../replay/replay_player.ts";
+import { decodeStreamInputs } from "../../../shared/stream_inputs.ts";
+import { createSpectatorSession } from "../spectate/spectator_session.ts";
+import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import {
   createMatchRunner,
   type MatchEvent,
@@ -35,6 +38,7 @@ function pair(
   sim: SimOptions,
   clock: ManualClock,
   extra: Partial<MatchRunnerOptions<TestGame>> = {},
+  perPlayer: (p: 0 | 1) => Partial<MatchRunnerOptions<TestGame>> = () => ({}),
 ) {
   const [inA, inB] = createSimulatedPair(sim, clock);
   const [ctlA, ctlB] = createReliablePair(clock, sim.delayMs);
@@ -51,6 +55,7 @@ function pair(
       readInput: (game, player) => scriptedInput(7, player, game.state[0]),
       clock,
       ...extra,
+      ...perPlayer(p as 0 | 1),
     })
   ) as [Runner, Runner];
   const transports = [
@@ -786,4 +791,109 @@ Deno.test("after minutes of play the snapshot goes over in several pieces and th
   assert.ok(back.session);
   assert.ok(back.stats().confirmedFrame > 5 * 3600);
   assert.ok(compareConfirmed(survivor, back) > 100);
+});
+
+Deno.test("the offerer streams every confirmed frame in batches; a spectator replays them to the players' checksums", () => {
+  const clock = createManualClock();
+  const isOver = overAfter(400);
+  const batches: StreamBatch[] = [];
+  let ended = 0;
+  const { runners, transports } = pair(
+    { ...NO_IMPAIRMENT, loss: 0.15, delayMs: 30, jitterMs: 10, seed: 5 },
+    clock,
+    { isOver },
+    (p) =>
+      p === 0
+        ? {
+          stream: (b) => {
+            batches.push(JSON.parse(JSON.stringify(b)));
+          },
+          streamEnd: () => ended++,
+        }
+        : {},
+  );
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  const spectator = (upTo: number) => {
+    const s = createSpectatorSession({
+      header: batches[0].header!,
+      createGame: (setup) => createTestGame({ seed: setup.seed }),
+      isOver,
+    });
+    for (const b of batches.slice(0, upTo)) {
+      assert.ok(s.push(b.from, decodeStreamInputs(b.inputs)!));
+    }
+    return s;
+  };
+  play(clock, runners, 3000);
+  assert.ok(batches.length > 10, `${batches.length} batches`);
+  assert.deepEqual(batches[0].header, {
+    game: "test",
+    version: "1",
+    seed: seedFromSession("s-1234"),
+    names: ["p0", "p1"],
+    options: [{ side: 0 }, { side: 1 }],
+  });
+  assert.ok(batches.slice(1).every((b) => b.header === undefined));
+  // A late spectator: everything so far at once.
+  const late = spectator(batches.length);
+  while (late.frame < late.received - 10) late.update(1000);
+  assert.ok(late.frame > 100);
+  assert.equal(late.checksum(late.frame - 1), runners[0].checksum(late.frame - 1));
+  play(clock, runners, 6000);
+  runners[0].rematch();
+  runners[1].rematch();
+  play(clock, runners, 3000);
+  runners[0].leave();
+  assert.equal(ended, 1, "stream-end once the pairing closes");
+  const frames = batches.reduce((n, b) => n + b.inputs.length / 4, 0);
+  assert.equal(
+    frames,
+    runners[0].recorder!.frames,
+    "every confirmed frame, the rest flushed on close",
+  );
+  for (let i = 1; i < batches.length; i++) {
+    assert.equal(batches[i].from, batches[i - 1].from + batches[i - 1].inputs.length / 4);
+  }
+  const s = spectator(batches.length);
+  s.end("match-over");
+  for (let i = 0; i < 200 && s.frame < s.received; i++) s.update(1000);
+  assert.equal(s.frame, frames);
+  let compared = 0;
+  for (let f = 0; f < frames; f += 13) {
+    assert.equal(s.checksum(f), runners[0].checksum(f), `frame ${f}`);
+    compared++;
+  }
+  assert.ok(compared > 50);
+});
+
+Deno.test("a stream sink that throws costs the spectators, not the match", () => {
+  const clock = createManualClock();
+  let calls = 0;
+  const { runners, transports } = pair(
+    { ...NO_IMPAIRMENT, delayMs: 5 },
+    clock,
+    {},
+    (p) =>
+      p === 0
+        ? {
+          stream: () => {
+            calls++;
+            throw new Error("socket closed");
+          },
+        }
+        : {},
+  );
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    play(clock, runners, 3000);
+  } finally {
+    console.error = quiet;
+  }
+  assert.equal(calls, 1, "tried once, then the stream is dropped");
+  assert.ok(runners[0].stats().confirmedFrame > 100);
+  assert.equal(runners[0].phase, "playing");
 });

@@ -43,6 +43,7 @@ import type { SimOptions } from "../network_sim.ts";
 import type { SignalingClient } from "../signaling_client.ts";
 import { createTickPump, startMetronome } from "../tick_pump.ts";
 import type { MatchSetup } from "./match_game.ts";
+import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import type { MatchPhase } from "./match_lifecycle.ts";
 import {
   createMatchRunner,
@@ -85,6 +86,11 @@ export interface RunMatchOptions<G extends RollbackGame>
   connection?: Omit<MatchConnectionOptions, "lobby" | "sim" | "clock" | "resumable">;
   /** Where the resume ticket is kept (default `sessionStorage`; null: no reload resume). */
   ticketStorage?: TicketStorage | null;
+  /**
+   * Let the lobby's spectators watch (default true): the offerer then streams the confirmed
+   * inputs to the lobby in small batches (watchMatch on another page plays them).
+   */
+  spectators?: boolean;
 }
 
 /** How often the resume ticket's time is refreshed (it is valid for the grace period). */
@@ -113,8 +119,17 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     const p = lobby.paired;
     return p !== null && p.session === pairing.session && p.resume !== null;
   };
+  // One side streams for the spectators: the offerer, whose role the lobby knows. Not a page
+  // that took its seat back (it is the offerer now): its rebuilt frames were streamed before.
+  const streams = opts.spectators !== false && pairing.role === "offerer" && !pairing.resumed;
   const runner = createMatchRunner<G>({
     ...opts,
+    ...(streams
+      ? {
+        stream: (b: StreamBatch) => void lobby.stream(b),
+        streamEnd: () => void lobby.streamEnd("player-left"),
+      }
+      : {}),
     localPlayer: pairing.player,
     session: pairing.session,
     resuming: pairing.resumed,

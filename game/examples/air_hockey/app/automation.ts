@@ -13,6 +13,7 @@ import {
   type MatchRunner,
   type MatchStats,
   type ReplayPlayer,
+  type Spectated,
 } from "duet-netcode";
 import type { RoomInfo } from "duet-netcode/protocol";
 import type { Hockey } from "../sim/hockey.ts";
@@ -21,7 +22,7 @@ import type { Hockey } from "../sim/hockey.ts";
 export type DuetState = "lobby" | "connecting" | "playing" | "ended";
 
 /** Which screen is up. */
-export type Screen = "lobby" | "match" | "replay";
+export type Screen = "lobby" | "match" | "replay" | "watch";
 
 /** What the page is doing (DESIGN.md: `window.duet.mode`). */
 export type DuetMode = "player" | "spectator" | "replay";
@@ -43,6 +44,8 @@ export interface DuetSource {
   runner(): MatchRunner<Hockey> | null;
   /** The replay being played, or null. */
   replayPlayer(): ReplayPlayer<Hockey> | null;
+  /** The match being watched, or null. */
+  spectated(): Spectated<Hockey> | null;
   /** The replay of the last pairing played on this page, or null. */
   lastReplay(): Uint8Array | null;
   /** Public rooms as the lobby client knows them. */
@@ -105,6 +108,10 @@ export function duetStateOf(screen: Screen, phase: MatchPhase | null): DuetState
 export function createDuetApi(src: DuetSource): DuetApi {
   const phase = () => (src.screen() === "match" ? src.runner()?.lifecycle.phase ?? null : null);
   const state = (): DuetState => {
+    if (src.screen() === "watch") {
+      const phase = src.spectated()?.phase ?? "connecting";
+      return phase === "connecting" ? "connecting" : phase === "playing" ? "playing" : "ended";
+    }
     if (src.screen() !== "replay") return duetStateOf(src.screen(), phase());
     const p = src.replayPlayer();
     return p === null ? "connecting" : p.ended ? "ended" : "playing";
@@ -114,7 +121,8 @@ export function createDuetApi(src: DuetSource): DuetApi {
       return state();
     },
     get mode() {
-      return src.screen() === "replay" ? "replay" : "player";
+      const screen = src.screen();
+      return screen === "replay" ? "replay" : screen === "watch" ? "spectator" : "player";
     },
     get phase() {
       return phase();
@@ -130,10 +138,14 @@ export function createDuetApi(src: DuetSource): DuetApi {
     },
     stats() {
       const r = src.runner();
-      const view = r?.game?.view();
+      const watched = src.screen() === "watch" ? src.spectated() : null;
+      const view = (watched ? watched.game : r?.game)?.view();
+      const seen = watched?.stats();
       return {
         ...emptyMatchStats(),
         ...(r?.stats() ?? {}),
+        // A spectator's frames are the ones it has shown (all confirmed: it never predicts).
+        ...(seen ? { frame: seen.frame, confirmedFrame: seen.confirmedFrame } : {}),
         state: state(),
         phase: phase(),
         player: r?.lifecycle.localPlayer ?? null,
@@ -144,6 +156,7 @@ export function createDuetApi(src: DuetSource): DuetApi {
     checksum(frame) {
       if (!Number.isInteger(frame) || frame < 0) return null;
       if (src.screen() === "replay") return src.replayPlayer()?.checksum(frame) ?? null;
+      if (src.screen() === "watch") return src.spectated()?.checksum(frame) ?? null;
       return src.runner()?.checksum(frame) ?? null;
     },
     replay: () => src.runner()?.replay() ?? src.lastReplay(),

@@ -11,6 +11,7 @@ import {
   createManualClock,
   createMatchRunner,
   type MatchRunner,
+  type Spectated,
   TICK_MS,
 } from "duet-netcode";
 import { createHockeyMatch, GAME_ID, GAME_VERSION, hockeyIsOver } from "./hockey_match.ts";
@@ -23,6 +24,7 @@ function source(over: Partial<DuetSource> & { screen?: () => Screen } = {}): Due
     screen: () => "lobby",
     runner: () => null,
     replayPlayer: () => null,
+    spectated: () => null,
     lastReplay: () => null,
     rooms: () => [],
     lobbyState: () => "open",
@@ -117,4 +119,35 @@ Deno.test("installDuet defines window.duet", () => {
   const api = createDuetApi(source());
   installDuet(api, target);
   assert.equal(target.duet, api);
+});
+
+Deno.test("watching: mode spectator, state from the spectator's phase, its checksums and frames", () => {
+  let phase: "connecting" | "playing" | "ended" = "connecting";
+  const spectated = {
+    get phase() {
+      return phase;
+    },
+    game: null,
+    checksum: (f: number) => (f < 10 ? 1000 + f : undefined),
+    stats: () => ({
+      frame: 10,
+      confirmedFrame: 9,
+      received: 20,
+      behind: 10,
+      fastForwarding: false,
+      rejected: 0,
+    }),
+  } as unknown as Spectated<Hockey>;
+  const api = createDuetApi(source({ screen: () => "watch", spectated: () => spectated }));
+  assert.equal(api.mode, "spectator");
+  assert.equal(api.state, "connecting");
+  phase = "playing";
+  assert.equal(api.state, "playing");
+  assert.equal(api.checksum(3), 1003);
+  assert.equal(api.checksum(12), null);
+  assert.equal(api.stats().confirmedFrame, 9);
+  assert.equal(api.stats().state, "playing");
+  phase = "ended";
+  assert.equal(api.state, "ended");
+  assert.equal(createDuetApi(source({ screen: () => "watch" })).state, "connecting");
 });

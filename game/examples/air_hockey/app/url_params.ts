@@ -2,7 +2,8 @@
  * The page's URL parameters (the browser automation contract in DESIGN.md): `?quick`,
  * `?room=CODE`, `?name=NAME`, `?sim=loss:10,delay:40,jitter:10,seed:1`, `?bot=SEED`, plus
  * `?delay=N` (input delay in frames), `?overlay` (network overlay open from the start) and
- * `?renderer=canvas|webgl` (instead of Phaser's automatic choice: WebGL where it works).
+ * `?renderer=canvas|webgl` (instead of Phaser's automatic choice: WebGL where it works),
+ * `?replay=URL` (play a replay file back) and `?watch=ROOM` (watch a match in progress).
  * Parsing never throws: a bad value is dropped and explained in `errors`, which the lobby shows.
  *
  * @module
@@ -31,6 +32,8 @@ export interface UrlParams {
   renderer: "auto" | "canvas" | "webgl";
   /** A replay file to play back (a URL, resolved against the page). */
   replay: string | null;
+  /** A playing room's id (from the room list) to watch as a spectator. */
+  watch: string | null;
   /** One sentence per rejected parameter. */
   errors: string[];
 }
@@ -55,6 +58,7 @@ export function parseUrlParams(search: string): UrlParams {
     overlay: flag(q, "overlay"),
     renderer: "auto",
     replay: null,
+    watch: null,
     errors,
   };
 
@@ -112,8 +116,19 @@ export function parseUrlParams(search: string): UrlParams {
     } else errors.push("replay: must be the URL of a replay file");
   }
 
-  if (out.replay) {
-    // Replaying is another mode of the page: no match of our own.
+  const watch = q.get("watch");
+  if (watch !== null) {
+    const ref = watch.trim();
+    if (ref.length <= ROOM_REF_MAX_LENGTH && /^[A-Za-z0-9_-]+$/.test(ref)) out.watch = ref;
+    else errors.push(`watch: "${clip(watch)}" is not a room id`);
+  }
+
+  if (out.replay && out.watch) {
+    errors.push("replay and watch both given: playing the replay");
+    out.watch = null;
+  }
+  if (out.replay || out.watch) {
+    // Replaying and watching are other modes of the page: no match of our own.
     out.quick = false;
     out.room = null;
   }

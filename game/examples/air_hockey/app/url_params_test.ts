@@ -12,6 +12,7 @@ Deno.test("no parameters: nothing asked, no errors", () => {
     overlay: false,
     renderer: "auto",
     replay: null,
+    watch: null,
     errors: [],
   });
 });
@@ -72,4 +73,17 @@ Deno.test("?replay= takes a URL and turns off quick and room", () => {
   assert.equal(p.room, null);
   assert.equal(parseUrlParams("?replay=javascript:alert(1)").replay, null);
   assert.match(parseUrlParams("?replay=").errors.join(), /replay/);
+});
+
+Deno.test("?watch= takes a room id and turns off quick and room; a replay wins over it", () => {
+  const p = parseUrlParams("?watch=k3j5h2g6f7&quick&room=ABC");
+  assert.equal(p.watch, "k3j5h2g6f7");
+  assert.equal(p.quick, false);
+  assert.equal(p.room, null);
+  assert.equal(parseUrlParams("?watch=a%20b").watch, null);
+  assert.match(parseUrlParams("?watch=a%20b").errors.join(), /watch/);
+  const both = parseUrlParams("?watch=abc&replay=/r.duet");
+  assert.equal(both.watch, null);
+  assert.equal(both.replay, "/r.duet");
+  assert.match(both.errors.join(), /playing the replay/);
 });

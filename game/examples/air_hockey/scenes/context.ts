@@ -8,7 +8,7 @@
 import type { UrlParams } from "../app/url_params.ts";
 import type { Screen } from "../app/automation.ts";
 import type { NameStorage } from "duet-netcode/ui";
-import type { Match, ReplayPlayer, SignalingClient } from "duet-netcode";
+import type { Match, ReplayPlayer, SignalingClient, Spectated } from "duet-netcode";
 import type { Hockey } from "../sim/hockey.ts";
 
 /** The page-wide state the scenes read and update. */
@@ -23,6 +23,10 @@ export interface AppContext {
   runner: Match<Hockey> | null;
   /** The replay being played, or null. */
   replayPlayer: ReplayPlayer<Hockey> | null;
+  /** The match being watched, or null. */
+  spectated: Spectated<Hockey> | null;
+  /** The room the watch scene watches next (the lobby's Watch button); null = ?watch. */
+  watchRoom: string | null;
   /** What the replay scene plays next: bytes (a file the player picked) or a URL; null = ?replay. */
   replaySource: Uint8Array | string | null;
   /** The replay of the last pairing played on this page (kept after it ends). */

@@ -30,10 +30,18 @@ export function lobbyScene(
         this.scene.start("replay");
         return;
       }
+      if (ctx.params.watch) {
+        // So is ?watch=: straight to the match as a spectator.
+        this.scene.start("watch");
+        return;
+      }
       ctx.screen = "lobby";
       ctx.runner = null;
       attract = createAttract(this);
-      const ui = createLobbyUi(ctx, () => this.scene.start("match"));
+      const ui = createLobbyUi(ctx, () => this.scene.start("match"), (room) => {
+        ctx.watchRoom = room;
+        this.scene.start("watch");
+      });
       this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => {
         ui.destroy();
         attract = null;
@@ -68,7 +76,11 @@ function createAttract(scene: Phaser.Scene) {
 }
 
 /** The package's lobby screen, branded for air hockey and wired to the page's context. */
-function createLobbyUi(ctx: AppContext, startMatch: () => void): LobbyScreen {
+function createLobbyUi(
+  ctx: AppContext,
+  startMatch: () => void,
+  watch: (room: string) => void,
+): LobbyScreen {
   const autoJoin = ctx.autoJoinPending ? { room: ctx.params.room, quick: ctx.params.quick } : false;
   ctx.autoJoinPending = false; // once per page load, not on every return to the lobby
   return createLobbyScreen({
@@ -98,5 +110,6 @@ function createLobbyUi(ctx: AppContext, startMatch: () => void): LobbyScreen {
       : null,
     onMessage: (text) => (ctx.message = text),
     onPairing: () => startMatch(),
+    onWatch: (room) => watch(room.id),
   });
 }

@@ -1,0 +1,160 @@
+// Spectators in real Chromium pages against the real lobby: two bots play air hockey; a third page
+// watches from the start through the lobby screen's Watch button (pressed from the keyboard), a
+// fourth joins 20 s into the match with ?watch=ROOM and must catch up. Both spectators' checksums
+// equal the players' at sampled confirmed frames, and a player leaving ends the watching with the
+// end screen. One match serves every check, so the spec costs one match.
+import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
+import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
+import { PLAYER_PERMISSIONS } from "./fixtures.ts";
+
+interface Fixtures {
+  openGame: (query: string, label: string) => Promise<Page>;
+}
+
+const test = base.extend<Fixtures>({
+  openGame: async ({ browser, baseURL }, use, testInfo) => {
+    await lobbyIdle(baseURL!);
+    const pages: Page[] = [];
+    await use((query, label) => openGame(browser, baseURL!, query, label, pages));
+    if (testInfo.status !== testInfo.expectedStatus) await attachStates(pages, testInfo);
+    for (const p of pages) await p.context().close().catch(() => {});
+  },
+});
+
+// 20 s of play before the late spectator, then its catch-up, on a shared two-core machine.
+test.describe.configure({ timeout: 120_000 });
+
+async function openGame(
+  browser: Browser,
+  baseURL: string,
+  query: string,
+  label: string,
+  pages: Page[],
+): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL,
+    permissions: PLAYER_PERMISSIONS,
+    viewport: { width: 1280, height: 720 },
+  });
+  const page = await context.newPage();
+  pages.push(page);
+  page.on("pageerror", (e) => console.error(`[${label}] page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") console.error(`[${label}] ${m.text()}`);
+  });
+  await page.goto(`/${query}`);
+  await page.waitForFunction(() => typeof globalThis.duet === "object");
+  return page;
+}
+
+async function lobbyIdle(baseURL: string): Promise<void> {
+  await expect.poll(async () => {
+    const res = await fetch(new URL("/api/rooms", baseURL));
+    return ((await res.json()) as { rooms: unknown[] }).rooms.length;
+  }, { message: "rooms left over from an earlier test", timeout: 10_000 }).toBe(0);
+}
+
+async function attachStates(pages: Page[], testInfo: TestInfo): Promise<void> {
+  for (const [i, page] of pages.entries()) {
+    if (page.isClosed()) continue;
+    const state = await page.evaluate(() => ({
+      mode: globalThis.duet.mode,
+      state: globalThis.duet.state,
+      message: globalThis.duet.message,
+      stats: globalThis.duet.stats(),
+    })).catch((e) => String(e));
+    await testInfo.attach(`page ${i + 1} state`, { body: JSON.stringify(state, null, 2) });
+  }
+}
+
+const state = (page: Page) => page.evaluate(() => globalThis.duet.state);
+const confirmedFrame = (page: Page) => page.evaluate(() => globalThis.duet.stats().confirmedFrame);
+
+async function waitForState(page: Page, want: string, timeout = 20_000): Promise<void> {
+  await expect.poll(() => state(page), { timeout, message: `waiting for ${want}` }).toBe(want);
+}
+
+function checksums(page: Page, frames: number[]): Promise<(number | null)[]> {
+  return page.evaluate((fs) => fs.map((f) => globalThis.duet.checksum(f)), frames);
+}
+
+/** Checksums of `spectator` equal the players' at 30 frames up to what all of them confirmed. */
+async function sameAsPlayers(spectator: Page, players: Page[]): Promise<number> {
+  const confirmed = Math.min(
+    ...(await Promise.all([spectator, ...players].map(confirmedFrame))),
+  );
+  const frames = Array.from({ length: 30 }, (_, i) => Math.floor((confirmed * i) / 29));
+  const [want, other, got] = await Promise.all(
+    [...players, spectator].map((p) => checksums(p, frames)),
+  );
+  expect(want.every((c) => typeof c === "number")).toBe(true);
+  expect(other).toEqual(want);
+  expect(got).toEqual(want);
+  expect(new Set(got).size).toBeGreaterThan(20);
+  return confirmed;
+}
+
+test(
+  "spectators: Watch from the lobby and a late ?watch= both follow the match to the players' checksums, and see its end",
+  async ({ openGame }, testInfo) => {
+    const started = performance.now();
+    const a = await openGame("?quick&bot=21&name=Left%20Bot&renderer=canvas", "bot 1");
+    await expect.poll(() => a.evaluate(() => globalThis.duet.room() !== null)).toBe(true);
+    const b = await openGame("?quick&bot=22&name=Right%20Bot&renderer=canvas", "bot 2");
+    await Promise.all([waitForState(a, "playing"), waitForState(b, "playing")]);
+    const room = await a.evaluate(() => globalThis.duet.room()!.room);
+    const matchStart = performance.now();
+
+    // From the lobby screen: the playing room has a labelled Watch button, reached by keyboard.
+    const early = await openGame("?renderer=canvas&name=Early%20Fan", "spectator 1");
+    const watch = early.getByRole("button", { name: `Watch ${room.name}` });
+    await expect(watch).toBeVisible({ timeout: 15_000 });
+    await watch.focus();
+    await early.keyboard.press("Enter");
+    await waitForState(early, "playing");
+    expect(await early.evaluate(() => globalThis.duet.mode)).toBe("spectator");
+    expect(await a.evaluate(() => globalThis.duet.mode)).toBe("player");
+    // The room list counts the spectator.
+    await expect.poll(
+      () =>
+        a.evaluate((id) => globalThis.duet.rooms().find((r) => r.id === id)?.spectators, room.id),
+    ).toBe(1);
+
+    // 20 s into the match, a spectator arrives by URL and must catch up with the live edge.
+    await a.waitForTimeout(Math.max(0, 20_000 - (performance.now() - matchStart)));
+    const late = await openGame(`?watch=${room.id}&renderer=canvas`, "spectator 2");
+    const arrived = performance.now();
+    await waitForState(late, "playing");
+    const edge = await confirmedFrame(a);
+    expect(edge).toBeGreaterThan(600);
+    // Caught up: within a second of play of the players' confirmed frame as it was on arrival.
+    await expect.poll(() => confirmedFrame(late), { timeout: 20_000 }).toBeGreaterThan(edge - 60);
+    const catchUpS = (performance.now() - arrived) / 1000;
+    // Then it follows a few frames behind, not drifting away.
+    await late.waitForTimeout(3_000);
+    const [lead, behind] = await Promise.all([confirmedFrame(a), confirmedFrame(late)]);
+    expect(lead - behind).toBeLessThan(120);
+
+    const frames = {
+      early: await sameAsPlayers(early, [a, b]),
+      late: await sameAsPlayers(late, [a, b]),
+    };
+
+    // A player leaves: both spectators play out what they got, then the end screen says why.
+    await b.close();
+    for (const s of [early, late]) {
+      await expect(s.getByTestId("end-screen")).toBeVisible({ timeout: 15_000 });
+      await expect(s.getByTestId("end-message")).toContainText(/left/);
+      expect(await state(s)).toBe("ended");
+    }
+    await expect(late.getByTestId("back-to-lobby")).toBeVisible();
+    const seconds = (performance.now() - started) / 1000;
+    await testInfo.attach("spectate timings", {
+      body: JSON.stringify({ catchUpS, confirmedCompared: frames, specSeconds: seconds }, null, 2),
+    });
+    console.log(
+      `spectate: late spectator caught up in ${catchUpS.toFixed(1)} s; frames compared up to ` +
+        `${frames.early} / ${frames.late}; spec ${seconds.toFixed(1)} s`,
+    );
+  },
+);

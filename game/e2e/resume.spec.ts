@@ -138,19 +138,29 @@ test("a reloaded page is back in its match within 5 s; the other page never leav
   });
   const atReload = (await stats(a)).confirmedFrame;
   const t0 = Date.now();
+  b.on("console", (m) => {
+    if (m.type() === "warning" || m.type() === "error") {
+      console.log(`[reloaded page, ${Date.now() - t0} ms] ${m.text()}`);
+    }
+  });
   await b.reload();
+  const steps = [`loaded ${Date.now() - t0}`];
   await b.waitForFunction(() => typeof globalThis.duet === "object");
-  await expect.poll(() => b.evaluate(() => globalThis.duet.state), {
-    timeout: 5000,
-    intervals: [50],
-  })
-    .toBe("playing");
+  // Each state of the reloaded page with the ms since the reload, for the log.
+  await expect.poll(async () => {
+    const st = await b.evaluate(() => globalThis.duet.state).catch(() => "loading");
+    if (!steps.at(-1)?.startsWith(st)) steps.push(`${st} ${Date.now() - t0}`);
+    return st;
+  }, { timeout: 5000, intervals: [50] }).toBe("playing");
+  console.log(`reloaded page: ${steps.join(", ")}`);
   await expect.poll(async () => (await stats(b)).confirmedFrame, {
     timeout: Math.max(100, 5000 - (Date.now() - t0)),
     intervals: [50],
   }).toBeGreaterThan(atReload + 30);
   const back = Date.now() - t0;
-  console.log(`reloaded page playing again, 30 frames past the reload, after ${back} ms`);
+  console.log(
+    `reloaded page playing again, 30 frames past the reload, after ${back} ms`,
+  );
   expect(back).toBeLessThan(5000);
   expect((await stats(b)).session).toBe(session);
   // Both go on: frames from before and after the reload agree.

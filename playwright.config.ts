@@ -50,6 +50,9 @@ export default defineConfig({
       PORT: String(port),
       HOST: "127.0.0.1",
       STATIC_DIR: process.env.E2E_STATIC_DIR ?? "dist-e2e",
+      // A closed page's seat is held this long, as it may be a reload (which comes back in about
+      // 2.5 s here): short enough that the specs closing a page see its peer's match end soon.
+      RESUME_GRACE_MS: "6000",
     },
     reuseExistingServer: false,
     timeout: 30_000,

@@ -15,6 +15,7 @@
  * | `control` | state | `[6, frame, state: bin]` |
  * | `control` | app | `[7, data]` |
  * | `control` | bye | `[8, reason]` |
+ * | `control` | resume chunk | `[9, index, count, data: bin]` |
  *
  * Tag 0 is deliberately unused so that a zeroed buffer never decodes as a message.
  *
@@ -58,6 +59,13 @@ export const MAX_NAME_LENGTH = 64;
 export const MAX_REASON_LENGTH = 256;
 /** Largest control message on the wire: a full state dump plus its header. */
 export const MAX_CONTROL_BYTES = MAX_STATE_BYTES + 16;
+/** Largest piece of a resume snapshot in one `resume` control message (fits one message). */
+export const RESUME_CHUNK_BYTES = 32 * 1024;
+/**
+ * Most pieces of one snapshot: 4 MiB, above `MAX_RESUME_BYTES` (shared/resume_format.ts, which
+ * imports this file; a test checks the bound).
+ */
+export const MAX_RESUME_CHUNKS = 128;
 /** Peer protocol version carried by `hello`. */
 export const PEER_PROTOCOL_VERSION = 1;
 
@@ -97,7 +105,10 @@ export type ControlMessage =
   | { kind: "checksum"; frame: number; checksum: number } // checksum of a CONFIRMED frame
   | { kind: "state"; frame: number; state: Uint8Array } // state dump for desync comparison
   | { kind: "app"; data: unknown } // game-defined reliable message (match lifecycle, chat)
-  | { kind: "bye"; reason: string }; // the peer is leaving on purpose
+  | { kind: "bye"; reason: string } // the peer is leaving on purpose
+  // Piece `index` of `count` of a resume snapshot (shared/resume_chunks.ts): it outgrows one
+  // message after a few minutes of play.
+  | { kind: "resume"; index: number; count: number; data: Uint8Array };
 
 /** Every kind of control message, for exhaustive handling. */
 export type ControlKind = ControlMessage["kind"];
@@ -114,6 +125,7 @@ const TAG = {
   state: 6,
   app: 7,
   bye: 8,
+  resume: 9,
 } as const satisfies Record<ControlKind, number>;
 
 // One locked-down instance for both directions (msgpack.ts says what it closes).
@@ -330,6 +342,19 @@ function fromWire(a: unknown[], appBytes: number): Decoded<ControlMessage> {
         return fail(`bye: reason must be a string of at most ${MAX_REASON_LENGTH} chars`);
       }
       return { ok: true, value: { kind: "bye", reason: a[1] } };
+    case TAG.resume: {
+      if ((err = arity(4))) return fail(`resume: ${err}`);
+      const [, index, count, data] = a;
+      if (!isInt(count) || count < 1 || count > MAX_RESUME_CHUNKS) {
+        return fail(`resume: count must be 1..${MAX_RESUME_CHUNKS}`);
+      }
+      if (!isInt(index) || index < 0 || index >= count) return fail("resume: index out of range");
+      if (!(data instanceof Uint8Array)) return fail("resume: data must be binary");
+      if (data.length > RESUME_CHUNK_BYTES) {
+        return fail(`resume: a chunk of more than ${RESUME_CHUNK_BYTES} bytes`);
+      }
+      return { ok: true, value: { kind: "resume", index, count, data: own(data) } };
+    }
     default:
       return fail(`unknown control tag ${String(tag).slice(0, 20)}`);
   }
@@ -354,6 +379,8 @@ function toWire(m: ControlMessage): unknown[] {
       return [TAG.app, m.data];
     case "bye":
       return [TAG.bye, m.reason];
+    case "resume":
+      return [TAG.resume, m.index, m.count, m.data];
     default:
       throw new TypeError(
         `unknown control message kind ${

@@ -309,7 +309,7 @@ Deno.test("control: rejects wrong tags, wrong arity and wrong field types withou
   expectControlError(rawPack([]), /tagged array/);
   expectControlError(rawPack({ kind: "ping", t: 1 }), /tagged array/);
   expectControlError(rawPack([0, 1]), /unknown control tag/);
-  expectControlError(rawPack([9, 1]), /unknown control tag/);
+  expectControlError(rawPack([10, 1]), /unknown control tag/);
   expectControlError(rawPack([-1, 1]), /unknown control tag/);
   expectControlError(rawPack(["ping", 1]), /unknown control tag/);
   expectControlError(rawPack([2.0000001, 1]), /unknown control tag/);

@@ -1,7 +1,9 @@
 // Matches that survive the real world (issue 13), part two: the path the match uses dies while
 // others still work (only the selected ICE candidate pair's ports are dropped with iptables, as
 // when one interface goes away): the match must move to a new pair by an ICE restart, without
-// either page leaving `playing` and with the same checksums on both.
+// either page leaving `playing` and with the same checksums on both. Part three: one page is
+// reloaded mid-match and comes back into the same match (its ticket in sessionStorage, the
+// survivor hands the match over), while the other never leaves `playing`.
 import { execFileSync } from "node:child_process";
 import { expect, type Page, test as base } from "@playwright/test";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
@@ -73,7 +75,7 @@ const test = base.extend<{ pair: [Page, Page] }>({
 });
 
 test.describe.configure({ timeout: 90_000 });
-test.skip(!privateNamespace(), "needs root in a loopback-only network namespace (npm test in CI)");
+const NEEDS_NAMESPACE = "needs root in a loopback-only network namespace (npm test in CI)";
 
 const stats = (p: Page) => p.evaluate(() => globalThis.duet.stats());
 const port = (address: string) => Number(address.slice(address.lastIndexOf(":") + 1));
@@ -89,6 +91,7 @@ async function inSync(a: Page, b: Page) {
 }
 
 test("when only the selected candidate pair dies, ICE restarts onto a new pair and play goes on", async ({ pair }) => {
+  test.skip(!privateNamespace(), NEEDS_NAMESPACE);
   const [a, b] = pair;
   await expect.poll(async () => (await stats(a)).path?.localAddress ?? "").toMatch(/:\d+$/);
   await a.waitForTimeout(1500);
@@ -120,5 +123,52 @@ test("when only the selected candidate pair dies, ICE restarts onto a new pair a
   expect([...states]).toEqual(["playing"]);
   const np = (await stats(b)).path!;
   expect(np.localAddress).not.toBe(old.remoteAddress);
+  await inSync(a, b);
+});
+
+test("a reloaded page is back in its match within 5 s; the other page never leaves playing", async ({ pair }) => {
+  const [a, b] = pair;
+  await a.waitForTimeout(2000);
+  const session = (await stats(b)).session;
+  // The survivor's state, sampled in the page every 20 ms, so that a short blip is not missed.
+  await a.evaluate(() => {
+    const seen = new Set<string>();
+    (globalThis as unknown as { seen: Set<string> }).seen = seen;
+    setInterval(() => seen.add(globalThis.duet.state), 20);
+  });
+  const atReload = (await stats(a)).confirmedFrame;
+  const t0 = Date.now();
+  b.on("console", (m) => {
+    if (m.type() === "warning" || m.type() === "error") {
+      console.log(`[reloaded page, ${Date.now() - t0} ms] ${m.text()}`);
+    }
+  });
+  await b.reload();
+  const steps = [`loaded ${Date.now() - t0}`];
+  await b.waitForFunction(() => typeof globalThis.duet === "object");
+  // Each state of the reloaded page with the ms since the reload, for the log.
+  await expect.poll(async () => {
+    const st = await b.evaluate(() => globalThis.duet.state).catch(() => "loading");
+    if (!steps.at(-1)?.startsWith(st)) steps.push(`${st} ${Date.now() - t0}`);
+    return st;
+  }, { timeout: 5000, intervals: [50] }).toBe("playing");
+  console.log(`reloaded page: ${steps.join(", ")}`);
+  await expect.poll(async () => (await stats(b)).confirmedFrame, {
+    timeout: Math.max(100, 5000 - (Date.now() - t0)),
+    intervals: [50],
+  }).toBeGreaterThan(atReload + 30);
+  const back = Date.now() - t0;
+  console.log(
+    `reloaded page playing again, 30 frames past the reload, after ${back} ms`,
+  );
+  expect(back).toBeLessThan(5000);
+  expect((await stats(b)).session).toBe(session);
+  // Both go on: frames from before and after the reload agree.
+  await expect.poll(async () => (await stats(a)).confirmedFrame, { timeout: 10_000 })
+    .toBeGreaterThan(atReload + 120);
+  const seen = await a.evaluate(() => [
+    ...(globalThis as unknown as { seen: Set<string> }).seen,
+  ]);
+  expect(seen).toEqual(["playing"]);
   await inSync(a, b);
 });

@@ -16,7 +16,8 @@
  * `failed` (ICE or signalling failed, see `error`), or `closed` (we closed).
  *
  * It takes over `lobby.onSignal` for the peer connection (restored to null when it ends), says
- * `bye` when the page is hidden for good (`pagehide`: closed or navigated away), and hands
+ * `bye` when the page is hidden for good (`pagehide`: closed or navigated away; not while the
+ * lobby holds our seat, see `resumable`: a reload comes back into the match), and hands
  * out the transport through a thin wrapper, so the session may set `onState` freely while the
  * match connection still sees the link state.
  *
@@ -73,6 +74,11 @@ export interface MatchConnectionOptions {
   /** Input transport settings (window, silence timeouts, ping period). */
   transport?: Omit<InputTransportOptions, "input" | "control" | "clock">;
   clock?: Clock;
+  /**
+   * While true, `pagehide` says no `bye`: the lobby holds our seat, so the page may be reloading
+   * and come back, and the peer waits the grace period instead of ending the match at once.
+   */
+  resumable?: () => boolean;
   /** Test hooks passed to the peer connection. */
   createRTCPeerConnection?: PeerConnectionOptions["createRTCPeerConnection"];
   candidateFilter?: PeerConnectionOptions["candidateFilter"];
@@ -105,6 +111,11 @@ export interface MatchConnection {
   peerLeft(): void;
   /** Says `bye` to the peer (when open) and closes everything. */
   close(reason?: string): void;
+  /**
+   * Closes everything without a `bye`: the link is being replaced (the peer's page came back on
+   * a new connection), so nothing must tell the peer the match is over.
+   */
+  abandon(): void;
 }
 
 // The bye must leave before the RTCPeerConnection is torn down.
@@ -206,7 +217,9 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
 
   // A page being closed or navigated away says bye, so the peer learns at once instead of after
   // the silence timeout (browsers tear RTCPeerConnections down without telling the other side).
-  const onPageHide = () => self.close("page closed");
+  const onPageHide = () => {
+    if (!opts.resumable?.()) self.close("page closed");
+  };
   globalThis.addEventListener?.("pagehide", onPageHide);
   disposers.push(() => globalThis.removeEventListener?.("pagehide", onPageHide));
 
@@ -342,6 +355,9 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     },
     close(reason = "closed") {
       end("closed", null, reason);
+    },
+    abandon() {
+      end("closed", null);
     },
   };
   return self;

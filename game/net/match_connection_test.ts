@@ -145,6 +145,23 @@ Deno.test({
       );
 
       await t.step(
+        "pagehide says bye, except while the lobby holds the seat (the page may be reloading)",
+        guarded(async () => {
+          const net = createFakeRtcNetwork();
+          let held = true;
+          const p = await matchPair(lobby, net, { resumable: () => held });
+          const [m0, m1] = p.matches;
+          await Promise.all([m0.ready, m1.ready]);
+          globalThis.dispatchEvent(new Event("pagehide"));
+          await sleep(100);
+          assert.deepEqual([m0.state, m1.state], ["open", "open"]);
+          held = false;
+          globalThis.dispatchEvent(new Event("pagehide"));
+          assert.deepEqual([m0.state, m1.state], ["closed", "closed"]);
+        }),
+      );
+
+      await t.step(
         "a silent peer is interrupted, then disconnected",
         guarded(async () => {
           const net = createFakeRtcNetwork();

@@ -102,6 +102,10 @@ export interface SignalingClient {
    * lobby holds our seat, which is then taken back).
    */
   readonly paired: Pairing | null;
+  /** The lobby's WebSocket URL. */
+  readonly url: string;
+  /** True while a `resume` is asked for and not yet answered (a quick match must wait). */
+  readonly resuming: boolean;
   /** Round-trip time of the last answered `ping()`, or null. */
   readonly rttMs: number | null;
   /** Why the connection last dropped or closed (kept over failed retries until welcomed), or null. */
@@ -256,6 +260,12 @@ class LobbyClient implements SignalingClient {
   }
   get inviteCode() {
     return this.#s.inviteCode;
+  }
+  get url() {
+    return this.#url;
+  }
+  get resuming() {
+    return this.#s.resumeAs !== null && this.#s.paired === null;
   }
   get paired() {
     return this.#s.paired;

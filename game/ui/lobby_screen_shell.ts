@@ -163,7 +163,10 @@ export class LobbyScreenShell {
         this.#runAutoJoin();
       },
       onRooms: () => this.#render(),
-      onError: (e) => this.say(lobbyErrorText(e.code, e.message)),
+      onError: (e) => {
+        this.say(lobbyErrorText(e.code, e.message));
+        this.#runAutoJoin();
+      },
       onPeerLeft: () => this.#render(),
       onPaired: (p) => this.#o.onPairing(p),
     };
@@ -295,7 +298,11 @@ export class LobbyScreenShell {
 
   #runAutoJoin(): void {
     const lobby = this.#lobby;
-    if (!this.#autoJoin || lobby.state !== "open" || lobby.room || lobby.paired) return;
+    // A reloaded page taking its seat back (connectLobby's resume) comes first; a refusal runs
+    // this again from onError.
+    if (
+      !this.#autoJoin || lobby.state !== "open" || lobby.room || lobby.paired || lobby.resuming
+    ) return;
     const { room, quick } = this.#autoJoin;
     this.#autoJoin = null;
     if (room) this.#join(room);

@@ -24,6 +24,12 @@
  */
 
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
+import {
+  addResumeChunk,
+  chunkResume,
+  EMPTY_ASSEMBLY,
+  type ResumeAssembly,
+} from "../../../shared/resume_chunks.ts";
 import { type Clock, realClock } from "../clock.ts";
 import type { RollbackGame } from "../game.ts";
 import type { ConnectionPath } from "../connection_path.ts";
@@ -31,6 +37,8 @@ import type { InputTransport } from "../input_transport.ts";
 import {
   createP2PSession,
   type P2PSession,
+  type P2PSessionOptions,
+  resumeP2PSession,
   type SessionTransport,
   type TickOutcome,
 } from "../sessions/p2p_session.ts";
@@ -118,6 +126,17 @@ export interface MatchRunnerOptions<G extends RollbackGame> {
    * decides when it gives up (runMatch sets it to this); the runner uses it for the countdown.
    */
   graceMs?: number;
+  /**
+   * This page took its seat back after a reload (`paired.resumed`): the session is rebuilt from
+   * the snapshot the surviving peer sends (`resume` control chunks) instead of started anew.
+   */
+  resuming?: boolean;
+  /**
+   * While true, a link that closes without the peer's `bye` (its page reloaded and the browser
+   * dropped the connection) is waited for like a silent one, for the grace period: the lobby
+   * holds the peer's seat. runMatch: while the lobby keeps the pairing.
+   */
+  keepSeat?: () => boolean;
   clock?: Clock;
   /** Where confirmed-input batches for spectators go (the lobby's `stream`); none: no stream. */
   stream?: (batch: StreamBatch) => void;
@@ -132,6 +151,13 @@ export interface MatchRunner<G extends RollbackGame> {
    * connection's current network path for the stats (the match connection's `path`).
    */
   connect(transport: InputTransport, path?: () => ConnectionPath | null): void;
+  /**
+   * The survivor's half of a resume: the peer's page came back and `transport` is a fresh link
+   * to it. Moves the session onto it (`session.resume`), sends our intro and the snapshot, and
+   * goes on. The old transport is detached (closing it stays the caller's). False (and
+   * `transport` closed) when there is no running session to resume.
+   */
+  reconnect(transport: InputTransport, path?: () => ConnectionPath | null): boolean;
   /** Runs as many 60 Hz ticks as `dtMs` (plus the carried remainder) allows. Returns ticks run. */
   update(dtMs: number): number;
   /** Fraction of a tick carried to the next update: the renderer's interpolation factor. */
@@ -201,11 +227,16 @@ export function createMatchRunner<G extends RollbackGame>(
   let connectedAt = -1;
   let pathOf: () => ConnectionPath | null = () => null;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  // The returner's snapshot: pieces so far, then the whole bytes until the game exists.
+  let assembly: ResumeAssembly = EMPTY_ASSEMBLY;
+  let snapshot: Uint8Array | null = null;
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
     sendInput: (f, i) => transport?.sendInput(f, i),
     onInput: null,
     sendControl: (m) => transport?.sendControl(m),
+    // A resume starts the fresh transport's streams where the session goes on.
+    startAt: (l, r) => transport?.startAt(l, r),
     onControl: null,
     onState: null,
     stats: () => transport!.stats(),
@@ -219,37 +250,62 @@ export function createMatchRunner<G extends RollbackGame>(
   const runner: MatchRunner<G> = {
     connect(t, path) {
       if (transport) throw new Error("match runner: already connected");
-      transport = t;
-      if (path) pathOf = path;
-      t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
-      t.onControl = (m) => {
-        if (m.kind === "app") dispatch({ type: "app", data: m.data });
-        else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
-        else if (proxy.onControl) proxy.onControl(m);
-        else if (m.kind !== "hello" && pendingControl.length < 256) pendingControl.push(m);
-        flush();
-      };
-      t.onState = (s) => {
-        if (s === "interrupted" && interruptedSince < 0) interruptedSince = clock.now();
-        if (s !== "interrupted") interruptedSince = -1;
-        proxy.onState?.(s);
-        dispatch({ type: "link", state: s });
-        flush();
-      };
+      attach(t, path);
       connectedAt = clock.now();
       dispatch({ type: "connected" });
       flush();
+    },
+    reconnect(t, path) {
+      if (!session || !transport || isFinished(lifecycle.phase)) {
+        t.close("closed");
+        return false;
+      }
+      const old = transport;
+      old.onControl = null;
+      old.onState = null;
+      old.onInput = null;
+      old.onPeerFrame = null;
+      attach(t, path);
+      let bytes: Uint8Array;
+      try {
+        bytes = session.resume(proxy);
+      } catch (e) {
+        dispatch({ type: "failed", error: `could not resume: ${errorText(e)}` });
+        flush();
+        return false;
+      }
+      try {
+        // The returner's lifecycle starts over: it needs our intro, then the match so far.
+        t.sendControl({ kind: "app", data: lifecycle.localIntro });
+        for (const chunk of chunkResume(bytes)) t.sendControl(chunk);
+      } catch (e) {
+        dispatch({ type: "failed", error: `could not resume: ${errorText(e)}` });
+        flush();
+        return false;
+      }
+      t.onInput = (f, i) => proxy.onInput?.(f, i);
+      interruptedSince = -1;
+      stalledSince = -1;
+      dispatch({ type: "link", state: "open" });
+      flush();
+      return true;
     },
     update(dtMs) {
       if (!(dtMs >= 0)) return 0;
       if (!session || isFinished(lifecycle.phase)) {
         transport?.poll();
-        if (
-          lifecycle.phase === "handshake" && connectedAt >= 0 &&
-          clock.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS
-        ) {
+        const late = connectedAt >= 0 && clock.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS;
+        if (late && lifecycle.phase === "handshake") {
           dispatch({ type: "failed", error: "your opponent's game did not answer" });
+        } else if (late && opts.resuming && !isFinished(lifecycle.phase)) {
+          dispatch({ type: "failed", error: "your opponent did not hand the match over" });
         }
+        flush();
+        return 0;
+      }
+      if (runner.graceLeft() === 0) {
+        // The link (or the peer's page) stayed away for the whole grace period.
+        dispatch({ type: "failed", error: `no word from your opponent for ${graceMs / 1000} s` });
         flush();
         return 0;
       }
@@ -321,6 +377,58 @@ export function createMatchRunner<G extends RollbackGame>(
     graceLeft: () =>
       interruptedSince < 0 ? null : Math.max(0, graceMs - (clock.now() - interruptedSince)),
   };
+
+  /** Takes `t`'s events: control messages, link states and the peer's frames. */
+  function attach(t: InputTransport, path?: () => ConnectionPath | null): void {
+    transport = t;
+    if (path) pathOf = path;
+    t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
+    t.onControl = (m) => {
+      if (m.kind === "app") dispatch({ type: "app", data: m.data });
+      else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
+      else if (m.kind === "resume") resumeChunk(m);
+      else if (proxy.onControl) proxy.onControl(m);
+      else if (m.kind !== "hello" && pendingControl.length < 256) pendingControl.push(m);
+      flush();
+    };
+    t.onState = (raw) => {
+      // A page that reloads drops its connection without a bye: its seat is held, so wait.
+      const s = raw === "closed" && session && opts.keepSeat?.() ? "interrupted" : raw;
+      if (s === "interrupted" && interruptedSince < 0) interruptedSince = clock.now();
+      if (s !== "interrupted") interruptedSince = -1;
+      proxy.onState?.(s);
+      dispatch({ type: "link", state: s });
+      flush();
+    };
+  }
+
+  /** A piece of the snapshot, on the returning side; anywhere else it is ignored. */
+  function resumeChunk(m: Extract<ControlMessage, { kind: "resume" }>): void {
+    if (!opts.resuming || session || snapshot || isFinished(lifecycle.phase)) return;
+    const r = addResumeChunk(assembly, m);
+    assembly = r.state;
+    if (r.type === "error") {
+      dispatch({ type: "failed", error: `the match handed over is damaged: ${r.error}` });
+    } else if (r.type === "done") {
+      snapshot = r.bytes;
+      if (wrapped) finishResume(wrapped, r.bytes);
+    }
+  }
+
+  /** The returner rebuilds its session from the survivor's snapshot and plays on. */
+  function finishResume(game: MatchGame<G>, bytes: Uint8Array): void {
+    snapshot = null;
+    const r = resumeP2PSession(sessionOptions(game), bytes);
+    if (!r.ok) {
+      emit({ type: "problem", message: `Could not resume the match: ${r.error}` });
+      dispatch({ type: "failed", error: `could not resume the match: ${r.error}` });
+      return;
+    }
+    session = r.session;
+    watchSession(r.session);
+    beginPlay();
+    emit({ type: "started", setup: game.setup });
+  }
 
   function emit(event: MatchEvent): void {
     queued.push(event);
@@ -444,8 +552,20 @@ export function createMatchRunner<G extends RollbackGame>(
         options: [setup.options[0], setup.options[1]],
       });
     }
-    session = createP2PSession({
-      game: wrapped,
+    if (opts.resuming) {
+      // The session comes from the survivor's snapshot (resumeChunk), maybe already here.
+      if (snapshot) finishResume(wrapped, snapshot);
+      return;
+    }
+    session = createP2PSession(sessionOptions(wrapped));
+    watchSession(session);
+    beginPlay();
+    emit({ type: "started", setup });
+  }
+
+  function sessionOptions(game: MatchGame<G>): P2PSessionOptions<unknown> {
+    return {
+      game: game as unknown as RollbackGame<unknown>,
       transport: proxy,
       localPlayer: opts.localPlayer,
       inputDelay: opts.inputDelay,
@@ -455,8 +575,17 @@ export function createMatchRunner<G extends RollbackGame>(
         recorder?.record(f, i0, i1, session?.checksum(f) ?? 0);
         batcher?.push(f, i0, i1);
       },
-    });
-    session.onEvent((e) => {
+    };
+  }
+
+  /** Hands the queued control messages to the session, then lets the inputs flow. */
+  function beginPlay(): void {
+    for (const m of pendingControl.splice(0)) proxy.onControl?.(m);
+    if (transport) transport.onInput = (f, i) => proxy.onInput?.(f, i);
+  }
+
+  function watchSession(s: P2PSession): void {
+    s.onEvent((e) => {
       const now = clock.now();
       if (e.type === "rollback") history.rollback(now, e.depth);
       else if (e.type === "desync") {
@@ -470,10 +599,6 @@ export function createMatchRunner<G extends RollbackGame>(
         dispatch({ type: "failed", error: e.message });
       }
     });
-    // Hand the queued control messages to the session, then let the inputs flow.
-    for (const m of pendingControl.splice(0)) proxy.onControl?.(m);
-    if (transport) transport.onInput = (f, i) => proxy.onInput?.(f, i);
-    emit({ type: "started", setup });
   }
 
   function apply(effect: LifecycleEffect): void {
@@ -536,6 +661,10 @@ export function createMatchRunner<G extends RollbackGame>(
   }
 
   return runner;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function hex(n: number): string {

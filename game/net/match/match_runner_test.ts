@@ -599,6 +599,200 @@ Deno.test("the peer's intro name is cleaned before anyone shows it", () => {
   assert.deepEqual(runners[0].setup?.names, ["p0", "Player 2"]);
 });
 
+/** Advances the clock in 60 Hz steps, updating one runner. */
+function playOne(clock: ManualClock, runner: Runner, ms: number) {
+  for (let i = 0; i < Math.round(ms / TICK_MS); i++) {
+    clock.advance(TICK_MS);
+    runner.update(TICK_MS);
+  }
+}
+
+/** A fresh transport pair on new channels (the peer's page came back on a new connection). */
+function freshLink(clock: ManualClock, delayMs: number) {
+  const [inA, inB] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs }, clock);
+  const [ctlA, ctlB] = createReliablePair(clock, delayMs);
+  return [
+    createInputTransport({ input: inA, control: ctlA, clock }),
+    createInputTransport({ input: inB, control: ctlB, clock }),
+  ] as const;
+}
+
+function returner(clock: ManualClock, extra: Partial<MatchRunnerOptions<TestGame>> = {}) {
+  return createMatchRunner<TestGame>({
+    localPlayer: 1,
+    session: "s-1234",
+    me: { name: "p1", game: "test", version: "1", options: { side: 1 } },
+    createGame: (setup) => createTestGame({ seed: setup.seed }),
+    readInput: (game, player) => scriptedInput(7, player, game.state[0]),
+    clock,
+    resuming: true,
+    ...extra,
+  });
+}
+
+Deno.test("a reloaded side resumes: the survivor hands the match over a new link, frames go on in sync", () => {
+  const clock = createManualClock();
+  const held = { seat: true };
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 10 }, clock, {
+    keepSeat: () => held.seat,
+  });
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 3000);
+  const survivor = runners[0];
+  const phases = record(survivor);
+  const before = survivor.stats().confirmedFrame;
+  assert.ok(before > 100);
+  // The other page reloads: its link closes without a bye (the browser drops it), as the
+  // DataChannel's close reaches the transport; the survivor waits, as the seat is held.
+  transports[0].onState?.("closed");
+  playOne(clock, survivor, 1000);
+  assert.equal(survivor.phase, "playing");
+  assert.ok(survivor.graceLeft()! > 0, "the grace countdown runs");
+  const back = returner(clock);
+  const [s, r] = freshLink(clock, 10);
+  back.connect(r);
+  assert.equal(survivor.reconnect(s), true);
+  play(clock, [survivor, back], 3000);
+  assert.equal(back.phase, "playing");
+  assert.ok(back.session, "rebuilt from the snapshot");
+  assert.equal(back.stats().session, "s-1234");
+  assert.ok(back.stats().confirmedFrame > before + 120, "frames continue past the reload");
+  assert.equal(survivor.graceLeft(), null);
+  assert.ok(compareConfirmed(survivor, back) > 20);
+  assert.ok(!phases.some((e) => e.type === "phase"), "the survivor never left playing");
+});
+
+Deno.test("without a held seat a link that closes is the peer leaving", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 10 }, clock, {
+    keepSeat: () => false,
+  });
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 1000);
+  transports[0].onState?.("closed");
+  playOne(clock, runners[0], 500);
+  assert.equal(runners[0].phase, "closed");
+});
+
+Deno.test("a held seat that nobody takes back ends after the grace period with a reason", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 10 }, clock, {
+    keepSeat: () => true,
+    graceMs: 2000,
+  });
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 1000);
+  transports[0].onState?.("closed");
+  playOne(clock, runners[0], 1500);
+  assert.equal(runners[0].phase, "playing");
+  playOne(clock, runners[0], 1000);
+  assert.equal(runners[0].phase, "closed");
+  assert.match(runners[0].lifecycle.message ?? "", /no word from your opponent/);
+});
+
+Deno.test("a damaged or missing hand-over is a clear failure on the returning side, not a freeze", () => {
+  const clock = createManualClock();
+  // Damaged: a piece out of order.
+  const back = returner(clock);
+  const [s, r] = freshLink(clock, 5);
+  back.connect(r);
+  s.sendControl({
+    kind: "app",
+    data: {
+      t: "intro",
+      v: LIFECYCLE_VERSION,
+      name: "p0",
+      game: "test",
+      version: "1",
+      options: { side: 0 },
+    },
+  });
+  s.sendControl({ kind: "resume", index: 1, count: 2, data: new Uint8Array(4) });
+  playOne(clock, back, 200);
+  assert.equal(back.phase, "closed");
+  assert.match(back.lifecycle.message ?? "", /damaged: resume: piece 1 before piece 0/);
+  // Whole but not a snapshot.
+  const back2 = returner(clock);
+  const [s2, r2] = freshLink(clock, 5);
+  back2.connect(r2);
+  s2.sendControl({
+    kind: "app",
+    data: {
+      t: "intro",
+      v: LIFECYCLE_VERSION,
+      name: "p0",
+      game: "test",
+      version: "1",
+      options: { side: 0 },
+    },
+  });
+  s2.sendControl({ kind: "resume", index: 0, count: 1, data: new Uint8Array([1, 2, 3]) });
+  playOne(clock, back2, 200);
+  assert.equal(back2.phase, "closed");
+  assert.match(back2.lifecycle.message ?? "", /could not resume the match/);
+  // Nothing at all: given up after the handshake timeout.
+  const back3 = returner(clock);
+  const [s3, r3] = freshLink(clock, 5);
+  back3.connect(r3);
+  s3.sendControl({
+    kind: "app",
+    data: {
+      t: "intro",
+      v: LIFECYCLE_VERSION,
+      name: "p0",
+      game: "test",
+      version: "1",
+      options: { side: 0 },
+    },
+  });
+  playOne(clock, back3, 11_000);
+  assert.equal(back3.phase, "closed");
+  assert.match(back3.lifecycle.message ?? "", /did not hand the match over/);
+});
+
+Deno.test("reconnect without a running session refuses and closes the new link", () => {
+  const clock = createManualClock();
+  const { runners } = pair({ ...NO_IMPAIRMENT, delayMs: 10 }, clock);
+  const [s] = freshLink(clock, 5);
+  assert.equal(runners[0].reconnect(s), false);
+  assert.equal(s.state, "closed");
+});
+
+Deno.test("after minutes of play the snapshot goes over in several pieces and the match resumes", () => {
+  const clock = createManualClock();
+  // Input that changes every frame: the log's run encoding cannot shrink it.
+  const readInput = (game: TestGame, player: 0 | 1) =>
+    (Math.imul(game.state[0] + player * 7919, 2654435761) >>> 24) & 0xff;
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 10 }, clock, {
+    keepSeat: () => true,
+    readInput,
+  });
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 5 * 60_000);
+  const survivor = runners[0];
+  transports[0].onState?.("closed");
+  playOne(clock, survivor, 500);
+  const back = returner(clock, { readInput });
+  const [s, r] = freshLink(clock, 10);
+  let pieces = 0;
+  const send = s.sendControl.bind(s);
+  s.sendControl = (m) => {
+    if (m.kind === "resume") pieces = m.count;
+    send(m);
+  };
+  back.connect(r);
+  assert.equal(survivor.reconnect(s), true);
+  play(clock, [survivor, back], 2000);
+  assert.ok(pieces > 1, `${pieces} piece(s)`);
+  assert.ok(back.session);
+  assert.ok(back.stats().confirmedFrame > 5 * 3600);
+  assert.ok(compareConfirmed(survivor, back) > 100);
+});
+
 Deno.test("the offerer streams every confirmed frame in batches; a spectator replays them to the players' checksums", () => {
   const clock = createManualClock();
   const isOver = overAfter(400);

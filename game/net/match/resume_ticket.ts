@@ -17,6 +17,8 @@ export interface ResumeTicket {
   token: string;
   /** `paired.session`: the match it belongs to. */
   session: string;
+  /** `paired.player`: the seat's player index. */
+  player: 0 | 1;
   /** Wall-clock ms when it was saved (refreshed while the match runs). */
   savedAt: number;
 }
@@ -82,7 +84,8 @@ export function loadTicket(
   const t = raw as Partial<ResumeTicket> | null;
   const ok = typeof t === "object" && t !== null && typeof t.url === "string" &&
     typeof t.token === "string" && TOKEN.test(t.token) && typeof t.session === "string" &&
-    t.session.length > 0 && t.session.length <= 64 && typeof t.savedAt === "number" &&
+    t.session.length > 0 && t.session.length <= 64 && (t.player === 0 || t.player === 1) &&
+    typeof t.savedAt === "number" &&
     Number.isFinite(t.savedAt);
   if (!ok) {
     clearTicket(storage);
@@ -95,5 +98,6 @@ export function loadTicket(
     clearTicket(storage);
     return null;
   }
-  return { url: ticket.url, token: ticket.token, session: ticket.session, savedAt: ticket.savedAt };
+  const { token, session, player, savedAt } = ticket;
+  return { url: ticket.url, token, session, player, savedAt };
 }

@@ -23,6 +23,7 @@ const ticket: ResumeTicket = {
   url: URL,
   token: "ABCDEFGHJKMNPQRSTVWXYZ0123",
   session: "S3SS10N",
+  player: 1,
   savedAt: 1000,
 };
 
@@ -55,6 +56,8 @@ Deno.test("damaged or hostile stored values are dropped, never thrown", () => {
       JSON.stringify({ ...ticket, token: "has spaces" }),
       JSON.stringify({ ...ticket, token: "x".repeat(65) }),
       JSON.stringify({ ...ticket, session: "" }),
+      JSON.stringify({ ...ticket, player: 2 }),
+      JSON.stringify({ ...ticket, player: undefined }),
       JSON.stringify({ ...ticket, savedAt: "soon" }),
       JSON.stringify({ ...ticket, url: 7 }),
     ]

@@ -4,6 +4,13 @@
  * metronome (so a hidden tab keeps ticking for its opponent), hands the lobby's `peer-left` to the
  * runner, and calls the game's `render` every animation frame with the interpolation factor.
  *
+ * Resume (issue 13). While the match runs, a ticket (resume_ticket.ts) in `sessionStorage` keeps
+ * the lobby's resume token; `connectLobby` presents it after a reload, and a pairing that came
+ * that way (`paired.resumed`) is played here by rebuilding the session from the snapshot the
+ * surviving peer sends. The survivor, told by the lobby that the same session goes on while its
+ * link is down, opens a new connection (the returner offers) and hands the match over
+ * (`runner.reconnect`). A reload says no `bye`; leaving, or the match closing, clears the ticket.
+ *
  * @example
  * ```ts
  * import { connectLobby, runMatch } from "duet-netcode";
@@ -25,6 +32,8 @@
  */
 
 import type { RollbackGame } from "../game.ts";
+import { realClock } from "../clock.ts";
+import { clearTicket, pageStorage, saveTicket, type TicketStorage } from "./resume_ticket.ts";
 import {
   connectMatch,
   type MatchConnection,
@@ -74,13 +83,18 @@ export interface RunMatchOptions<G extends RollbackGame>
   /** `"auto"` (default) ticks from animation frames and a worker; `"manual"`: call `update`. */
   loop?: "auto" | "manual";
   /** Connection settings (TURN policy, timeouts, transport tuning). */
-  connection?: Omit<MatchConnectionOptions, "lobby" | "sim" | "clock">;
+  connection?: Omit<MatchConnectionOptions, "lobby" | "sim" | "clock" | "resumable">;
+  /** Where the resume ticket is kept (default `sessionStorage`; null: no reload resume). */
+  ticketStorage?: TicketStorage | null;
   /**
    * Let the lobby's spectators watch (default true): the offerer then streams the confirmed
    * inputs to the lobby in small batches (watchMatch on another page plays them).
    */
   spectators?: boolean;
 }
+
+/** How often the resume ticket's time is refreshed (it is valid for the grace period). */
+export const TICKET_REFRESH_MS = 1000;
 
 /** A pairing being played in this page. */
 export interface Match<G extends RollbackGame> extends MatchRunner<G> {
@@ -98,8 +112,16 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
   const { lobby } = opts;
   const pairing = lobby.paired;
   if (!pairing) throw new Error("runMatch: the lobby client is not paired");
-  // One side streams for the spectators: the offerer, whose role the lobby knows.
-  const streams = opts.spectators !== false && pairing.role === "offerer";
+  const clock = opts.clock ?? realClock;
+  const storage = opts.ticketStorage === undefined ? pageStorage() : opts.ticketStorage;
+  // The lobby holds both seats of this session while it keeps the pairing with a token.
+  const seatHeld = () => {
+    const p = lobby.paired;
+    return p !== null && p.session === pairing.session && p.resume !== null;
+  };
+  // One side streams for the spectators: the offerer, whose role the lobby knows. Not a page
+  // that took its seat back (it is the offerer now): its rebuilt frames were streamed before.
+  const streams = opts.spectators !== false && pairing.role === "offerer" && !pairing.resumed;
   const runner = createMatchRunner<G>({
     ...opts,
     ...(streams
@@ -110,6 +132,8 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
       : {}),
     localPlayer: pairing.player,
     session: pairing.session,
+    resuming: pairing.resumed,
+    keepSeat: seatHeld,
     me: {
       name: opts.name ?? lobby.welcome?.name ?? "",
       game: opts.game,
@@ -118,28 +142,45 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     },
   });
   let connection: MatchConnection | null = null;
+  let attached = false;
   let stopped = false;
-  try {
-    connection = connectMatch({
-      ...opts.connection,
-      // The link is given up only after the grace period: until then the match pauses.
-      transport: {
-        disconnectedAfterMs: opts.graceMs ?? DEFAULT_GRACE_MS,
-        ...opts.connection?.transport,
-      },
-      lobby,
-      sim: opts.sim,
-      clock: opts.clock,
-    });
-    connection.ready.then(
+
+  /** A connection to the peer; the first one starts the match, a later one resumes it. */
+  const open = () => {
+    let c: MatchConnection;
+    try {
+      c = connectMatch({
+        ...opts.connection,
+        // The link is given up only after the grace period: until then the match pauses.
+        transport: {
+          disconnectedAfterMs: opts.graceMs ?? DEFAULT_GRACE_MS,
+          ...opts.connection?.transport,
+        },
+        lobby,
+        sim: opts.sim,
+        clock: opts.clock,
+        resumable: seatHeld,
+      });
+    } catch (e) {
+      runner.notify({ type: "failed", error: errorText(e) });
+      return;
+    }
+    connection = c;
+    c.ready.then(
       (t) => {
-        if (!stopped) runner.connect(t, () => connection?.path ?? null);
+        if (stopped || connection !== c) return t.close("closed");
+        const path = () => c.path;
+        if (!attached) runner.connect(t, path);
+        else runner.reconnect(t, path);
+        attached = true;
       },
-      (e: unknown) => runner.notify({ type: "failed", error: errorText(e) }),
+      (e: unknown) => {
+        if (connection === c) runner.notify({ type: "failed", error: errorText(e) });
+      },
     );
-  } catch (e) {
-    runner.notify({ type: "failed", error: errorText(e) });
-  }
+  };
+  open();
+
   const previousPeerLeft = lobby.onPeerLeft;
   const onPeerLeft = (id: string) => {
     connection?.peerLeft();
@@ -148,20 +189,54 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
   };
   lobby.onPeerLeft = onPeerLeft;
 
+  // The peer's page came back (same session) while our link is down: a new link replaces it. A
+  // lobby connection that only dropped and came back (the link never broke) needs nothing, and
+  // the side that took its seat back is the offerer: only the other one (answerer) hands over.
+  const previousResumed = lobby.onResumed;
+  const onResumed = (p: Parameters<NonNullable<typeof lobby.onResumed>>[0]) => {
+    const down = connection !== null && connection.state !== "open";
+    const survivor = p.role === "answerer" && runner.session !== null;
+    if (p.session === pairing.session && !stopped && survivor && down) {
+      const old = connection;
+      open();
+      old?.abandon();
+    }
+    previousResumed?.(p);
+  };
+  lobby.onResumed = onResumed;
+
+  const saveNow = () => {
+    const p = lobby.paired;
+    if (stopped || !p || p.session !== pairing.session || p.resume === null) return;
+    const ticket = { url: lobby.url, token: p.resume, session: p.session, player: p.player };
+    saveTicket(storage, { ...ticket, savedAt: Date.now() });
+  };
+  let refresh = -1;
+  const refreshTicket = () => {
+    saveNow();
+    refresh = clock.setTimeout(refreshTicket, TICKET_REFRESH_MS);
+  };
+  refreshTicket();
+
   const stopLoop = opts.loop === "manual" ? () => {} : startLoop(runner, opts.render);
 
   function stop(): void {
     if (stopped) return;
     stopped = true;
     stopLoop();
-    // Only our own handler: a newer match may have installed its own since.
+    clock.clearTimeout(refresh);
+    // Only our own handlers: a newer match may have installed its own since.
     if (lobby.onPeerLeft === onPeerLeft) lobby.onPeerLeft = previousPeerLeft;
+    if (lobby.onResumed === onResumed) lobby.onResumed = previousResumed;
   }
 
   runner.on((e) => {
     // A pairing that closed by itself (peer left, failed) needs no more ticks; rendering stops
     // with leave(), so the game can keep showing its last frame under its end screen.
-    if (e.type === "closed") connection?.close("closed");
+    if (e.type !== "closed") return;
+    connection?.close("closed");
+    clock.clearTimeout(refresh);
+    clearTicket(storage);
   });
 
   const leave = () => {
@@ -169,6 +244,7 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     runner.leave(); // tells the peer; no-op once closed
     connection?.close("left");
     stop();
+    clearTicket(storage);
     lobby.leave().catch(() => {
       // Not in a room any more, or the lobby is unreachable: nothing to undo.
     });

@@ -206,7 +206,8 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   // Effects run in order; a callback may end the link (or step it again) midway, so once it is
   // over nothing more goes out and no consumer hears more than the end.
   const run = (effects: InputLinkEffect[]) => {
-    for (const e of effects) {
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i];
       switch (e.kind) {
         case "send-input":
           safeSend(input, e.bytes);

@@ -214,7 +214,8 @@ function carryOut(
   listeners: readonly ((e: SessionEvent) => void)[],
   onConfirmed?: (frame: number, input0: number, input1: number) => void,
 ): void {
-  for (const e of effects) {
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i];
     switch (e.type) {
       case "send-input":
         transport.sendInput(e.frame, e.input);

@@ -176,6 +176,76 @@ Deno.test("input packet: the encoder refuses invalid packets with a clear error"
   }
 });
 
+Deno.test("input packet: the hand-written codec writes and reads exactly what msgpackr does", () => {
+  // The locked-down instance's encoder is the wire format's reference: same bytes for every field
+  // range (fixint, uint8/16/32, negative fixint, int8/16/32 offsets), and the same decoded packet.
+  const ref = new Packr({ useRecords: false, structuredClone: false, mapsAsObjects: true });
+  const rnd = prng(15);
+  const ints = [0, 1, 31, 32, 127, 128, 255, 256, 65_535, 65_536, 0x7fff_ffff, MAX_FRAME];
+  const pick = (max: number) =>
+    rnd() < 0.5 ? Math.floor(rnd() * (max + 1)) : Math.min(max, ints[Math.floor(rnd() * 12)]);
+  for (let i = 0; i < 3000; i++) {
+    const start = pick(MAX_FRAME - MAX_INPUT_WINDOW);
+    // ack from -1 up to past start (negative offsets) and frame from start on, within int32.
+    const ack = Math.max(-1, Math.min(MAX_FRAME, start - pick(0x7fff_ffff) + pick(200_000)));
+    if (!(start - ack >= -0x8000_0000 && start - ack <= 0x7fff_ffff)) continue;
+    const frame = Math.min(MAX_FRAME, start + pick(70_000));
+    const p: InputPacket = {
+      start,
+      ack,
+      inputs: inputs(Math.floor(rnd() * (MAX_INPUT_WINDOW + 1)), i),
+      seq: pick(65_535),
+      echo: Math.floor(rnd() * 129) - 1,
+      holdMs: Math.floor(rnd() * 128),
+      frame,
+    };
+    const mine = encodeInputPacket(p);
+    const theirs = new Uint8Array(
+      ref.pack([p.start, p.start - p.ack, p.inputs, p.seq, p.echo, p.holdMs, frame - p.start]),
+    );
+    assert.deepEqual(Array.from(mine), Array.from(theirs), JSON.stringify({ ...p, inputs: 0 }));
+    const d = decodeInputPacket(theirs);
+    assert.ok(d.ok);
+    assert.deepEqual(d.value, p);
+  }
+  // Non-minimal integer forms msgpackr reads (a foreign encoder's) decode the same on both paths.
+  const wide = bytes(
+    0x97,
+    0xce,
+    0,
+    0,
+    0x0e,
+    0x10,
+    0xd2,
+    0,
+    0,
+    0,
+    5,
+    0xc4,
+    1,
+    9,
+    0xcd,
+    0,
+    7,
+    0xd0,
+    3,
+  );
+  const d = decodeInputPacket(new Uint8Array([...wide, 0xcc, 4, 0xd1, 0, 8]));
+  assert.ok(d.ok, d.ok ? "" : d.error);
+  assert.deepEqual(d.value, {
+    start: 3600,
+    ack: 3595,
+    inputs: bytes(9),
+    seq: 7,
+    echo: 3,
+    holdMs: 4,
+    frame: 3608,
+  });
+  // A uint32 offset past int32 is refused with the same error msgpackr's path gives.
+  expectInputError(bytes(0x97, 1, 0xce, 0x80, 0, 0, 0, 0xc4, 0, 0, 0xff, 0, 0), /ack must be/);
+  expectInputError(bytes(0x97, 1, 0, 0xc4, 0, 0, 0xff, 0, 0xce, 0x80, 0, 0, 0), /frame must be/);
+});
+
 Deno.test("input packet: rejects malformed bytes without throwing", () => {
   const valid = encodeInputPacket({ start: 300, ack: 299, inputs: inputs(8), seq: 300 });
   expectInputError(bytes(), /empty/);

@@ -195,6 +195,8 @@ export interface InputLink {
   scratch: Uint8Array;
   views: Uint8Array[];
   outgoing: InputPacket;
+  /** The one `schedule-resend` effect (its delay is a setting), shared by every send. */
+  readonly scheduleResend: InputLinkEffect;
   localFrame: number;
   /** When each of the last ECHO_MODULO packets went out, by seq % ECHO_MODULO. */
   sentAt: Float64Array;
@@ -250,6 +252,7 @@ export function createInputLink(config: InputLinkConfig, now: number): InputLink
     scratch,
     views,
     outgoing: { start: 0, ack: -1, inputs: views[0], seq: 0, echo: -1, holdMs: 0, frame: 0 },
+    scheduleResend: Object.freeze({ kind: "schedule-resend", afterMs: config.resendAfterMs }),
     localFrame: 0,
     sentAt: new Float64Array(ECHO_MODULO).fill(NaN),
     highestSeqAt: -Infinity,
@@ -322,6 +325,21 @@ export function isTerminal(link: InputLink): boolean {
  */
 export function stepInputLink(link: InputLink, event: InputLinkEvent): InputLinkEffect[] {
   const out: InputLinkEffect[] = [];
+  stepInputLinkInto(link, event, out);
+  return out;
+}
+
+/**
+ * {@link stepInputLink} writing into `out`, a caller-owned list it empties first: the shell reuses
+ * one per nesting depth, so the 60 Hz path allocates no list per event. The link keeps neither
+ * `event` nor `out`, so the caller may reuse both.
+ */
+export function stepInputLinkInto(
+  link: InputLink,
+  event: InputLinkEvent,
+  out: InputLinkEffect[],
+): void {
+  out.length = 0;
   switch (event.kind) {
     case "local-input":
       localInput(link, event.frame, event.input, event.now, out);
@@ -368,7 +386,6 @@ export function stepInputLink(link: InputLink, event: InputLinkEvent): InputLink
       end(link, "closed", out);
       break;
   }
-  return out;
 }
 
 /** The counters and estimates of `link` now. */
@@ -399,6 +416,10 @@ export function inputLinkStats(link: InputLink): TransportStats {
   };
 }
 
+// Effects with no fields, or with only the link's settings, are shared: nobody writes to them.
+const CANCEL_RESEND: InputLinkEffect = Object.freeze({ kind: "cancel-resend" });
+const DETACH: InputLinkEffect = Object.freeze({ kind: "detach" });
+
 function setState(link: InputLink, next: LinkState, out: InputLinkEffect[]) {
   if (next === link.state) return;
   link.state = next;
@@ -407,15 +428,15 @@ function setState(link: InputLink, next: LinkState, out: InputLinkEffect[]) {
 
 function end(link: InputLink, state: "closed" | "disconnected", out: InputLinkEffect[]) {
   cancelResend(link, out);
-  if (state === "closed") out.push({ kind: "detach" });
+  if (state === "closed") out.push(DETACH);
   setState(link, state, out);
-  if (state === "disconnected") out.push({ kind: "detach" });
+  if (state === "disconnected") out.push(DETACH);
 }
 
 function cancelResend(link: InputLink, out: InputLinkEffect[]) {
   if (!link.resendPending) return;
   link.resendPending = false;
-  out.push({ kind: "cancel-resend" });
+  out.push(CANCEL_RESEND);
 }
 
 function sendControlBytes(link: InputLink, bytes: Uint8Array, out: InputLinkEffect[]) {
@@ -479,7 +500,7 @@ function localInput(
   sendPacket(link, now, out);
   if (link.config.resendAfterMs > 0) {
     link.resendPending = true;
-    out.push({ kind: "schedule-resend", afterMs: link.config.resendAfterMs });
+    out.push(link.scheduleResend);
   }
 }
 

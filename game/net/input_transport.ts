@@ -76,7 +76,7 @@ import {
   isTerminal,
   type LinkState,
   startInputLinkAt,
-  stepInputLink,
+  stepInputLinkInto,
   type TransportStats,
 } from "./input_link.ts";
 import type { PacketChannel } from "./packet_channel.ts";
@@ -152,6 +152,8 @@ export interface InputTransport {
   close(reason?: string): void;
 }
 
+const EMPTY_BYTES = new Uint8Array(0);
+
 /** Control messages kept while `onControl` is null; beyond this they are dropped. */
 export const MAX_QUEUED_CONTROL = 256;
 
@@ -173,12 +175,39 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     }
   };
 
-  const step = (event: InputLinkEvent) => run(stepInputLink(link, event));
+  // One effects list per nesting depth (a callback run by an effect may step the link again while
+  // the outer list is still being carried out), reused from event to event: at 60 Hz a fresh list
+  // per event was a good part of the tick's garbage.
+  const lists: InputLinkEffect[][] = [];
+  let depth = 0;
+  const step = (event: InputLinkEvent) => {
+    const out = lists[depth] ?? (lists[depth] = []);
+    depth++;
+    try {
+      stepInputLinkInto(link, event, out);
+      run(out);
+    } finally {
+      depth--;
+      out.length = 0; // holds no packet's bytes until the next event
+    }
+  };
+  // The hot events, one object each, refilled per event: the link reads an event and keeps none.
+  const localInputEvent = { kind: "local-input" as const, frame: 0, input: 0, now: 0 };
+  const inputPacketEvent = {
+    kind: "input-packet" as const,
+    bytes: EMPTY_BYTES as Uint8Array,
+    now: 0,
+  };
+  const acceptedEvent = { kind: "accepted" as const, frame: 0 };
+  const resendDueEvent = { kind: "resend-due" as const, now: 0 };
+  const pollEvent = { kind: "poll" as const, now: 0 };
+  const setFrameEvent = { kind: "set-frame" as const, frame: 0 };
 
   // Effects run in order; a callback may end the link (or step it again) midway, so once it is
   // over nothing more goes out and no consumer hears more than the end.
   const run = (effects: InputLinkEffect[]) => {
-    for (const e of effects) {
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i];
       switch (e.kind) {
         case "send-input":
           safeSend(input, e.bytes);
@@ -225,24 +254,34 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
         step({ kind: "refused", count: inputs.length - i });
         return;
       }
-      step({ kind: "accepted", frame: start + i });
+      acceptedEvent.frame = start + i;
+      step(acceptedEvent);
     }
   };
 
   // One function for every resend, so scheduling one allocates no closure.
   const resendNow = () => {
     resendTimer = null;
-    step({ kind: "resend-due", now: clock.now() });
+    resendDueEvent.now = clock.now();
+    step(resendDueEvent);
   };
 
-  input.onmessage = (bytes) => step({ kind: "input-packet", bytes, now: clock.now() });
+  input.onmessage = (bytes) => {
+    inputPacketEvent.bytes = bytes;
+    inputPacketEvent.now = clock.now();
+    step(inputPacketEvent);
+    inputPacketEvent.bytes = EMPTY_BYTES; // don't keep the packet alive
+  };
   control.onmessage = (bytes) => step({ kind: "control-packet", bytes, now: clock.now() });
 
   const transport: InputTransport = {
     onInput: null,
     onPeerFrame: null,
     onState: null,
-    setFrame: (frame) => step({ kind: "set-frame", frame }),
+    setFrame: (frame) => {
+      setFrameEvent.frame = frame;
+      step(setFrameEvent);
+    },
     now: () => clock.now(),
     startAt: (nextLocal, nextRemote) => startInputLinkAt(link, nextLocal, nextRemote),
     get onControl() {
@@ -255,13 +294,20 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     get state() {
       return link.state;
     },
-    sendInput: (frame, value) =>
-      step({ kind: "local-input", frame, input: value, now: clock.now() }),
+    sendInput: (frame, value) => {
+      localInputEvent.frame = frame;
+      localInputEvent.input = value;
+      localInputEvent.now = clock.now();
+      step(localInputEvent);
+    },
     sendControl(msg) {
       const bytes = encodeControl(msg); // throws on a bad message even after close: a sender bug
       step({ kind: "send-control", bytes });
     },
-    poll: () => step({ kind: "poll", now: clock.now() }),
+    poll: () => {
+      pollEvent.now = clock.now();
+      step(pollEvent);
+    },
     stats: (): TransportStats => inputLinkStats(link),
     close: (reason = "closed") => step({ kind: "close", reason }),
   };

@@ -130,15 +130,19 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
     for (let i = 0; i < SAMPLES; i++) localEpochs[i] += frames;
   }
 
-  /** The largest epoch sample of the window, and how many samples it holds. */
-  function best(e: Float64Array, t: Float64Array, nowMs: number): [number, number] {
+  // How many samples the window held at the last `best` (a tuple per call was garbage per tick).
+  let bestCount = 0;
+
+  /** The largest epoch sample of the window; its sample count goes to `bestCount`. */
+  function best(e: Float64Array, t: Float64Array, nowMs: number): number {
     let max = -Infinity, n = 0;
     for (let i = 0; i < SAMPLES; i++) {
       if (nowMs - t[i] > windowMs || t[i] > nowMs) continue;
       n++;
       if (e[i] > max) max = e[i];
     }
-    return [max, n];
+    bestCount = n;
+    return max;
   }
 
   return {
@@ -162,8 +166,9 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
       localEpochs[localNext] = lastLocalEpoch;
       localTimes[localNext] = nowMs;
       localNext = (localNext + 1) % SAMPLES;
-      const [localEpoch] = best(localEpochs, localTimes, nowMs);
-      const [peerEpoch, n] = best(epochs, times, nowMs);
+      const localEpoch = best(localEpochs, localTimes, nowMs);
+      const peerEpoch = best(epochs, times, nowMs);
+      const n = bestCount;
       if (n < warmup || !(rttMs > 0)) return "none";
       const oneWay = Math.min(rttMs, 60_000) / 2 / frameMs;
       const s = localEpoch - (peerEpoch + oneWay);

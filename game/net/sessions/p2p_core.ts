@@ -148,6 +148,8 @@ function logInputs(log: InputLog, i0: number, i1: number): void {
   log.frames++;
 }
 
+const NO_DUMP = (): undefined => undefined;
+
 /** Moves frames whose inputs are all confirmed (and simulated with them) into the history. */
 export function finalize<S>(core: P2PCore<S>, out: SessionEffect[], announce = true): void {
   const { sync, remote, local, game } = core;
@@ -164,14 +166,18 @@ export function finalize<S>(core: P2PCore<S>, out: SessionEffect[], announce = t
     out.push({ type: "confirmed", frame: f, input0, input1 });
     // A resume's rebuild replays frames the peer compared long ago: nothing to announce.
     if (announce) {
+      const { interval } = core.desync;
       onLocalFinal(
         core.desync,
         f,
         checksum,
-        () =>
-          game.serialize && sync.hasSnapshot(f + 1)
-            ? game.serialize(sync.snapshotAt(f + 1))
-            : undefined,
+        // Only a checksum frame dumps its state: no closure for the other frames.
+        interval > 0 && f % interval === 0
+          ? () =>
+            game.serialize && sync.hasSnapshot(f + 1)
+              ? game.serialize(sync.snapshotAt(f + 1))
+              : undefined
+          : NO_DUMP,
         out,
       );
     }
@@ -271,14 +277,29 @@ export function advanceFrame<S>(
   localInput: number,
   link: TickLink,
 ): { outcome: TickOutcome; effects: SessionEffect[] } {
-  const out: SessionEffect[] = [];
-  if (core.state !== "running") return { outcome: "stopped", effects: out };
+  const effects: SessionEffect[] = [];
+  return { outcome: advanceFrameInto(core, localInput, link, effects), effects };
+}
+
+/**
+ * {@link advanceFrame} writing its effects into `out`, a caller-owned list it empties first, and
+ * returning only the outcome: the shell reuses one list, so a tick allocates no list and no
+ * result. The core keeps neither `out` nor `link`.
+ */
+export function advanceFrameInto<S>(
+  core: P2PCore<S>,
+  localInput: number,
+  link: TickLink,
+  out: SessionEffect[],
+): TickOutcome {
+  out.length = 0;
+  if (core.state !== "running") return "stopped";
   const { sync, remote, counters, timeSync } = core;
   const { maxPrediction } = core.config;
   core.ticks++;
   if (sync.frame + core.inputDelay + 2 > MAX_FRAME) {
     fail(core, "frame numbers are exhausted (uint32 on the wire)", out);
-    return { outcome: "stopped", effects: out };
+    return "stopped";
   }
   out.push({ type: "set-frame", frame: sync.frame });
   autoAdjustDelay(core, link.rttMs);
@@ -310,12 +331,12 @@ export function advanceFrame<S>(
   if (frame - remote.confirmedFrame > maxPrediction) {
     counters.stalls++;
     out.push({ type: "event", event: { type: "stall", frame } });
-    return { outcome: "stalled", effects: out };
+    return "stalled";
   }
   const advice = timeSync.update(frame, link.nowMs, link.rttMinMs);
   if (advice === "skip") {
     counters.skippedTicks++;
-    return { outcome: "skipped", effects: out };
+    return "skipped";
   }
   sendLocal(core, frame, localInput, out);
   sync.advance();
@@ -329,5 +350,5 @@ export function advanceFrame<S>(
   }
   const resimulated = sync.refreshSparse();
   if (resimulated > 0) counters.rollbackFrames += resimulated;
-  return { outcome: "advanced", effects: out };
+  return "advanced";
 }

@@ -106,12 +106,13 @@ import { decodeResumeSnapshot, encodeResumeSnapshot } from "../../../shared/resu
 import { isValidInput } from "../game.ts";
 import type { LinkState } from "../input_transport.ts";
 import {
-  advanceFrame,
+  advanceFrameInto,
   createP2PCore,
   type P2PCore,
   receiveControl,
   receiveInput,
   setInputDelay,
+  type TickLink,
 } from "./p2p_core.ts";
 import { rebuildCore, takeResumeSnapshot } from "./p2p_resume.ts";
 import type { SessionEffect } from "./session_effect.ts";
@@ -213,7 +214,8 @@ function carryOut(
   listeners: readonly ((e: SessionEvent) => void)[],
   onConfirmed?: (frame: number, input0: number, input1: number) => void,
 ): void {
-  for (const e of effects) {
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i];
     switch (e.type) {
       case "send-input":
         transport.sendInput(e.frame, e.input);
@@ -245,6 +247,10 @@ export function createSessionShell<S>(
 ): P2PSession {
   const listeners: ((e: SessionEvent) => void)[] = [];
   let transport = initialTransport;
+  // Reused by every tick (advanceFrameInto empties them): a tick allocates no list or link.
+  const tickEffects: SessionEffect[] = [];
+  const tickLink: TickLink = { nowMs: 0, rttMs: 0, rttMinMs: 0 };
+  let ticking = false;
   let attached = true;
 
   function detach(): void {
@@ -285,13 +291,22 @@ export function createSessionShell<S>(
       if (core.state !== "running") return "stopped";
       if (pending.length > 0) run(pending.splice(0));
       const link = transport.stats();
-      const { outcome, effects } = advanceFrame(core, localInput, {
-        // Without a transport clock, ticks count as 1/60 s (this tick included).
-        nowMs: transport.now ? transport.now() : (core.ticks + 1) * FRAME_MS,
-        rttMs: link.rttMs,
-        rttMinMs: link.rttMinMs && link.rttMinMs > 0 ? link.rttMinMs : link.rttMs,
-      });
-      run(effects);
+      // Without a transport clock, ticks count as 1/60 s (this tick included).
+      tickLink.nowMs = transport.now ? transport.now() : (core.ticks + 1) * FRAME_MS;
+      tickLink.rttMs = link.rttMs;
+      tickLink.rttMinMs = link.rttMinMs && link.rttMinMs > 0 ? link.rttMinMs : link.rttMs;
+      // A listener that ticks again from inside this tick's effects gets a list of its own.
+      const effects = ticking ? [] : tickEffects;
+      const outer = !ticking;
+      ticking = true;
+      let outcome: TickOutcome;
+      try {
+        outcome = advanceFrameInto(core, localInput, tickLink, effects);
+        run(effects);
+      } finally {
+        if (outer) ticking = false;
+        effects.length = 0;
+      }
       // Polled last: a tick that sent an input packet makes the transport's keepalive unnecessary.
       transport.poll?.();
       return outcome;

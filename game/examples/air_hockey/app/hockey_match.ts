@@ -13,6 +13,7 @@ import {
   type Hockey,
   type HockeyConfig,
   HUMAN_RULES,
+  isEnded,
 } from "../sim/hockey.ts";
 
 /** The game id sent to the lobby and the peer. */
@@ -38,5 +39,5 @@ export function createHockeyMatch(setup: MatchSetup): Hockey {
 
 /** A hockey match is over when the simulation says so. */
 export function hockeyIsOver(game: Hockey): boolean {
-  return game.view().phase === "ended";
+  return isEnded(game.state);
 }

@@ -223,6 +223,14 @@ export function checksumState(s: Int32Array): number {
   return checksumWords(s);
 }
 
+/**
+ * True when a state (live or saved) has ended: what `readView(s).phase === "ended"` says, without
+ * building the view (the match checks it after every simulated frame, re-simulated ones too).
+ */
+export function isEnded(s: Int32Array): boolean {
+  return s[PHASE] === ENDED;
+}
+
 /** Reads a state (live or saved) as pixels and named fields. */
 export function readView(s: Int32Array): HockeyView {
   const mallet = (p: 0 | 1): MalletView => {

@@ -6,6 +6,7 @@ import {
   END_GRACE_TICKS,
   type Hockey,
   HUMAN_RULES,
+  isEnded,
   readView,
   RINK_H,
   RINK_W,
@@ -302,4 +303,18 @@ Deno.test("serialize gives the snapshot's bytes", () => {
   const bytes = game.serialize!(snap);
   assert.equal(bytes.length, STATE_WORDS * 4);
   assert.deepEqual(new Int32Array(bytes.buffer), snap);
+});
+
+Deno.test("isEnded says what the view's phase says, frame by frame, through the end", () => {
+  // A short clock; a tie goes to overtime, so play on until a goal ends it.
+  const game = createHockey({ pointsToWin: 0, timeLimitTicks: 120, seed: 3 });
+  const inputs = inputScript(5, 100_000);
+  let ended = 0;
+  for (let f = 0; f < inputs.length && ended < 10; f++) {
+    game.advance(inputs[f]);
+    assert.equal(isEnded(game.state), game.view().phase === "ended", `frame ${f}`);
+    if (isEnded(game.state)) ended++;
+  }
+  assert.equal(ended, 10, "the match never ended");
+  assert.ok(!isEnded(createHockey({ ...BOT_RULES, seed: 1 }).state));
 });

@@ -3,73 +3,15 @@
 // lists a room created elsewhere within a second and pairs by click; closing a page ends the other
 // page's match with a "peer left" screen. Screenshots of the lobby and of a match with the network
 // overlay are saved under test-results/ (and attached to the report).
-import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
+import { expect, type Page, type TestInfo } from "@playwright/test";
+import { type GamePageFixtures, test } from "./game_pages.ts";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
 import { Buffer } from "node:buffer";
-import { PLAYER_PERMISSIONS } from "./fixtures.ts";
 
 const PLAY_MS = 20_000;
 
-interface Fixtures {
-  /** Opens a game page in its own browser context (its own storage, like a second person). */
-  openGame: (query: string, label: string) => Promise<Page>;
-}
-
-const test = base.extend<Fixtures>({
-  openGame: async ({ browser, baseURL }, use, testInfo) => {
-    await lobbyIdle(baseURL!);
-    const pages: Page[] = [];
-    await use((query, label) => openGame(browser, baseURL!, query, label, pages));
-    if (testInfo.status !== testInfo.expectedStatus) await attachStates(pages, testInfo);
-    for (const p of pages) await p.context().close();
-  },
-});
-
 // 20 s of play plus connecting, on a shared two-core machine: more than the config's default.
 test.describe.configure({ timeout: 90_000 });
-
-async function openGame(
-  browser: Browser,
-  baseURL: string,
-  query: string,
-  label: string,
-  pages: Page[],
-): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL,
-    permissions: PLAYER_PERMISSIONS,
-    viewport: { width: 1280, height: 720 },
-  });
-  const page = await context.newPage();
-  pages.push(page);
-  page.on("pageerror", (e) => console.error(`[${label}] page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") console.error(`[${label}] ${m.text()}`);
-  });
-  await page.goto(`/${query}`);
-  await page.waitForFunction(() => typeof globalThis.duet === "object");
-  return page;
-}
-
-/** Rooms left by an earlier test would pair with this one's quick match. */
-async function lobbyIdle(baseURL: string): Promise<void> {
-  await expect.poll(async () => {
-    const res = await fetch(new URL("/api/rooms", baseURL));
-    return ((await res.json()) as { rooms: unknown[] }).rooms.length;
-  }, { message: "rooms left over from an earlier test", timeout: 10_000 }).toBe(0);
-}
-
-async function attachStates(pages: Page[], testInfo: TestInfo): Promise<void> {
-  for (const [i, page] of pages.entries()) {
-    if (page.isClosed()) continue;
-    const state = await page.evaluate(() => ({
-      state: globalThis.duet.state,
-      message: globalThis.duet.message,
-      stats: globalThis.duet.stats(),
-    })).catch((e) => String(e));
-    await testInfo.attach(`page ${i + 1} state`, { body: JSON.stringify(state, null, 2) });
-  }
-}
 
 const state = (page: Page) => page.evaluate(() => globalThis.duet.state);
 
@@ -84,7 +26,7 @@ function checksums(page: Page, frames: number[]): Promise<(number | null)[]> {
 
 /** Two bots play for PLAY_MS; their confirmed frames must match, sampled across the match. */
 async function botMatch(
-  openGame: Fixtures["openGame"],
+  openGame: GamePageFixtures["openGame"],
   sim: string,
   testInfo: TestInfo,
   screenshot: string | null,

@@ -3,69 +3,12 @@
 // fourth joins 20 s into the match with ?watch=ROOM and must catch up. Both spectators' checksums
 // equal the players' at sampled confirmed frames, and a player leaving ends the watching with the
 // end screen. One match serves every check, so the spec costs one match.
-import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
+import { test } from "./game_pages.ts";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
-import { PLAYER_PERMISSIONS } from "./fixtures.ts";
-
-interface Fixtures {
-  openGame: (query: string, label: string) => Promise<Page>;
-}
-
-const test = base.extend<Fixtures>({
-  openGame: async ({ browser, baseURL }, use, testInfo) => {
-    await lobbyIdle(baseURL!);
-    const pages: Page[] = [];
-    await use((query, label) => openGame(browser, baseURL!, query, label, pages));
-    if (testInfo.status !== testInfo.expectedStatus) await attachStates(pages, testInfo);
-    for (const p of pages) await p.context().close().catch(() => {});
-  },
-});
 
 // 20 s of play before the late spectator, then its catch-up, on a shared two-core machine.
 test.describe.configure({ timeout: 120_000 });
-
-async function openGame(
-  browser: Browser,
-  baseURL: string,
-  query: string,
-  label: string,
-  pages: Page[],
-): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL,
-    permissions: PLAYER_PERMISSIONS,
-    viewport: { width: 1280, height: 720 },
-  });
-  const page = await context.newPage();
-  pages.push(page);
-  page.on("pageerror", (e) => console.error(`[${label}] page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") console.error(`[${label}] ${m.text()}`);
-  });
-  await page.goto(`/${query}`);
-  await page.waitForFunction(() => typeof globalThis.duet === "object");
-  return page;
-}
-
-async function lobbyIdle(baseURL: string): Promise<void> {
-  await expect.poll(async () => {
-    const res = await fetch(new URL("/api/rooms", baseURL));
-    return ((await res.json()) as { rooms: unknown[] }).rooms.length;
-  }, { message: "rooms left over from an earlier test", timeout: 10_000 }).toBe(0);
-}
-
-async function attachStates(pages: Page[], testInfo: TestInfo): Promise<void> {
-  for (const [i, page] of pages.entries()) {
-    if (page.isClosed()) continue;
-    const state = await page.evaluate(() => ({
-      mode: globalThis.duet.mode,
-      state: globalThis.duet.state,
-      message: globalThis.duet.message,
-      stats: globalThis.duet.stats(),
-    })).catch((e) => String(e));
-    await testInfo.attach(`page ${i + 1} state`, { body: JSON.stringify(state, null, 2) });
-  }
-}
 
 const state = (page: Page) => page.evaluate(() => globalThis.duet.state);
 const confirmedFrame = (page: Page) => page.evaluate(() => globalThis.duet.stats().confirmedFrame);

@@ -25,8 +25,19 @@ export type DataChannelLike = Pick<
 >;
 
 /**
+ * Messages kept while nobody listens yet. The two channels open in separate events and the input
+ * transport takes them over only once both are open, so the peer's first control message (its
+ * intro) can arrive in between; a handshake must not hinge on that ordering.
+ */
+export const MAX_EARLY_MESSAGES = 64;
+/** Bytes kept while nobody listens yet; past this (or past the count) early messages are dropped. */
+export const MAX_EARLY_BYTES = 256 * 1024;
+
+/**
  * Wraps a DataChannel as a {@link PacketChannel}: sends are dropped (never thrown) unless the
- * channel is open, and every message arrives as bytes.
+ * channel is open, and every message arrives as bytes. Messages that arrive before `onmessage`
+ * is set are kept (up to {@link MAX_EARLY_MESSAGES} and {@link MAX_EARLY_BYTES}) and handed to
+ * the first receiver.
  *
  * @example
  * ```ts
@@ -36,6 +47,9 @@ export type DataChannelLike = Pick<
  */
 export function adaptChannel(dc: DataChannelLike): PacketChannel {
   dc.binaryType = "arraybuffer";
+  let receiver: ((data: Uint8Array) => void) | null = null;
+  let early: Uint8Array[] | null = [];
+  let earlyBytes = 0;
   const channel: PacketChannel = {
     send(data) {
       // Before open or after close the packet is dropped: callers watch the connection state, and
@@ -47,7 +61,16 @@ export function adaptChannel(dc: DataChannelLike): PacketChannel {
         // The send buffer is full or the channel closed under us: same as a lost packet.
       }
     },
-    onmessage: null,
+    get onmessage() {
+      return receiver;
+    },
+    set onmessage(cb) {
+      receiver = cb;
+      if (!cb || !early) return;
+      const kept = early;
+      early = null; // only the first receiver gets them; later ones start from now
+      for (const bytes of kept) receiver?.(bytes);
+    },
   };
   dc.onmessage = (ev: MessageEvent) => {
     const d = ev.data;
@@ -58,7 +81,13 @@ export function adaptChannel(dc: DataChannelLike): PacketChannel {
       : ArrayBuffer.isView(d)
       ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
       : encoder.encode(String(d));
-    channel.onmessage?.(bytes);
+    if (receiver) receiver(bytes);
+    else if (
+      early && early.length < MAX_EARLY_MESSAGES && earlyBytes + bytes.length <= MAX_EARLY_BYTES
+    ) {
+      early.push(bytes);
+      earlyBytes += bytes.length;
+    }
   };
   return channel;
 }

@@ -49,6 +49,12 @@ export interface Intro {
   version: string;
   /** The game's own options for this side (JSON; e.g. "I am a bot"), handed to `createGame`. */
   options: unknown;
+  /**
+   * Set on an intro sent again because the peer's has not come: "I still have not heard you".
+   * A peer that has agreed answers it with its plain intro (never with another `again`, so the
+   * two cannot bounce intros forever).
+   */
+  again?: true;
 }
 
 /** Lifecycle messages carried as `{kind: "app", data}` on the control channel. */
@@ -88,6 +94,8 @@ export interface LifecycleState {
 /** Things that happen to the pairing. */
 export type LifecycleEvent =
   | { type: "connected" }
+  /** Time passes in the handshake with no intro from the peer: ask again. */
+  | { type: "handshake-retry" }
   | { type: "app"; data: unknown }
   /** The simulation's confirmed state: match number and whether it is over. */
   | { type: "sim"; match: number; over: boolean }
@@ -182,6 +190,7 @@ export function parseAppMessage(data: unknown): AppMessage | null {
         game: m.game,
         version: m.version,
         options: m.options ?? null,
+        ...(m.again === true ? { again: true as const } : {}),
       };
     case "rematch":
       return Number.isInteger(m.match) && (m.match as number) >= 0
@@ -240,7 +249,13 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
       const msg = parseAppMessage(event.data);
       if (!msg) return same;
       if (msg.t === "intro") {
-        if (state.remoteIntro) return same; // a repeated intro cannot change what was agreed
+        // A repeated intro cannot change what was agreed; one that says `again` means ours was
+        // lost on the way (it is sent once, on the reliable channel, but before the peer listened).
+        if (state.remoteIntro) {
+          return msg.again
+            ? { state, effects: [{ type: "send", message: state.localIntro }] }
+            : same;
+        }
         const mine = state.localIntro;
         if (msg.v !== LIFECYCLE_VERSION) return close("incompatible", `lifecycle v${msg.v}`);
         if (msg.game !== mine.game) return close("incompatible", `game "${msg.game}"`);
@@ -248,7 +263,8 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
         // Options larger than a replay holds would make every replay of the match diverge.
         if (!canonicalOptions(msg.options).ok) return close("incompatible", "options too large");
         const name = displayName(msg.name, `Player ${2 - state.localPlayer}`);
-        return withStart({ ...state, remoteIntro: { ...msg, name } }, []);
+        const { again: _again, ...intro } = msg;
+        return withStart({ ...state, remoteIntro: { ...intro, name } }, []);
       }
       if (msg.t === "leave") return close("peer-left");
       // A rematch request for this match. It may arrive before we have confirmed the end
@@ -259,6 +275,10 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
         effects: [],
       };
     }
+
+    case "handshake-retry":
+      if (state.phase !== "handshake" || state.remoteIntro) return same;
+      return { state, effects: [{ type: "send", message: { ...state.localIntro, again: true } }] };
 
     case "sim": {
       if (!state.agreement || !inMatch(state.phase)) return same;

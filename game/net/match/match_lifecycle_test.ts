@@ -58,6 +58,32 @@ Deno.test("handshake: intros both ways, then both peers agree on names and optio
   assert.deepEqual(b.effects.at(-1), { type: "start", agreement: b.state.agreement });
 });
 
+Deno.test("a handshake that has not heard the peer asks again; a peer that has agreed answers once, never bouncing", () => {
+  const waiting = run(initialLifecycle(1, me("b")), [{ type: "connected" }]);
+  const ask = step(waiting.state, { type: "handshake-retry" });
+  assert.equal(ask.state, waiting.state);
+  assert.deepEqual(ask.effects, [{ type: "send", message: { ...intro("b"), again: true } }]);
+
+  // The other side is already playing (it heard us); it answers the ask with its plain intro.
+  const { state } = started();
+  const answer = step(state, { type: "app", data: intro("them", null, { again: true }) });
+  assert.equal(answer.state, state);
+  assert.deepEqual(answer.effects, [{ type: "send", message: intro("me") }]);
+  // A plain repeated intro (such as that answer arriving twice) is not answered.
+  assert.equal(step(state, { type: "app", data: intro("them") }).effects.length, 0);
+
+  // The asker hears the answer and starts; the flag is not kept as part of the agreement.
+  const done = step(waiting.state, { type: "app", data: intro("me") });
+  assert.equal(done.state.phase, "playing");
+  assert.equal("again" in (done.state.remoteIntro ?? {}), false);
+  // Once started, or before the channels open, there is nobody to ask.
+  assert.equal(step(done.state, { type: "handshake-retry" }).effects.length, 0);
+  assert.equal(step(initialLifecycle(0, me("a")), { type: "handshake-retry" }).effects.length, 0);
+  // Only `again: true` asks; any other value is a plain intro.
+  assert.equal(parseAppMessage(intro("x", null, { again: 1 }))?.t, "intro");
+  assert.equal("again" in (parseAppMessage(intro("x", null, { again: 1 })) ?? {}), false);
+});
+
 Deno.test("no start before the peer's intro, and a second intro cannot change the agreement", () => {
   const waiting = run(initialLifecycle(0, me("a")), [{ type: "connected" }]);
   assert.equal(waiting.state.phase, "handshake");

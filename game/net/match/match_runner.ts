@@ -86,6 +86,8 @@ export const DEFAULT_WAITING_AFTER_MS = 500;
 export const DEFAULT_GIVE_UP_AFTER_MS = 8000;
 /** Channels open but no intro from the peer for this long: its game is not answering. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How often a handshake that has not heard the peer's intro asks for it again. */
+export const INTRO_RETRY_MS = 1000;
 /**
  * How long a silent link is waited for before the match is given up (Wi-Fi drops, a switch to
  * mobile data): the match pauses meanwhile and goes on when packets flow again.
@@ -225,6 +227,7 @@ export function createMatchRunner<G extends RollbackGame>(
   let stalledSince = -1;
   let interruptedSince = -1;
   let connectedAt = -1;
+  let askedAt = -1;
   let pathOf: () => ConnectionPath | null = () => null;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   // The returner's snapshot: pieces so far, then the whole bytes until the game exists.
@@ -294,7 +297,14 @@ export function createMatchRunner<G extends RollbackGame>(
       if (!(dtMs >= 0)) return 0;
       if (!session || isFinished(lifecycle.phase)) {
         transport?.poll();
-        const late = connectedAt >= 0 && clock.now() - connectedAt >= HANDSHAKE_TIMEOUT_MS;
+        const now = clock.now();
+        const late = connectedAt >= 0 && now - connectedAt >= HANDSHAKE_TIMEOUT_MS;
+        if (
+          lifecycle.phase === "handshake" && now - Math.max(connectedAt, askedAt) >= INTRO_RETRY_MS
+        ) {
+          askedAt = now;
+          dispatch({ type: "handshake-retry" });
+        }
         if (late && lifecycle.phase === "handshake") {
           dispatch({ type: "failed", error: "your opponent's game did not answer" });
         } else if (late && opts.resuming && !isFinished(lifecycle.phase)) {

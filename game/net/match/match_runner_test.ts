@@ -554,6 +554,35 @@ Deno.test("options that a replay cannot hold are refused: ours at once, the peer
   assert.match(runner.lifecycle.message ?? "", /options too large/);
 });
 
+Deno.test("an intro lost before the peer listened is asked for again, and the match starts on both sides", () => {
+  const clock = createManualClock();
+  const [inA, inB] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
+  const [ctlA, ctlB] = createReliablePair(clock, 5);
+  const make = (p: 0 | 1) =>
+    createMatchRunner<TestGame>({
+      localPlayer: p,
+      session: "s",
+      me: { name: `p${p}`, game: "test", version: "1" },
+      createGame: (setup) => createTestGame({ seed: setup.seed }),
+      readInput: (game, player) => scriptedInput(3, player, game.state[0]),
+      clock,
+    });
+  const [a, b] = [make(0), make(1)];
+  // Player 0's channels open first and its intro goes out while nobody on the other side
+  // listens yet: it is gone.
+  a.connect(createInputTransport({ input: inA, control: ctlA, clock }));
+  playOne(clock, a, 100);
+  b.connect(createInputTransport({ input: inB, control: ctlB, clock }));
+  play(clock, [a, b], 500);
+  assert.equal(a.phase, "playing"); // it heard player 1
+  assert.equal(b.phase, "handshake"); // but player 1 has not heard it
+  play(clock, [a, b], 3000);
+  assert.equal(b.phase, "playing");
+  assert.deepEqual(a.setup?.names, ["p0", "p1"]);
+  assert.deepEqual(b.setup?.names, ["p0", "p1"]);
+  assert.ok(compareConfirmed(a, b) > 10);
+});
+
 Deno.test("a peer that opens the channels but never introduces itself is given up on", () => {
   const clock = createManualClock();
   const [inA] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);

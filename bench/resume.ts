@@ -155,7 +155,7 @@ async function reloadTry(pages: Page[]): Promise<number | null> {
 
 /** Runs both cases; a case that cannot run is reported in `errors`. */
 export async function runResume(quick: boolean, port = 18_950) {
-  const tries = quick ? 3 : 10;
+  const tries = quick ? 1 : 10;
   const errors: string[] = [];
   const cases: ResumeCase[] = [];
   const dist = Deno.env.get("BENCH_GAME_DIST");

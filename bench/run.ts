@@ -322,8 +322,12 @@ if (import.meta.main) {
   const loadNow = () => readText("/proc/loadavg").split(" ")[0];
   for (const job of plan(a.quick, only)) {
     const before = loadNow();
+    const jobStart = performance.now();
     const { out, error, box } = await runJob(job, tmp, jobEnv);
     load[job.key] = `${before} -> ${loadNow()}`;
+    console.error(
+      `bench: ${job.key} done in ${((performance.now() - jobStart) / 1000).toFixed(0)} s`,
+    );
     if (!out) {
       results.errors.push(`${job.key}: ${error}`);
       if (job.key.startsWith("input")) {

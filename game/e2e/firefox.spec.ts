@@ -1,10 +1,10 @@
 // Firefox against Chromium: a headless Firefox ESR (puppeteer-core, through firefox_agent.mjs) and
 // a Chromium (Playwright) quick-match through the real lobby, play a short bot match on the
-// Canvas renderer (headless Firefox has no WebGL here) and agree on the checksums, first on one
-// plain network (host candidates; Firefox gathers nothing without a default route, so "plain" is
-// the lab's internet, not a loopback-only namespace), then each behind its own endpoint-
-// independent NAT (srflx), then with Firefox behind a symmetric NAT (coturn's relay). Closing the
-// Firefox page ends Chromium's match. Needs root, iptables, coturn and firefox-esr (CI has them);
+// Canvas renderer (headless Firefox has no WebGL here) and agree on the checksums: each behind its
+// own endpoint-independent NAT (srflx), then with Firefox behind a symmetric NAT (coturn's relay),
+// then a direct path cut mid-match. Closing the Firefox page ends Chromium's match. (A plain
+// host-to-host test was dropped for CI time: the NAT tests exercise the same Firefox WebRTC stack
+// and more; Firefox gathers nothing without a default route, so "plain" meant the lab's internet.) Needs root, iptables, coturn and firefox-esr (CI has them);
 // skipped with the reason otherwise.
 import { expect, test } from "@playwright/test";
 import { haveTurnserver } from "./services.ts";
@@ -84,16 +84,6 @@ async function players(
   ]);
   return [pages[0], pages[1]];
 }
-
-test("Firefox and Chromium on one plain network quick-match, play and agree (host to host)", async () => {
-  const [ff, cr] = await players("wan", "wan", ["eim", "eim"]);
-  await startBotMatch(lobby.http, ff, cr);
-  const stats = await playAndCompare(ff, cr);
-  for (const s of stats) {
-    expect(s.path?.kind).toBe("direct");
-    expect(s.path?.local).toBe("host");
-  }
-});
 
 test("Firefox and Chromium behind two endpoint-independent NATs connect directly; Firefox closing its page ends Chromium's match once its seat's grace is over", async () => {
   const [ff, cr] = await players("home1", "home2", ["eim", "eim"]);

@@ -13,7 +13,7 @@
 // one); elsewhere the outage case is reported as not measured.
 //
 // usage: deno run -A bench/resume.ts [--quick] [--out FILE]   (inside a loopback-only namespace)
-import { execFileSync } from "node:child_process";
+import { cutAllUdp, privateNamespace, restoreUdp } from "../game/e2e/udp_cut.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
 import { parseArgs, writeJson } from "./cli.ts";
 import { type Reading, type ResumeCase, resumeCase, resumedAt } from "./resume_core.ts";
@@ -23,22 +23,6 @@ type Page = import("playwright").Page;
 const OUTAGE_MS = 5000;
 /** A try that has not resumed in this long counts as failed. */
 const GIVE_UP_MS = 15_000;
-
-/** True inside a network namespace that has nothing but loopback (safe to firewall). */
-function privateNamespace(): boolean {
-  try {
-    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
-      .trim().split("\n").map((l) => l.split(":")[1]?.trim());
-    execFileSync("iptables", ["-L", "OUTPUT", "-n"], { stdio: "ignore" });
-    return links.length === 1 && links[0] === "lo";
-  } catch {
-    return false;
-  }
-}
-
-const DROP_UDP = ["OUTPUT", "-p", "udp", "-j", "DROP"];
-const dropUdp = (on: boolean) =>
-  execFileSync("iptables", [on ? "-I" : "-D", ...DROP_UDP], { stdio: "ignore" });
 
 interface DuetView {
   state: string;
@@ -122,11 +106,11 @@ async function closePair(pages: Page[]) {
 
 async function outageTry(pages: Page[]): Promise<number | null> {
   const start = await Promise.all(pages.map(read));
-  dropUdp(true);
+  cutAllUdp();
   try {
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
   } finally {
-    dropUdp(false);
+    restoreUdp();
   }
   const t0 = performance.now();
   const base = Math.max(...start.map((r) => r.confirmedFrame));

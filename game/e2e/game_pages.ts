@@ -1,7 +1,7 @@
 // The air-hockey page as the browser tests open it: each page in its own browser context (its own
 // storage, like a second person), with its errors echoed to the test output, and every page's
-// `window.duet` state attached to the report when a test fails. Shared by game.spec.ts and
-// spectate.spec.ts.
+// `window.duet` state attached to the report when a test fails. Shared by game.spec.ts,
+// spectate.spec.ts, and (as `botPair`) outage.spec.ts and resume.spec.ts.
 import { type Browser, expect, type Page, test as base, type TestInfo } from "@playwright/test";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
 import { PLAYER_PERMISSIONS } from "./fixtures.ts";
@@ -65,4 +65,34 @@ async function attachStates(pages: Page[], testInfo: TestInfo): Promise<void> {
     })).catch((e) => String(e));
     await testInfo.attach(`page ${i + 1} state`, { body: JSON.stringify(state, null, 2) });
   }
+}
+
+/** The `pair` fixture of {@link botPair}: two bot pages in one match. */
+export interface BotPairFixtures {
+  pair: [Page, Page];
+}
+
+/**
+ * Playwright's `test` with a `pair` fixture: the two queries (bots that quick-match) open one
+ * after the other, the first one's room exists before the second looks, and both are `playing`
+ * before the test starts. `teardown` runs after the test, before the pages close (e.g. to undo
+ * firewall rules the test added).
+ */
+export function botPair(queries: [string, string], teardown: () => void = () => {}) {
+  return test.extend<BotPairFixtures>({
+    pair: async ({ openGame }, use) => {
+      const a = await openGame(`${queries[0]}&renderer=canvas`, "page 1");
+      await expect.poll(() => a.evaluate(() => globalThis.duet.room() !== null)).toBe(true);
+      const b = await openGame(`${queries[1]}&renderer=canvas`, "page 2");
+      for (const p of [a, b]) {
+        await expect.poll(() => p.evaluate(() => globalThis.duet.state), { timeout: 20_000 })
+          .toBe("playing");
+      }
+      try {
+        await use([a, b]);
+      } finally {
+        teardown();
+      }
+    },
+  });
 }

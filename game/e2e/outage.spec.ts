@@ -2,57 +2,15 @@
 // WebSocket is TCP) is dropped with iptables inside the test's private network namespace while two
 // bot pages play. A 5 s outage pauses both and the match goes on with the same checksums; one
 // longer than the grace period ends it on both sides with the reason.
-import { execFileSync } from "node:child_process";
-import { expect, type Page, test as base } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
-import { PLAYER_PERMISSIONS } from "./fixtures.ts";
+import { botPair } from "./game_pages.ts";
+import { cutAllUdp, NEEDS_NAMESPACE, privateNamespace, restoreUdp } from "./udp_cut.ts";
 
-/** True inside a network namespace that has nothing but loopback (safe to firewall). */
-function privateNamespace(): boolean {
-  try {
-    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
-      .trim().split("\n").map((l) => l.split(":")[1]?.trim());
-    execFileSync("iptables", ["-L", "OUTPUT", "-n"], { stdio: "ignore" });
-    return links.length === 1 && links[0] === "lo";
-  } catch {
-    return false;
-  }
-}
-
-const DROP_UDP = ["OUTPUT", "-p", "udp", "-j", "DROP"];
-const dropUdp = (on: boolean) =>
-  execFileSync("iptables", [on ? "-I" : "-D", ...DROP_UDP], { stdio: "ignore" });
-
-const test = base.extend<{ pair: [Page, Page] }>({
-  pair: async ({ browser, baseURL }, use) => {
-    const pages: Page[] = [];
-    for (const [i, q] of ["?quick&bot=21&name=Out%20A", "?quick&bot=22&name=Out%20B"].entries()) {
-      const context = await browser.newContext({ baseURL, permissions: PLAYER_PERMISSIONS });
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error(`[page ${i}] ${e.message}`));
-      await page.goto(`/${q}&renderer=canvas`);
-      await page.waitForFunction(() => typeof globalThis.duet === "object");
-      if (i === 0) {
-        await expect.poll(() => page.evaluate(() => globalThis.duet.room() !== null)).toBe(true);
-      }
-      pages.push(page);
-    }
-    for (const p of pages) {
-      await expect.poll(() => p.evaluate(() => globalThis.duet.state), { timeout: 20_000 })
-        .toBe("playing");
-    }
-    await use(pages as [Page, Page]);
-    try {
-      dropUdp(false);
-    } catch {
-      // Already removed by the test.
-    }
-    for (const p of pages) await p.context().close();
-  },
-});
+const test = botPair(["?quick&bot=21&name=Out%20A", "?quick&bot=22&name=Out%20B"], restoreUdp);
 
 test.describe.configure({ timeout: 120_000 });
-test.skip(!privateNamespace(), "needs root in a loopback-only network namespace (npm test in CI)");
+test.skip(!privateNamespace(), NEEDS_NAMESPACE);
 
 const stats = (p: Page) => p.evaluate(() => globalThis.duet.stats());
 
@@ -60,14 +18,14 @@ test("a 5 s outage pauses both pages, neither leaves playing, and the match goes
   const [a, b] = pair;
   await a.waitForTimeout(3000);
   const before = (await stats(a)).frame;
-  dropUdp(true);
+  cutAllUdp();
   const states = new Set<string>();
   for (let t = 0; t < 5000; t += 500) {
     await a.waitForTimeout(500);
     for (const p of pair) states.add(await p.evaluate(() => globalThis.duet.state));
   }
   const during = (await stats(a)).frame;
-  dropUdp(false);
+  restoreUdp();
   expect([...states]).toEqual(["playing"]);
   expect(during - before).toBeLessThan(120); // paused, not running on alone
   await expect.poll(async () => (await stats(a)).confirmedFrame, { timeout: 20_000 })
@@ -84,7 +42,7 @@ test("a 5 s outage pauses both pages, neither leaves playing, and the match goes
 test("an outage past the grace period ends the match on both pages with the reason", async ({ pair }) => {
   const [a, b] = pair;
   await a.waitForTimeout(2000);
-  dropUdp(true);
+  cutAllUdp();
   await a.waitForTimeout(10_000);
   for (const p of pair) expect(await p.evaluate(() => globalThis.duet.state)).toBe("playing");
   for (const p of [a, b]) {

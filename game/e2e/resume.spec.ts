@@ -4,78 +4,14 @@
 // either page leaving `playing` and with the same checksums on both. Part three: one page is
 // reloaded mid-match and comes back into the same match (its ticket in sessionStorage, the
 // survivor hands the match over), while the other never leaves `playing`.
-import { execFileSync } from "node:child_process";
-import { expect, type Page, test as base } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
-import { PLAYER_PERMISSIONS } from "./fixtures.ts";
+import { botPair } from "./game_pages.ts";
+import { cutUdpBetween, NEEDS_NAMESPACE, privateNamespace, restoreUdp } from "./udp_cut.ts";
 
-/** True inside a network namespace that has nothing but loopback (safe to firewall). */
-function privateNamespace(): boolean {
-  try {
-    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
-      .trim().split("\n").map((l) => l.split(":")[1]?.trim());
-    execFileSync("iptables", ["-L", "OUTPUT", "-n"], { stdio: "ignore" });
-    return links.length === 1 && links[0] === "lo";
-  } catch {
-    return false;
-  }
-}
-
-/** The iptables rules that drop UDP between two ports, both ways. */
-function pairRules(a: number, b: number): string[][] {
-  return [[a, b], [b, a]].map(([s, d]) => [
-    "OUTPUT",
-    "-p",
-    "udp",
-    "--sport",
-    String(s),
-    "--dport",
-    String(d),
-    "-j",
-    "DROP",
-  ]);
-}
-const added: string[][] = [];
-const drop = (rule: string[]) => {
-  execFileSync("iptables", ["-I", ...rule], { stdio: "ignore" });
-  added.push(rule);
-};
-const undropAll = () => {
-  for (const rule of added.splice(0)) {
-    try {
-      execFileSync("iptables", ["-D", ...rule], { stdio: "ignore" });
-    } catch {
-      // Already gone.
-    }
-  }
-};
-
-const test = base.extend<{ pair: [Page, Page] }>({
-  pair: async ({ browser, baseURL }, use) => {
-    const pages: Page[] = [];
-    for (const [i, q] of ["?quick&bot=31&name=Ice%20A", "?quick&bot=32&name=Ice%20B"].entries()) {
-      const context = await browser.newContext({ baseURL, permissions: PLAYER_PERMISSIONS });
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error(`[page ${i}] ${e.message}`));
-      await page.goto(`/${q}&renderer=canvas`);
-      await page.waitForFunction(() => typeof globalThis.duet === "object");
-      if (i === 0) {
-        await expect.poll(() => page.evaluate(() => globalThis.duet.room() !== null)).toBe(true);
-      }
-      pages.push(page);
-    }
-    for (const p of pages) {
-      await expect.poll(() => p.evaluate(() => globalThis.duet.state), { timeout: 20_000 })
-        .toBe("playing");
-    }
-    await use(pages as [Page, Page]);
-    undropAll();
-    for (const p of pages) await p.context().close();
-  },
-});
+const test = botPair(["?quick&bot=31&name=Ice%20A", "?quick&bot=32&name=Ice%20B"], restoreUdp);
 
 test.describe.configure({ timeout: 90_000 });
-const NEEDS_NAMESPACE = "needs root in a loopback-only network namespace (npm test in CI)";
 
 const stats = (p: Page) => p.evaluate(() => globalThis.duet.stats());
 const port = (address: string) => Number(address.slice(address.lastIndexOf(":") + 1));
@@ -100,7 +36,7 @@ test("when only the selected candidate pair dies, ICE restarts onto a new pair a
   expect(lp).toBeGreaterThan(0);
   expect(rp).toBeGreaterThan(0);
   const t0 = Date.now();
-  for (const rule of pairRules(lp, rp)) drop(rule);
+  cutUdpBetween(lp, rp);
   const states = new Set<string>();
   let moved = 0;
   // The old pair stays dead for the rest of the test: only a new one can carry the match.

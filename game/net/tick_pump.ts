@@ -55,3 +55,40 @@ export function startMetronome(intervalMs: number, onBeat: () => void): () => vo
     return () => clearInterval(id);
   }
 }
+
+/**
+ * Runs a match's loop: `update(dtMs)` from animation frames, and from a worker's beat every
+ * `intervalMs` while the tab is hidden (or where there is no document), then `draw()` after each
+ * frame's update. A `draw` that throws is logged and the loop goes on. Returns the stop function.
+ *
+ * @example
+ * ```ts
+ * const stop = startFrameLoop(16.67, (dt) => runner.update(dt), () => paint(runner.game));
+ * ```
+ */
+export function startFrameLoop(
+  intervalMs: number,
+  update: (dtMs: number) => void,
+  draw: () => void,
+): () => void {
+  const pump = createTickPump(update);
+  const doc = (globalThis as { document?: Document }).document;
+  const stopMetronome = startMetronome(intervalMs, () => {
+    if (!doc || doc.hidden) pump.pump(performance.now());
+  });
+  let raf = 0;
+  const frame = () => {
+    raf = requestAnimationFrame(frame);
+    pump.pump(performance.now());
+    try {
+      draw();
+    } catch (e) {
+      console.error("duet: render threw", e);
+    }
+  };
+  if (typeof requestAnimationFrame === "function") raf = requestAnimationFrame(frame);
+  return () => {
+    stopMetronome();
+    if (raf) cancelAnimationFrame(raf);
+  };
+}

@@ -41,7 +41,7 @@ import {
 } from "../match_connection.ts";
 import type { SimOptions } from "../network_sim.ts";
 import type { SignalingClient } from "../signaling_client.ts";
-import { createTickPump, startMetronome } from "../tick_pump.ts";
+import { startFrameLoop } from "../tick_pump.ts";
 import type { MatchSetup } from "./match_game.ts";
 import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import type { MatchPhase } from "./match_lifecycle.ts";
@@ -261,26 +261,12 @@ function startLoop<G extends RollbackGame>(
   runner: MatchRunner<G>,
   render: RunMatchOptions<G>["render"],
 ): () => void {
-  const pump = createTickPump((dt) => runner.update(dt));
-  const doc = (globalThis as { document?: Document }).document;
-  const stopMetronome = startMetronome(TICK_MS, () => {
-    if (!doc || doc.hidden) pump.pump(performance.now());
-  });
-  let raf = 0;
-  const frame = () => {
-    raf = requestAnimationFrame(frame);
-    pump.pump(performance.now());
-    const game = runner.game;
-    const setup = runner.setup;
+  return startFrameLoop(TICK_MS, (dt) => runner.update(dt), () => {
+    const game = runner.game, setup = runner.setup;
     if (render && game && setup) {
       render({ game, alpha: runner.alpha, previous: runner.previous, setup, phase: runner.phase });
     }
-  };
-  if (typeof requestAnimationFrame === "function") raf = requestAnimationFrame(frame);
-  return () => {
-    stopMetronome();
-    if (raf) cancelAnimationFrame(raf);
-  };
+  });
 }
 
 function errorText(e: unknown): string {

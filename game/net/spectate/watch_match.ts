@@ -31,7 +31,7 @@ import type { RollbackGame } from "../game.ts";
 import type { CreateGame, MatchSetup } from "../match/match_game.ts";
 import { TICK_MS } from "../match/match_runner.ts";
 import type { RenderFrame } from "../match/run_match.ts";
-import { createTickPump, startMetronome } from "../tick_pump.ts";
+import { startFrameLoop } from "../tick_pump.ts";
 import {
   SPECTATE_START,
   type SpectateEffect,
@@ -302,29 +302,12 @@ function startLoop<G extends RollbackGame>(
   s: Spectated<G>,
   render: WatchMatchOptions<G>["render"],
 ): () => void {
-  const pump = createTickPump((dt) => s.update(dt));
-  const doc = (globalThis as { document?: Document }).document;
-  const stopMetronome = startMetronome(TICK_MS, () => {
-    if (!doc || doc.hidden) pump.pump(performance.now());
-  });
-  let raf = 0;
-  const frame = () => {
-    raf = requestAnimationFrame(frame);
-    pump.pump(performance.now());
+  return startFrameLoop(TICK_MS, (dt) => s.update(dt), () => {
     const game = s.game, setup = s.setup;
     if (render && game && setup && s.phase !== "connecting") {
-      try {
-        render({ game, alpha: s.alpha, previous: s.previous, setup, phase: s.phase });
-      } catch (e) {
-        console.error("duet: spectator render threw", e);
-      }
+      render({ game, alpha: s.alpha, previous: s.previous, setup, phase: s.phase });
     }
-  };
-  if (typeof requestAnimationFrame === "function") raf = requestAnimationFrame(frame);
-  return () => {
-    stopMetronome();
-    if (raf) cancelAnimationFrame(raf);
-  };
+  });
 }
 
 function errorText(e: unknown): string {

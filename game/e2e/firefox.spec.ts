@@ -18,6 +18,7 @@ import {
   launchLabFirefox,
 } from "./lab_browsers.ts";
 import {
+  closeLabPages,
   cutDirectAndRecover,
   playAndCompare,
   startBotMatch,
@@ -57,17 +58,7 @@ test.afterAll(async () => {
 // Playwright requires the fixtures argument to be an object pattern, even an empty one.
 // deno-lint-ignore no-empty-pattern
 test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus) {
-    for (const p of pages) {
-      const s = await p.evaluate(() => ({
-        state: globalThis.duet?.state,
-        message: globalThis.duet?.message,
-        stats: globalThis.duet?.stats(),
-      }), null).catch((e) => String(e));
-      await testInfo.attach(`${p.label} state`, { body: JSON.stringify(s, null, 2) });
-    }
-  }
-  await Promise.all(pages.map((p) => p.close()));
+  await closeLabPages(pages, testInfo);
   pages = [];
 });
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { expect } from "@playwright/test";
+import { expect, type TestInfo } from "@playwright/test";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
 import type { DuetStats } from "../examples/air_hockey/app/automation.ts";
 import type { LabPage } from "./lab_browsers.ts";
@@ -107,4 +107,27 @@ export async function cutDirectAndRecover(lab: NetLab, a: LabPage, b: LabPage): 
   const confirmed = Math.max(before[0].confirmedFrame, before[1].confirmedFrame);
   await playAndCompare(a, b, confirmed + CONFIRMED_FRAMES);
   return switchMs;
+}
+
+/**
+ * A lab spec's teardown: when the test failed, attaches each page's `window.duet` state (and
+ * `extra`, e.g. coturn's log) to the report; then closes every page.
+ */
+export async function closeLabPages(
+  pages: LabPage[],
+  testInfo: TestInfo,
+  extra: Record<string, () => string> = {},
+): Promise<void> {
+  if (testInfo.status !== testInfo.expectedStatus) {
+    for (const p of pages) {
+      const s = await p.evaluate(() => ({
+        state: globalThis.duet?.state,
+        message: globalThis.duet?.message,
+        stats: globalThis.duet?.stats(),
+      }), null).catch((e) => String(e));
+      await testInfo.attach(`${p.label} state`, { body: JSON.stringify(s, null, 2) });
+    }
+    for (const [name, body] of Object.entries(extra)) await testInfo.attach(name, { body: body() });
+  }
+  await Promise.all(pages.map((p) => p.close()));
 }

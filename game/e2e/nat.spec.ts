@@ -12,6 +12,7 @@ import { createNetLab, LAB, labUnavailable, type NatKind, type NetLab } from "./
 import { type LabCoturn, type LabLobby, startLabCoturn, startLabLobby } from "./lab_services.ts";
 import { type LabPage, launchLabChromium } from "./lab_browsers.ts";
 import {
+  closeLabPages,
   cutDirectAndRecover,
   playAndCompare,
   startBotMatch,
@@ -53,18 +54,7 @@ test.afterAll(async () => {
 // Playwright requires the fixtures argument to be an object pattern, even an empty one.
 // deno-lint-ignore no-empty-pattern
 test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus) {
-    for (const p of pages) {
-      const s = await p.evaluate(() => ({
-        state: globalThis.duet?.state,
-        message: globalThis.duet?.message,
-        stats: globalThis.duet?.stats(),
-      }), null).catch((e) => String(e));
-      await testInfo.attach(`${p.label} state`, { body: JSON.stringify(s, null, 2) });
-    }
-    await testInfo.attach("coturn log", { body: turn.output().slice(-20_000) });
-  }
-  await Promise.all(pages.map((p) => p.close()));
+  await closeLabPages(pages, testInfo, { "coturn log": () => turn.output().slice(-20_000) });
   pages = [];
 });
 

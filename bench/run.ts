@@ -310,7 +310,19 @@ if (import.meta.main) {
       node: sh("node", ["--version"]),
       chromium: "",
       commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]) +
-        (sh("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no"]) ? "+dirty" : ""),
+        // The report's own files changing (an earlier run's results) is not a code change.
+        (sh("git", [
+            "-C",
+            ROOT,
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)bench/results",
+          ])
+          ? "+dirty"
+          : ""),
     },
     errors: pageErr ? [`bench page bundle: ${oneLine(pageErr)}`] : [] as string[],
   };

@@ -47,15 +47,16 @@ import { deriveSeed } from "./prng.ts";
 import type { ConnectionPath } from "./connection_path.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PacketChannel } from "./packet_channel.ts";
+import {
+  initialMatchLink,
+  isLinkTerminal,
+  type MatchConnectionState,
+  type MatchLinkEffect,
+  type MatchLinkEvent,
+  stepMatchLink,
+} from "./match_link.ts";
 
-/** One state for the whole match link (see the module docs). */
-export type MatchConnectionState =
-  | "connecting"
-  | "open"
-  | "interrupted"
-  | "disconnected"
-  | "failed"
-  | "closed";
+export type { MatchConnectionState } from "./match_link.ts";
 
 /** How to build a {@link MatchConnection}. */
 export interface MatchConnectionOptions {
@@ -156,11 +157,12 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
   const sim = simOptions(opts.sim);
   const silenceMs = opts.transport?.disconnectedAfterMs ?? MATCH_SILENCE_MS;
 
-  let state: MatchConnectionState = "connecting";
-  let error: Error | null = null;
+  let link = initialMatchLink();
   let transport: InputTransport | null = null;
   let inner: InputTransport | null = null;
+  let repairTimer: number | null = null;
   const disposers: (() => void)[] = [];
+  const linkConfig = { silenceMs, repair: opts.restartAfterMs !== 0 };
 
   const peer = createPeerConnection({
     role: pairing.role,
@@ -178,39 +180,56 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     candidateFilter: opts.candidateFilter,
   });
 
-  const terminal = () => state === "disconnected" || state === "failed" || state === "closed";
-
-  // Non-terminal changes only; terminal ones go through end().
-  const setState = (next: "open" | "interrupted"): void => {
-    if (state === next || terminal()) return;
-    state = next;
-    self.onState?.(next);
+  const dispatch = (event: MatchLinkEvent): void => {
+    const r = stepMatchLink(link, event, linkConfig);
+    link = r.link;
+    for (const e of r.effects) run(e);
   };
+  const cancelRepair = () => {
+    if (repairTimer !== null) clock.clearTimeout(repairTimer);
+    repairTimer = null;
+  };
+  disposers.push(cancelRepair);
 
-  // Ending: settle the state first, then stop the transport, then (after the bye had time to
-  // leave through the simulator's delay) drop the simulators and the RTCPeerConnection.
-  const end = (
-    next: "disconnected" | "failed" | "closed",
-    why: Error | null,
-    bye?: string,
-  ): void => {
-    if (terminal()) return;
-    error = why;
-    state = next;
+  function run(e: MatchLinkEffect): void {
+    switch (e.type) {
+      case "state":
+        self.onState?.(e.state);
+        break;
+      case "arm-repair":
+        repairTimer = clock.setTimeout(() => {
+          repairTimer = null;
+          dispatch({ type: "repair-due" });
+        }, REPAIR_AFTER_MS);
+        break;
+      case "cancel-repair":
+        cancelRepair();
+        break;
+      case "repair":
+        peer.repair();
+        break;
+      case "end":
+        teardown(e.bye);
+        break;
+    }
+  }
+
+  // Ending (the state is already settled): stop the transport, then, after the bye had time to
+  // leave through the simulator's delay, drop the simulators and the RTCPeerConnection.
+  function teardown(bye: string | undefined): void {
     if (lobby.onSignal === onSignal) lobby.onSignal = null;
     if (inner && bye !== undefined) inner.close(bye);
     else inner?.close("disconnected");
     const grace = inner && bye !== undefined
       ? BYE_GRACE_MS + (sim ? sim.delayMs + sim.jitterMs : 0)
       : 0;
-    const teardown = () => {
+    const done = () => {
       for (const d of disposers.splice(0)) d();
       peer.close();
     };
-    if (grace > 0) clock.setTimeout(teardown, grace);
-    else teardown();
-    self.onState?.(next);
-  };
+    if (grace > 0) clock.setTimeout(done, grace);
+    else done();
+  }
 
   const onSignal = peer.handleSignal;
   lobby.onSignal = onSignal;
@@ -234,34 +253,10 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     return wrapped;
   };
 
-  let repairTimer: number | null = null;
-  const stopRepair = () => {
-    if (repairTimer !== null) clock.clearTimeout(repairTimer);
-    repairTimer = null;
-  };
-  disposers.push(stopRepair);
-
-  const linkChanged = (s: LinkState): void => {
-    if (s === "interrupted") {
-      if (repairTimer === null && opts.restartAfterMs !== 0) {
-        repairTimer = clock.setTimeout(() => {
-          repairTimer = null;
-          peer.repair();
-        }, REPAIR_AFTER_MS);
-      }
-    } else stopRepair();
-    if (s === "disconnected") {
-      const ms = silenceMs;
-      end("disconnected", new Error(`the peer went silent for ${ms / 1000} s`));
-    } else if (s === "closed") {
-      // Our own endings set the state first, so a transport closing here is the peer's `bye`.
-      end("disconnected", new Error("the peer left the match"));
-    } else if (s === "interrupted") setState("interrupted");
-    else if (peer.state === "open") setState("open");
-  };
-
   const ready = peer.connect().then(() => {
-    if (terminal()) throw error ?? new Error("the match connection was closed");
+    if (isLinkTerminal(link.state)) {
+      throw link.error ?? new Error("the match connection was closed");
+    }
     const t = createInputTransport({
       ...opts.transport,
       disconnectedAfterMs: silenceMs,
@@ -273,68 +268,31 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     // When the whole connection failed (ICE), the transport only says "closed", which alone
     // would read as the peer leaving on purpose: the game is told the link dropped.
     const linkState = (s: LinkState): LinkState =>
-      s === "closed" && state === "failed" ? "disconnected" : s;
+      s === "closed" && link.state === "failed" ? "disconnected" : s;
+    const wrapper = shareTransport(t, linkState, (reason) => self.close(reason));
     t.onState = (s) => {
-      linkChanged(s);
+      dispatch({ type: "link", state: s, peerOpen: peer.state === "open" });
       wrapper.onState?.(linkState(s));
-    };
-    const wrapper: InputTransport = {
-      sendInput: (frame, input) => t.sendInput(frame, input),
-      get onInput() {
-        return t.onInput;
-      },
-      set onInput(h) {
-        t.onInput = h;
-      },
-      // Time sync rides the input packets: the session's frame out, the peer's frame in.
-      get onPeerFrame() {
-        return t.onPeerFrame;
-      },
-      set onPeerFrame(h) {
-        t.onPeerFrame = h;
-      },
-      setFrame: (frame) => t.setFrame(frame),
-      now: () => t.now(),
-      sendControl: (msg) => t.sendControl(msg),
-      get onControl() {
-        return t.onControl;
-      },
-      set onControl(h) {
-        t.onControl = h;
-      },
-      onState: null,
-      poll: () => t.poll(),
-      startAt: (nextLocal, nextRemote) => t.startAt(nextLocal, nextRemote),
-      get state() {
-        return linkState(t.state);
-      },
-      stats: () => t.stats(),
-      close: (reason) => self.close(reason),
     };
     transport = wrapper;
     return wrapper;
   }, (e: Error) => {
     // When the match ended first (peer left, local close), its reason beats the peer's generic one.
-    throw error ?? e;
+    throw link.error ?? e;
   });
   // The failure is also in `state`/`error`; nobody awaiting `ready` is not an unhandled error.
   ready.catch(() => {});
 
-  peer.onState = (s: PeerState) => {
-    if (s === "failed") end("failed", peer.error);
-    else if (s === "closed") end("disconnected", peer.error ?? new Error("the peer closed"));
-    else if (s === "interrupted") setState("interrupted");
-    else if (s === "open" && inner?.state !== "interrupted") setState("open");
-  };
+  peer.onState = (s: PeerState) => dispatch({ type: "peer", state: s, error: peer.error });
 
   peer.onPath = (p) => self.onPath?.(p);
 
   const self: MatchConnection = {
     get state() {
-      return state;
+      return link.state;
     },
     get error() {
-      return error;
+      return link.error;
     },
     pairing,
     player: pairing.player,
@@ -349,16 +307,54 @@ export function connectMatch(opts: MatchConnectionOptions): MatchConnection {
     },
     onPath: null,
     timings: () => peer.timings(),
-    peerLeft() {
-      if (state !== "connecting") return;
-      end("disconnected", new Error("the peer left the lobby before the connection opened"));
-    },
-    close(reason = "closed") {
-      end("closed", null, reason);
-    },
-    abandon() {
-      end("closed", null);
-    },
+    peerLeft: () => dispatch({ type: "peer-left" }),
+    close: (reason = "closed") => dispatch({ type: "close", bye: reason }),
+    abandon: () => dispatch({ type: "close" }),
   };
   return self;
+}
+
+/**
+ * The transport as the session sees it: every call passes through to `t`, except that `onState`
+ * is the session's own (the match connection keeps `t.onState` for itself), `state` reads through
+ * `linkState`, and `close` closes the whole match connection.
+ */
+function shareTransport(
+  t: InputTransport,
+  linkState: (s: LinkState) => LinkState,
+  close: (reason?: string) => void,
+): InputTransport {
+  return {
+    sendInput: (frame, input) => t.sendInput(frame, input),
+    get onInput() {
+      return t.onInput;
+    },
+    set onInput(h) {
+      t.onInput = h;
+    },
+    // Time sync rides the input packets: the session's frame out, the peer's frame in.
+    get onPeerFrame() {
+      return t.onPeerFrame;
+    },
+    set onPeerFrame(h) {
+      t.onPeerFrame = h;
+    },
+    setFrame: (frame) => t.setFrame(frame),
+    now: () => t.now(),
+    sendControl: (msg) => t.sendControl(msg),
+    get onControl() {
+      return t.onControl;
+    },
+    set onControl(h) {
+      t.onControl = h;
+    },
+    onState: null,
+    poll: () => t.poll(),
+    startAt: (nextLocal, nextRemote) => t.startAt(nextLocal, nextRemote),
+    get state() {
+      return linkState(t.state);
+    },
+    stats: () => t.stats(),
+    close,
+  };
 }

@@ -35,6 +35,11 @@ export type CloseReason = "peer-left" | "peer-dropped" | "failed" | "incompatibl
 export const LIFECYCLE_VERSION = 2;
 /** Longest player name accepted in an intro (longer ones are cut). */
 export const MAX_INTRO_NAME = 24;
+/**
+ * `again` intros answered per pairing at most: an honest peer asks once a second for the ten
+ * seconds of its handshake timeout; more is a peer trying to make us echo traffic.
+ */
+export const MAX_INTRO_ANSWERS = 16;
 /** Longest game id or version string accepted in an intro. */
 export const MAX_INTRO_TAG = 64;
 
@@ -87,6 +92,8 @@ export interface LifecycleState {
   /** The session is stalled waiting for the peer's inputs (their game is not advancing). */
   waiting: boolean;
   closeReason: CloseReason | null;
+  /** `again` intros answered so far (capped: a peer cannot make us echo it forever). */
+  introAnswers: number;
   /** A sentence for the player about the current situation, or null. */
   message: string | null;
 }
@@ -168,6 +175,7 @@ export function initialLifecycle(localPlayer: 0 | 1, me: LocalIntro): LifecycleS
     interrupted: false,
     waiting: false,
     closeReason: null,
+    introAnswers: 0,
     message: "Connecting to your opponent…",
   };
 }
@@ -252,9 +260,11 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
         // A repeated intro cannot change what was agreed; one that says `again` means ours was
         // lost on the way (it is sent once, on the reliable channel, but before the peer listened).
         if (state.remoteIntro) {
-          return msg.again
-            ? { state, effects: [{ type: "send", message: state.localIntro }] }
-            : same;
+          if (!msg.again || state.introAnswers >= MAX_INTRO_ANSWERS) return same;
+          return {
+            state: { ...state, introAnswers: state.introAnswers + 1 },
+            effects: [{ type: "send", message: state.localIntro }],
+          };
         }
         const mine = state.localIntro;
         if (msg.v !== LIFECYCLE_VERSION) return close("incompatible", `lifecycle v${msg.v}`);

@@ -5,6 +5,7 @@ import {
   type LifecycleEffect,
   type LifecycleEvent,
   type LifecycleState,
+  MAX_INTRO_ANSWERS,
   parseAppMessage,
   step,
 } from "./match_lifecycle.ts";
@@ -67,8 +68,17 @@ Deno.test("a handshake that has not heard the peer asks again; a peer that has a
   // The other side is already playing (it heard us); it answers the ask with its plain intro.
   const { state } = started();
   const answer = step(state, { type: "app", data: intro("them", null, { again: true }) });
-  assert.equal(answer.state, state);
+  assert.equal(answer.state.phase, "playing");
+  assert.deepEqual(answer.state.agreement, state.agreement);
   assert.deepEqual(answer.effects, [{ type: "send", message: intro("me") }]);
+  // A peer that keeps asking is answered a bounded number of times, then ignored.
+  let s = state, answers = 0;
+  for (let i = 0; i < 1000; i++) {
+    const r = step(s, { type: "app", data: intro("them", null, { again: true }) });
+    s = r.state;
+    answers += r.effects.length;
+  }
+  assert.equal(answers, MAX_INTRO_ANSWERS);
   // A plain repeated intro (such as that answer arriving twice) is not answered.
   assert.equal(step(state, { type: "app", data: intro("them") }).effects.length, 0);
 

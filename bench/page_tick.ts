@@ -24,6 +24,14 @@ export interface TickRunResult {
   netcodeMs: number[];
   /** Ticks the runner ran per frame (0 on a frame between ticks, 2 after a late frame). */
   ticksPerFrame: number[];
+  /**
+   * Per frame: 1 when the JS heap shrank since the previous frame (a garbage collection ran in
+   * this frame or in a packet handler before it), 0 when it did not, -1 when the page cannot tell
+   * (no `performance.memory`). Tells GC pauses from preemption and cold code in the tail.
+   */
+  gcPerFrame: number[];
+  /** Per frame: of `netcodeMs`, the packet handlers' part (the rest is the runner's update). */
+  handlerMs: number[];
   rollbacks: number;
   rollbackFrames: number;
   maxRollbackDepth: number;
@@ -67,6 +75,12 @@ function timed(inner: PacketChannel, spent: { ms: number }): PacketChannel {
     spent.ms += performance.now() - t0;
   };
   return ch;
+}
+
+/** Chromium's JS heap in use (bytes; exact on this cross-origin-isolated page), -1 elsewhere. */
+function usedHeap(): number {
+  const m = (performance as { memory?: { usedJSHeapSize: number } }).memory;
+  return m ? m.usedJSHeapSize : -1;
 }
 
 let prepared: { input: PacketChannel; control: PacketChannel; spent: { ms: number } } | null = null;
@@ -119,6 +133,8 @@ export function tickRun(
   const r: TickRunResult = {
     netcodeMs: [],
     ticksPerFrame: [],
+    gcPerFrame: [],
+    handlerMs: [],
     rollbacks: 0,
     rollbackFrames: 0,
     maxRollbackDepth: 0,
@@ -127,6 +143,7 @@ export function tickRun(
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
   let last = performance.now();
+  let heapBefore = usedHeap();
   let measuring = false;
   let stopAt = Infinity;
   const giveUpAt = last + 20_000 + seconds * 1000;
@@ -137,7 +154,11 @@ export function tickRun(
       const t1 = performance.now();
       last = t0;
       const netcode = t1 - t0 + spent.ms;
+      const handlers = spent.ms;
       spent.ms = 0;
+      const heap = usedHeap();
+      const gc = heap < 0 ? -1 : heap < heapBefore ? 1 : 0;
+      heapBefore = heap;
       const phase = runner.lifecycle.phase;
       if (!measuring && phase === "playing") {
         measuring = true;
@@ -146,6 +167,8 @@ export function tickRun(
       if (measuring) {
         r.netcodeMs.push(netcode);
         r.ticksPerFrame.push(ticks);
+        r.gcPerFrame.push(gc);
+        r.handlerMs.push(handlers);
       }
       if (t1 >= stopAt || t1 >= giveUpAt) {
         const s = runner.stats();

@@ -75,6 +75,7 @@ import {
   inputLinkStats,
   isTerminal,
   type LinkState,
+  readInputLinkRtt,
   startInputLinkAt,
   stepInputLinkInto,
   type TransportStats,
@@ -149,6 +150,12 @@ export interface InputTransport {
   startAt(nextLocal: number, nextRemote: number): void;
   readonly state: LinkState;
   stats(): TransportStats;
+  /**
+   * Writes `stats().rttMs` and `stats().rttMinMs` into `into` and nothing else: the session reads
+   * them every tick, and a whole stats object per tick was garbage. Optional, so a transport of
+   * your own need not have it (the session then calls `stats()`).
+   */
+  readRtt?(into: { rttMs: number; rttMinMs: number }): void;
   /** Sends `bye` (with `reason`, default "closed") and stops; later calls do nothing. */
   close(reason?: string): void;
 }
@@ -312,6 +319,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       step(pollEvent);
     },
     stats: (): TransportStats => inputLinkStats(link),
+    readRtt: (into) => readInputLinkRtt(link, into),
     close: (reason = "closed") => step({ kind: "close", reason }),
   };
   return transport;

@@ -248,6 +248,15 @@ export function createMatchRunner<G extends RollbackGame>(
     onControl: null,
     onState: null,
     stats: () => transport!.stats(),
+    readRtt(into) {
+      const t = transport!;
+      if (t.readRtt) t.readRtt(into);
+      else {
+        const s = t.stats();
+        into.rttMs = s.rttMs;
+        into.rttMinMs = s.rttMinMs;
+      }
+    },
     poll: () => transport?.poll(),
     // Time sync rides the input packets (see time_sync.ts).
     onPeerFrame: null,

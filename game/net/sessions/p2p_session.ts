@@ -299,11 +299,15 @@ export function createSessionShell<S>(
       }
       if (core.state !== "running") return "stopped";
       if (pending.length > 0) run(pending.splice(0));
-      const link = transport.stats();
       // Without a transport clock, ticks count as 1/60 s (this tick included).
       tickLink.nowMs = transport.now ? transport.now() : (core.ticks + 1) * FRAME_MS;
-      tickLink.rttMs = link.rttMs;
-      tickLink.rttMinMs = link.rttMinMs && link.rttMinMs > 0 ? link.rttMinMs : link.rttMs;
+      if (transport.readRtt) transport.readRtt(tickLink);
+      else {
+        const link = transport.stats();
+        tickLink.rttMs = link.rttMs;
+        tickLink.rttMinMs = link.rttMinMs ?? 0;
+      }
+      if (!(tickLink.rttMinMs > 0)) tickLink.rttMinMs = tickLink.rttMs;
       // A listener that ticks again from inside this tick's effects gets a list of its own.
       const effects = ticking ? new EffectList<SessionEffect>() : tickEffects;
       const outer = !ticking;

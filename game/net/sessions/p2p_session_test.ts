@@ -537,3 +537,35 @@ Deno.test("advance gets each input's status and whether it is a re-simulation", 
     "1:confirmed/confirmed",
   ]);
 });
+
+Deno.test("a transport with readRtt gives the session its RTT without a stats object per tick", () => {
+  for (const withReadRtt of [true, false]) {
+    const [a, b] = createFakePair();
+    let statsCalls = 0, readCalls = 0;
+    // 200 ms RTT either way: readRtt when the transport has it, else stats().
+    a.stats = () => (statsCalls++, { ...b.stats(), rttMs: 200, rttMinMs: 200 });
+    if (withReadRtt) {
+      a.readRtt = (into) => {
+        readCalls++;
+        into.rttMs = 200;
+        into.rttMinMs = 0; // unknown: the session falls back to rttMs, as with stats()
+      };
+    }
+    const sa = createP2PSession({
+      game: createTestGame(),
+      transport: a,
+      localPlayer: 0,
+      autoInputDelay: { min: 1, max: 10 },
+    });
+    createP2PSession({ game: createTestGame(), transport: b, localPlayer: 1 });
+    for (let t = 0; t < 200; t++) {
+      sa.tick(0);
+      a.deliver();
+      b.deliver();
+    }
+    // ceil((100 + 4) / 16.7) = 7 frames, reached one frame a second from the default of 2.
+    assert.ok(sa.inputDelay > 2, `input delay ${sa.inputDelay}`);
+    assert.equal(readCalls, withReadRtt ? 200 : 0);
+    assert.equal(statsCalls, withReadRtt ? 0 : 200);
+  }
+});

@@ -32,6 +32,11 @@ export interface TickRunResult {
   gcPerFrame: number[];
   /** Per frame: of `netcodeMs`, the packet handlers' part (the rest is the runner's update). */
   handlerMs: number[];
+  /**
+   * Per frame: time in the DataChannel's `send` since the previous frame, the resend timer's
+   * sends included (those are not in `netcodeMs`): what the browser's channel costs the netcode.
+   */
+  sendMs: number[];
   rollbacks: number;
   rollbackFrames: number;
   maxRollbackDepth: number;
@@ -41,15 +46,21 @@ export interface TickRunResult {
 }
 
 /**
- * A channel whose receive handler is timed (into `spent.ms`) and which holds packets that arrive
+ * A channel whose receive handler is timed (into `spent.ms`), whose sends are timed too (into
+ * `spent.sendMs`, wherever they happen: the runner's update, a handler, the resend timer), and
+ * which holds packets that arrive
  * before a handler is set, so the peer's first control messages are not lost while this page's
  * runner is still being created.
  */
-function timed(inner: PacketChannel, spent: { ms: number }): PacketChannel {
+function timed(inner: PacketChannel, spent: Spent): PacketChannel {
   let handler: ((d: Uint8Array) => void) | null = null;
   const early: Uint8Array[] = [];
   const ch: PacketChannel = {
-    send: (d) => inner.send(d),
+    send: (d) => {
+      const t0 = performance.now();
+      inner.send(d);
+      spent.sendMs += performance.now() - t0;
+    },
     get onmessage() {
       return handler;
     },
@@ -83,7 +94,13 @@ function usedHeap(): number {
   return m ? m.usedJSHeapSize : -1;
 }
 
-let prepared: { input: PacketChannel; control: PacketChannel; spent: { ms: number } } | null = null;
+/** Time spent since the last frame: in packet handlers (`ms`), in DataChannel sends (`sendMs`). */
+interface Spent {
+  ms: number;
+  sendMs: number;
+}
+
+let prepared: { input: PacketChannel; control: PacketChannel; spent: Spent } | null = null;
 
 /**
  * Wraps this page's open duet connection for a tick run: call on both pages before `tickRun` on
@@ -93,7 +110,7 @@ let prepared: { input: PacketChannel; control: PacketChannel; spent: { ms: numbe
 export function tickPrepare(delayMs: number, seed: number): void {
   const peer = currentPeer();
   if (!peer || peer.state !== "open") throw new Error("no open duet connection");
-  const spent = { ms: 0 };
+  const spent: Spent = { ms: 0, sendMs: 0 };
   prepared = {
     input: timed(
       delayMs > 0 ? simulateChannel(peer.input, { ...NO_IMPAIRMENT, delayMs, seed }) : peer.input,
@@ -135,6 +152,7 @@ export function tickRun(
     ticksPerFrame: [],
     gcPerFrame: [],
     handlerMs: [],
+    sendMs: [],
     rollbacks: 0,
     rollbackFrames: 0,
     maxRollbackDepth: 0,
@@ -155,7 +173,9 @@ export function tickRun(
       last = t0;
       const netcode = t1 - t0 + spent.ms;
       const handlers = spent.ms;
+      const sends = spent.sendMs;
       spent.ms = 0;
+      spent.sendMs = 0;
       const heap = usedHeap();
       const gc = heap < 0 ? -1 : heap < heapBefore ? 1 : 0;
       heapBefore = heap;
@@ -169,6 +189,7 @@ export function tickRun(
         r.ticksPerFrame.push(ticks);
         r.gcPerFrame.push(gc);
         r.handlerMs.push(handlers);
+        r.sendMs.push(sends);
       }
       if (t1 >= stopAt || t1 >= giveUpAt) {
         const s = runner.stats();

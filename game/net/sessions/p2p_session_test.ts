@@ -569,3 +569,33 @@ Deno.test("a transport with readRtt gives the session its RTT without a stats ob
     assert.equal(statsCalls, withReadRtt ? 0 : 200);
   }
 });
+
+Deno.test("a match of games with saveInto gives the same checksums as one without", () => {
+  const withSaveInto = (): RollbackGame<Int32Array> => {
+    const g = createTestGame();
+    return { ...g, saveInto: (t: Int32Array) => (t.set(g.state), t) };
+  };
+  const sums = (m: ReturnType<typeof createMatch>) => {
+    for (let t = 0; t < 1500; t++) m.step();
+    const out: (number | undefined)[] = [];
+    for (let f = 0; f <= m.a.confirmedFrame; f++) out.push(m.a.checksum(f), m.b.checksum(f));
+    return { out, rollbacks: m.a.stats().rollbacks + m.b.stats().rollbacks };
+  };
+  const opts = { loss: 0.1, delayMs: 80, jitterMs: 30, seed: 11 };
+  const plain = sums(createMatch(opts));
+  const into = sums(createMatch({ ...opts, game: withSaveInto }));
+  const mixed = sums(
+    createMatch({
+      ...opts,
+      // One side reuses its snapshots, the other does not: the two must still agree.
+      game: (() => {
+        let n = 0;
+        return () => (n++ === 0 ? withSaveInto() : createTestGame());
+      })(),
+    }),
+  );
+  assert.ok(plain.rollbacks > 50, `rollbacks ${plain.rollbacks}`);
+  assert.ok(plain.out.length > 2500 && plain.out.every((c) => c !== undefined));
+  assert.deepEqual(into.out, plain.out);
+  assert.deepEqual(mixed.out, plain.out);
+});

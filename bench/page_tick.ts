@@ -24,6 +24,19 @@ export interface TickRunResult {
   netcodeMs: number[];
   /** Ticks the runner ran per frame (0 on a frame between ticks, 2 after a late frame). */
   ticksPerFrame: number[];
+  /**
+   * Per frame: 1 when the JS heap shrank since the previous frame (a garbage collection ran in
+   * this frame or in a packet handler before it), 0 when it did not, -1 when the page cannot tell
+   * (no `performance.memory`). Tells GC pauses from preemption and cold code in the tail.
+   */
+  gcPerFrame: number[];
+  /** Per frame: of `netcodeMs`, the packet handlers' part (the rest is the runner's update). */
+  handlerMs: number[];
+  /**
+   * Per frame: time in the DataChannel's `send` since the previous frame, the resend timer's
+   * sends included (those are not in `netcodeMs`): what the browser's channel costs the netcode.
+   */
+  sendMs: number[];
   rollbacks: number;
   rollbackFrames: number;
   maxRollbackDepth: number;
@@ -33,15 +46,21 @@ export interface TickRunResult {
 }
 
 /**
- * A channel whose receive handler is timed (into `spent.ms`) and which holds packets that arrive
+ * A channel whose receive handler is timed (into `spent.ms`), whose sends are timed too (into
+ * `spent.sendMs`, wherever they happen: the runner's update, a handler, the resend timer), and
+ * which holds packets that arrive
  * before a handler is set, so the peer's first control messages are not lost while this page's
  * runner is still being created.
  */
-function timed(inner: PacketChannel, spent: { ms: number }): PacketChannel {
+function timed(inner: PacketChannel, spent: Spent): PacketChannel {
   let handler: ((d: Uint8Array) => void) | null = null;
   const early: Uint8Array[] = [];
   const ch: PacketChannel = {
-    send: (d) => inner.send(d),
+    send: (d) => {
+      const t0 = performance.now();
+      inner.send(d);
+      spent.sendMs += performance.now() - t0;
+    },
     get onmessage() {
       return handler;
     },
@@ -69,7 +88,19 @@ function timed(inner: PacketChannel, spent: { ms: number }): PacketChannel {
   return ch;
 }
 
-let prepared: { input: PacketChannel; control: PacketChannel; spent: { ms: number } } | null = null;
+/** Chromium's JS heap in use (bytes; exact on this cross-origin-isolated page), -1 elsewhere. */
+function usedHeap(): number {
+  const m = (performance as { memory?: { usedJSHeapSize: number } }).memory;
+  return m ? m.usedJSHeapSize : -1;
+}
+
+/** Time spent since the last frame: in packet handlers (`ms`), in DataChannel sends (`sendMs`). */
+interface Spent {
+  ms: number;
+  sendMs: number;
+}
+
+let prepared: { input: PacketChannel; control: PacketChannel; spent: Spent } | null = null;
 
 /**
  * Wraps this page's open duet connection for a tick run: call on both pages before `tickRun` on
@@ -79,7 +110,7 @@ let prepared: { input: PacketChannel; control: PacketChannel; spent: { ms: numbe
 export function tickPrepare(delayMs: number, seed: number): void {
   const peer = currentPeer();
   if (!peer || peer.state !== "open") throw new Error("no open duet connection");
-  const spent = { ms: 0 };
+  const spent: Spent = { ms: 0, sendMs: 0 };
   prepared = {
     input: timed(
       delayMs > 0 ? simulateChannel(peer.input, { ...NO_IMPAIRMENT, delayMs, seed }) : peer.input,
@@ -119,6 +150,9 @@ export function tickRun(
   const r: TickRunResult = {
     netcodeMs: [],
     ticksPerFrame: [],
+    gcPerFrame: [],
+    handlerMs: [],
+    sendMs: [],
     rollbacks: 0,
     rollbackFrames: 0,
     maxRollbackDepth: 0,
@@ -127,6 +161,7 @@ export function tickRun(
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
   let last = performance.now();
+  let heapBefore = usedHeap();
   let measuring = false;
   let stopAt = Infinity;
   const giveUpAt = last + 20_000 + seconds * 1000;
@@ -137,7 +172,13 @@ export function tickRun(
       const t1 = performance.now();
       last = t0;
       const netcode = t1 - t0 + spent.ms;
+      const handlers = spent.ms;
+      const sends = spent.sendMs;
       spent.ms = 0;
+      spent.sendMs = 0;
+      const heap = usedHeap();
+      const gc = heap < 0 ? -1 : heap < heapBefore ? 1 : 0;
+      heapBefore = heap;
       const phase = runner.lifecycle.phase;
       if (!measuring && phase === "playing") {
         measuring = true;
@@ -146,6 +187,9 @@ export function tickRun(
       if (measuring) {
         r.netcodeMs.push(netcode);
         r.ticksPerFrame.push(ticks);
+        r.gcPerFrame.push(gc);
+        r.handlerMs.push(handlers);
+        r.sendMs.push(sends);
       }
       if (t1 >= stopAt || t1 >= giveUpAt) {
         const s = runner.stats();

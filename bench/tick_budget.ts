@@ -120,7 +120,11 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
           `  tick ${c.rollbackFrames} frames: netcode p50 ${row.netcodeMs.p50} p99 ` +
             `${row.netcodeMs.p99} max ${row.netcodeMs.max} ms over ${row.frames} frames; rollback ` +
             `depth mean ${row.meanRollbackDepth} max ${row.maxRollbackDepth}, ` +
-            `${row.rollbacksPerS}/s; stalls ${row.stalls}`,
+            `${row.rollbacksPerS}/s; stalls ${row.stalls}; GC frames ${row.gcFrames}, p99 without ` +
+            `them ${row.noGcP99}, p99 of each page's second half ${row.warmP99}; slowest 1%: ` +
+            `${row.tail.frames} frames, ${row.tail.meanTicks} ticks and ${row.tail.meanHandlerMs} ` +
+            `ms in packet handlers and ${row.tail.meanSendMs} ms in sends each, ` +
+            `${row.tail.gcFrames} with a GC; sends p50 ${row.sendMsP50} ms per frame`,
         );
       } catch (e) {
         errors.push(`${c.rollbackFrames} frames: ${(e as Error).message}`);

@@ -28,6 +28,25 @@ export interface TickRow extends TickCondition {
   rollbacksPerS: number;
   stalls: number;
   crossOriginIsolated: boolean;
+  /** Frames in which the heap shrank (a GC ran), -1 when the pages cannot tell. */
+  gcFrames: number;
+  /** Netcode p99 over the frames without a GC (what is left of the tail without GC pauses). */
+  noGcP99: number;
+  /** Netcode p99 over each page's second half of frames (warm code: no JIT cold start). */
+  warmP99: number;
+  /**
+   * The slowest 1% of frames (at or above the pooled p99): how many, their mean ticks run, mean
+   * packet-handler ms, and how many had a GC. Says what the tail is made of.
+   */
+  tail: {
+    frames: number;
+    meanTicks: number;
+    meanHandlerMs: number;
+    meanSendMs: number;
+    gcFrames: number;
+  };
+  /** Median per frame of the time in DataChannel sends (resend timer's included). */
+  sendMsP50: number;
   /** The example page's whole frame (Phaser's step) under the same condition, if measured. */
   frameMs?: Summary;
   /** Frame p50 minus netcode p50: rendering and the scene's own update. */
@@ -48,7 +67,39 @@ export function tickRow(c: TickCondition, seconds: number, pages: TickRunResult[
     rollbacksPerS: round(rollbacks / pages.length / seconds, 1),
     stalls: pages.reduce((a, p) => a + p.stalls, 0),
     crossOriginIsolated: pages.every((p) => p.crossOriginIsolated),
+    gcFrames: pages.some((p) => (p.gcPerFrame ?? []).some((g) => g < 0))
+      ? -1
+      : pages.reduce((a, p) => a + (p.gcPerFrame ?? []).filter((g) => g === 1).length, 0),
+    noGcP99: p99(pages.flatMap((p) => p.netcodeMs.filter((_, i) => p.gcPerFrame?.[i] !== 1))),
+    warmP99: p99(pages.flatMap((p) => p.netcodeMs.slice(p.netcodeMs.length >> 1))),
+    tail: tailOf(pages, summarize(ms).p99),
+    sendMsP50: round(summarize(pages.flatMap((p) => p.sendMs ?? [])).p50 || 0, 3),
   };
+}
+
+function tailOf(pages: TickRunResult[], cut: number): TickRow["tail"] {
+  let frames = 0, ticks = 0, handler = 0, send = 0, gc = 0;
+  for (const p of pages) {
+    p.netcodeMs.forEach((ms, i) => {
+      if (!(ms >= cut)) return;
+      frames++;
+      ticks += p.ticksPerFrame[i] ?? 0;
+      handler += p.handlerMs?.[i] ?? 0;
+      send += p.sendMs?.[i] ?? 0;
+      if (p.gcPerFrame?.[i] === 1) gc++;
+    });
+  }
+  return {
+    frames,
+    meanTicks: frames ? round(ticks / frames, 2) : 0,
+    meanHandlerMs: frames ? round(handler / frames, 3) : 0,
+    meanSendMs: frames ? round(send / frames, 3) : 0,
+    gcFrames: gc,
+  };
+}
+
+function p99(ms: number[]): number {
+  return ms.length ? round(summarize(ms).p99, 3) : NaN;
 }
 
 /** Times every requestAnimationFrame callback of a page into `__duetFrameMs` (Phaser's step). */

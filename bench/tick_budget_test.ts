@@ -4,6 +4,9 @@ import { examplePageQuery, TICK_CONDITIONS, tickRow } from "./tick_budget_core.t
 const page = (ms: number[], rollbacks: number, frames: number, max: number) => ({
   netcodeMs: ms,
   ticksPerFrame: ms.map(() => 1),
+  gcPerFrame: ms.map((_, i) => (i === 0 ? 1 : 0)),
+  handlerMs: ms.map((v) => v / 2),
+  sendMs: ms.map((v) => v / 4),
   rollbacks,
   rollbackFrames: frames,
   maxRollbackDepth: max,
@@ -25,6 +28,18 @@ Deno.test("a tick row pools both pages: frame times, mean rollback depth, rollba
   assert.equal(row.stalls, 2);
   assert.equal(row.rollbackFrames, 8);
   assert.ok(row.crossOriginIsolated);
+  assert.equal(row.gcFrames, 2); // each page's first frame
+  assert.equal(row.noGcP99, 0.4); // 0.2 and 0.4 are left
+  assert.equal(row.warmP99, 0.4); // each page's second half: 0.2 and 0.4
+  // The tail (at or above the p99, which is the 0.4 sample) is that frame alone.
+  assert.deepEqual(row.tail, {
+    frames: 1,
+    meanTicks: 1,
+    meanHandlerMs: 0.2,
+    meanSendMs: 0.1,
+    gcFrames: 0,
+  });
+  assert.equal(row.sendMsP50, 0.05); // of 0.025, 0.05, 0.075, 0.1 (a sample, not interpolated)
 });
 
 Deno.test("the deep condition delays input past 7 frames and plays without input delay", () => {

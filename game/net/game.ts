@@ -23,6 +23,8 @@
  *       state[2] += (inputs[1] & 1) - ((inputs[1] >> 1) & 1);
  *     },
  *     save: () => state.slice(),
+ *     // Optional: refills a snapshot the session is done with instead of allocating a new one.
+ *     saveInto: (target) => (target.set(state), target),
  *     load: (snapshot) => state.set(snapshot),
  *     checksum: () => checksumWords(state),
  *   };
@@ -64,6 +66,21 @@ export interface RollbackGame<Snapshot = unknown> {
   save(): Snapshot;
   /** Restores a snapshot made by save(); the snapshot may be loaded again later, so do not mutate it. */
   load(snapshot: Snapshot): void;
+  /**
+   * Optional: `save()` into a snapshot this game made before (by `save` or `saveInto`) that is no
+   * longer needed, overwriting it in place, and returns the snapshot now holding the state:
+   * normally `target` itself, or a fresh one when `target` cannot hold it (say a game whose state
+   * changed size). What is saved must be exactly what `save()` would return, and must not alias
+   * live state.
+   *
+   * Without it a session calls `save()` for every simulated frame, re-simulated ones included, and
+   * each copy is garbage a few frames later: at 8 frames of rollback that was most of the
+   * netcode's allocation per tick, and so of its garbage-collection pauses. With it the sync layer
+   * keeps a ring of `maxRollback + 2` snapshots and refills them, so saving allocates nothing once
+   * the ring is full. There is no `loadFrom` to match: `load` already copies out of a snapshot and
+   * leaves it intact, which is all reuse needs. (The module example implements it.)
+   */
+  saveInto?(target: Snapshot): Snapshot;
   /** 32-bit checksum of the current state (see {@link checksumWords}). */
   checksum(): number;
   /**

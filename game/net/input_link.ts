@@ -33,6 +33,7 @@ import {
   MAX_INPUT_WINDOW,
   SEQ_MODULO,
 } from "../../shared/peer_protocol.ts";
+import type { EffectSink } from "./effect_list.ts";
 
 /** Connection health as the transport sees it. `disconnected` and `closed` are terminal. */
 export type LinkState = "open" | "interrupted" | "disconnected" | "closed";
@@ -330,14 +331,15 @@ export function stepInputLink(link: InputLink, event: InputLinkEvent): InputLink
 }
 
 /**
- * {@link stepInputLink} writing into `out`, a caller-owned list it empties first: the shell reuses
- * one per nesting depth, so the 60 Hz path allocates no list per event. The link keeps neither
+ * {@link stepInputLink} writing into `out`, a caller-owned list it empties first (an array, or an
+ * `EffectList`, which keeps its storage when emptied): the shell reuses one per nesting depth, so
+ * the 60 Hz path allocates no list per event. The link keeps neither
  * `event` nor `out`, so the caller may reuse both.
  */
 export function stepInputLinkInto(
   link: InputLink,
   event: InputLinkEvent,
-  out: InputLinkEffect[],
+  out: EffectSink<InputLinkEffect>,
 ): void {
   out.length = 0;
   switch (event.kind) {
@@ -388,13 +390,28 @@ export function stepInputLinkInto(
   }
 }
 
-/** The counters and estimates of `link` now. */
-export function inputLinkStats(link: InputLink): TransportStats {
-  const expected = link.seqHighest - link.seqFirst + 1;
+/** The least of the last RTT samples (ms), 0 before the first. */
+function rttMinOf(link: InputLink): number {
   let rttMin = Infinity;
   for (let i = 0; i < RTT_MIN_SAMPLES; i++) {
     if (link.rttSamples[i] < rttMin) rttMin = link.rttSamples[i];
   }
+  return rttMin === Infinity ? 0 : rttMin;
+}
+
+/**
+ * Writes the two RTT figures of {@link inputLinkStats} (`rttMs`, `rttMinMs`) into `into`: what a
+ * session reads every tick, without the whole stats object each time.
+ */
+export function readInputLinkRtt(link: InputLink, into: { rttMs: number; rttMinMs: number }): void {
+  into.rttMs = link.rttMs;
+  into.rttMinMs = rttMinOf(link);
+}
+
+/** The counters and estimates of `link` now. */
+export function inputLinkStats(link: InputLink): TransportStats {
+  const expected = link.seqHighest - link.seqFirst + 1;
+  const rttMin = rttMinOf(link);
   return {
     rttMs: link.rttMs,
     rttLastMs: link.rttLastMs,
@@ -409,7 +426,7 @@ export function inputLinkStats(link: InputLink): TransportStats {
     malformed: link.malformed,
     duplicates: link.duplicates,
     resends: link.resends,
-    rttMinMs: rttMin === Infinity ? 0 : rttMin,
+    rttMinMs: rttMin,
     controlRttMs: link.controlRttMs,
     rejected: link.rejected,
     peerFrame: link.peerFrame,
@@ -420,31 +437,31 @@ export function inputLinkStats(link: InputLink): TransportStats {
 const CANCEL_RESEND: InputLinkEffect = Object.freeze({ kind: "cancel-resend" });
 const DETACH: InputLinkEffect = Object.freeze({ kind: "detach" });
 
-function setState(link: InputLink, next: LinkState, out: InputLinkEffect[]) {
+function setState(link: InputLink, next: LinkState, out: EffectSink<InputLinkEffect>) {
   if (next === link.state) return;
   link.state = next;
   out.push({ kind: "state", state: next });
 }
 
-function end(link: InputLink, state: "closed" | "disconnected", out: InputLinkEffect[]) {
+function end(link: InputLink, state: "closed" | "disconnected", out: EffectSink<InputLinkEffect>) {
   cancelResend(link, out);
   if (state === "closed") out.push(DETACH);
   setState(link, state, out);
   if (state === "disconnected") out.push(DETACH);
 }
 
-function cancelResend(link: InputLink, out: InputLinkEffect[]) {
+function cancelResend(link: InputLink, out: EffectSink<InputLinkEffect>) {
   if (!link.resendPending) return;
   link.resendPending = false;
   out.push(CANCEL_RESEND);
 }
 
-function sendControlBytes(link: InputLink, bytes: Uint8Array, out: InputLinkEffect[]) {
+function sendControlBytes(link: InputLink, bytes: Uint8Array, out: EffectSink<InputLinkEffect>) {
   link.bytesSent += bytes.length;
   out.push({ kind: "send-control", bytes });
 }
 
-function sendPacket(link: InputLink, now: number, out: InputLinkEffect[]) {
+function sendPacket(link: InputLink, now: number, out: EffectSink<InputLinkEffect>) {
   // Whatever goes out now repeats the whole unacked window: a pending resend would add nothing.
   cancelResend(link, out);
   const start = link.ackedLocalFrame + 1;
@@ -478,7 +495,7 @@ function localInput(
   frame: number,
   value: number,
   now: number,
-  out: InputLinkEffect[],
+  out: EffectSink<InputLinkEffect>,
 ) {
   if (isTerminal(link)) return; // the game loop may tick once more after the end: not an error
   if (frame !== link.nextLocalFrame) {
@@ -514,7 +531,7 @@ function grow(link: InputLink) {
   link.mask = biggerMask;
 }
 
-function heard(link: InputLink, now: number, out: InputLinkEffect[]) {
+function heard(link: InputLink, now: number, out: EffectSink<InputLinkEffect>) {
   link.lastHeardAt = now;
   if (link.state === "interrupted") setState(link, "open", out);
 }
@@ -540,7 +557,12 @@ function trackSeq(link: InputLink, seq: number, now: number): boolean {
   return true;
 }
 
-function inputPacket(link: InputLink, bytes: Uint8Array, now: number, out: InputLinkEffect[]) {
+function inputPacket(
+  link: InputLink,
+  bytes: Uint8Array,
+  now: number,
+  out: EffectSink<InputLinkEffect>,
+) {
   link.bytesReceived += bytes?.length ?? 0;
   if (isTerminal(link)) return;
   const d = decodeInputPacket(bytes);
@@ -571,7 +593,12 @@ function inputPacket(link: InputLink, bytes: Uint8Array, now: number, out: Input
 }
 
 /** RTT from the echo and the peer's frame, from a packet seen for the first time. */
-function freshPacket(link: InputLink, p: InputPacket, now: number, out: InputLinkEffect[]) {
+function freshPacket(
+  link: InputLink,
+  p: InputPacket,
+  now: number,
+  out: EffectSink<InputLinkEffect>,
+) {
   if (p.echo! >= 0) {
     const sample = now - link.sentAt[p.echo!] - p.holdMs!;
     // NaN (never sent) or out of range: a forged echo or one older than the sent-time ring.
@@ -586,7 +613,12 @@ function freshPacket(link: InputLink, p: InputPacket, now: number, out: InputLin
   out.push({ kind: "peer-frame", frame: p.frame!, atMs: now });
 }
 
-function controlPacket(link: InputLink, bytes: Uint8Array, now: number, out: InputLinkEffect[]) {
+function controlPacket(
+  link: InputLink,
+  bytes: Uint8Array,
+  now: number,
+  out: EffectSink<InputLinkEffect>,
+) {
   link.bytesReceived += bytes?.length ?? 0;
   if (isTerminal(link)) return;
   const d = decodeControl(bytes);
@@ -639,7 +671,7 @@ function controlPacket(link: InputLink, bytes: Uint8Array, now: number, out: Inp
   }
 }
 
-function poll(link: InputLink, now: number, out: InputLinkEffect[]) {
+function poll(link: InputLink, now: number, out: EffectSink<InputLinkEffect>) {
   if (isTerminal(link)) return;
   const { interruptedAfterMs, disconnectedAfterMs, ackTimeoutMs, pingIntervalMs, keepaliveMs } =
     link.config;

@@ -13,6 +13,7 @@ import {
   type InputLinkEffect,
   inputLinkStats,
   MAX_PINGS_PER_SECOND,
+  readInputLinkRtt,
   stepInputLink,
 } from "./input_link.ts";
 
@@ -214,6 +215,12 @@ Deno.test("link: a pong gives the RTT until the input channel's echoes do", () =
   });
   assert.equal(inputLinkStats(link).rttLastMs, 20);
   assert.equal(inputLinkStats(link).rttMinMs, 20);
+  // What the session reads per tick is the stats' two figures, into its own object.
+  const into = { rttMs: -1, rttMinMs: -1 };
+  readInputLinkRtt(link, into);
+  const s = inputLinkStats(link);
+  assert.deepEqual(into, { rttMs: s.rttMs, rttMinMs: s.rttMinMs });
+  assert.notEqual(s.rttMs, s.rttMinMs);
 });
 
 Deno.test("link: a bye is passed on and closes; our close sends one and later steps do nothing", () => {

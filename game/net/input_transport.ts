@@ -75,11 +75,13 @@ import {
   inputLinkStats,
   isTerminal,
   type LinkState,
+  readInputLinkRtt,
   startInputLinkAt,
   stepInputLinkInto,
   type TransportStats,
 } from "./input_link.ts";
 import type { PacketChannel } from "./packet_channel.ts";
+import { EffectList } from "./effect_list.ts";
 
 export type { LinkState, TransportStats } from "./input_link.ts";
 export {
@@ -148,6 +150,12 @@ export interface InputTransport {
   startAt(nextLocal: number, nextRemote: number): void;
   readonly state: LinkState;
   stats(): TransportStats;
+  /**
+   * Writes `stats().rttMs` and `stats().rttMinMs` into `into` and nothing else: the session reads
+   * them every tick, and a whole stats object per tick was garbage. Optional, so a transport of
+   * your own need not have it (the session then calls `stats()`).
+   */
+  readRtt?(into: { rttMs: number; rttMinMs: number }): void;
   /** Sends `bye` (with `reason`, default "closed") and stops; later calls do nothing. */
   close(reason?: string): void;
 }
@@ -178,17 +186,19 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
   // One effects list per nesting depth (a callback run by an effect may step the link again while
   // the outer list is still being carried out), reused from event to event: at 60 Hz a fresh list
   // per event was a good part of the tick's garbage.
-  const lists: InputLinkEffect[][] = [];
+  // EffectList, not an array: emptying an array gives its storage back to V8, so the next event
+  // allocated it again.
+  const lists: EffectList<InputLinkEffect>[] = [];
   let depth = 0;
   const step = (event: InputLinkEvent) => {
-    const out = lists[depth] ?? (lists[depth] = []);
+    const out = lists[depth] ?? (lists[depth] = new EffectList());
     depth++;
     try {
       stepInputLinkInto(link, event, out);
       run(out);
     } finally {
       depth--;
-      out.length = 0; // holds no packet's bytes until the next event
+      out.clear(); // holds no packet's bytes until the next event
     }
   };
   // The hot events, one object each, refilled per event: the link reads an event and keeps none.
@@ -205,9 +215,9 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
 
   // Effects run in order; a callback may end the link (or step it again) midway, so once it is
   // over nothing more goes out and no consumer hears more than the end.
-  const run = (effects: InputLinkEffect[]) => {
+  const run = (effects: EffectList<InputLinkEffect>) => {
     for (let i = 0; i < effects.length; i++) {
-      const e = effects[i];
+      const e = effects.at(i);
       switch (e.kind) {
         case "send-input":
           safeSend(input, e.bytes);
@@ -309,6 +319,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
       step(pollEvent);
     },
     stats: (): TransportStats => inputLinkStats(link),
+    readRtt: (into) => readInputLinkRtt(link, into),
     close: (reason = "closed") => step({ kind: "close", reason }),
   };
   return transport;

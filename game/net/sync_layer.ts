@@ -9,7 +9,11 @@
  * the checksum "of frame f" is the checksum right after f's inputs are applied.
  *
  * Only states that may still be loaded are kept: a ring of `maxRollback + 2` snapshots, as a
- * rollback never goes further back than the oldest frame simulated on a prediction.
+ * rollback never goes further back than the oldest frame simulated on a prediction. A game with
+ * `saveInto` has its snapshots refilled in place as the ring comes round (the sparse one too), so
+ * saving allocates nothing; a snapshot handed out by `snapshotAt` is therefore valid only until
+ * that slot is saved again (the caller serializes it at once). Without `saveInto` every save is a
+ * fresh `save()`, as before.
  *
  * Sparse saving (`sparseSaving`, as in GGRS) is for games whose state is expensive to save: only
  * the newest frame whose inputs were all confirmed when it was simulated is saved, a rollback
@@ -114,8 +118,16 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
       (incorrect === -1 || incorrect >= f);
   }
 
+  // Bound once: a game without saveInto pays one `save()` per saved frame, as before.
+  const saveInto = game.saveInto?.bind(game);
+
+  /** The state now, into `old` (a snapshot nothing will load again) when the game can. */
+  function saveOver(old: S | undefined): S {
+    return old !== undefined && saveInto ? saveInto(old) : game.save();
+  }
+
   function saveSparse(): void {
-    savedState = game.save();
+    savedState = saveOver(savedState);
     savedFrame = frame;
   }
 
@@ -142,7 +154,8 @@ export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
   function advance(resimulating = false): void {
     const s = frame % size;
     if (!sparse) {
-      states[s] = game.save();
+      // The slot's old state is of frame - size: older than any rollback can reach.
+      states[s] = saveOver(states[s]);
       stateFrames[s] = frame;
     } else if (inRollback ? frame === sparseSaveAt : isFinalState(frame)) {
       saveSparse();

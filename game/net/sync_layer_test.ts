@@ -83,3 +83,82 @@ Deno.test("the game's predictor is used for each player", () => {
   assert.equal(sync.queues[0].input(1), 4);
   assert.equal(sync.queues[1].input(1), 5);
 });
+
+/** The test game with `saveInto`, counting the fresh copies (`save`) it made. */
+function withSaveInto(game = createTestGame(), fresh = false) {
+  const counts = { save: 0, saveInto: 0 };
+  const save = game.save;
+  return {
+    counts,
+    game: {
+      ...game,
+      save: () => (counts.save++, save()),
+      // `fresh`: a game whose saveInto cannot reuse the target and returns a new snapshot.
+      saveInto: (target: Int32Array) => {
+        counts.saveInto++;
+        if (fresh) return save();
+        target.set(game.state);
+        return target;
+      },
+    },
+  };
+}
+
+/** Plays 300 frames with the remote inputs in late bursts; returns every checksum and the depth. */
+function playBursty(
+  game: ReturnType<typeof createTestGame> | ReturnType<typeof withSaveInto>["game"],
+  sparseSaving: boolean,
+): { sums: number[]; rolled: number; live: number } {
+  const inputs = (f: number): [number, number] => [scriptedInput(3, 0, f), scriptedInput(3, 1, f)];
+  const sync = createSyncLayer({ game, maxRollback: 8, sparseSaving });
+  const sums: number[] = [];
+  let remoteNext = 0;
+  let rolled = 0;
+  for (let f = 0; f < 300; f++) {
+    sync.queues[0].add(f, inputs(f)[0]);
+    if (f % 7 === 6) {
+      while (remoteNext < f) sync.queues[1].add(remoteNext, inputs(remoteNext++)[1]);
+      rolled += sync.rollback();
+      rolled += sync.refreshSparse();
+      sync.discardBefore(Math.min(remoteNext, f) - 1);
+    }
+    sync.advance();
+    sums.push(sync.checksumAt(f));
+  }
+  return { sums, rolled, live: game.checksum() };
+}
+
+for (const sparse of [false, true]) {
+  Deno.test(`a game with saveInto and one without give the same checksums (sparse ${sparse})`, () => {
+    const plain = playBursty(createTestGame(), sparse);
+    const reused = withSaveInto();
+    const into = playBursty(reused.game, sparse);
+    const fresh = playBursty(withSaveInto(createTestGame(), true).game, sparse);
+    assert.ok(plain.rolled > 100, `re-simulated ${plain.rolled} frames`);
+    assert.deepEqual(into.sums, plain.sums);
+    assert.deepEqual(fresh.sums, plain.sums);
+    assert.equal(into.rolled, plain.rolled);
+    assert.equal(into.live, plain.live);
+    // Every slot is made once by save(), then only refilled.
+    assert.ok(reused.counts.save <= (sparse ? 1 : 10), `${reused.counts.save} fresh saves`);
+    assert.ok(reused.counts.saveInto > (sparse ? 20 : 300), `${reused.counts.saveInto} refills`);
+  });
+}
+
+Deno.test("a slot refilled by saveInto still loads the state saved last into it", () => {
+  const { game } = withSaveInto();
+  const sync = createSyncLayer({ game, maxRollback: 2 }); // 4 slots
+  const sums: number[] = [];
+  for (let f = 0; f < 20; f++) {
+    sync.queues[0].add(f, scriptedInput(5, 0, f));
+    sync.queues[1].add(f, scriptedInput(5, 1, f));
+    sync.advance();
+    sums.push(game.checksum());
+  }
+  // Frames 16..19 are kept (slots reused four times over): each loads to the state before it.
+  for (let f = 16; f < 20; f++) {
+    sync.load(f);
+    assert.equal(game.checksum(), sums[f - 1], `state at ${f}`);
+  }
+  assert.throws(() => sync.load(15), RangeError);
+});

@@ -119,9 +119,11 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
   const localEpochs = new Float64Array(SAMPLES);
   const localTimes = new Float64Array(SAMPLES).fill(-Infinity);
   let localNext = 0;
-  let skew = 0;
+  // The two fractional numbers written every tick live in a typed array: a `let` captured by
+  // these closures holds a double as a heap box, and every write allocated a new one.
+  const state = new Float64Array([0, NaN]);
+  const SKEW = 0, LAST_LOCAL_EPOCH = 1;
   let rejected = 0;
-  let lastLocalEpoch = NaN;
   let ticksSinceSkip = skipSpacing;
   let ticksSinceCatchUp = catchUpSpacing;
 
@@ -151,6 +153,7 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
       const epoch = frame - atMs / frameMs;
       // Against our own epoch as of the last tick: a sample claiming a skew no honest peer can
       // reach (it would have stalled long before) is forged or corrupt.
+      const lastLocalEpoch = state[LAST_LOCAL_EPOCH];
       if (!Number.isNaN(lastLocalEpoch) && Math.abs(lastLocalEpoch - epoch) > maxSkew) {
         rejected++;
         return;
@@ -162,7 +165,8 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
     update(localFrame, nowMs, rttMs) {
       ticksSinceSkip++;
       ticksSinceCatchUp++;
-      lastLocalEpoch = localFrame - nowMs / frameMs;
+      const lastLocalEpoch = localFrame - nowMs / frameMs;
+      state[LAST_LOCAL_EPOCH] = lastLocalEpoch;
       localEpochs[localNext] = lastLocalEpoch;
       localTimes[localNext] = nowMs;
       localNext = (localNext + 1) % SAMPLES;
@@ -172,7 +176,8 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
       if (n < warmup || !(rttMs > 0)) return "none";
       const oneWay = Math.min(rttMs, 60_000) / 2 / frameMs;
       const s = localEpoch - (peerEpoch + oneWay);
-      skew = Math.max(-maxSkew, Math.min(maxSkew, s));
+      const skew = Math.max(-maxSkew, Math.min(maxSkew, s));
+      state[SKEW] = skew;
       if (skew >= skipThreshold && ticksSinceSkip >= skipSpacing) {
         ticksSinceSkip = 0;
         shiftLocal(-1);
@@ -186,7 +191,7 @@ export function createTimeSync(opts: TimeSyncOptions = {}): TimeSync {
       return "none";
     },
     get skew() {
-      return skew;
+      return state[SKEW];
     },
     get rejected() {
       return rejected;

@@ -85,6 +85,7 @@ export function createMatchGame<G extends RollbackGame>(
   // The first state of each match, made once: a rollback across a restart loads it again.
   const firstStates = new Map<number, unknown>([[0, game.save()]]);
   let setup = opts.setup;
+  const innerSaveInto = game.saveInto?.bind(game);
 
   function firstState(match: number): unknown {
     let s = firstStates.get(match);
@@ -143,6 +144,13 @@ export function createMatchGame<G extends RollbackGame>(
       }
     },
     save: () => ({ meta: meta.slice(), inner: game.save() }),
+    // Refills both halves of an old snapshot; the inner one through the game's own saveInto when
+    // it has one, else a fresh save() (the wrapper's object and meta words are still reused).
+    saveInto(target) {
+      target.meta.set(meta);
+      target.inner = innerSaveInto ? innerSaveInto(target.inner) : game.save();
+      return target;
+    },
     load(snapshot) {
       meta.set(snapshot.meta);
       game.load(snapshot.inner);

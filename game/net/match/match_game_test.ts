@@ -92,3 +92,55 @@ Deno.test("0xff carried over from play (input delay) does not vote: a neutral in
   game.advance([REMATCH_INPUT, REMATCH_INPUT]);
   assert.equal(game.match, 1);
 });
+
+Deno.test("saveInto refills an old snapshot with what save() gives, across a restart too", () => {
+  const { game } = wrapped(10);
+  const old = game.save();
+  const oldMeta = old.meta;
+  for (let f = 0; f < 10; f++) game.advance([1, 2]);
+  game.advance([0, 0]);
+  game.advance([REMATCH_INPUT, 0]);
+  game.advance([0, REMATCH_INPUT]); // match 1 starts
+  game.advance([3, 4]);
+  const fresh = game.save();
+  const refilled = game.saveInto!(old);
+  assert.equal(refilled, old, "the wrapper's snapshot object is reused");
+  assert.equal(refilled.meta, oldMeta, "and its meta words");
+  assert.deepEqual(refilled.meta, fresh.meta);
+  assert.deepEqual(refilled.inner, fresh.inner);
+  const sum = game.checksum();
+  game.advance([5, 6]);
+  game.load(refilled);
+  assert.equal(game.checksum(), sum);
+  assert.equal(game.match, 1);
+});
+
+Deno.test("saveInto uses the game's own saveInto when it has one, else its save()", () => {
+  for (const inner of [true, false]) {
+    let saves = 0;
+    const game = createMatchGame<TestGame>({
+      createGame: (setup) => {
+        const g = createTestGame({ seed: setup.seed });
+        const save = g.save;
+        return {
+          ...g,
+          save: () => (saves++, save()),
+          saveInto: inner ? (t: Int32Array) => (t.set(g.state), t) : undefined,
+        };
+      },
+      setup: first,
+    });
+    const snap = game.save();
+    const innerBefore = snap.inner;
+    saves = 0;
+    game.advance([1, 1]);
+    game.saveInto!(snap);
+    assert.equal(saves, inner ? 0 : 1);
+    assert.equal(
+      snap.inner === innerBefore,
+      inner,
+      "the inner snapshot is refilled only by saveInto",
+    );
+    assert.deepEqual(snap.inner, game.game.state);
+  }
+});

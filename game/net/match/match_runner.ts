@@ -170,7 +170,10 @@ export interface MatchRunner<G extends RollbackGame> {
   readonly game: G | null;
   /** The setup of the current match, once started. */
   readonly setup: MatchSetup | null;
-  /** The game's own snapshot from before the newest tick that advanced (for interpolation). */
+  /**
+   * The game's own snapshot from before the newest tick that advanced (for interpolation). With a
+   * game that has `saveInto` it is refilled by a later tick: read it before the next `update`.
+   */
   readonly previous: unknown;
   readonly session: P2PSession | null;
   readonly history: StatsHistory;
@@ -221,6 +224,8 @@ export function createMatchRunner<G extends RollbackGame>(
   let recorder: ReplayRecorder | null = null;
   let batcher: StreamBatcher | null = null;
   let previous: unknown = null;
+  // The snapshot `tick` saves into next (the one `previous` held before), null before the first.
+  let spare: unknown = null;
   let acc = 0;
   let lastSample = -Infinity;
   let lastOutcome: TickOutcome | "idle" = "idle";
@@ -243,6 +248,15 @@ export function createMatchRunner<G extends RollbackGame>(
     onControl: null,
     onState: null,
     stats: () => transport!.stats(),
+    readRtt(into) {
+      const t = transport!;
+      if (t.readRtt) t.readRtt(into);
+      else {
+        const s = t.stats();
+        into.rttMs = s.rttMs;
+        into.rttMinMs = s.rttMinMs;
+      }
+    },
     poll: () => transport?.poll(),
     // Time sync rides the input packets (see time_sync.ts).
     onPeerFrame: null,
@@ -488,10 +502,19 @@ export function createMatchRunner<G extends RollbackGame>(
   function tick(): void {
     if (!session || !wrapped) return;
     const input = localInput(wrapped);
-    const before = wrapped.game.save();
+    const g = wrapped.game;
+    // Two snapshots take turns (a game with saveInto): `previous` stays intact until the next
+    // tick that advances, and the one before it is refilled instead of a copy per tick.
+    const before = spare !== null && g.saveInto ? g.saveInto(spare) : g.save();
     const outcome = session.tick(input);
     lastOutcome = outcome;
-    previous = outcome === "advanced" ? before : null;
+    if (outcome === "advanced") {
+      spare = previous;
+      previous = before;
+    } else {
+      spare = before;
+      previous = null;
+    }
     const now = clock.now();
     if (outcome === "stalled" && lifecycle.interrupted) {
       // A silent link is the grace period's business (the transport's disconnect timeout), not

@@ -13,6 +13,7 @@
 import { MAX_STATE_BYTES } from "../../../shared/peer_protocol.ts";
 import type { ChecksumHistory } from "./checksum_history.ts";
 import type { SessionEffect } from "./session_effect.ts";
+import type { EffectSink } from "../effect_list.ts";
 
 // Peer checksums of frames we have not finalized: at most one per frame of the window between
 // our last final frame and our newest input (the input queue's capacity bounds it).
@@ -75,7 +76,7 @@ function compare(
   frame: number,
   mine: number,
   theirs: number,
-  out: SessionEffect[],
+  out: EffectSink<SessionEffect>,
 ): void {
   d.checksumsChecked++;
   const dump = d.dumps.get(frame);
@@ -104,7 +105,7 @@ export function onLocalFinal(
   frame: number,
   checksum: number,
   dump: () => Uint8Array | undefined,
-  out: SessionEffect[],
+  out: EffectSink<SessionEffect>,
 ): void {
   if (d.interval > 0 && frame % d.interval === 0) {
     out.push({ type: "send-control", message: { kind: "checksum", frame, checksum } });
@@ -132,7 +133,7 @@ export function onRemoteChecksum(
   localConfirmed: number,
   lastFinal: number,
   history: ChecksumHistory,
-  out: SessionEffect[],
+  out: EffectSink<SessionEffect>,
 ): void {
   if (d.interval === 0) return;
   // An honest peer finalizes frames in order, each once, and only frames it has our input for.
@@ -156,7 +157,7 @@ export function onRemoteState(
   d: DesyncState,
   frame: number,
   bytes: Uint8Array,
-  out: SessionEffect[],
+  out: EffectSink<SessionEffect>,
 ): void {
   // Only a dump of a frame that desynced, or may yet (its checksum is pending), and only once.
   if (d.statesSeen.has(frame) || !(d.desyncFrames.has(frame) || d.pendingRemote.has(frame))) {

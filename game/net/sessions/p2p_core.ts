@@ -28,6 +28,7 @@ import {
   onRemoteState,
 } from "./desync_detector.ts";
 import type { SessionEffect } from "./session_effect.ts";
+import type { EffectSink } from "../effect_list.ts";
 import type { TickOutcome } from "./session_event.ts";
 import {
   checkLockstep,
@@ -151,7 +152,11 @@ function logInputs(log: InputLog, i0: number, i1: number): void {
 const NO_DUMP = (): undefined => undefined;
 
 /** Moves frames whose inputs are all confirmed (and simulated with them) into the history. */
-export function finalize<S>(core: P2PCore<S>, out: SessionEffect[], announce = true): void {
+export function finalize<S>(
+  core: P2PCore<S>,
+  out: EffectSink<SessionEffect>,
+  announce = true,
+): void {
   const { sync, remote, local, game } = core;
   let upTo = Math.min(remote.confirmedFrame, local.confirmedFrame, sync.frame - 1);
   const incorrect = sync.firstIncorrectFrame();
@@ -244,7 +249,7 @@ function autoAdjustDelay<S>(core: P2PCore<S>, rttMs: number): void {
 }
 
 /** Local inputs up to `upTo`, repeating the last one (a longer delay, or the match start). */
-function fillLocal<S>(core: P2PCore<S>, upTo: number, out: SessionEffect[]): void {
+function fillLocal<S>(core: P2PCore<S>, upTo: number, out: EffectSink<SessionEffect>): void {
   const { local } = core;
   while (local.confirmedFrame < upTo) {
     const f = local.confirmedFrame + 1;
@@ -254,7 +259,12 @@ function fillLocal<S>(core: P2PCore<S>, upTo: number, out: SessionEffect[]): voi
 }
 
 /** Sends local inputs so that frame + inputDelay has one (unless a shorter delay is catching up). */
-function sendLocal<S>(core: P2PCore<S>, frame: number, input: number, out: SessionEffect[]): void {
+function sendLocal<S>(
+  core: P2PCore<S>,
+  frame: number,
+  input: number,
+  out: EffectSink<SessionEffect>,
+): void {
   const target = frame + core.inputDelay;
   fillLocal(core, target - 1, out);
   if (core.local.confirmedFrame < target) {
@@ -265,7 +275,7 @@ function sendLocal<S>(core: P2PCore<S>, frame: number, input: number, out: Sessi
 }
 
 /** Stops the core for good with an `error` event. */
-function fail<S>(core: P2PCore<S>, message: string, out: SessionEffect[]): void {
+function fail<S>(core: P2PCore<S>, message: string, out: EffectSink<SessionEffect>): void {
   if (core.state === "stopped") return;
   core.state = "stopped";
   out.push({ type: "event", event: { type: "error", message } });
@@ -282,15 +292,16 @@ export function advanceFrame<S>(
 }
 
 /**
- * {@link advanceFrame} writing its effects into `out`, a caller-owned list it empties first, and
- * returning only the outcome: the shell reuses one list, so a tick allocates no list and no
- * result. The core keeps neither `out` nor `link`.
+ * {@link advanceFrame} writing its effects into `out`, a caller-owned list it empties first (an
+ * array, or an `EffectList`, which keeps its storage when emptied), and returning only the
+ * outcome: the shell reuses one list, so a tick allocates no list and no result. The core keeps
+ * neither `out` nor `link`.
  */
 export function advanceFrameInto<S>(
   core: P2PCore<S>,
   localInput: number,
   link: TickLink,
-  out: SessionEffect[],
+  out: EffectSink<SessionEffect>,
 ): TickOutcome {
   out.length = 0;
   if (core.state !== "running") return "stopped";

@@ -116,6 +116,7 @@ import {
 } from "./p2p_core.ts";
 import { rebuildCore, takeResumeSnapshot } from "./p2p_resume.ts";
 import type { SessionEffect } from "./session_effect.ts";
+import { EffectList } from "../effect_list.ts";
 import type { SessionEvent, TickOutcome } from "./session_event.ts";
 import { type P2PSessionOptions, resolveSessionConfig } from "./session_options.ts";
 import { type P2PSessionStats, sessionStats } from "./session_stats.ts";
@@ -209,13 +210,13 @@ export function resumeP2PSession<S>(
 
 /** Carries out the core's effects, in order. */
 function carryOut(
-  effects: readonly SessionEffect[],
+  effects: readonly SessionEffect[] | EffectList<SessionEffect>,
   transport: SessionTransport,
-  listeners: readonly ((e: SessionEvent) => void)[],
+  listeners: () => readonly ((e: SessionEvent) => void)[],
   onConfirmed?: (frame: number, input0: number, input1: number) => void,
 ): void {
   for (let i = 0; i < effects.length; i++) {
-    const e = effects[i];
+    const e = effects instanceof EffectList ? effects.at(i) : effects[i];
     switch (e.type) {
       case "send-input":
         transport.sendInput(e.frame, e.input);
@@ -229,8 +230,11 @@ function carryOut(
       case "confirmed":
         onConfirmed?.(e.frame, e.input0, e.input1);
         break;
-      case "event":
-        for (const l of listeners.slice()) l(e.event);
+      case "event": {
+        // The list as it is now: a listener that subscribes or leaves replaces it (see onEvent).
+        const ls = listeners();
+        for (let j = 0; j < ls.length; j++) ls[j](e.event);
+      }
     }
   }
 }
@@ -245,10 +249,14 @@ export function createSessionShell<S>(
   onConfirmed?: (frame: number, input0: number, input1: number) => void,
   pending: SessionEffect[] = [],
 ): P2PSession {
-  const listeners: ((e: SessionEvent) => void)[] = [];
+  // Copied on write (onEvent and its unsubscribe make a new array), so delivering an event needs
+  // no copy: a listener that subscribes or leaves mid-delivery does not change the one in use.
+  let listeners: readonly ((e: SessionEvent) => void)[] = [];
+  const currentListeners = () => listeners;
   let transport = initialTransport;
-  // Reused by every tick (advanceFrameInto empties them): a tick allocates no list or link.
-  const tickEffects: SessionEffect[] = [];
+  // Reused by every tick (advanceFrameInto empties them): a tick allocates no list or link. An
+  // EffectList, as emptying an array gives its storage back and the next tick allocated it again.
+  const tickEffects = new EffectList<SessionEffect>();
   const tickLink: TickLink = { nowMs: 0, rttMs: 0, rttMinMs: 0 };
   let ticking = false;
   let attached = true;
@@ -262,10 +270,10 @@ export function createSessionShell<S>(
     if (transport.onPeerFrame !== undefined) transport.onPeerFrame = null;
   }
 
-  function run(effects: SessionEffect[]): void {
+  function run(effects: SessionEffect[] | EffectList<SessionEffect>): void {
     // A core that stopped itself lets go of the transport before anyone hears why.
     if (core.state === "stopped") detach();
-    carryOut(effects, transport, listeners, onConfirmed);
+    carryOut(effects, transport, currentListeners, onConfirmed);
   }
 
   function attach(): void {
@@ -277,7 +285,8 @@ export function createSessionShell<S>(
     transport.onControl = (msg) => run(receiveControl(core, msg));
     if ("onState" in transport) {
       transport.onState = (state) => {
-        for (const l of listeners.slice()) l({ type: "link", state });
+        const ls = listeners;
+        for (let j = 0; j < ls.length; j++) ls[j]({ type: "link", state });
       };
     }
   }
@@ -290,13 +299,17 @@ export function createSessionShell<S>(
       }
       if (core.state !== "running") return "stopped";
       if (pending.length > 0) run(pending.splice(0));
-      const link = transport.stats();
       // Without a transport clock, ticks count as 1/60 s (this tick included).
       tickLink.nowMs = transport.now ? transport.now() : (core.ticks + 1) * FRAME_MS;
-      tickLink.rttMs = link.rttMs;
-      tickLink.rttMinMs = link.rttMinMs && link.rttMinMs > 0 ? link.rttMinMs : link.rttMs;
+      if (transport.readRtt) transport.readRtt(tickLink);
+      else {
+        const link = transport.stats();
+        tickLink.rttMs = link.rttMs;
+        tickLink.rttMinMs = link.rttMinMs ?? 0;
+      }
+      if (!(tickLink.rttMinMs > 0)) tickLink.rttMinMs = tickLink.rttMs;
       // A listener that ticks again from inside this tick's effects gets a list of its own.
-      const effects = ticking ? [] : tickEffects;
+      const effects = ticking ? new EffectList<SessionEffect>() : tickEffects;
       const outer = !ticking;
       ticking = true;
       let outcome: TickOutcome;
@@ -305,7 +318,7 @@ export function createSessionShell<S>(
         run(effects);
       } finally {
         if (outer) ticking = false;
-        effects.length = 0;
+        effects.clear();
       }
       // Polled last: a tick that sent an input packet makes the transport's keepalive unnecessary.
       transport.poll?.();
@@ -325,10 +338,13 @@ export function createSessionShell<S>(
     },
     stats: () => sessionStats(core, transport.stats()),
     onEvent(listener) {
-      listeners.push(listener);
+      listeners = [...listeners, listener];
+      let subscribed = true;
       return () => {
+        if (!subscribed) return;
+        subscribed = false;
         const i = listeners.indexOf(listener);
-        if (i !== -1) listeners.splice(i, 1);
+        if (i !== -1) listeners = [...listeners.slice(0, i), ...listeners.slice(i + 1)];
       };
     },
     close() {

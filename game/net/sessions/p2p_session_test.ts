@@ -537,3 +537,65 @@ Deno.test("advance gets each input's status and whether it is a re-simulation", 
     "1:confirmed/confirmed",
   ]);
 });
+
+Deno.test("a transport with readRtt gives the session its RTT without a stats object per tick", () => {
+  for (const withReadRtt of [true, false]) {
+    const [a, b] = createFakePair();
+    let statsCalls = 0, readCalls = 0;
+    // 200 ms RTT either way: readRtt when the transport has it, else stats().
+    a.stats = () => (statsCalls++, { ...b.stats(), rttMs: 200, rttMinMs: 200 });
+    if (withReadRtt) {
+      a.readRtt = (into) => {
+        readCalls++;
+        into.rttMs = 200;
+        into.rttMinMs = 0; // unknown: the session falls back to rttMs, as with stats()
+      };
+    }
+    const sa = createP2PSession({
+      game: createTestGame(),
+      transport: a,
+      localPlayer: 0,
+      autoInputDelay: { min: 1, max: 10 },
+    });
+    createP2PSession({ game: createTestGame(), transport: b, localPlayer: 1 });
+    for (let t = 0; t < 200; t++) {
+      sa.tick(0);
+      a.deliver();
+      b.deliver();
+    }
+    // ceil((100 + 4) / 16.7) = 7 frames, reached one frame a second from the default of 2.
+    assert.ok(sa.inputDelay > 2, `input delay ${sa.inputDelay}`);
+    assert.equal(readCalls, withReadRtt ? 200 : 0);
+    assert.equal(statsCalls, withReadRtt ? 0 : 200);
+  }
+});
+
+Deno.test("a match of games with saveInto gives the same checksums as one without", () => {
+  const withSaveInto = (): RollbackGame<Int32Array> => {
+    const g = createTestGame();
+    return { ...g, saveInto: (t: Int32Array) => (t.set(g.state), t) };
+  };
+  const sums = (m: ReturnType<typeof createMatch>) => {
+    for (let t = 0; t < 1500; t++) m.step();
+    const out: (number | undefined)[] = [];
+    for (let f = 0; f <= m.a.confirmedFrame; f++) out.push(m.a.checksum(f), m.b.checksum(f));
+    return { out, rollbacks: m.a.stats().rollbacks + m.b.stats().rollbacks };
+  };
+  const opts = { loss: 0.1, delayMs: 80, jitterMs: 30, seed: 11 };
+  const plain = sums(createMatch(opts));
+  const into = sums(createMatch({ ...opts, game: withSaveInto }));
+  const mixed = sums(
+    createMatch({
+      ...opts,
+      // One side reuses its snapshots, the other does not: the two must still agree.
+      game: (() => {
+        let n = 0;
+        return () => (n++ === 0 ? withSaveInto() : createTestGame());
+      })(),
+    }),
+  );
+  assert.ok(plain.rollbacks > 50, `rollbacks ${plain.rollbacks}`);
+  assert.ok(plain.out.length > 2500 && plain.out.every((c) => c !== undefined));
+  assert.deepEqual(into.out, plain.out);
+  assert.deepEqual(mixed.out, plain.out);
+});

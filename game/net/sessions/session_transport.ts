@@ -37,6 +37,11 @@ export interface SessionTransport {
   sendControl(msg: ControlMessage): void;
   onControl: ((msg: ControlMessage) => void) | null;
   stats(): LinkStats;
+  /**
+   * Optional: writes `stats().rttMs` and `stats().rttMinMs` (0 when unknown) into `into`. The
+   * session reads the RTT every tick; with this it builds no stats object to do so.
+   */
+  readRtt?(into: { rttMs: number; rttMinMs: number }): void;
   onState?: ((state: LinkState) => void) | null;
   poll?(): void;
   /**

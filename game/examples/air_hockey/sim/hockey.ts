@@ -205,6 +205,12 @@ export function createHockey(config: HockeyConfig): Hockey {
     state: s,
     advance: (inputs) => advance(s, cfg, inputs),
     save: () => s.slice(),
+    // The session's ring of snapshots is refilled in place: no copy per simulated frame.
+    saveInto(target) {
+      if (!(target instanceof Int32Array) || target.length !== STATE_WORDS) return s.slice();
+      target.set(s);
+      return target;
+    },
     load(snapshot) {
       if (!(snapshot instanceof Int32Array) || snapshot.length !== STATE_WORDS) {
         throw new TypeError(`hockey.load needs an Int32Array of ${STATE_WORDS} words`);

@@ -94,6 +94,25 @@ Deno.test("save does not alias live state and load rejects garbage", () => {
   assert.equal(snap.length, STATE_WORDS);
 });
 
+Deno.test("saveInto refills an old snapshot with what save() gives, without aliasing live state", () => {
+  const game = createHockey({ ...HUMAN_RULES, seed: 1 });
+  const old = game.save();
+  for (let i = 0; i < 200; i++) game.advance([FORWARD | UP, BACK]);
+  const refilled = game.saveInto!(old);
+  assert.equal(refilled, old, "the target itself");
+  assert.deepEqual(refilled, game.save());
+  const sum = game.checksum();
+  for (let i = 0; i < 50; i++) game.advance([BACK, FORWARD]);
+  assert.equal(checksumState(refilled), sum, "not a view of the live state");
+  game.load(refilled);
+  assert.equal(game.checksum(), sum);
+  // A target that cannot hold the state gets a fresh copy instead.
+  const short = new Int32Array(3);
+  const got = game.saveInto!(short);
+  assert.notEqual(got, short);
+  assert.deepEqual(got, game.save());
+});
+
 Deno.test("bad configs are refused with a clear message", () => {
   assert.throws(() => createHockey({ pointsToWin: -1, timeLimitTicks: 0, seed: 1 }), /pointsToWin/);
   assert.throws(

@@ -147,7 +147,12 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
     connectTimeout: 3000,
     retryStrategy: (times) => Math.min(100 * times, 2000),
   };
-  const cmd = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}` });
+  // Steps started in one event-loop turn (many sockets' frames) go out in one write.
+  const cmd = new Redis(opts.url, {
+    ...redisOptions,
+    connectionName: `duet-${processId}`,
+    enableAutoPipelining: true,
+  });
   const sub = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}-sub` });
   // Blocking reads of our inbox need a connection of their own.
   const reader = new Redis(opts.url, {
@@ -221,8 +226,11 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
         ackTimeoutMs,
         name,
       );
-      if (acked) await acked;
-      return result;
+      if (!acked) return result;
+      // "0": the step sent nothing here, so there is nothing to wait for.
+      if (result[0] === "1") await acked;
+      else dropAck(token);
+      return result.slice(1);
     } catch (err) {
       if (ack) dropAck(token);
       throw err;

@@ -92,7 +92,10 @@ local function quick_key(game, version)
   return key('quick', game or '', version or '')
 end
 local function rid_part(rid) if rid == '' then return '' end return ',"rid":' .. rid end
+-- Whether this step sent anything to the calling process (then the caller waits for its ack).
+local POSTED = false
 local function post(proc, text)
+  if proc == ME then POSTED = true end
   redis.call('XADD', key('inbox', proc), 'MAXLEN', '~', '10000', '*', 'm', text)
 end
 local function tell(pid, json)
@@ -353,14 +356,26 @@ local function forget(pid, reason, grace)
 end
 `;
 
-/** Wraps a step body: prelude, the body as a function, then the ack (if a token was given). */
+/**
+ * Wraps a step body: prelude, the body as a function, then the ack. With a token, the result is
+ * prefixed by "1" when the ack was appended to the caller's inbox (the step sent something there,
+ * or the caller will answer anything but ok itself: that reply must not overtake what was already
+ * in the inbox), else "0": a relayed signal to another process's player is then one round trip.
+ */
 function script(body: string): string {
   return `${PRELUDE}
 local function step()
 ${body}
 end
 local result = step()
-if ACK ~= '' then post(ME, '!' .. ACK) end
+if ACK ~= '' then
+  if POSTED or result[1] ~= 'ok' then
+    post(ME, '!' .. ACK)
+    table.insert(result, 1, '1')
+  else
+    table.insert(result, 1, '0')
+  end
+end
 return result
 `;
 }

@@ -2,8 +2,8 @@
  * The Redis registry's connections and its one way of running a step: a Lua script
  * (redis_scripts.ts, loaded once and called by EVALSHA), optionally followed by its ack.
  *
- * Three connections: commands (autopipelined, so the steps of many sockets' frames in one turn
- * share a write), the room-list subscriber, and the blocking inbox reader. Every wait on Redis is
+ * Three connections: commands (the scripts of many sockets' frames in one turn share a write),
+ * the room-list subscriber, and the blocking inbox reader. Every wait on Redis is
  * bounded (redis_deadlines.ts).
  *
  * @module
@@ -74,12 +74,7 @@ export function createRedisClient(opts: RedisClientOptions): RedisClient {
     connectTimeout: 3000,
     retryStrategy: (times) => Math.min(100 * times, 2000),
   };
-  // Steps started in one event-loop turn (many sockets' frames) go out in one write.
-  const cmd = new Redis(opts.url, {
-    ...redisOptions,
-    connectionName: `duet-${processId}`,
-    enableAutoPipelining: true,
-  });
+  const cmd = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}` });
   const sub = new Redis(opts.url, { ...redisOptions, connectionName: `duet-${processId}-sub` });
   // Blocking reads of our inbox need a connection of their own.
   const reader = new Redis(opts.url, {
@@ -106,6 +101,44 @@ export function createRedisClient(opts: RedisClientOptions): RedisClient {
   }
   const call = cmd as unknown as Record<string, (...args: string[]) => Promise<ScriptResult>>;
   const deadlines = createDeadlines(ackTimeoutMs);
+
+  // --- scripts of one turn share a write ----------------------------------------------------
+  // Frames of many sockets read in one poll are handled in one microtask checkpoint; their
+  // scripts go out as one pipeline flushed by a microtask queued behind them. (ioredis's own
+  // autopipelining defers by setImmediate, which under Deno added ~1 ms to every relay.)
+  type Pending = {
+    name: string;
+    args: string[];
+    resolve: (r: ScriptResult) => void;
+    reject: (e: unknown) => void;
+  };
+  let pending: Pending[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 1) {
+      const b = batch[0];
+      return void call[b.name](...b.args).then(b.resolve, b.reject);
+    }
+    const pipeline = cmd.pipeline() as unknown as
+      & Record<string, (...args: string[]) => void>
+      & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const b of batch) pipeline[b.name](...b.args);
+    pipeline.exec().then((results) => {
+      for (const [i, b] of batch.entries()) {
+        const [err, result] = results?.[i] ?? [new Error("pipeline lost its reply"), null];
+        if (err) b.reject(err);
+        else b.resolve(result as ScriptResult);
+      }
+    }, (err) => {
+      for (const b of batch) b.reject(err);
+    });
+  };
+  const send = (name: RedisScriptName, args: string[]) =>
+    new Promise<ScriptResult>((resolve, reject) => {
+      pending.push({ name: `duet_${name}`, args, resolve, reject });
+      if (pending.length === 1) queueMicrotask(flush);
+    });
 
   // --- acks: a step is complete once its ack came back through our inbox --------------------
   const acks = new Map<string, { resolve: () => void; deadline: Deadline }>();
@@ -136,7 +169,7 @@ export function createRedisClient(opts: RedisClientOptions): RedisClient {
     acked?.catch(() => {});
     try {
       const result = await deadlines.bound(
-        call[`duet_${name}`](prefix, processId, token, ...args),
+        send(name, [prefix, processId, token, ...args]),
         name,
       );
       if (!acked) return result;

@@ -137,6 +137,31 @@ redisTest("a stale quick-queue entry never makes quick fail", async () => {
   });
 });
 
+redisTest("a signal into a damaged room is answered not-paired, never a script error", async () => {
+  await withLobby(async ({ connect, db }) => {
+    const a = await connect();
+    const b = await connect();
+    a.send({ type: "create", name: "Torn", private: true });
+    const joined = await a.expect("joined");
+    b.send({ type: "join", room: joined.code });
+    await b.skipTo("paired");
+    await a.expect("paired");
+    const data = { kind: "candidate", candidate: { candidate: "candidate:1 1 udp 1 1 9" } };
+    // The room lost its seats (a crash half-way, or a hand edit), then its key's type.
+    await db.hdel(`duet:room:${joined.room.id}`, "a", "b");
+    a.send({ type: "signal", data, rid: 1 });
+    assert.deepEqual(
+      [(await a.expect("error")).code, (await b.drain()).messages.length],
+      ["not-paired", 0],
+    );
+    await db.del(`duet:room:${joined.room.id}`);
+    await db.set(`duet:room:${joined.room.id}`, "x");
+    b.send({ type: "signal", data, rid: 2 });
+    const err = await b.expect("error");
+    assert.deepEqual([err.code, err.rid], ["not-paired", 2]);
+  });
+});
+
 redisTest("non-numeric state counts never print NaN in /metrics", async () => {
   await withLobby(async ({ lobby }) => {
     // /metrics is off the public port by default: read what it would serve.

@@ -7,8 +7,9 @@
  * - sweep: every process checks the registered processes' heartbeats (one SMEMBERS and one
  *   pipelined EXISTS per process, a handful of processes) and reaps a dead one's players in
  *   batches of REAP_BATCH by script.
- * - reconcile: forgets the players Redis holds for this process with no socket here, and reaps
- *   players of dead processes missing from the process set.
+ * - reconcile (every 10 s): forgets the players Redis holds for this process with no socket here,
+ *   and reaps players of dead processes missing from the process set, found by a SCAN that goes
+ *   on from run to run (a bounded slice of the keyspace each time, never all of it at once).
  * - expiry: held seats whose grace ran out, up to a batch per tick, from the `away` zset by due
  *   time (O(log n + due), never a scan of the rooms).
  *
@@ -21,6 +22,10 @@ import type { PlayerId } from "./room_registry.ts";
 
 /** Players reaped or expired per script run. */
 export const REAP_BATCH = 200;
+
+/** SCAN calls per reconcile run, and keys each looks at: at most 5000 keys per run. */
+const ORPHAN_SCAN_STEPS = 5;
+const ORPHAN_SCAN_COUNT = 1000;
 
 /** Where this process stands with Redis. */
 export type ProcessState = "starting" | "running" | "lost" | "closing" | "closed";
@@ -68,6 +73,8 @@ export function createLiveness(ctx: LivenessContext): Liveness {
   const { cmd, key, run } = client;
   const ttl = ctx.ttlMs;
   let aliveAt = 0;
+  /** Where reconcile's scan for orphaned player sets goes on. */
+  let orphanCursor = "0";
   const timers: ReturnType<typeof setInterval>[] = [];
 
   const register = async () => {
@@ -164,10 +171,11 @@ export function createLiveness(ctx: LivenessContext): Liveness {
     let removed = 0;
     const known = new Set(await client.bound(cmd.smembers(key("procs")), "reconcile"));
     const prefixLength = key("procplayers", "").length;
-    let cursor = "0";
-    for (let i = 0; i < 1000; i++) {
+    // Incremental: a bounded slice of the keyspace per run, resumed from where the last one
+    // stopped (orphans only follow a repaired process set; finding them can take a few runs).
+    for (let i = 0; i < ORPHAN_SCAN_STEPS; i++) {
       const [next, keys] = await client.bound(
-        cmd.scan(cursor, "MATCH", key("procplayers", "*"), "COUNT", 200),
+        cmd.scan(orphanCursor, "MATCH", key("procplayers", "*"), "COUNT", ORPHAN_SCAN_COUNT),
         "reconcile",
       );
       for (const k of keys) {
@@ -178,8 +186,8 @@ export function createLiveness(ctx: LivenessContext): Liveness {
         removed += n;
         log.warn("redis-orphans-reaped", { process: proc, players: n });
       }
-      cursor = next;
-      if (cursor === "0") break;
+      orphanCursor = next;
+      if (orphanCursor === "0") break;
     }
     const held = await run("members", [], false);
     for (const id of held) {

@@ -368,3 +368,31 @@ redisTest(
     });
   },
 );
+
+redisTest(
+  "reconciliation scans a large keyspace a slice per run and still finds every orphan",
+  async () => {
+    await withLobby(async ({ db, registry }) => {
+      // 30k unrelated keys (player hashes of a busy lobby), orphans among them.
+      const pipeline = db.pipeline();
+      for (let i = 0; i < 30_000; i++) pipeline.set(`duet:filler:${i}`, "1");
+      for (let i = 0; i < 3; i++) {
+        pipeline.hset(`duet:player:orphan${i}`, { proc: `dead${i}`, name: `O${i}` });
+        pipeline.sadd(`duet:procplayers:dead${i}`, `orphan${i}`);
+      }
+      await pipeline.exec();
+      const before = Number(
+        (await db.info("commandstats")).match(/cmdstat_scan:calls=(\d+)/)?.[1] ?? 0,
+      );
+      const found: number[] = [];
+      for (let run = 0; run < 12; run++) found.push(await registry.reconcile());
+      const scans = Number((await db.info("commandstats")).match(/cmdstat_scan:calls=(\d+)/)?.[1]) -
+        before;
+      assert.equal(found.reduce((a, b) => a + b, 0), 3, `found ${found}`);
+      // No run looked at the whole keyspace: each stopped after a bounded number of SCAN calls.
+      assert.ok(found.filter((n) => n > 0).length >= 1);
+      assert.ok(scans <= 12 * 5, `${scans} SCAN calls`);
+      for (let i = 0; i < 3; i++) assert.equal(await db.exists(`duet:player:orphan${i}`), 0);
+    });
+  },
+);

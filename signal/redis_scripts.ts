@@ -10,9 +10,11 @@
  * `<P>:ev` (as `{"s": seq, "room": RoomInfo}` or `{"s": seq, "removed": id}`, seq counting every
  * event). A stream keeps what a briefly disconnected reader missed, so no `paired` or `signal` is
  * lost to a network blip; the room list needs no such care, a process that missed an event (a gap
- * in seq) reloads the whole list. A script run for a request ends by appending `"!<token>"` to the
- * caller's own inbox: when that arrives, everything the step sent to the caller's process has
- * arrived before it.
+ * in seq) reloads the whole list. A script run for a request that sent anything to the caller's
+ * process, or that does not answer ok, ends by appending `"!<token>"` to the caller's own inbox:
+ * when that arrives, everything the step sent to the caller's process has arrived before it. A
+ * step that sent nothing there (a signal relayed to another process's player) appends no ack, so
+ * a relayed message is one script and one inbox entry (see `script` below).
  *
  * Data model (P = the configured prefix):
  *

@@ -132,6 +132,42 @@ redisTest(
   },
 );
 
+redisTest(
+  "a signal to a player on another lobby is one script: no ack, nothing in the sender's inbox",
+  async () => {
+    await withCluster(2, async ({ connect, lobbies, redis }) => {
+      const db = new Redis(redis.url);
+      try {
+        const a = await connect(0);
+        const b = await connect(1);
+        a.send({ type: "create", name: "Quiet", private: true });
+        const code = (await a.expect("joined")).code!;
+        b.send({ type: "join", room: code });
+        const session = (await b.skipTo("paired")).session;
+        await a.expect("paired");
+        const inbox = (i: number) =>
+          db.xlen(`duet:inbox:${(lobbies[i].registry as RedisRegistry).processId}`);
+        const before = [await inbox(0), await inbox(1)];
+        const data = { kind: "candidate", candidate: { candidate: "candidate:1 1 udp 1 1 9" } };
+        for (let i = 0; i < 20; i++) a.send({ type: "signal", data, session } as never);
+        for (let i = 0; i < 20; i++) assert.equal((await b.expect("signal")).from, a.welcome.id);
+        // One entry per relayed signal in the peer's inbox, none (no ack) in the sender's.
+        assert.equal(await inbox(1), before[1] + 20);
+        assert.equal(await inbox(0), before[0]);
+        // An error reply still waits for the ack: it cannot overtake what the inbox holds.
+        b.send({ type: "leave" });
+        await b.expect("left");
+        a.send({ type: "signal", data, rid: 8 } as never);
+        assert.equal((await a.expect("peer-left")).id, b.welcome.id);
+        const err = await a.expect("error");
+        assert.deepEqual([err.code, err.rid], ["not-paired", 8]);
+      } finally {
+        db.disconnect();
+      }
+    });
+  },
+);
+
 redisTest("two lobbies racing to join one room: exactly one player gets in", async () => {
   await withCluster(2, async ({ connect }) => {
     for (let round = 0; round < 5; round++) {

@@ -137,6 +137,31 @@ redisTest("a stale quick-queue entry never makes quick fail", async () => {
   });
 });
 
+redisTest("a signal into a damaged room is answered not-paired, never a script error", async () => {
+  await withLobby(async ({ connect, db }) => {
+    const a = await connect();
+    const b = await connect();
+    a.send({ type: "create", name: "Torn", private: true });
+    const joined = await a.expect("joined");
+    b.send({ type: "join", room: joined.code });
+    await b.skipTo("paired");
+    await a.expect("paired");
+    const data = { kind: "candidate", candidate: { candidate: "candidate:1 1 udp 1 1 9" } };
+    // The room lost its seats (a crash half-way, or a hand edit), then its key's type.
+    await db.hdel(`duet:room:${joined.room.id}`, "a", "b");
+    a.send({ type: "signal", data, rid: 1 });
+    assert.deepEqual(
+      [(await a.expect("error")).code, (await b.drain()).messages.length],
+      ["not-paired", 0],
+    );
+    await db.del(`duet:room:${joined.room.id}`);
+    await db.set(`duet:room:${joined.room.id}`, "x");
+    b.send({ type: "signal", data, rid: 2 });
+    const err = await b.expect("error");
+    assert.deepEqual([err.code, err.rid], ["not-paired", 2]);
+  });
+});
+
 redisTest("non-numeric state counts never print NaN in /metrics", async () => {
   await withLobby(async ({ lobby }) => {
     // /metrics is off the public port by default: read what it would serve.
@@ -340,6 +365,34 @@ redisTest(
       assert.equal(await db.exists("duet:player:orphan"), 0);
       assert.equal(await db.exists("duet:room:orphanroom"), 0);
       assert.equal(await db.exists("duet:procplayers:deadproc"), 0);
+    });
+  },
+);
+
+redisTest(
+  "reconciliation scans a large keyspace a slice per run and still finds every orphan",
+  async () => {
+    await withLobby(async ({ db, registry }) => {
+      // 30k unrelated keys (player hashes of a busy lobby), orphans among them.
+      const pipeline = db.pipeline();
+      for (let i = 0; i < 30_000; i++) pipeline.set(`duet:filler:${i}`, "1");
+      for (let i = 0; i < 3; i++) {
+        pipeline.hset(`duet:player:orphan${i}`, { proc: `dead${i}`, name: `O${i}` });
+        pipeline.sadd(`duet:procplayers:dead${i}`, `orphan${i}`);
+      }
+      await pipeline.exec();
+      const before = Number(
+        (await db.info("commandstats")).match(/cmdstat_scan:calls=(\d+)/)?.[1] ?? 0,
+      );
+      const found: number[] = [];
+      for (let run = 0; run < 12; run++) found.push(await registry.reconcile());
+      const scans = Number((await db.info("commandstats")).match(/cmdstat_scan:calls=(\d+)/)?.[1]) -
+        before;
+      assert.equal(found.reduce((a, b) => a + b, 0), 3, `found ${found}`);
+      // No run looked at the whole keyspace: each stopped after a bounded number of SCAN calls.
+      assert.ok(found.filter((n) => n > 0).length >= 1);
+      assert.ok(scans <= 12 * 5, `${scans} SCAN calls`);
+      for (let i = 0; i < 3; i++) assert.equal(await db.exists(`duet:player:orphan${i}`), 0);
     });
   },
 );

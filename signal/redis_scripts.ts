@@ -10,9 +10,11 @@
  * `<P>:ev` (as `{"s": seq, "room": RoomInfo}` or `{"s": seq, "removed": id}`, seq counting every
  * event). A stream keeps what a briefly disconnected reader missed, so no `paired` or `signal` is
  * lost to a network blip; the room list needs no such care, a process that missed an event (a gap
- * in seq) reloads the whole list. A script run for a request ends by appending `"!<token>"` to the
- * caller's own inbox: when that arrives, everything the step sent to the caller's process has
- * arrived before it.
+ * in seq) reloads the whole list. A script run for a request that sent anything to the caller's
+ * process, or that does not answer ok, ends by appending `"!<token>"` to the caller's own inbox:
+ * when that arrives, everything the step sent to the caller's process has arrived before it. A
+ * step that sent nothing there (a signal relayed to another process's player) appends no ack, so
+ * a relayed message is one script and one inbox entry (see `script` below).
  *
  * Data model (P = the configured prefix):
  *
@@ -55,6 +57,7 @@
  * `{"gone"}` (the player is not registered: reaped), `{"retry"}` (a random id collided).
  */
 
+/** Helpers every script needs: keys, checked reads, inbox posts, room-list events. */
 const PRELUDE = `
 local P, ME, ACK = ARGV[1], ARGV[2], ARGV[3]
 local function key(...) return P .. ':' .. table.concat({...}, ':') end
@@ -92,7 +95,10 @@ local function quick_key(game, version)
   return key('quick', game or '', version or '')
 end
 local function rid_part(rid) if rid == '' then return '' end return ',"rid":' .. rid end
+-- Whether this step sent anything to the calling process (then the caller waits for its ack).
+local POSTED = false
 local function post(proc, text)
+  if proc == ME then POSTED = true end
   redis.call('XADD', key('inbox', proc), 'MAXLEN', '~', '10000', '*', 'm', text)
 end
 local function tell(pid, json)
@@ -133,6 +139,10 @@ local function set_state(id, r, st)
   r.state = st
   redis.call('HSET', key('room', id), 'state', st)
 end
+`;
+
+/** The rest of the helpers: rooms, pairing, resume tokens, spectators, leaving. */
+const PRELUDE_ROOMS = `
 local function requeue(id, r)
   if r.code == '' and r.pw == '' and r.state == 'open' then
     redis.call('ZADD', quick_key(r.game, r.version), tonumber(r.seq), id)
@@ -353,14 +363,27 @@ local function forget(pid, reason, grace)
 end
 `;
 
-/** Wraps a step body: prelude, the body as a function, then the ack (if a token was given). */
-function script(body: string): string {
-  return `${PRELUDE}
+/**
+ * Wraps a step body: prelude, the body as a function, then the ack. With a token, the result is
+ * prefixed by "1" when the ack was appended to the caller's inbox (the step sent something there,
+ * or the caller will answer anything but ok itself: that reply must not overtake what was already
+ * in the inbox), else "0": a relayed signal to another process's player is then one round trip.
+ */
+function script(body: string, lean = false): string {
+  // A lean script (the relay's hot path) skips defining the ~30 helpers it never calls.
+  return `${PRELUDE}${lean ? "" : PRELUDE_ROOMS}
 local function step()
 ${body}
 end
 local result = step()
-if ACK ~= '' then post(ME, '!' .. ACK) end
+if ACK ~= '' then
+  if POSTED or result[1] ~= 'ok' then
+    post(ME, '!' .. ACK)
+    table.insert(result, 1, '1')
+  else
+    table.insert(result, 1, '0')
+  end
+end
 return result
 `;
 }
@@ -516,30 +539,39 @@ export const REDIS_SCRIPTS = {
 
   /** [4] player, [5] signal kind, [6] the validated signal data as JSON, [7] the session it
    * names or "". A signal for another session is dropped ({"ok", "stale"}). */
-  signal: script(`
+  signal: script(
+    `
   local pid = ARGV[4]
-  local p = hash(key('player', pid))
-  if not p then return {'gone'} end
-  if not p.room then return {'error', 'not-paired', 'you are not in a room'} end
-  local r = hash(key('room', p.room))
-  if not r then return {'error', 'not-paired', 'you are not in a room'} end
-  local peer = r.a
-  if peer == pid then peer = r.b end
+  -- Only the fields the relay reads (HMGET, not HGETALL): this runs for every relayed message.
+  local room = redis.pcall('HGET', key('player', pid), 'room')
+  if failed(room) then return {'gone'} end
+  if not room then
+    if redis.call('EXISTS', key('player', pid)) == 0 then return {'gone'} end
+    return {'error', 'not-paired', 'you are not in a room'}
+  end
+  local f = redis.pcall('HMGET', key('room', room), 'a', 'b', 'session', 'state', 'offered')
+  if failed(f) or not f[1] then return {'error', 'not-paired', 'you are not in a room'} end
+  local a, b, session, state, offered = f[1], f[2] or '', f[3] or '', f[4], f[5]
+  local peer = a
+  if peer == pid then peer = b end
   if peer == '' then return {'error', 'not-paired', 'wait for \`paired\` before signalling'} end
-  if ARGV[7] ~= '' and ARGV[7] ~= r.session then return {'ok', 'stale'} end
+  if ARGV[7] ~= '' and ARGV[7] ~= session then return {'ok', 'stale'} end
   tell(peer, '{"type":"signal","from":' .. q(pid) .. ',"data":' .. ARGV[6] .. ',"session":' ..
-    q(r.session or '') .. '}')
+    q(session) .. '}')
   -- The lobby cannot see the peer connection; an answer to the offer is the last step it takes
   -- part in. Out of order (an answer with no offer, or from the wrong side) changes nothing.
-  if r.state == 'full' then
-    if ARGV[5] == 'offer' and pid == r.a then
-      redis.call('HSET', key('room', p.room), 'offered', '1')
-    elseif ARGV[5] == 'answer' and pid == r.b and r.offered == '1' then
-      set_state(p.room, r, 'playing')
-      announce(p.room, r)
+  if state == 'full' then
+    if ARGV[5] == 'offer' and pid == a then
+      redis.call('HSET', key('room', room), 'offered', '1')
+    elseif ARGV[5] == 'answer' and pid == b and offered == '1' then
+      local r = hash(key('room', room))
+      set_state(room, r, 'playing')
+      announce(room, r)
     end
   end
-  return {'ok'}`),
+  return {'ok'}`,
+    true,
+  ),
 
   /** [4] player, [5] room id (resolved), [6] the pw the caller verified, [7] rid JSON or "",
    * [8] spectators per room. Checked in the same order as the in-memory lobby. */

@@ -148,7 +148,7 @@ export const ERROR_CODES = [
 ] as const;
 
 /** An `error.code`. */
-export const ErrorCodeSchema = v.picklist(ERROR_CODES);
+export const ErrorCodeSchema = /* @__PURE__ */ schema(() => v.picklist(ERROR_CODES));
 /** An `error.code`. */
 export type ErrorCode = v.InferOutput<typeof ErrorCodeSchema>;
 
@@ -170,6 +170,16 @@ export type StreamEndReason = (typeof STREAM_END_REASONS)[number];
 export const ROLES = ["offerer", "answerer"] as const;
 /** A player's role in a pairing. */
 export type Role = (typeof ROLES)[number];
+
+/**
+ * Builds a module-level schema. Every schema here is built through it, marked pure, so that a
+ * bundler drops the schemas its side never parses with: valibot's builders are plain calls a
+ * bundler must otherwise keep, and the browser client, which reads only server messages, carried
+ * the client-message schemas (names, rooms, tokens, valibot's string actions) and display_name.ts.
+ */
+function schema<T>(build: () => T): T {
+  return build();
+}
 
 // Names are shown to other players: no control characters, no bidi overrides that reorder the UI.
 const PRINTABLE = /^[^\p{Cc}\u202A-\u202E\u2066-\u2069]*$/u;
@@ -194,94 +204,118 @@ function displayText(min: number, max: number) {
  * A player name: 1-24 characters after trimming and NFC normalization, printable, something
  * visible in it, no lone surrogates, no stacks of combining marks (shared/display_name.ts).
  */
-export const PlayerNameSchema = displayText(PLAYER_NAME_MIN_LENGTH, PLAYER_NAME_MAX_LENGTH);
+export const PlayerNameSchema = /* @__PURE__ */ schema(() =>
+  displayText(PLAYER_NAME_MIN_LENGTH, PLAYER_NAME_MAX_LENGTH)
+);
 /** A room name: 1-32 characters, with the same rules as a player name. */
-export const RoomNameSchema = displayText(ROOM_NAME_MIN_LENGTH, ROOM_NAME_MAX_LENGTH);
-
-const PasswordSchema = v.pipe(
-  v.string(),
-  v.maxLength(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
+export const RoomNameSchema = /* @__PURE__ */ schema(() =>
+  displayText(ROOM_NAME_MIN_LENGTH, ROOM_NAME_MAX_LENGTH)
 );
 
-const RoomRefSchema = v.pipe(
-  v.string(),
-  v.trim(),
-  v.minLength(1, "must not be empty"),
-  v.maxLength(ROOM_REF_MAX_LENGTH, `must be at most ${ROOM_REF_MAX_LENGTH} characters`),
+const PasswordSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(
+    v.string(),
+    v.maxLength(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
+  )
+);
+
+const RoomRefSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(ROOM_REF_MAX_LENGTH, `must be at most ${ROOM_REF_MAX_LENGTH} characters`),
+  )
 );
 
 /**
  * `hello.game` / `hello.version`: which game and build the client is. Rooms, room lists and quick
  * match are scoped to them; absent or empty is the default scope (clients that predate them).
  */
-export const ScopeFieldSchema = v.pipe(
-  v.string(),
-  v.maxLength(SCOPE_FIELD_MAX_LENGTH, `must be at most ${SCOPE_FIELD_MAX_LENGTH} characters`),
-  v.regex(/^[A-Za-z0-9._+-]*$/, "may hold only letters, digits and . _ + -"),
+export const ScopeFieldSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(
+    v.string(),
+    v.maxLength(SCOPE_FIELD_MAX_LENGTH, `must be at most ${SCOPE_FIELD_MAX_LENGTH} characters`),
+    v.regex(/^[A-Za-z0-9._+-]*$/, "may hold only letters, digits and . _ + -"),
+  )
 );
 
-const FilterSchema = v.pipe(
-  v.string(),
-  v.trim(),
-  v.maxLength(ROOM_FILTER_MAX_LENGTH, `must be at most ${ROOM_FILTER_MAX_LENGTH} characters`),
+const FilterSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.maxLength(ROOM_FILTER_MAX_LENGTH, `must be at most ${ROOM_FILTER_MAX_LENGTH} characters`),
+  )
 );
 
-const SessionSchema = v.pipe(v.string(), v.maxLength(SESSION_MAX_LENGTH));
+const SessionSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(v.string(), v.maxLength(SESSION_MAX_LENGTH))
+);
 
 /** `resume.token`: what `paired.resume` gave; letters and digits only, bounded. */
-export const ResumeTokenSchema = v.pipe(
-  v.string(),
-  v.minLength(1, "must not be empty"),
-  v.maxLength(RESUME_TOKEN_MAX_LENGTH, `must be at most ${RESUME_TOKEN_MAX_LENGTH} characters`),
-  v.regex(/^[A-Za-z0-9]+$/, "may hold only letters and digits"),
+export const ResumeTokenSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(
+    v.string(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(RESUME_TOKEN_MAX_LENGTH, `must be at most ${RESUME_TOKEN_MAX_LENGTH} characters`),
+    v.regex(/^[A-Za-z0-9]+$/, "may hold only letters and digits"),
+  )
 );
 
 // JSON.parse reads 1e999 as Infinity, which JSON.stringify writes back as null: not echoable.
-const FiniteSchema = v.pipe(v.number(), v.finite());
+const FiniteSchema = /* @__PURE__ */ schema(() => v.pipe(v.number(), v.finite()));
 
-const rid = { rid: v.optional(FiniteSchema) };
+const rid = { rid: /* @__PURE__ */ schema(() => v.optional(FiniteSchema)) };
 
 /** RTCIceCandidateInit as produced by `candidate.toJSON()`. */
-export const IceCandidateSchema = v.object({
-  candidate: v.string(),
-  sdpMid: v.optional(v.nullable(v.string())),
-  sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)))),
-  usernameFragment: v.optional(v.nullable(v.string())),
-});
+export const IceCandidateSchema = /* @__PURE__ */ schema(() =>
+  v.object({
+    candidate: v.string(),
+    sdpMid: v.optional(v.nullable(v.string())),
+    sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0)))),
+    usernameFragment: v.optional(v.nullable(v.string())),
+  })
+);
 
 /** RTCIceCandidateInit. */
 export type IceCandidate = v.InferOutput<typeof IceCandidateSchema>;
 
 /** `signal.data`: an SDP offer/answer or one trickled ICE candidate (`null` = end of candidates). */
-export const SignalDataSchema = v.variant("kind", [
-  v.object({ kind: v.literal("offer"), sdp: v.pipe(v.string(), v.minLength(1)) }),
-  v.object({ kind: v.literal("answer"), sdp: v.pipe(v.string(), v.minLength(1)) }),
-  v.object({ kind: v.literal("candidate"), candidate: v.nullable(IceCandidateSchema) }),
-]);
+export const SignalDataSchema = /* @__PURE__ */ schema(() =>
+  v.variant("kind", [
+    v.object({ kind: v.literal("offer"), sdp: v.pipe(v.string(), v.minLength(1)) }),
+    v.object({ kind: v.literal("answer"), sdp: v.pipe(v.string(), v.minLength(1)) }),
+    v.object({ kind: v.literal("candidate"), candidate: v.nullable(IceCandidateSchema) }),
+  ])
+);
 /** `signal.data`. */
 export type SignalData = v.InferOutput<typeof SignalDataSchema>;
 
 /** A spectator header's text field: a game id, version or player name. */
-const StreamTextSchema = v.pipe(v.string(), v.maxLength(STREAM_TEXT_MAX_LENGTH));
+const StreamTextSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(v.string(), v.maxLength(STREAM_TEXT_MAX_LENGTH))
+);
 
 /**
  * What a spectator needs to start the match (the replay file's header, replay_format.ts): the
  * game and build, the shared seed, both players' names and match options. At most
  * STREAM_HEADER_MAX_BYTES as JSON.
  */
-export const StreamHeaderSchema = v.pipe(
-  v.object({
-    game: StreamTextSchema,
-    version: StreamTextSchema,
-    // A 32-bit seed, signed (the runner's `| 0`) or not.
-    seed: v.pipe(v.number(), v.integer(), v.minValue(-0x80000000), v.maxValue(0xffffffff)),
-    names: v.tuple([StreamTextSchema, StreamTextSchema]),
-    options: v.tuple([v.unknown(), v.unknown()]),
-  }),
-  v.check(
-    (h) => utf8ByteLength(JSON.stringify(h)) <= STREAM_HEADER_MAX_BYTES,
-    `must be at most ${STREAM_HEADER_MAX_BYTES} bytes as JSON`,
-  ),
+export const StreamHeaderSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(
+    v.object({
+      game: StreamTextSchema,
+      version: StreamTextSchema,
+      // A 32-bit seed, signed (the runner's `| 0`) or not.
+      seed: v.pipe(v.number(), v.integer(), v.minValue(-0x80000000), v.maxValue(0xffffffff)),
+      names: v.tuple([StreamTextSchema, StreamTextSchema]),
+      options: v.tuple([v.unknown(), v.unknown()]),
+    }),
+    v.check(
+      (h) => utf8ByteLength(JSON.stringify(h)) <= STREAM_HEADER_MAX_BYTES,
+      `must be at most ${STREAM_HEADER_MAX_BYTES} bytes as JSON`,
+    ),
+  )
 );
 /** A stream header. */
 export type StreamHeader = v.InferOutput<typeof StreamHeaderSchema>;
@@ -290,186 +324,198 @@ export type StreamHeader = v.InferOutput<typeof StreamHeaderSchema>;
  * `stream.inputs`: STREAM_CHARS_PER_FRAME lowercase hex characters per frame, 1 to
  * STREAM_BATCH_MAX_FRAMES frames (the server's relay of a backlog may be longer).
  */
-export const StreamInputsSchema = v.pipe(
-  v.string(),
-  v.maxLength(
-    STREAM_BATCH_MAX_FRAMES * STREAM_CHARS_PER_FRAME,
-    `must be at most ${STREAM_BATCH_MAX_FRAMES} frames`,
-  ),
-  v.regex(/^(?:[0-9a-f]{4})+$/, "must be lowercase hex, 4 characters a frame"),
+export const StreamInputsSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(
+    v.string(),
+    v.maxLength(
+      STREAM_BATCH_MAX_FRAMES * STREAM_CHARS_PER_FRAME,
+      `must be at most ${STREAM_BATCH_MAX_FRAMES} frames`,
+    ),
+    v.regex(/^(?:[0-9a-f]{4})+$/, "must be lowercase hex, 4 characters a frame"),
+  )
 );
 
-const FrameSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31));
+const FrameSchema = /* @__PURE__ */ schema(() =>
+  v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31))
+);
 
 /** Every message a client may send. */
-export const ClientMessageSchema = v.variant("type", [
-  v.object({
-    type: v.literal("hello"),
-    name: PlayerNameSchema,
-    game: v.optional(ScopeFieldSchema),
-    version: v.optional(ScopeFieldSchema),
-    ...rid,
-  }),
-  v.object({
-    type: v.literal("create"),
-    name: RoomNameSchema,
-    private: v.optional(v.boolean()),
-    password: v.optional(PasswordSchema),
-    ...rid,
-  }),
-  v.object({
-    type: v.literal("join"),
-    room: RoomRefSchema,
-    password: v.optional(PasswordSchema),
-    ...rid,
-  }),
-  v.object({ type: v.literal("quick"), ...rid }),
-  v.object({ type: v.literal("leave"), ...rid }),
-  v.object({
-    type: v.literal("signal"),
-    data: SignalDataSchema,
-    session: v.optional(SessionSchema),
-    ...rid,
-  }),
-  v.object({ type: v.literal("ping"), t: v.optional(FiniteSchema), ...rid }),
-  v.object({ type: v.literal("list"), filter: v.optional(FilterSchema), ...rid }),
-  v.object({ type: v.literal("resume"), token: ResumeTokenSchema, ...rid }),
-  v.object({
-    type: v.literal("watch"),
-    room: RoomRefSchema,
-    password: v.optional(PasswordSchema),
-    ...rid,
-  }),
-  v.object({
-    type: v.literal("stream"),
-    from: FrameSchema,
-    inputs: StreamInputsSchema,
-    header: v.optional(StreamHeaderSchema),
-    ...rid,
-  }),
-  v.object({
-    type: v.literal("stream-end"),
-    /** Why the offerer ends it: its match is over (default), or the pairing is (a player left). */
-    reason: v.optional(v.picklist(["match-over", "player-left"])),
-    ...rid,
-  }),
-]);
+export const ClientMessageSchema = /* @__PURE__ */ schema(() =>
+  v.variant("type", [
+    v.object({
+      type: v.literal("hello"),
+      name: PlayerNameSchema,
+      game: v.optional(ScopeFieldSchema),
+      version: v.optional(ScopeFieldSchema),
+      ...rid,
+    }),
+    v.object({
+      type: v.literal("create"),
+      name: RoomNameSchema,
+      private: v.optional(v.boolean()),
+      password: v.optional(PasswordSchema),
+      ...rid,
+    }),
+    v.object({
+      type: v.literal("join"),
+      room: RoomRefSchema,
+      password: v.optional(PasswordSchema),
+      ...rid,
+    }),
+    v.object({ type: v.literal("quick"), ...rid }),
+    v.object({ type: v.literal("leave"), ...rid }),
+    v.object({
+      type: v.literal("signal"),
+      data: SignalDataSchema,
+      session: v.optional(SessionSchema),
+      ...rid,
+    }),
+    v.object({ type: v.literal("ping"), t: v.optional(FiniteSchema), ...rid }),
+    v.object({ type: v.literal("list"), filter: v.optional(FilterSchema), ...rid }),
+    v.object({ type: v.literal("resume"), token: ResumeTokenSchema, ...rid }),
+    v.object({
+      type: v.literal("watch"),
+      room: RoomRefSchema,
+      password: v.optional(PasswordSchema),
+      ...rid,
+    }),
+    v.object({
+      type: v.literal("stream"),
+      from: FrameSchema,
+      inputs: StreamInputsSchema,
+      header: v.optional(StreamHeaderSchema),
+      ...rid,
+    }),
+    v.object({
+      type: v.literal("stream-end"),
+      /** Why the offerer ends it: its match is over (default), or the pairing is (a player left). */
+      reason: v.optional(v.picklist(["match-over", "player-left"])),
+      ...rid,
+    }),
+  ])
+);
 /** A client-to-server message. */
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
 /** The client message with the given `type`. */
 export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 
 /** What the lobby shows about a room. */
-export const RoomInfoSchema = v.object({
-  id: v.string(),
-  name: v.string(),
-  players: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ROOM_CAPACITY)),
-  capacity: v.literal(ROOM_CAPACITY),
-  state: v.picklist(ROOM_STATES),
-  locked: v.boolean(),
-  /** Milliseconds since the Unix epoch. */
-  createdAt: v.pipe(v.number(), v.finite()),
-  /** The room's game, absent in the default scope (`hello.game`). */
-  game: v.optional(v.string()),
-  /** The room's build, absent in the default scope (`hello.version`). */
-  version: v.optional(v.string()),
-  /** Clients watching the room's match (`watch`); absent when none. */
-  spectators: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-});
+export const RoomInfoSchema = /* @__PURE__ */ schema(() =>
+  v.object({
+    id: v.string(),
+    name: v.string(),
+    players: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ROOM_CAPACITY)),
+    capacity: v.literal(ROOM_CAPACITY),
+    state: v.picklist(ROOM_STATES),
+    locked: v.boolean(),
+    /** Milliseconds since the Unix epoch. */
+    createdAt: v.pipe(v.number(), v.finite()),
+    /** The room's game, absent in the default scope (`hello.game`). */
+    game: v.optional(v.string()),
+    /** The room's build, absent in the default scope (`hello.version`). */
+    version: v.optional(v.string()),
+    /** Clients watching the room's match (`watch`); absent when none. */
+    spectators: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  })
+);
 /** What the lobby shows about a room. */
 export type RoomInfo = v.InferOutput<typeof RoomInfoSchema>;
 
 /** RTCIceServer as handed to `new RTCPeerConnection({iceServers})`. */
-export const IceServerSchema = v.object({
-  urls: v.union([v.string(), v.array(v.string())]),
-  username: v.optional(v.string()),
-  credential: v.optional(v.string()),
-});
+export const IceServerSchema = /* @__PURE__ */ schema(() =>
+  v.object({
+    urls: v.union([v.string(), v.array(v.string())]),
+    username: v.optional(v.string()),
+    credential: v.optional(v.string()),
+  })
+);
 /** RTCIceServer. */
 export type IceServer = v.InferOutput<typeof IceServerSchema>;
 
-const PeerSchema = v.object({ id: v.string(), name: v.string() });
+const PeerSchema = /* @__PURE__ */ schema(() => v.object({ id: v.string(), name: v.string() }));
 
 /** Every message the server may send. */
-export const ServerMessageSchema = v.variant("type", [
-  v.object({
-    type: v.literal("welcome"),
-    id: v.string(),
-    name: v.string(),
-    protocol: v.number(),
-    iceServers: v.array(IceServerSchema),
-  }),
-  // Replaces welcome.iceServers: fresh TURN credentials, sent before the previous ones expire.
-  v.object({ type: v.literal("ice-servers"), iceServers: v.array(IceServerSchema) }),
-  v.object({
-    type: v.literal("rooms"),
-    rooms: v.array(RoomInfoSchema),
-    /** Public rooms of the client's scope matching its filter, listed or not. */
-    total: v.optional(v.number()),
-    /** The filter this snapshot applies (`list.filter`). */
-    filter: v.optional(v.string()),
-    ...rid,
-  }),
-  v.object({ type: v.literal("room"), room: RoomInfoSchema }),
-  v.object({ type: v.literal("room-removed"), id: v.string() }),
-  v.object({
-    type: v.literal("joined"),
-    room: RoomInfoSchema,
-    code: v.optional(v.string()),
-    ...rid,
-  }),
-  v.object({
-    type: v.literal("paired"),
-    peer: PeerSchema,
-    role: v.picklist(ROLES),
-    session: v.string(),
-    /** This player's resume token for the session (present when the lobby holds seats). */
-    resume: v.optional(v.string()),
-    /** True when this pairing continues the session after one player came back. */
-    resumed: v.optional(v.boolean()),
-  }),
-  v.object({
-    type: v.literal("signal"),
-    from: v.string(),
-    data: SignalDataSchema,
-    session: v.optional(v.string()),
-  }),
-  v.object({ type: v.literal("peer-left"), id: v.string() }),
-  // The peer's connection dropped mid-match: its seat is held for graceMs, then `peer-left`.
-  v.object({ type: v.literal("peer-away"), id: v.string(), graceMs: v.number() }),
-  v.object({ type: v.literal("left"), ...rid }),
-  v.object({ type: v.literal("pong"), t: v.optional(FiniteSchema), ...rid }),
-  v.object({ type: v.literal("renamed"), name: v.string(), ...rid }),
-  v.object({
-    type: v.literal("watching"),
-    room: RoomInfoSchema,
-    /** Absent until the offerer started its stream: then the first `stream` carries it. */
-    header: v.optional(StreamHeaderSchema),
-    ...rid,
-  }),
-  v.object({
-    type: v.literal("stream"),
-    room: v.string(),
-    from: FrameSchema,
-    // A backlog relayed to a new spectator is one long batch.
-    inputs: v.pipe(v.string(), v.regex(/^(?:[0-9a-f]{4})+$/)),
-    header: v.optional(StreamHeaderSchema),
-  }),
-  v.object({
-    type: v.literal("stream-end"),
-    room: v.string(),
-    reason: v.picklist(STREAM_END_REASONS),
-  }),
-  v.object({
-    type: v.literal("error"),
-    code: ErrorCodeSchema,
-    message: v.string(),
-    close: v.optional(v.literal(true)),
-    /** With `rate-limited`, `too-many-attempts`, `server-busy`: when to try again, in ms. */
-    retryAfterMs: v.optional(v.number()),
-    ...rid,
-  }),
-]);
+export const ServerMessageSchema = /* @__PURE__ */ schema(() =>
+  v.variant("type", [
+    v.object({
+      type: v.literal("welcome"),
+      id: v.string(),
+      name: v.string(),
+      protocol: v.number(),
+      iceServers: v.array(IceServerSchema),
+    }),
+    // Replaces welcome.iceServers: fresh TURN credentials, sent before the previous ones expire.
+    v.object({ type: v.literal("ice-servers"), iceServers: v.array(IceServerSchema) }),
+    v.object({
+      type: v.literal("rooms"),
+      rooms: v.array(RoomInfoSchema),
+      /** Public rooms of the client's scope matching its filter, listed or not. */
+      total: v.optional(v.number()),
+      /** The filter this snapshot applies (`list.filter`). */
+      filter: v.optional(v.string()),
+      ...rid,
+    }),
+    v.object({ type: v.literal("room"), room: RoomInfoSchema }),
+    v.object({ type: v.literal("room-removed"), id: v.string() }),
+    v.object({
+      type: v.literal("joined"),
+      room: RoomInfoSchema,
+      code: v.optional(v.string()),
+      ...rid,
+    }),
+    v.object({
+      type: v.literal("paired"),
+      peer: PeerSchema,
+      role: v.picklist(ROLES),
+      session: v.string(),
+      /** This player's resume token for the session (present when the lobby holds seats). */
+      resume: v.optional(v.string()),
+      /** True when this pairing continues the session after one player came back. */
+      resumed: v.optional(v.boolean()),
+    }),
+    v.object({
+      type: v.literal("signal"),
+      from: v.string(),
+      data: SignalDataSchema,
+      session: v.optional(v.string()),
+    }),
+    v.object({ type: v.literal("peer-left"), id: v.string() }),
+    // The peer's connection dropped mid-match: its seat is held for graceMs, then `peer-left`.
+    v.object({ type: v.literal("peer-away"), id: v.string(), graceMs: v.number() }),
+    v.object({ type: v.literal("left"), ...rid }),
+    v.object({ type: v.literal("pong"), t: v.optional(FiniteSchema), ...rid }),
+    v.object({ type: v.literal("renamed"), name: v.string(), ...rid }),
+    v.object({
+      type: v.literal("watching"),
+      room: RoomInfoSchema,
+      /** Absent until the offerer started its stream: then the first `stream` carries it. */
+      header: v.optional(StreamHeaderSchema),
+      ...rid,
+    }),
+    v.object({
+      type: v.literal("stream"),
+      room: v.string(),
+      from: FrameSchema,
+      // A backlog relayed to a new spectator is one long batch.
+      inputs: v.pipe(v.string(), v.regex(/^(?:[0-9a-f]{4})+$/)),
+      header: v.optional(StreamHeaderSchema),
+    }),
+    v.object({
+      type: v.literal("stream-end"),
+      room: v.string(),
+      reason: v.picklist(STREAM_END_REASONS),
+    }),
+    v.object({
+      type: v.literal("error"),
+      code: ErrorCodeSchema,
+      message: v.string(),
+      close: v.optional(v.literal(true)),
+      /** With `rate-limited`, `too-many-attempts`, `server-busy`: when to try again, in ms. */
+      retryAfterMs: v.optional(v.number()),
+      ...rid,
+    }),
+  ])
+);
 /** A server-to-client message. */
 export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;
 /** The server message with the given `type`. */
@@ -480,11 +526,11 @@ export type ParseResult<T> =
   | { ok: true; value: T }
   | { ok: false; code: "bad-message" | "too-large"; message: string; rid?: number };
 
-const CLIENT_TYPES: ReadonlySet<string> = new Set(
-  ClientMessageSchema.options.map((o) => o.entries.type.literal),
+const CLIENT_TYPES: ReadonlySet<string> = /* @__PURE__ */ schema(() =>
+  new Set(ClientMessageSchema.options.map((o) => o.entries.type.literal))
 );
-const SERVER_TYPES: ReadonlySet<string> = new Set(
-  ServerMessageSchema.options.map((o) => o.entries.type.literal),
+const SERVER_TYPES: ReadonlySet<string> = /* @__PURE__ */ schema(() =>
+  new Set(ServerMessageSchema.options.map((o) => o.entries.type.literal))
 );
 
 /** UTF-8 size of `text` in bytes, without allocating. */

@@ -10,12 +10,37 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 /** One entry point whose size is reported. */
 export interface SizeEntry {
-  /** `client` is judged against the 30 kB target; `ui`, `example`, `peerjs` are reported. */
-  role: "client" | "ui" | "example" | "peerjs";
+  /**
+   * `client` is judged against the 30 kB target; `import` (what a game's own import lines pull in),
+   * `ui`, `example`, `peerjs` are reported.
+   */
+  role: "client" | "import" | "ui" | "example" | "peerjs";
   label: string;
   /** Modules (repository paths or package names) that together make the entry. */
   modules: string[];
+  /** The entry's text when it is not every export of `modules` (named imports of a game). */
+  source?: string;
 }
+
+/**
+ * The import lines of a realistic game, bundled alone: the minimal one (lobby + one call that runs
+ * the match) and the canvas quick start's (game/examples/canvas/: that plus the checksum helper,
+ * the lobby screen and the overlay). Tree-shaking keeps only what these reach, so the distance
+ * between them and the every-export figure is what a game does not pay for.
+ */
+export const GAME_IMPORTS: { label: string; modules: string[]; source: string }[] = [
+  {
+    label: "a game's import: { runMatch, connectLobby } from duet-netcode",
+    modules: ["game/net/mod.ts"],
+    source: 'export { connectLobby, runMatch } from "duet-netcode";',
+  },
+  {
+    label: "the canvas quick start's imports (duet-netcode + duet-netcode/ui)",
+    modules: ["game/net/mod.ts", "game/ui/mod.ts"],
+    source: 'export { checksumWords, connectLobby, runMatch } from "duet-netcode";\n' +
+      'export { createLobbyScreen, createNetworkOverlay } from "duet-netcode/ui";',
+  },
+];
 
 const exists = (path: string) => {
   try {
@@ -42,6 +67,7 @@ export function sizeEntries(has: (path: string) => boolean = exists): SizeEntry[
   const example = ["game/examples/air_hockey/main.ts", "game/main.ts"].find(has);
   return [
     { role: "client", ...client },
+    ...(has("game/net/mod.ts") ? GAME_IMPORTS.map((g) => ({ role: "import" as const, ...g })) : []),
     { role: "ui", label: "duet-netcode/ui (game/ui/mod.ts)", modules: ["game/ui/mod.ts"] },
     ...(example
       ? [{ role: "example" as const, label: `example game (${example})`, modules: [example] }]
@@ -124,7 +150,7 @@ async function measure(e: SizeEntry, external: readonly string[] = []): Promise<
       stderr: "piped",
     }).spawn();
     const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(entrySource(e.modules)));
+    await w.write(new TextEncoder().encode(e.source ?? entrySource(e.modules)));
     await w.close();
     const r = await child.output();
     if (!r.success) throw new Error(new TextDecoder().decode(r.stderr).trim());

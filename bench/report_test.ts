@@ -225,3 +225,12 @@ Deno.test("the spectators section shows each condition's tick and input figures"
   assert.match(md, /\| 8 spectators \| .* \| 902 of 902 frames \| 0 \|/);
   assert.match(md, /Errors: 8 spectators: boom/);
 });
+
+Deno.test("the client-size figure puts a game's own import beside the every-export entry", () => {
+  const r = results();
+  r.size.entries.splice(1, 0, { role: "import", label: "a game's import", gzipBytes: 24_500 });
+  const v = verdicts(r).find((x) => x.id === "client-size")!;
+  assert.match(v.figure, /c 29 kB gzip; a game's import 24\.5 kB; PeerJS client/);
+  assert.equal(v.pass, true); // judged on the every-export entry alone
+  assert.doesNotMatch(verdicts(results()).find((x) => x.id === "client-size")!.figure, /import/);
+});

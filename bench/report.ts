@@ -399,12 +399,14 @@ export const MISS_REASONS: Record<string, string> = {
     "entry, hub view); not split further yet",
   "input-p99": "p99 of 2400 frames is noise-limited: at load < 1 one resend setting measured " +
     "27.1 and 28.5 ms, more than settings differ (see the resend table and the closing note)",
-  "client-size": "webrtc-adapter (required) and msgpackr are ~half the gzip bytes; see the size " +
-    "section's shares",
+  "client-size": "webrtc-adapter and msgpackr (both required) are ~23 kB of it; duet's own code " +
+    "alone is ~39 kB, which 30 kB would leave ~7 kB for (see the size section's shares and the " +
+    "closing note)",
   "connect-p95": "a tail: on a loaded machine (see the load averages above) both paths' p95 grow " +
     "alike; 34 ms at load < 1 (67077f0)",
-  "tick-netcode": "young-generation GC in the page: a rollback tick allocated ~7 KB (msgpack " +
-    "packet encode/decode, the input link's per-event objects), not the 18 µs rollback itself",
+  "tick-netcode": "not GC (no GC in the slowest 1% of frames; 4.9-5.3 KB/tick now): the page's " +
+    "main thread waits for a CPU about as long as it runs on 2 cores beside the browser's WebRTC " +
+    "threads, and the slowest frames spend ~0.65 ms inside DataChannel send (closing note)",
 };
 
 /** Why a target has no verdict or missed it: the benchmark's error, or the known reason. */

@@ -61,6 +61,7 @@ import { createLobbyMetrics, type LobbyMetrics, type RateLimitScope } from "./lo
 import type { LobbyRegistry, Step } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { createTokenBucket } from "./rate_limit.ts";
+import { readRelaySignal } from "./relay_signal.ts";
 import type { PlayerId } from "./room_registry.ts";
 
 /** The part of a server-side WebSocket a session uses. */
@@ -120,6 +121,9 @@ function binarySize(data: unknown): number {
   if (data instanceof Blob) return data.size;
   return 0;
 }
+
+/** The `messages` counter's labels for a relayed signal, made once. */
+const SIGNAL_LABELS = { type: "signal" } as const;
 
 const isPromise = <T>(x: Step<T>): x is Promise<T> =>
   typeof (x as Promise<T> | null)?.then === "function";
@@ -308,6 +312,17 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
     if (typeof data !== "string") {
       if (binarySize(data) > MAX_LOBBY_MESSAGE_BYTES) return tooLarge();
       return fail("bad-message", "binary frames are not supported: send JSON text", undefined);
+    }
+    if (registry.relay !== undefined && !isTooLarge(data)) {
+      // The relay's hot path: nothing built but the relayed text (relay_signal.ts).
+      const signal = readRelaySignal(data);
+      if (signal !== undefined) {
+        try {
+          if (registry.relay(id, signal)) return void metrics.messages.inc(SIGNAL_LABELS);
+        } catch (err) {
+          return internalError({ type: "signal", data: signal.data }, err);
+        }
+      }
     }
     const parsed = parseClientMessage(data);
     if (!parsed.ok) {

@@ -12,6 +12,13 @@ import { type Logger, silentLogger } from "./log.ts";
 import { createPasswordAttempts, type PasswordAttemptsOptions } from "./password_attempts.ts";
 import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
 
+/** Label sets of the relay's counters, made once: the hot path allocates none. */
+const KIND_LABELS = {
+  offer: { kind: "offer" },
+  answer: { kind: "answer" },
+  candidate: { kind: "candidate" },
+} as const;
+
 /** Options of {@link createMemoryRegistry}. */
 export interface MemoryRegistryOptions {
   hub: LobbyHub;
@@ -94,6 +101,16 @@ export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry
     handle(player, message: ClientMessage) {
       if (closed) return;
       apply(rooms.handle(player, message));
+    },
+    relay(player, signal) {
+      if (closed) return false;
+      const route = rooms.route(player, signal.data.kind, signal.session);
+      if (route === null) return false;
+      // What countEffects counts for a relayed signal effect.
+      metrics.relayedMessages.inc(KIND_LABELS[signal.data.kind]);
+      metrics.relayedBytes.inc(undefined, signalBytes(signal.data));
+      hub.sendText(route.to, route.head + signal.dataText + route.tail);
+      return true;
     },
     disconnect(player) {
       if (closed) return;

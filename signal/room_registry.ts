@@ -68,6 +68,7 @@ import { createOpenRoomQueue, type OpenRoomQueue } from "./open_room_queue.ts";
 import { createPasswordAttempts, type PasswordAttempts } from "./password_attempts.ts";
 import { randomBase32, type RandomBytes, secureRandomBytes } from "./random_id.ts";
 import { hashPassword, type PasswordHash, verifyPassword } from "./room_password.ts";
+import { envelopeHead, envelopeTail } from "./relay_signal.ts";
 
 /** A connected player's id (also sent to clients as `welcome.id`, `peer.id`, `signal.from`). */
 export type PlayerId = string;
@@ -88,6 +89,23 @@ export type Effect =
   | { kind: "list"; to: PlayerId; filter: string; rid?: number }
   | { kind: "event"; event: LobbyEvent }
   | { kind: "expire"; token: string; afterMs: number };
+
+/**
+ * Where {@link RoomRegistry.route} sends a signal: the peer, and the relayed envelope's text
+ * before and after the client's `data` (relay_signal.ts), made once per pairing and direction.
+ */
+export interface Route {
+  readonly to: PlayerId;
+  /** The room's session, which the relayed `signal` carries. */
+  readonly session: string;
+  /** `{"type":"signal","from":…,"data":` */
+  readonly head: string;
+  /** `,"session":…}` */
+  readonly tail: string;
+}
+
+/** `signal.data.kind`. */
+export type SignalKind = "offer" | "answer" | "candidate";
 
 /** Options of {@link createRoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -118,6 +136,14 @@ export interface RoomRegistry {
   connect(address?: string): { id: PlayerId; name: string };
   /** Applies one validated client message from `player`. Unknown players are ignored. */
   handle(player: PlayerId, message: ClientMessage): Effect[];
+  /**
+   * The relay's hot path (relay_signal.ts): where a valid `signal` of `kind` from `player`,
+   * naming `session` if it does, goes when relaying it is all its step does: the peer and the
+   * room's session, with no effect list built. Null when {@link handle} must decide instead (not
+   * paired, another session, or an offer or answer while the room is `full`, which may move it to
+   * `playing`); `handle` then does exactly what it would have done.
+   */
+  route(player: PlayerId, kind: SignalKind, session: string | undefined): Route | null;
   /**
    * The player's connection is gone: leaves its room (the peer gets `peer-left`), or, in a
    * `playing` room, holds its seat for the grace period (the peer gets `peer-away`). Idempotent.
@@ -191,6 +217,13 @@ interface Room {
   spectators: Set<Player>;
   /** The offerer's stream of the current match, once it began; null before and after. */
   stream: Stream | null;
+  /** {@link RoomRegistry.route}'s answers by seat, kept while the same pair is in the session. */
+  routes: CachedRoute[];
+}
+
+interface CachedRoute extends Route {
+  by: Player;
+  peer: Player;
 }
 
 interface Away {
@@ -354,6 +387,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       away: null,
       spectators: new Set(),
       stream: null,
+      routes: [],
     };
     rooms.set(id, room);
     if (code === null) publicRooms.set(id, room);
@@ -798,6 +832,30 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
         { effects, fail },
       );
       return effects;
+    },
+    route(playerId, kind, session) {
+      const p = players.get(playerId);
+      const room = p?.room;
+      if (room == null || room.session === null) return null;
+      const seat = room.players[0] === p ? 0 : 1;
+      const peer = room.players[1 - seat];
+      if (peer === undefined || (session !== undefined && session !== room.session)) return null;
+      if (kind !== "candidate" && room.state === "full") return null;
+      const known = room.routes[seat];
+      // Checked on every use, so no change of players or session can leave a stale one behind.
+      if (known !== undefined && known.by === p && known.peer === peer) {
+        if (known.session === room.session) return known;
+      }
+      const made: CachedRoute = {
+        to: peer.id,
+        session: room.session,
+        head: envelopeHead(p!.id),
+        tail: envelopeTail(room.session),
+        by: p!,
+        peer,
+      };
+      room.routes[seat] = made;
+      return made;
     },
     disconnect(playerId) {
       const player = players.get(playerId);

@@ -263,7 +263,9 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     return q;
   };
   // Players by name skeleton, so that a look-alike of a connected player's name is disambiguated.
-  const bySkeleton = new Map<string, Set<Player>>();
+  // A skeleton nearly always has one player: the entry is the player itself, a Set only when it
+  // is shared (a Set per connected player was ~240 B of every idle connection).
+  const bySkeleton = new Map<string, Player | Set<Player>>();
   let nextSeq = 0;
   // Resume tokens of current sessions, and those that ended (by why, in insertion order).
   const liveTokens = new Map<string, Room>();
@@ -306,19 +308,24 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   const occupancy = (room: Room) => room.players.length + (room.away === null ? 0 : 1);
 
   const indexName = (p: Player) => {
-    let set = bySkeleton.get(p.skeleton);
-    if (set === undefined) bySkeleton.set(p.skeleton, set = new Set());
-    set.add(p);
+    const known = bySkeleton.get(p.skeleton);
+    if (known === undefined || known === p) bySkeleton.set(p.skeleton, p);
+    else if (known instanceof Set) known.add(p);
+    else bySkeleton.set(p.skeleton, new Set([known, p]));
   };
   const unindexName = (p: Player) => {
-    const set = bySkeleton.get(p.skeleton);
-    if (set === undefined) return;
-    set.delete(p);
-    if (set.size === 0) bySkeleton.delete(p.skeleton);
+    const known = bySkeleton.get(p.skeleton);
+    if (known === p) bySkeleton.delete(p.skeleton);
+    else if (known instanceof Set) {
+      known.delete(p);
+      if (known.size === 1) bySkeleton.set(p.skeleton, known.values().next().value!);
+    }
   };
   const nameTaken = (name: string, self: Player) => {
-    const set = bySkeleton.get(nameSkeleton(name));
-    return set !== undefined && [...set].some((x) => x !== self);
+    const known = bySkeleton.get(nameSkeleton(name));
+    if (known === undefined) return false;
+    if (known instanceof Set) return [...known].some((x) => x !== self);
+    return known !== self;
   };
   /** `wanted`, or "wanted (n)" with the smallest n no other connected player's name looks like. */
   const distinctName = (wanted: string, self: Player): string => {

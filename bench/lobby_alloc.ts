@@ -22,11 +22,22 @@ interface Mark {
   heapUsed: number;
   external: number;
   rss: number;
+  /** The server's CPU time so far (user + system, µs). */
+  cpuUs: number;
   /** GC trace lines the child printed since the previous mark. */
   gcs: number;
 }
 
 const SEMI_SPACE_MB = 256;
+
+/** This process's CPU time in µs, all threads (schedstat: ns, unlike /proc/stat's 10 ms ticks). */
+function cpuUs(): number {
+  let ns = 0;
+  for (const t of Deno.readDirSync("/proc/self/task")) {
+    ns += Number(Deno.readTextFileSync(`/proc/self/task/${t.name}/schedstat`).split(" ")[0]);
+  }
+  return ns / 1000;
+}
 
 /** V8's sampling heap profiler on this process (node:inspector), 64-byte interval. */
 async function heapSampler() {
@@ -35,17 +46,25 @@ async function heapSampler() {
   session.connect();
   const post = (method: string, params: object = {}) =>
     new Promise<Record<string, unknown>>((resolve, reject) =>
-      session.post(method, params, (err, res) => err ? reject(err) : resolve(res ?? {}))
+      session.post(
+        method,
+        params,
+        (err, res) => err ? reject(err) : resolve((res ?? {}) as Record<string, unknown>),
+      )
     );
   await post("HeapProfiler.enable");
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 50 });
+  const cpu = Deno.env.get("LOBBY_ALLOC_CPU") === "1";
   return {
     start: () =>
-      post("HeapProfiler.startSampling", {
+      cpu ? post("Profiler.start") : post("HeapProfiler.startSampling", {
         samplingInterval: 64,
         includeObjectsCollectedByMajorGC: true,
         includeObjectsCollectedByMinorGC: true,
       }),
-    stop: async () => JSON.stringify((await post("HeapProfiler.stopSampling")).profile),
+    stop: async () =>
+      JSON.stringify((await post(cpu ? "Profiler.stop" : "HeapProfiler.stopSampling")).profile),
   };
 }
 
@@ -93,7 +112,9 @@ async function serve(kind: string): Promise<void> {
       }
       const m = Deno.memoryUsage();
       console.log(
-        JSON.stringify({ mark: { heapUsed: m.heapUsed, external: m.external, rss: m.rss } }),
+        JSON.stringify({
+          mark: { heapUsed: m.heapUsed, external: m.external, rss: m.rss, cpuUs: cpuUs() },
+        }),
       );
     }
   }
@@ -243,7 +264,7 @@ async function relayAlloc(kind: string, pairs: number, messages: number) {
   }
   const windowRounds = Math.max(1, Math.floor(4000 / perRound));
   const results: number[] = [];
-  let dirty = 0;
+  let dirty = 0, cpuSum = 0, cpuMessages = 0;
   let sent = 0;
   const heapProfile = Deno.env.get("LOBBY_ALLOC_HEAP");
   if (heapProfile) {
@@ -264,13 +285,16 @@ async function relayAlloc(kind: string, pairs: number, messages: number) {
     }
     const m1 = await srv.mark(false);
     sent += windowRounds * perRound;
+    cpuSum += m1.cpuUs - m0.cpuUs;
+    cpuMessages += windowRounds * perRound;
     if (m1.gcs > 0 || m1.heapUsed < m0.heapUsed) dirty++;
     else results.push((m1.heapUsed - m0.heapUsed) / (windowRounds * perRound));
   }
   for (const [a, b] of ps) a.close(), b.close();
   await srv.stop();
   results.sort((x, y) => x - y);
-  return { kind, pairs, windows: results.length, dirty, bytesPerMessage: results };
+  const cpuUsPerMessage = +(cpuSum / cpuMessages).toFixed(2);
+  return { kind, pairs, windows: results.length, dirty, cpuUsPerMessage, bytesPerMessage: results };
 }
 
 /** Heap, external and RSS growth per idle connection over `n` connections. */

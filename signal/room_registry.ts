@@ -218,7 +218,7 @@ interface Room {
   /** The offerer's stream of the current match, once it began; null before and after. */
   stream: Stream | null;
   /** {@link RoomRegistry.route}'s answers by seat, kept while the same pair is in the session. */
-  routes: CachedRoute[];
+  routes: [CachedRoute | null, CachedRoute | null];
 }
 
 interface CachedRoute extends Route {
@@ -394,7 +394,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       away: null,
       spectators: new Set(),
       stream: null,
-      routes: [],
+      routes: [null, null],
     };
     rooms.set(id, room);
     if (code === null) publicRooms.set(id, room);
@@ -850,7 +850,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       if (kind !== "candidate" && room.state === "full") return null;
       const known = room.routes[seat];
       // Checked on every use, so no change of players or session can leave a stale one behind.
-      if (known !== undefined && known.by === p && known.peer === peer) {
+      if (known !== null && known.by === p && known.peer === peer) {
         if (known.session === room.session) return known;
       }
       const made: CachedRoute = {

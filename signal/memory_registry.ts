@@ -1,7 +1,9 @@
 /**
  * The in-memory {@link LobbyRegistry}: the zero-setup default for a single lobby process. The
  * rooms are room_registry.ts's plain state; each step applies it and hands the effects to the hub
- * synchronously, so nothing ever waits for a tick.
+ * synchronously, so nothing ever waits for a tick. A plain relayed signal skips the effects:
+ * `relay` asks the rooms for the peer (`route`) and sends the client's `data` text inside the
+ * route's envelope (relay_signal.ts), counting what countEffects would have counted.
  */
 import type { ClientMessage } from "../shared/lobby_protocol.ts";
 import { fireHook, type LobbyHooks } from "./lobby_hooks.ts";

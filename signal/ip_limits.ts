@@ -79,28 +79,84 @@ export function ipKey(address: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
-/** A connection's recent rate: a count that decays with a 1 s time constant (≈ per second). */
-interface Usage {
-  value: number;
-  at: number;
+/**
+ * A connection's recent rate, `value` as of `at`: a count that decays with a 1 s time constant
+ * (≈ per second). Returns the value at `nowMs` with one more counted.
+ */
+const bump = (value: number, at: number, nowMs: number) =>
+  (nowMs > at ? value * Math.exp(-(nowMs - at) / 1000) : value) + 1;
+
+/** One address's shared budget. */
+interface Entry {
+  connections: number;
+  bucket: TokenBucket | null;
+  churn: TokenBucket | null;
 }
 
-const bump = (u: Usage, nowMs: number) => {
-  if (nowMs > u.at) {
-    u.value *= Math.exp(-(nowMs - u.at) / 1000);
-    u.at = nowMs;
+/** What the tickets of one {@link createIpLimits} share. */
+interface Limits {
+  messagesPerSecond: number;
+  churnPerSecond: number;
+  entries: Map<string, Entry>;
+  idle(e: Entry, nowMs: number): boolean;
+}
+
+/**
+ * A connection's ticket: its fields, and methods on the prototype (one ticket per connection, so
+ * no closures per ticket).
+ */
+class Ticket implements IpTicket {
+  #released = false;
+  // The connection's recent rates (Usage, in fields rather than objects). A new connection starts
+  // as if it had used the address's whole rate, so reconnecting is no way to a fresh fair share;
+  // an honest one earns its share within a second or two.
+  #messages: number;
+  #messagesAt: number;
+  #changes: number;
+  #changesAt: number;
+
+  constructor(readonly key: string, private entry: Entry, private limits: Limits, nowMs: number) {
+    this.#messages = limits.messagesPerSecond;
+    this.#changes = limits.churnPerSecond;
+    this.#messagesAt = this.#changesAt = nowMs;
   }
-  u.value += 1;
-  return u.value;
-};
+
+  /** A token from the address's bucket, or, when it is empty, a fair share's allowance. */
+  #allowed(bucket: TokenBucket, rate: number, recent: number, nowMs: number) {
+    return bucket.take(nowMs) || recent <= rate / Math.max(1, this.entry.connections);
+  }
+
+  takeMessage(nowMs: number): boolean {
+    const bucket = this.entry.bucket;
+    if (bucket === null) return true;
+    const u = bump(this.#messages, this.#messagesAt, nowMs);
+    this.#messages = u;
+    if (nowMs > this.#messagesAt) this.#messagesAt = nowMs;
+    return this.#allowed(bucket, this.limits.messagesPerSecond, u, nowMs);
+  }
+
+  takeChurn(nowMs: number): boolean {
+    const bucket = this.entry.churn;
+    if (bucket === null) return true;
+    const u = bump(this.#changes, this.#changesAt, nowMs);
+    this.#changes = u;
+    if (nowMs > this.#changesAt) this.#changesAt = nowMs;
+    return this.#allowed(bucket, this.limits.churnPerSecond, u, nowMs);
+  }
+
+  release(nowMs: number): void {
+    if (this.#released) return;
+    this.#released = true;
+    const { entry, limits } = this;
+    entry.connections--;
+    if (limits.idle(entry, nowMs) && limits.entries.get(this.key) === entry) {
+      limits.entries.delete(this.key);
+    }
+  }
+}
 
 /** Creates empty per-IP bookkeeping. */
 export function createIpLimits(opts: IpLimitsOptions): IpLimits {
-  interface Entry {
-    connections: number;
-    bucket: TokenBucket | null;
-    churn: TokenBucket | null;
-  }
   const churnRate = opts.churnPerSecond ?? DEFAULT_IP_CHURN_PER_SECOND;
   const churnBurst = opts.churnBurst ?? DEFAULT_IP_CHURN_BURST;
   const entries = new Map<string, Entry>();
@@ -111,6 +167,12 @@ export function createIpLimits(opts: IpLimitsOptions): IpLimits {
     e.connections === 0 &&
     (e.bucket === null || e.bucket.available(nowMs) >= opts.messageBurst) &&
     (e.churn === null || e.churn.available(nowMs) >= Math.max(1, churnBurst));
+  const limits: Limits = {
+    messagesPerSecond: opts.messagesPerSecond,
+    churnPerSecond: churnRate,
+    entries,
+    idle,
+  };
 
   const sweep = (nowMs: number) => {
     if (nowMs - lastSweep < 10_000) return;
@@ -141,30 +203,7 @@ export function createIpLimits(opts: IpLimitsOptions): IpLimits {
       }
       if (opts.maxConnectionsPerIp > 0 && e.connections >= opts.maxConnectionsPerIp) return null;
       e.connections++;
-      const entry = e;
-      let released = false;
-      // A new connection starts as if it had used the address's whole rate, so reconnecting is
-      // no way to a fresh fair share; an honest one earns its share within a second or two.
-      const messages: Usage = { value: opts.messagesPerSecond, at: nowMs };
-      const changes: Usage = { value: churnRate, at: nowMs };
-      /** A token from the address's bucket, or, when it is empty, a fair share's allowance. */
-      const take = (bucket: TokenBucket | null, rate: number, usage: Usage, nowMs: number) => {
-        if (bucket === null) return true;
-        const recent = bump(usage, nowMs);
-        if (bucket.take(nowMs)) return true;
-        return recent <= rate / Math.max(1, entry.connections);
-      };
-      return {
-        key,
-        takeMessage: (nowMs) => take(entry.bucket, opts.messagesPerSecond, messages, nowMs),
-        takeChurn: (nowMs) => take(entry.churn, churnRate, changes, nowMs),
-        release(nowMs) {
-          if (released) return;
-          released = true;
-          entry.connections--;
-          if (idle(entry, nowMs) && entries.get(key) === entry) entries.delete(key);
-        },
-      };
+      return new Ticket(key, e, limits, nowMs);
     },
     connections: (address) => entries.get(ipKey(address))?.connections ?? 0,
     get size() {

@@ -38,8 +38,11 @@ import {
   viewKey,
 } from "./room_list.ts";
 
-/** Where a connection's outgoing text goes. Must not throw (the session guards its socket). */
-export type Sink = (text: string) => void;
+/**
+ * Where a connection's outgoing text goes: a function, or an object's `write` (a session, so that
+ * a connection needs no closure of its own). Must not throw (the session guards its socket).
+ */
+export type Sink = ((text: string) => void) | { write(text: string): void };
 
 /** Where the public room list comes from (the registry, or a local copy of a shared one). */
 export interface RoomListSource {
@@ -130,7 +133,8 @@ export function createLobbyHub(
 
   const safely = (sink: Sink, text: string) => {
     try {
-      sink(text);
+      if (typeof sink === "function") sink(text);
+      else sink.write(text);
     } catch (err) {
       // One broken connection must not stop a broadcast to everyone else.
       log.error("sink-failed", { error: err });

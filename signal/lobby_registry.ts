@@ -14,6 +14,7 @@
  * Clients see the same protocol with both.
  */
 import type { ClientMessage, RoomInfo, RoomState } from "../shared/lobby_protocol.ts";
+import type { RelaySignal } from "./relay_signal.ts";
 import type { PlayerId } from "./room_registry.ts";
 
 /** A value now, or later. Synchronous registries return plain values so nothing waits a tick. */
@@ -44,6 +45,12 @@ export interface LobbyRegistry {
   connect(address?: string): Registration;
   /** Applies one validated client message; results reach the hub before the step completes. */
   handle(player: PlayerId, message: ClientMessage): Step<void>;
+  /**
+   * Optional hot path for a `signal` that readRelaySignal accepted (relay_signal.ts): relays it to
+   * the peer as text, synchronously, and returns true; or returns false, having done nothing, when
+   * it must go through {@link handle} instead (errors, room state changes).
+   */
+  relay?(player: PlayerId, signal: RelaySignal): boolean;
   /** The connection is gone: leave its room (the peer gets `peer-left`), forget it. Idempotent. */
   disconnect(player: PlayerId): Step<void>;
   /** Every public room, oldest first (a local copy with Redis, kept current by pub/sub). */

@@ -60,7 +60,8 @@ import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, type RateLimitScope } from "./lobby_metrics.ts";
 import type { LobbyRegistry, Step } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
-import { createTokenBucket } from "./rate_limit.ts";
+import { createTokenBucket, type TokenBucket } from "./rate_limit.ts";
+import { readRelaySignal } from "./relay_signal.ts";
 import type { PlayerId } from "./room_registry.ts";
 
 /** The part of a server-side WebSocket a session uses. */
@@ -96,7 +97,7 @@ export interface LobbySessionOptions {
   /** Monotonic milliseconds, for the rate limiters. */
   now?: () => number;
   /** Called once when the session ends, whichever side ended it. */
-  onEnd?: () => void;
+  onEnd?: (session: LobbySession) => void;
 }
 
 /** Session lifecycle (see the module docs). */
@@ -121,72 +122,140 @@ function binarySize(data: unknown): number {
   return 0;
 }
 
+/** The `messages` counter's labels for a relayed signal, made once. */
+const SIGNAL_LABELS = { type: "signal" } as const;
+
 const isPromise = <T>(x: Step<T>): x is Promise<T> =>
   typeof (x as Promise<T> | null)?.then === "function";
 
+/** What every session of one lobby shares: its options with the defaults filled in, made once. */
+interface SessionConfig {
+  hub: LobbyHub;
+  registry: LobbyRegistry;
+  iceServers: (player: PlayerId) => IceServer[];
+  iceRefreshMs: number | null;
+  rate: number;
+  burst: number;
+  strikeLimit: number;
+  churnRate: number;
+  churnBurst: number;
+  maxQueued: number;
+  maxBuffered: number;
+  metrics: LobbyMetrics;
+  log: Logger;
+  now: () => number;
+  onEnd: ((session: LobbySession) => void) | null;
+}
+
+/** The options of {@link createLobbySessions}: everything but the connection's own. */
+export type LobbySessionDefaults = Omit<LobbySessionOptions, "socket" | "ipTicket">;
+
+const monotonicNow = () => performance.now();
+
+function sessionConfig(opts: LobbySessionDefaults): SessionConfig {
+  const ice = opts.iceServers;
+  return {
+    hub: opts.hub,
+    registry: opts.registry,
+    iceServers: typeof ice === "function" ? ice : () => ice,
+    iceRefreshMs: opts.iceRefreshMs || null,
+    rate: opts.messagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND,
+    burst: opts.messageBurst ?? DEFAULT_MESSAGE_BURST,
+    strikeLimit: opts.rateLimitStrikes ?? DEFAULT_RATE_LIMIT_STRIKES,
+    churnRate: opts.churnPerSecond ?? DEFAULT_CHURN_PER_SECOND,
+    churnBurst: opts.churnBurst ?? DEFAULT_CHURN_BURST,
+    maxQueued: opts.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES,
+    maxBuffered: opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    metrics: opts.metrics ?? createLobbyMetrics(),
+    log: opts.log ?? silentLogger,
+    now: opts.now ?? monotonicNow,
+    onEnd: opts.onEnd ?? null,
+  };
+}
+
+/** Bits of {@link Session}'s `limited`: the scopes whose limit this connection has hit. */
+const SCOPE_BITS: Record<RateLimitScope, number> = { connection: 1, ip: 2, churn: 4 };
+
+const isChurn = (type: ClientMessage["type"]) =>
+  type === "create" || type === "join" || type === "quick";
+
 /**
- * Registers a new player for an open socket and sends `welcome` and the `rooms` snapshot (at once
- * with the in-memory registry, after the registry confirms with Redis). Call it from the socket's
- * `open` event.
+ * One connection. A lobby holds thousands of idle ones, so a session is its own state in fields
+ * with its behaviour on the prototype and everything lobby-wide in one shared
+ * {@link SessionConfig}: no closures per connection, and the token buckets and the job queue are
+ * made when first needed (a bucket made later starts full, as one made at connect time would be
+ * by then).
  */
-export function openLobbySession(opts: LobbySessionOptions): LobbySession {
-  const { hub, socket, registry } = opts;
-  const metrics = opts.metrics ?? createLobbyMetrics();
-  const log = opts.log ?? silentLogger;
-  const now = opts.now ?? (() => performance.now());
-  const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-  const strikeLimit = opts.rateLimitStrikes ?? DEFAULT_RATE_LIMIT_STRIKES;
-  const rate = opts.messagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
-  const bucket = createTokenBucket(
-    { ratePerSecond: rate, burst: opts.messageBurst ?? DEFAULT_MESSAGE_BURST },
-    now(),
-  );
-  const iceServers = typeof opts.iceServers === "function"
-    ? opts.iceServers
-    : (() => opts.iceServers) as (player: PlayerId) => IceServer[];
-  const churnRate = opts.churnPerSecond ?? DEFAULT_CHURN_PER_SECOND;
-  // A rate of 0 turns the per-connection limit off (load generators); the address's may remain.
-  const churn = churnRate > 0
-    ? createTokenBucket(
-      { ratePerSecond: churnRate, burst: opts.churnBurst ?? DEFAULT_CHURN_BURST },
-      now(),
-    )
-    : null;
-  const maxQueued = opts.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
-  const streamed = createTokenBucket(
-    { ratePerSecond: STREAM_FRAMES_PER_SECOND, burst: STREAM_FRAME_BURST },
-    now(),
-  );
-  const registration = registry.connect(opts.ipTicket?.key);
-  const { id, name } = registration;
-  let state: LobbySessionState = "registering";
+class Session implements LobbySession {
+  readonly id: PlayerId;
+  #state: LobbySessionState = "registering";
+  readonly #c: SessionConfig;
+  readonly #socket: LobbySocket;
+  readonly #ipTicket: IpTicket | null;
+  #bucket: TokenBucket | null = null;
+  #churn: TokenBucket | null = null;
+  #streamed: TokenBucket | null = null;
   // Dropped frames minus accepted ones, floored at zero: sustained excess, not a single burst.
-  let strikes = 0;
-  const limitedScopes = new Set<RateLimitScope>();
-  let refreshTimer: ReturnType<typeof setInterval> | undefined;
+  #strikes = 0;
+  #limited = 0;
+  #refreshTimer: ReturnType<typeof setInterval> | undefined = undefined;
+  // Frames wait here while an asynchronous registry step is in flight (null: none ever did).
+  #jobs: (() => Step<void>)[] | null = null;
+  #inFlight: Promise<void> | null = null;
 
-  // Frames wait here while an asynchronous registry step is in flight.
-  const jobs: (() => Step<void>)[] = [];
-  let inFlight: Promise<void> | null = null;
-
-  const wait = (result: Promise<void>) => {
-    inFlight = result.finally(() => {
-      inFlight = null;
-      pump();
-    });
-  };
-  const pump = () => {
-    while (inFlight === null && jobs.length > 0 && state !== "ended") {
-      const result = jobs.shift()!();
-      if (isPromise(result)) wait(result);
+  constructor(c: SessionConfig, socket: LobbySocket, ipTicket: IpTicket | null) {
+    this.#c = c;
+    this.#socket = socket;
+    this.#ipTicket = ipTicket;
+    const registration = c.registry.connect(ipTicket?.key);
+    this.id = registration.id;
+    if (registration.ready === null) this.#greet(registration.name);
+    else {
+      const ready = registration.ready;
+      this.#enqueue(() =>
+        ready.then(() => this.#greet(registration.name), (err) => {
+          c.log.error("register-failed", { player: this.id, error: err });
+          this.end(CLOSE_CODES.internalError, "lobby unavailable", {
+            code: "internal-error",
+            message: "the lobby could not register this connection; try again",
+          });
+        })
+      );
     }
-  };
-  const enqueue = (job: () => Step<void>) => {
-    jobs.push(job);
-    pump();
-  };
+  }
 
-  const leaveRegistry = () => {
+  get state(): LobbySessionState {
+    return this.#state;
+  }
+
+  #queued(): number {
+    return this.#jobs === null ? 0 : this.#jobs.length;
+  }
+
+  #wait(result: Promise<void>) {
+    this.#inFlight = result.finally(() => {
+      this.#inFlight = null;
+      this.#pump();
+    });
+  }
+
+  #pump() {
+    const jobs = this.#jobs;
+    if (jobs === null) return;
+    while (this.#inFlight === null && jobs.length > 0 && this.#state !== "ended") {
+      const result = jobs.shift()!();
+      if (isPromise(result)) this.#wait(result);
+    }
+  }
+
+  #enqueue(job: () => Step<void>) {
+    (this.#jobs ??= []).push(job);
+    this.#pump();
+  }
+
+  #leaveRegistry() {
+    const { registry, log } = this.#c;
+    const id = this.id;
     const left = (): Step<void> => {
       try {
         const r = registry.disconnect(id);
@@ -198,149 +267,172 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
       }
     };
     // After the step in flight (or the registration), never overtaking it.
-    if (inFlight !== null) inFlight.then(left);
+    if (this.#inFlight !== null) this.#inFlight.then(left);
     else left();
-  };
+  }
 
-  const finish = () => {
-    if (state === "ended") return;
-    state = "ended";
-    clearInterval(refreshTimer);
-    jobs.length = 0;
-    hub.detach(id);
-    leaveRegistry();
-    opts.onEnd?.();
-  };
+  /** The socket closed (or failed): leave the room and forget the player. Idempotent. */
+  dropped(): void {
+    if (this.#state === "ended") return;
+    this.#state = "ended";
+    clearInterval(this.#refreshTimer);
+    if (this.#jobs !== null) this.#jobs.length = 0;
+    this.#c.hub.detach(this.id);
+    this.#leaveRegistry();
+    this.#c.onEnd?.(this);
+  }
 
-  const end = (code: number, reason: string, error?: { code: ErrorCode; message: string }) => {
-    if (state === "ended") return;
+  end(code: number, reason: string, error?: { code: ErrorCode; message: string }): void {
+    if (this.#state === "ended") return;
     if (error !== undefined) {
-      metrics.errors.inc({ code: error.code });
-      write(JSON.stringify({ type: "error", ...error, close: true }));
+      this.#c.metrics.errors.inc({ code: error.code });
+      this.write(JSON.stringify({ type: "error", ...error, close: true }));
     }
-    finish();
+    this.dropped();
     try {
-      socket.close(code, reason);
+      this.#socket.close(code, reason);
     } catch {
       // Already closing: nothing left to tell the client.
     }
-  };
+  }
 
-  function write(text: string) {
-    if (state === "ended") return;
-    if (socket.bufferedAmount > maxBuffered) {
-      return end(CLOSE_CODES.policyViolation, "client is not reading its messages");
+  /** The hub's sink for this player (lobby_hub.ts): one text to the client. */
+  write(text: string): void {
+    if (this.#state === "ended") return;
+    if (this.#socket.bufferedAmount > this.#c.maxBuffered) {
+      return this.end(CLOSE_CODES.policyViolation, "client is not reading its messages");
     }
     try {
-      socket.send(text);
+      this.#socket.send(text);
     } catch {
-      finish();
+      this.dropped();
     }
   }
 
-  const reply = (message: ServerMessage) => write(JSON.stringify(message));
+  #reply(message: ServerMessage) {
+    this.write(JSON.stringify(message));
+  }
 
-  const fail = (
-    code: ErrorCode,
-    message: string,
-    rid: number | undefined,
-    retryAfterMs?: number,
-  ) => {
-    metrics.errors.inc({ code });
+  #fail(code: ErrorCode, message: string, rid: number | undefined, retryAfterMs?: number) {
+    this.#c.metrics.errors.inc({ code });
     const m: ServerMessage = { type: "error", code, message };
     if (retryAfterMs !== undefined) m.retryAfterMs = retryAfterMs;
     if (rid !== undefined) m.rid = rid;
-    reply(m);
-  };
+    this.#reply(m);
+  }
 
-  const tooLarge = () =>
-    end(CLOSE_CODES.messageTooBig, "message too large", {
+  #tooLarge() {
+    this.end(CLOSE_CODES.messageTooBig, "message too large", {
       code: "too-large",
       message: `a message may be at most ${MAX_LOBBY_MESSAGE_BYTES} bytes`,
     });
+  }
 
-  const internalError = (message: ClientMessage, err: unknown) => {
+  #internalError(message: ClientMessage, err: unknown) {
     // A registry bug or a Redis outage must cost one request, not the server or other players.
-    log.error("handle-failed", { player: id, type: message.type, error: err });
-    fail("internal-error", "the server failed to handle this message", message.rid);
-  };
+    this.#c.log.error("handle-failed", { player: this.id, type: message.type, error: err });
+    this.#fail("internal-error", "the server failed to handle this message", message.rid);
+  }
 
-  const isChurn = (type: ClientMessage["type"]) =>
-    type === "create" || type === "join" || type === "quick";
+  /** Over the room-churn rate (per connection or per address)? Then answered, and true. */
+  #churnLimited(rid: number | undefined): boolean {
+    const c = this.#c;
+    const t = c.now();
+    // A rate of 0 turns the per-connection limit off (load generators); the address's may remain.
+    const churn = c.churnRate > 0
+      ? this.#churn ??= createTokenBucket({ ratePerSecond: c.churnRate, burst: c.churnBurst }, t)
+      : null;
+    if ((churn === null || churn.take(t)) && (!this.#ipTicket || this.#ipTicket.takeChurn(t))) {
+      return false;
+    }
+    c.metrics.rateLimitedMessages.inc({ scope: "churn" });
+    const wait = churn === null
+      ? 1000
+      : Math.max(100, Math.ceil((1 - churn.available(t)) * 1000 / c.churnRate));
+    this.#fail("rate-limited", "slow down: too many room changes (create, join, quick)", rid, wait);
+    return true;
+  }
 
-  const handle = (message: ClientMessage): Step<void> => {
-    metrics.messages.inc({ type: message.type });
-    if (isChurn(message.type)) {
-      const t = now();
-      if ((churn !== null && !churn.take(t)) || (opts.ipTicket && !opts.ipTicket.takeChurn(t))) {
-        metrics.rateLimitedMessages.inc({ scope: "churn" });
-        const wait = churn === null
-          ? 1000
-          : Math.max(100, Math.ceil((1 - churn.available(t)) * 1000 / churnRate));
-        return fail(
-          "rate-limited",
-          "slow down: too many room changes (create, join, quick)",
+  #handle(message: ClientMessage): Step<void> {
+    const c = this.#c;
+    c.metrics.messages.inc({ type: message.type });
+    if (isChurn(message.type) && this.#churnLimited(message.rid)) return;
+    if (message.type === "stream") {
+      this.#streamed ??= createTokenBucket(
+        { ratePerSecond: STREAM_FRAMES_PER_SECOND, burst: STREAM_FRAME_BURST },
+        c.now(),
+      );
+      if (!this.#streamed.take(c.now(), message.inputs.length / STREAM_CHARS_PER_FRAME)) {
+        return this.#fail(
+          "bad-stream",
+          `slow down: at most ${STREAM_FRAMES_PER_SECOND} frames per second`,
           message.rid,
-          wait,
         );
       }
     }
-    if (
-      message.type === "stream" &&
-      !streamed.take(now(), message.inputs.length / STREAM_CHARS_PER_FRAME)
-    ) {
-      return fail(
-        "bad-stream",
-        `slow down: at most ${STREAM_FRAMES_PER_SECOND} frames per second`,
-        message.rid,
-      );
-    }
     let result: Step<void>;
     try {
-      result = registry.handle(id, message);
+      result = c.registry.handle(this.id, message);
     } catch (err) {
-      return internalError(message, err);
+      return this.#internalError(message, err);
     }
-    if (isPromise(result)) return result.catch((err) => internalError(message, err));
-  };
+    if (isPromise(result)) return result.catch((err) => this.#internalError(message, err));
+  }
 
-  const process = (data: unknown): Step<void> => {
+  #process(data: unknown): Step<void> {
     if (typeof data !== "string") {
-      if (binarySize(data) > MAX_LOBBY_MESSAGE_BYTES) return tooLarge();
-      return fail("bad-message", "binary frames are not supported: send JSON text", undefined);
+      if (binarySize(data) > MAX_LOBBY_MESSAGE_BYTES) return this.#tooLarge();
+      return this.#fail(
+        "bad-message",
+        "binary frames are not supported: send JSON text",
+        undefined,
+      );
+    }
+    const { registry, metrics } = this.#c;
+    if (registry.relay !== undefined && !isTooLarge(data)) {
+      // The relay's hot path: nothing built but the relayed text (relay_signal.ts).
+      const signal = readRelaySignal(data);
+      if (signal !== undefined) {
+        try {
+          if (registry.relay(this.id, signal)) return void metrics.messages.inc(SIGNAL_LABELS);
+        } catch (err) {
+          return this.#internalError({ type: "signal", data: signal.data }, err);
+        }
+      }
     }
     const parsed = parseClientMessage(data);
     if (!parsed.ok) {
-      if (parsed.code === "too-large") return tooLarge();
-      return fail(parsed.code, parsed.message, parsed.rid);
+      if (parsed.code === "too-large") return this.#tooLarge();
+      return this.#fail(parsed.code, parsed.message, parsed.rid);
     }
-    return handle(parsed.value);
-  };
+    return this.#handle(parsed.value);
+  }
 
-  const limited = (data: unknown, scope: RateLimitScope) => {
-    metrics.rateLimitedMessages.inc({ scope });
-    if (!limitedScopes.has(scope)) {
-      limitedScopes.add(scope);
-      metrics.rateLimitedClients.inc({ scope });
-      log.info("rate-limited", { player: id, scope });
+  #rateLimited(data: unknown, scope: RateLimitScope) {
+    const c = this.#c;
+    c.metrics.rateLimitedMessages.inc({ scope });
+    if ((this.#limited & SCOPE_BITS[scope]) === 0) {
+      this.#limited |= SCOPE_BITS[scope];
+      c.metrics.rateLimitedClients.inc({ scope });
+      c.log.info("rate-limited", { player: this.id, scope });
     }
-    strikes++;
-    if (strikes > strikeLimit) {
-      return end(CLOSE_CODES.policyViolation, "rate limit exceeded", {
+    this.#strikes++;
+    if (this.#strikes > c.strikeLimit) {
+      return this.end(CLOSE_CODES.policyViolation, "rate limit exceeded", {
         code: "rate-limited",
         message: "too many messages; closing",
       });
     }
     const rid = typeof data === "string" && !isTooLarge(data) ? peekRid(data) : undefined;
     const text = scope === "connection"
-      ? `slow down: at most ${rate} messages per second`
+      ? `slow down: at most ${c.rate} messages per second`
       : "slow down: too many messages from your network";
     // A flood of refusals must not fill the queue while the registry is slow either.
-    if (jobs.length < maxQueued) enqueue(() => fail("rate-limited", text, rid));
-  };
+    if (this.#queued() < c.maxQueued) this.#enqueue(() => this.#fail("rate-limited", text, rid));
+  }
 
-  const busy = (data: unknown) => {
-    metrics.errors.inc({ code: "server-busy" });
+  #busy(data: unknown) {
+    this.#c.metrics.errors.inc({ code: "server-busy" });
     const rid = typeof data === "string" && !isTooLarge(data) ? peekRid(data) : undefined;
     const m: ServerMessage = {
       type: "error",
@@ -349,65 +441,73 @@ export function openLobbySession(opts: LobbySessionOptions): LobbySession {
       retryAfterMs: 1000,
     };
     if (rid !== undefined) m.rid = rid;
-    write(JSON.stringify(m));
-  };
+    this.write(JSON.stringify(m));
+  }
 
-  const receive = (data: unknown) => {
-    if (state === "ended") return;
+  receive(data: unknown): void {
+    if (this.#state === "ended") return;
+    const c = this.#c;
     // Rates count arrivals, whatever is still queued.
-    const t = now();
-    if (!bucket.take(t)) return limited(data, "connection");
-    if (opts.ipTicket && !opts.ipTicket.takeMessage(t)) return limited(data, "ip");
-    if (strikes > 0) strikes--;
-    if (inFlight !== null || jobs.length > 0) {
+    const t = c.now();
+    const bucket = this.#bucket ??= createTokenBucket(
+      { ratePerSecond: c.rate, burst: c.burst },
+      t,
+    );
+    if (!bucket.take(t)) return this.#rateLimited(data, "connection");
+    if (this.#ipTicket && !this.#ipTicket.takeMessage(t)) return this.#rateLimited(data, "ip");
+    if (this.#strikes > 0) this.#strikes--;
+    if (this.#inFlight !== null || this.#queued() > 0) {
       // The registry stalls (Redis): what waits here is bounded.
-      if (jobs.length >= maxQueued) return busy(data);
-      return enqueue(() => process(data));
+      if (this.#queued() >= c.maxQueued) return this.#busy(data);
+      return this.#enqueue(() => this.#process(data));
     }
     // Nothing queued (always so with the in-memory registry): handle it now, without the job
     // closure and queue round trip every relayed message would otherwise pay.
-    const result = process(data);
-    if (isPromise(result)) wait(result);
-  };
-
-  const refreshIce = () => {
-    if (state !== "open") return;
-    metrics.iceRefreshes.inc();
-    reply({ type: "ice-servers", iceServers: iceServers(id) });
-  };
-
-  const greet = () => {
-    if (state === "ended") return;
-    state = "open";
-    hub.attach(id, write);
-    reply({ type: "welcome", id, name, protocol: PROTOCOL_VERSION, iceServers: iceServers(id) });
-    write(hub.roomsMessage(id));
-    if (opts.iceRefreshMs && state === "open") {
-      refreshTimer = setInterval(refreshIce, opts.iceRefreshMs);
-    }
-  };
-
-  if (registration.ready === null) greet();
-  else {
-    const ready = registration.ready;
-    enqueue(() =>
-      ready.then(greet, (err) => {
-        log.error("register-failed", { player: id, error: err });
-        end(CLOSE_CODES.internalError, "lobby unavailable", {
-          code: "internal-error",
-          message: "the lobby could not register this connection; try again",
-        });
-      })
-    );
+    const result = this.#process(data);
+    if (isPromise(result)) this.#wait(result);
   }
 
-  return {
-    id,
-    get state() {
-      return state;
-    },
-    receive,
-    end,
-    dropped: finish,
-  };
+  #refreshIce() {
+    if (this.#state !== "open") return;
+    this.#c.metrics.iceRefreshes.inc();
+    this.#reply({ type: "ice-servers", iceServers: this.#c.iceServers(this.id) });
+  }
+
+  #greet(name: string) {
+    if (this.#state === "ended") return;
+    const c = this.#c;
+    this.#state = "open";
+    c.hub.attach(this.id, this);
+    this.#reply({
+      type: "welcome",
+      id: this.id,
+      name,
+      protocol: PROTOCOL_VERSION,
+      iceServers: c.iceServers(this.id),
+    });
+    this.write(c.hub.roomsMessage(this.id));
+    if (c.iceRefreshMs !== null && this.#state === "open") {
+      this.#refreshTimer = setInterval(() => this.#refreshIce(), c.iceRefreshMs);
+    }
+  }
+}
+
+/**
+ * Opens sessions that share one lobby's options (the server's way: they are made once, not per
+ * connection). Each call registers a new player for an open socket, as {@link openLobbySession}.
+ */
+export function createLobbySessions(
+  opts: LobbySessionDefaults,
+): (socket: LobbySocket, ipTicket?: IpTicket | null) => LobbySession {
+  const config = sessionConfig(opts);
+  return (socket, ipTicket = null) => new Session(config, socket, ipTicket);
+}
+
+/**
+ * Registers a new player for an open socket and sends `welcome` and the `rooms` snapshot (at once
+ * with the in-memory registry, after the registry confirms with Redis). Call it from the socket's
+ * `open` event.
+ */
+export function openLobbySession(opts: LobbySessionOptions): LobbySession {
+  return new Session(sessionConfig(opts), opts.socket, opts.ipTicket ?? null);
 }

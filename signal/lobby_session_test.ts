@@ -414,6 +414,41 @@ Deno.test("metrics: messages by type, pairings, relayed signals and errors", () 
   assert.equal(metrics.errors.get({ code: "bad-message" }), 1);
 });
 
+Deno.test("relayed signals: the text path counts once, and the peer gets only what was checked", () => {
+  const { open, metrics, registry } = setup();
+  const a = open();
+  const b = open();
+  a.session.receive('{"type":"create","name":"R"}');
+  b.session.receive(JSON.stringify({ type: "join", room: registry.roomOf(a.session.id)!.id }));
+  const session = b.take().find((m) => m.type === "paired")!;
+  assert.equal(session.type, "paired");
+  if (session.type !== "paired") return;
+  a.take();
+  const candidate = { candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host", sdpMid: "0" };
+  const data = { kind: "candidate", candidate };
+  a.session.receive(JSON.stringify({ type: "signal", data, session: session.session, rid: 1 }));
+  // Unknown keys take the slow path, which drops them; a stale session is dropped.
+  a.session.receive(JSON.stringify({ type: "signal", data: { ...data, from: "x" }, from: "y" }));
+  a.session.receive(JSON.stringify({ type: "signal", data, session: "stale" }));
+  const relayed = { type: "signal", from: a.session.id, data, session: session.session };
+  assert.deepEqual(b.take(), [relayed, relayed]);
+  assert.deepEqual(a.take(), []);
+  assert.equal(metrics.messages.get({ type: "signal" }), 3);
+  assert.equal(metrics.relayedMessages.get({ kind: "candidate" }), 2);
+  assert.equal(metrics.relayedBytes.get(), 2 * candidate.candidate.length);
+  // Not paired any more: the slow path answers the error.
+  b.session.dropped();
+  a.session.receive(JSON.stringify({ type: "signal", data, rid: 2 }));
+  const after = a.take();
+  assert.equal(after[0].type, "peer-left");
+  assert.deepEqual(after.find((m) => m.type === "error"), {
+    type: "error",
+    code: "not-paired",
+    message: "wait for `paired` before signalling",
+    rid: 2,
+  });
+});
+
 Deno.test("room churn has its own low rate: rate-limited with a retry hint, socket stays open", () => {
   const { open, metrics } = setup();
   const { session, socket, take, ends } = open({

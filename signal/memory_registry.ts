@@ -1,7 +1,9 @@
 /**
  * The in-memory {@link LobbyRegistry}: the zero-setup default for a single lobby process. The
  * rooms are room_registry.ts's plain state; each step applies it and hands the effects to the hub
- * synchronously, so nothing ever waits for a tick.
+ * synchronously, so nothing ever waits for a tick. A plain relayed signal skips the effects:
+ * `relay` asks the rooms for the peer (`route`) and sends the client's `data` text inside the
+ * route's envelope (relay_signal.ts), counting what countEffects would have counted.
  */
 import type { ClientMessage } from "../shared/lobby_protocol.ts";
 import { fireHook, type LobbyHooks } from "./lobby_hooks.ts";
@@ -11,6 +13,13 @@ import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { createPasswordAttempts, type PasswordAttemptsOptions } from "./password_attempts.ts";
 import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
+
+/** Label sets of the relay's counters, made once: the hot path allocates none. */
+const KIND_LABELS = {
+  offer: { kind: "offer" },
+  answer: { kind: "answer" },
+  candidate: { kind: "candidate" },
+} as const;
 
 /** Options of {@link createMemoryRegistry}. */
 export interface MemoryRegistryOptions {
@@ -94,6 +103,16 @@ export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry
     handle(player, message: ClientMessage) {
       if (closed) return;
       apply(rooms.handle(player, message));
+    },
+    relay(player, signal) {
+      if (closed) return false;
+      const route = rooms.route(player, signal.data.kind, signal.session);
+      if (route === null) return false;
+      // What countEffects counts for a relayed signal effect.
+      metrics.relayedMessages.inc(KIND_LABELS[signal.data.kind]);
+      metrics.relayedBytes.inc(undefined, signalBytes(signal.data));
+      hub.sendText(route.to, route.head + signal.dataText + route.tail);
+      return true;
     },
     disconnect(player) {
       if (closed) return;

@@ -17,6 +17,47 @@ export interface TokenBucket {
   available(nowMs: number): number;
 }
 
+/**
+ * One bucket's state in four fields, its methods on the prototype: a lobby holds one or two per
+ * connection, so no closures per bucket.
+ */
+class Bucket implements TokenBucket {
+  #tokens: number;
+  #last: number;
+  readonly #rate: number;
+  readonly #burst: number;
+
+  constructor(rate: number, burst: number, startMs: number) {
+    this.#rate = rate;
+    this.#burst = burst;
+    this.#tokens = burst;
+    this.#last = startMs;
+  }
+
+  #refill(nowMs: number) {
+    // A clock that goes backwards must not mint tokens or wedge the bucket.
+    if (nowMs > this.#last) {
+      this.#tokens = Math.min(
+        this.#burst,
+        this.#tokens + ((nowMs - this.#last) * this.#rate) / 1000,
+      );
+      this.#last = nowMs;
+    }
+  }
+
+  take(nowMs: number, n = 1): boolean {
+    this.#refill(nowMs);
+    if (!(this.#tokens >= n)) return false;
+    this.#tokens -= n;
+    return true;
+  }
+
+  available(nowMs: number): number {
+    this.#refill(nowMs);
+    return this.#tokens;
+  }
+}
+
 /** Creates a full bucket. Throws on a non-positive rate or burst, which would block everything. */
 export function createTokenBucket(opts: TokenBucketOptions, startMs = 0): TokenBucket {
   const { ratePerSecond, burst } = opts;
@@ -25,25 +66,5 @@ export function createTokenBucket(opts: TokenBucketOptions, startMs = 0): TokenB
       `token bucket needs ratePerSecond > 0 and burst >= 1, got ${ratePerSecond}/${burst}`,
     );
   }
-  let tokens = burst;
-  let last = startMs;
-  const refill = (nowMs: number) => {
-    // A clock that goes backwards must not mint tokens or wedge the bucket.
-    if (nowMs > last) {
-      tokens = Math.min(burst, tokens + ((nowMs - last) * ratePerSecond) / 1000);
-      last = nowMs;
-    }
-  };
-  return {
-    take(nowMs, n = 1) {
-      refill(nowMs);
-      if (!(tokens >= n)) return false;
-      tokens -= n;
-      return true;
-    },
-    available(nowMs) {
-      refill(nowMs);
-      return tokens;
-    },
-  };
+  return new Bucket(ratePerSecond, burst, startMs);
 }

@@ -68,6 +68,7 @@ import { createOpenRoomQueue, type OpenRoomQueue } from "./open_room_queue.ts";
 import { createPasswordAttempts, type PasswordAttempts } from "./password_attempts.ts";
 import { randomBase32, type RandomBytes, secureRandomBytes } from "./random_id.ts";
 import { hashPassword, type PasswordHash, verifyPassword } from "./room_password.ts";
+import { envelopeHead, envelopeTail } from "./relay_signal.ts";
 
 /** A connected player's id (also sent to clients as `welcome.id`, `peer.id`, `signal.from`). */
 export type PlayerId = string;
@@ -88,6 +89,23 @@ export type Effect =
   | { kind: "list"; to: PlayerId; filter: string; rid?: number }
   | { kind: "event"; event: LobbyEvent }
   | { kind: "expire"; token: string; afterMs: number };
+
+/**
+ * Where {@link RoomRegistry.route} sends a signal: the peer, and the relayed envelope's text
+ * before and after the client's `data` (relay_signal.ts), made once per pairing and direction.
+ */
+export interface Route {
+  readonly to: PlayerId;
+  /** The room's session, which the relayed `signal` carries. */
+  readonly session: string;
+  /** `{"type":"signal","from":…,"data":` */
+  readonly head: string;
+  /** `,"session":…}` */
+  readonly tail: string;
+}
+
+/** `signal.data.kind`. */
+export type SignalKind = "offer" | "answer" | "candidate";
 
 /** Options of {@link createRoomRegistry}. */
 export interface RoomRegistryOptions {
@@ -118,6 +136,14 @@ export interface RoomRegistry {
   connect(address?: string): { id: PlayerId; name: string };
   /** Applies one validated client message from `player`. Unknown players are ignored. */
   handle(player: PlayerId, message: ClientMessage): Effect[];
+  /**
+   * The relay's hot path (relay_signal.ts): where a valid `signal` of `kind` from `player`,
+   * naming `session` if it does, goes when relaying it is all its step does: the peer and the
+   * room's session, with no effect list built. Null when {@link handle} must decide instead (not
+   * paired, another session, or an offer or answer while the room is `full`, which may move it to
+   * `playing`); `handle` then does exactly what it would have done.
+   */
+  route(player: PlayerId, kind: SignalKind, session: string | undefined): Route | null;
   /**
    * The player's connection is gone: leaves its room (the peer gets `peer-left`), or, in a
    * `playing` room, holds its seat for the grace period (the peer gets `peer-away`). Idempotent.
@@ -191,6 +217,13 @@ interface Room {
   spectators: Set<Player>;
   /** The offerer's stream of the current match, once it began; null before and after. */
   stream: Stream | null;
+  /** {@link RoomRegistry.route}'s answers by seat, kept while the same pair is in the session. */
+  routes: [CachedRoute | null, CachedRoute | null];
+}
+
+interface CachedRoute extends Route {
+  by: Player;
+  peer: Player;
 }
 
 interface Away {
@@ -230,7 +263,9 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     return q;
   };
   // Players by name skeleton, so that a look-alike of a connected player's name is disambiguated.
-  const bySkeleton = new Map<string, Set<Player>>();
+  // A skeleton nearly always has one player: the entry is the player itself, a Set only when it
+  // is shared (a Set per connected player was ~240 B of every idle connection).
+  const bySkeleton = new Map<string, Player | Set<Player>>();
   let nextSeq = 0;
   // Resume tokens of current sessions, and those that ended (by why, in insertion order).
   const liveTokens = new Map<string, Room>();
@@ -273,19 +308,24 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
   const occupancy = (room: Room) => room.players.length + (room.away === null ? 0 : 1);
 
   const indexName = (p: Player) => {
-    let set = bySkeleton.get(p.skeleton);
-    if (set === undefined) bySkeleton.set(p.skeleton, set = new Set());
-    set.add(p);
+    const known = bySkeleton.get(p.skeleton);
+    if (known === undefined || known === p) bySkeleton.set(p.skeleton, p);
+    else if (known instanceof Set) known.add(p);
+    else bySkeleton.set(p.skeleton, new Set([known, p]));
   };
   const unindexName = (p: Player) => {
-    const set = bySkeleton.get(p.skeleton);
-    if (set === undefined) return;
-    set.delete(p);
-    if (set.size === 0) bySkeleton.delete(p.skeleton);
+    const known = bySkeleton.get(p.skeleton);
+    if (known === p) bySkeleton.delete(p.skeleton);
+    else if (known instanceof Set) {
+      known.delete(p);
+      if (known.size === 1) bySkeleton.set(p.skeleton, known.values().next().value!);
+    }
   };
   const nameTaken = (name: string, self: Player) => {
-    const set = bySkeleton.get(nameSkeleton(name));
-    return set !== undefined && [...set].some((x) => x !== self);
+    const known = bySkeleton.get(nameSkeleton(name));
+    if (known === undefined) return false;
+    if (known instanceof Set) return [...known].some((x) => x !== self);
+    return known !== self;
   };
   /** `wanted`, or "wanted (n)" with the smallest n no other connected player's name looks like. */
   const distinctName = (wanted: string, self: Player): string => {
@@ -354,6 +394,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       away: null,
       spectators: new Set(),
       stream: null,
+      routes: [null, null],
     };
     rooms.set(id, room);
     if (code === null) publicRooms.set(id, room);
@@ -798,6 +839,30 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
         { effects, fail },
       );
       return effects;
+    },
+    route(playerId, kind, session) {
+      const p = players.get(playerId);
+      const room = p?.room;
+      if (room == null || room.session === null) return null;
+      const seat = room.players[0] === p ? 0 : 1;
+      const peer = room.players[1 - seat];
+      if (peer === undefined || (session !== undefined && session !== room.session)) return null;
+      if (kind !== "candidate" && room.state === "full") return null;
+      const known = room.routes[seat];
+      // Checked on every use, so no change of players or session can leave a stale one behind.
+      if (known !== null && known.by === p && known.peer === peer) {
+        if (known.session === room.session) return known;
+      }
+      const made: CachedRoute = {
+        to: peer.id,
+        session: room.session,
+        head: envelopeHead(p!.id),
+        tail: envelopeTail(room.session),
+        by: p!,
+        peer,
+      };
+      room.routes[seat] = made;
+      return made;
     },
     disconnect(playerId) {
       const player = players.get(playerId);

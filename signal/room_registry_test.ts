@@ -375,6 +375,39 @@ Deno.test("an answer relayed after the offer marks the room playing, once", () =
   }]);
 });
 
+Deno.test("route: the hot path agrees with handle, and leaves to it what may change the room", () => {
+  const { registry, connect } = setup();
+  const [a, b, c] = [connect(), connect(), connect()];
+  assert.equal(registry.route(a, "candidate", undefined), null, "in no room");
+  const { room } = create(registry, a);
+  assert.equal(registry.route(a, "candidate", undefined), null, "no peer yet");
+  const session = sessionOf(registry.handle(b, { type: "join", room: room.id }), b);
+  const ab = registry.route(a, "candidate", undefined)!;
+  assert.equal(ab.to, b);
+  assert.equal(ab.session, session);
+  const data = { kind: "candidate", candidate: null } as const;
+  const viaHandle = only(to(registry.handle(a, { type: "signal", data }), b), "signal");
+  assert.deepEqual(JSON.parse(ab.head + JSON.stringify(data) + ab.tail), viaHandle);
+  assert.equal(registry.route(a, "candidate", session), ab, "made once per pairing and side");
+  assert.equal(registry.route(b, "candidate", session)!.to, a);
+  assert.equal(registry.route(a, "candidate", "other-session"), null, "handle drops it");
+  // While full, an offer or answer may move the room to playing: handle's business.
+  assert.equal(registry.route(a, "offer", undefined), null);
+  assert.equal(registry.route(b, "answer", undefined), null);
+  registry.handle(a, { type: "signal", data: { kind: "offer", sdp: "v=0 a" } });
+  registry.handle(b, { type: "signal", data: { kind: "answer", sdp: "v=0 b" } });
+  assert.equal(registry.roomOf(a)?.state, "playing");
+  assert.equal(registry.route(b, "answer", undefined)!.to, a, "playing: nothing left to change");
+  // A new peer in the room: a fresh route, never the old peer's.
+  registry.handle(b, { type: "leave" });
+  assert.equal(registry.route(a, "candidate", undefined), null);
+  const fresh = sessionOf(registry.handle(c, { type: "join", room: room.id }), c);
+  const ac = registry.route(a, "candidate", undefined)!;
+  assert.equal(ac.to, c);
+  assert.equal(ac.session, fresh);
+  assert.ok(ac.tail.includes(fresh) && ac.head.includes(a));
+});
+
 Deno.test("signalling while not paired is refused", () => {
   const { registry, connect } = setup();
   const [a, b] = [connect(), connect()];

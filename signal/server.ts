@@ -60,7 +60,7 @@ import type { AuthorizeResult, LobbyHooks } from "./lobby_hooks.ts";
 import { createLobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics, type RejectReason } from "./lobby_metrics.ts";
 import type { LobbyRegistry } from "./lobby_registry.ts";
-import { type LobbySession, type LobbySocket, openLobbySession } from "./lobby_session.ts";
+import { createLobbySessions, type LobbySession, type LobbySocket } from "./lobby_session.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMemoryRegistry } from "./memory_registry.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
@@ -127,17 +127,51 @@ const CLOSE_WAIT_MS = 1000;
 /** Refused sockets at once that get a 503 before they are closed (the rest are just closed). */
 const MAX_POLITE_SHEDS = 32;
 
-/** One accepted TCP socket. */
-interface Conn {
-  socket: Socket;
+/**
+ * One accepted TCP socket, and once upgraded the session's {@link LobbySocket}. Thousands are held
+ * idle, so this is fields and prototype methods: the socket's and the WebSocket's listeners are
+ * functions shared by every connection (they find the Conn from their `this`).
+ */
+class Conn implements LobbySocket {
   guard: GuardedSocket;
-  key: string;
   /** Set once upgraded. */
-  ws: WsSocket | null;
-  heard: boolean;
-  silentSweeps: number;
-  onClose: (() => void) | null;
+  ws: WsSocket | null = null;
+  heard = true;
+  silentSweeps = 0;
+  /** The per-address ticket, from the upgrade request until the TCP socket closes. */
+  ticket: IpTicket | null = null;
+  session: LobbySession | null = null;
+  /** Counted in the server's open WebSockets. */
+  counted = false;
+  closeTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+
+  constructor(readonly socket: Socket, readonly key: string, now: number) {
+    this.guard = acceptedSocket(now);
+  }
+
+  send(text: string): void {
+    this.ws!.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws!.close(code, reason);
+    // A client that never answers the close frame must not hold its slot for long.
+    this.cutSoon();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws!.bufferedAmount;
+  }
+
+  /** Destroys the TCP socket in CLOSE_WAIT_MS unless it closed by then. */
+  cutSoon(): void {
+    const socket = this.socket;
+    this.closeTimer ??= setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
+  }
 }
+
+/** Resets and timeouts end up as `close`; without an `error` listener they would kill the process. */
+const ignore = () => {};
 
 function json(status: number, body: string, headers: Record<string, string> = {}): Response {
   return new Response(body, {
@@ -360,10 +394,32 @@ export async function startServer(
   const SHED_503 = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n" +
     "content-length: 30\r\nretry-after: 5\r\nconnection: close\r\n\r\nlobby full, try again shortly\n";
 
+  /** The socket's slot and ticket go back, and its session ends; idempotent. */
+  const release = (conn: Conn) => {
+    conn.ticket?.release(performance.now());
+    conn.ticket = null;
+    if (conn.counted) {
+      conn.counted = false;
+      connections--;
+    }
+    const session = conn.session;
+    conn.session = null;
+    session?.dropped();
+    if (session !== null) log.debug("ws-close", { player: session.id });
+  };
+  function onSocketClose(this: Socket) {
+    const conn = connOf.get(this);
+    if (conn === undefined) return;
+    clearTimeout(conn.closeTimer);
+    conns.delete(conn);
+    const n = (socketsPerAddress.get(conn.key) ?? 1) - 1;
+    if (n <= 0) socketsPerAddress.delete(conn.key);
+    else socketsPerAddress.set(conn.key, n);
+    release(conn);
+  }
+
   const onSocket = (socket: Socket) => {
-    socket.on("error", () => {
-      // Resets and timeouts end up as `close`; without a listener they would kill the process.
-    });
+    socket.on("error", ignore);
     watchdog = watchdogStep(watchdog, { type: "accepted" }, 1).state;
     if (probePort !== null && socket.remotePort === probePort) {
       socket.destroy();
@@ -388,25 +444,11 @@ export async function startServer(
       socket.end(SHED_503);
       return;
     }
-    const conn: Conn = {
-      socket,
-      guard: acceptedSocket(performance.now()),
-      key,
-      ws: null,
-      heard: true,
-      silentSweeps: 0,
-      onClose: null,
-    };
+    const conn = new Conn(socket, key, performance.now());
     conns.add(conn);
     connOf.set(socket, conn);
     socketsPerAddress.set(key, fromAddress + 1);
-    socket.once("close", () => {
-      conns.delete(conn);
-      const n = (socketsPerAddress.get(key) ?? 1) - 1;
-      if (n <= 0) socketsPerAddress.delete(key);
-      else socketsPerAddress.set(key, n);
-      conn.onClose?.();
-    });
+    socket.on("close", onSocketClose);
   };
 
   // One sweep for every socket's deadline and every WebSocket's heartbeat.
@@ -594,18 +636,8 @@ export async function startServer(
     }
     // From here the ticket is the socket's: released when the TCP socket closes, whatever the
     // WebSocket layer saw (a reset right after the upgrade request included).
-    let counted = false;
-    let session: LobbySession | null = null;
-    conn.onClose = () => {
-      ticket.release(performance.now());
-      if (counted) {
-        counted = false;
-        connections--;
-      }
-      session?.dropped();
-      log.debug("ws-close", { player: session?.id });
-    };
-    if (socket.destroyed) return conn.onClose();
+    conn.ticket = ticket;
+    if (socket.destroyed) return release(conn);
     let verdict: AuthorizeResult;
     try {
       verdict = await authorize(req, address);
@@ -624,61 +656,59 @@ export async function startServer(
       return refuseSocket(socket, status, v.body ?? "not authorized\n", v.headers ?? {});
     }
     if (state !== "running") return refuse(socket, "shutting-down", 503, "shutting down\n");
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (socket.destroyed || state !== "running") {
-        ws.terminate();
-        return;
-      }
-      conn.guard = upgraded(conn.guard, performance.now());
-      conn.ws = ws;
-      counted = true;
-      connections++;
-      metrics.connectionsAccepted.inc();
-      let closeTimer: ReturnType<typeof setTimeout> | undefined;
-      ws.on("error", () => {
-        // ws has sent 1009 (too large) or 1007 (bad UTF-8) itself and waits for the client's
-        // close frame; a client that never sends one is cut soon, not after ws's 30 s.
-        closeTimer ??= setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
-      });
-      const lobbySocket: LobbySocket = {
-        send: (text) => ws.send(text),
-        close: (code, reason) => {
-          ws.close(code, reason);
-          // A client that never answers the close frame must not hold its slot for long.
-          closeTimer ??= setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
-        },
-        get bufferedAmount() {
-          return ws.bufferedAmount;
-        },
-      };
-      socket.once("close", () => clearTimeout(closeTimer));
-      ws.on("pong", () => (conn.heard = true));
-      ws.on("message", (data, isBinary) => {
-        conn.heard = true;
-        session?.receive(isBinary ? data : String(data));
-      });
-      session = openLobbySession({
-        hub,
-        registry: lobby,
-        socket: lobbySocket,
-        iceServers: (player) => iceServersFor(config.iceServers, config.turn, player, wallClock()),
-        iceRefreshMs: refreshMs,
-        ipTicket: ticket,
-        messagesPerSecond: config.messagesPerSecond,
-        messageBurst: config.messageBurst,
-        rateLimitStrikes: config.rateLimitStrikes,
-        churnPerSecond: config.churnPerSecond,
-        churnBurst: config.churnBurst,
-        maxBufferedBytes: config.maxBufferedBytes,
-        metrics,
-        log,
-        onEnd: () => {
-          if (session !== null) sessions.delete(session);
-        },
-      });
-      if (session.state !== "ended") sessions.add(session);
-      log.debug("ws-open", { player: session.id, address: ticket.key });
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => upgradedTo(conn, ws));
+  };
+
+  const connOfWs = new WeakMap<WsSocket, Conn>();
+  function onWsError(this: WsSocket) {
+    // ws has sent 1009 (too large) or 1007 (bad UTF-8) itself and waits for the client's close
+    // frame; a client that never sends one is cut soon, not after ws's 30 s.
+    connOfWs.get(this)?.cutSoon();
+  }
+  function onWsPong(this: WsSocket) {
+    const conn = connOfWs.get(this);
+    if (conn !== undefined) conn.heard = true;
+  }
+  function onWsMessage(this: WsSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
+    const conn = connOfWs.get(this);
+    if (conn === undefined) return;
+    conn.heard = true;
+    conn.session?.receive(isBinary ? data : String(data));
+  }
+  const openSession = createLobbySessions({
+    hub,
+    registry: lobby,
+    iceServers: (player) => iceServersFor(config.iceServers, config.turn, player, wallClock()),
+    iceRefreshMs: refreshMs,
+    messagesPerSecond: config.messagesPerSecond,
+    messageBurst: config.messageBurst,
+    rateLimitStrikes: config.rateLimitStrikes,
+    churnPerSecond: config.churnPerSecond,
+    churnBurst: config.churnBurst,
+    maxBufferedBytes: config.maxBufferedBytes,
+    metrics,
+    log,
+    onEnd: (session) => sessions.delete(session),
+  });
+
+  const upgradedTo = (conn: Conn, ws: WsSocket) => {
+    if (conn.socket.destroyed || state !== "running") {
+      ws.terminate();
+      return;
+    }
+    conn.guard = upgraded(conn.guard, performance.now());
+    conn.ws = ws;
+    conn.counted = true;
+    connections++;
+    metrics.connectionsAccepted.inc();
+    connOfWs.set(ws, conn);
+    ws.on("error", onWsError);
+    ws.on("pong", onWsPong);
+    ws.on("message", onWsMessage);
+    const session = openSession(conn, conn.ticket);
+    conn.session = session;
+    if (session.state !== "ended") sessions.add(session);
+    log.debug("ws-open", { player: session.id, address: conn.ticket?.key });
   };
 
   // ---- listeners -----------------------------------------------------------------------------

@@ -388,15 +388,16 @@ const SECTION_OF: Record<string, string> = {
  * investigations found, so a reader of the table does not have to guess.
  */
 export const MISS_REASONS: Record<string, string> = {
-  "relay-cpu-floor": "duet parses, validates and re-serialises every signal (the floor forwards " +
-    "bytes): 4.8 KB allocated per relayed message vs the ws floor's 3.0 KB (lobby_profile.ts)",
-  "relay-cpu-peerjs": "the ws floor itself is ~0.8x PeerJS, so this needs duet within ~1.1x of " +
-    "its floor: the same per-message work as the line above",
-  "relay-p99-100": "GC: duet allocates 4.8 KB per relayed message vs the ws floor's 3.0 KB (on " +
-    "the Deno stack 2.8 vs 1.0 KB, where a 16-18 ms marking step landed in the p99)",
-  "relay-p99-1000": "same allocation as at 100 pairs; tails need a quiet machine (load above)",
-  "idle-rss": "per-connection state above the ws floor (session closures, buckets, registry " +
-    "entry, hub view); not split further yet",
+  "relay-cpu-floor": "duet parses and checks every signal in place and splices its data into a " +
+    "per-pairing envelope; the floor forwards bytes unchecked: 3.7 KB allocated per relayed " +
+    "message vs the ws floor's 2.9 KB (bench/lobby_alloc.ts), JSON.parse and the string flatten",
+  "relay-cpu-peerjs": "the ws floor itself is ~1.0x PeerJS here, so this needs duet under its " +
+    "floor: the same per-message work as the line above",
+  "relay-p99-100": "a tail: on a loaded machine every server's p99 grows (see the floors' rows " +
+    "and the load averages above)",
+  "relay-p99-1000": "the same; tails need a quiet machine (load above)",
+  "idle-rss": "~620 B of heap per connection above the ws floor (the session object, the address " +
+    "ticket, the registry's player and the hub's entry)",
   "input-p99": "p99 of 2400 frames is noise-limited: at load < 1 one resend setting measured " +
     "27.1 and 28.5 ms, more than settings differ (see the resend table and the closing note)",
   "client-size": "webrtc-adapter and msgpackr (both required) are ~23 kB of it; duet's own code " +

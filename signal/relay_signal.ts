@@ -52,6 +52,8 @@ function candidateOk(c: Obj): boolean {
     if (index !== null && !(typeof index === "number" && Number.isInteger(index) && index >= 0)) {
       return false;
     }
+    // -0 passes the schema, but the slow path sends it as 0: leave the rewrite to it.
+    if (Object.is(index, -0)) return false;
   }
   return onlyKeys(c, "candidate", "sdpMid", "sdpMLineIndex", "usernameFragment");
 }

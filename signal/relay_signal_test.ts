@@ -221,3 +221,12 @@ Deno.test("a key written twice inside data is never relayed as text (parsers dis
     if (parsed.ok) assert.ok(!JSON.stringify(parsed.value).includes("smuggled"), text);
   }
 });
+
+Deno.test("a -0 sdpMLineIndex takes the slow path, which sends it as 0", () => {
+  const text =
+    '{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c","sdpMLineIndex":-0}}}';
+  assert.equal(readRelaySignal(text), undefined);
+  const parsed = parseClientMessage(text);
+  assert.ok(parsed.ok);
+  assert.ok(JSON.stringify(parsed.value).includes('"sdpMLineIndex":0}'));
+});

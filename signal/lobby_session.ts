@@ -396,7 +396,11 @@ class Session implements LobbySession {
         try {
           if (registry.relay(this.id, signal)) return void metrics.messages.inc(SIGNAL_LABELS);
         } catch (err) {
-          return this.#internalError({ type: "signal", data: signal.data }, err);
+          // RelaySignal does not keep the rid; the error must still echo it.
+          const message: ClientMessage = { type: "signal", data: signal.data };
+          const rid = peekRid(data);
+          if (rid !== undefined) message.rid = rid;
+          return this.#internalError(message, err);
         }
       }
     }

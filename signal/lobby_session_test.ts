@@ -517,3 +517,22 @@ Deno.test("while the registry stalls, a session queues a bounded number of frame
   assert.deepEqual(rest, ["welcome", "rooms", "pong0", "pong1", "pong2", "pong3"]);
   assert.equal(session.state, "open");
 });
+
+Deno.test("a relay that throws answers internal-error with the signal's rid", () => {
+  const registry = createRoomRegistry();
+  const broken: RoomRegistry = {
+    ...registry,
+    route: () => {
+      throw new Error("bug");
+    },
+  };
+  const { open } = setup(broken);
+  const { session, socket, take } = open();
+  take();
+  const data = { kind: "candidate", candidate: null };
+  session.receive(JSON.stringify({ type: "signal", data, rid: 9 }));
+  const [error] = take();
+  assert.equal(error.type === "error" && error.code, "internal-error");
+  assert.equal(error.type === "error" && error.rid, 9);
+  assert.equal(socket.closed, null);
+});

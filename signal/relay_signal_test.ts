@@ -202,3 +202,31 @@ Deno.test("the relayed text is what parseClientMessage validated, over generated
   }
   assert.ok(fast > 1000 && slowOk > 500, `fast ${fast}, slow but valid ${slowOk}`);
 });
+
+Deno.test("a key written twice inside data is never relayed as text (parsers disagree on which wins)", () => {
+  // JSON.parse keeps the last of duplicate keys; a parser that keeps the first (or refuses
+  // duplicates) would read the relayed text as something the lobby never validated. The slow
+  // path relays each key once, so the fast path must leave these to it.
+  const cases = [
+    '{"type":"signal","data":{"kind":"offer","sdp":{"smuggled":[[[1]]]},"sdp":"v=0"}}',
+    '{"type":"signal","data":{"kind":"answer","kind":"offer","sdp":"v=0"}}',
+    '{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c","x":"smuggled"},"candidate":null}}',
+    '{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c","sdpMLineIndex":-1,"sdpMLineIndex":0}}}',
+    '{"type":"signal","data":{"kind":"offer","sdp":"v=0","sd\\u0070":"v=1"}}',
+  ];
+  for (const text of cases) {
+    assert.equal(readRelaySignal(text), undefined, text);
+    const parsed = parseClientMessage(text);
+    assert.ok(parsed.ok, text);
+    if (parsed.ok) assert.ok(!JSON.stringify(parsed.value).includes("smuggled"), text);
+  }
+});
+
+Deno.test("a -0 sdpMLineIndex takes the slow path, which sends it as 0", () => {
+  const text =
+    '{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c","sdpMLineIndex":-0}}}';
+  assert.equal(readRelaySignal(text), undefined);
+  const parsed = parseClientMessage(text);
+  assert.ok(parsed.ok);
+  assert.ok(JSON.stringify(parsed.value).includes('"sdpMLineIndex":0}'));
+});

@@ -273,8 +273,13 @@ export function step(state: LifecycleState, event: LifecycleEvent): StepResult {
         // Options larger than a replay holds would make every replay of the match diverge.
         if (!canonicalOptions(msg.options).ok) return close("incompatible", "options too large");
         const name = displayName(msg.name, `Player ${2 - state.localPlayer}`);
-        const { again: _again, ...intro } = msg;
-        return withStart({ ...state, remoteIntro: { ...intro, name } }, []);
+        const { again, ...intro } = msg;
+        // The peer says it has not heard us: ours was lost too, so it goes again (if the channels
+        // are not open yet, the `connected` step sends it anyway).
+        const answer: LifecycleEffect[] = again && state.phase === "handshake"
+          ? [{ type: "send", message: state.localIntro }]
+          : [];
+        return withStart({ ...state, remoteIntro: { ...intro, name } }, answer);
       }
       if (msg.t === "leave") return close("peer-left");
       // A rematch request for this match. It may arrive before we have confirmed the end

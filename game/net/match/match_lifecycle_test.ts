@@ -82,6 +82,11 @@ Deno.test("a handshake that has not heard the peer asks again; a peer that has a
   // A plain repeated intro (such as that answer arriving twice) is not answered.
   assert.equal(step(state, { type: "app", data: intro("them") }).effects.length, 0);
 
+  // Both intros lost: the first one we hear is an ask, so ours goes out with the start.
+  const both = step(waiting.state, { type: "app", data: intro("them", null, { again: true }) });
+  assert.equal(both.state.phase, "playing");
+  assert.deepEqual(both.effects[0], { type: "send", message: intro("b") });
+
   // The asker hears the answer and starts; the flag is not kept as part of the agreement.
   const done = step(waiting.state, { type: "app", data: intro("me") });
   assert.equal(done.state.phase, "playing");

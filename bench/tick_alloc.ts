@@ -62,15 +62,18 @@ function measure(run: (units: number) => void, total: number, perWindow: number)
   return { median: samples.length ? samples[samples.length >> 1] : NaN, windows: samples.length };
 }
 
-/** Plays a bot match at the condition's delays and measures allocation per tick per side. */
-export function measureMatch(rollbackFrames: 0 | 8, ticks: number): TickAllocRow {
+/**
+ * A bot match of the example on a manual clock at the condition's delays (~8 frames late with no
+ * input delay, the tick benchmark's deep condition, or loopback), played until both sides play
+ * and then 600 ticks more, so every code path is optimised and every buffer grown.
+ */
+export function warmBotMatch(rollbackFrames: 0 | 8) {
   const clock = createManualClock(0);
   const bots = [createBot(1), createBot(2)];
   const local = createLocalMatch<Hockey>({
     createGame: createHockeyMatch,
     readInput: (game, p) => bots[p].input(game.view(), p),
     isOver: hockeyIsOver,
-    // ~8 frames late with no input delay (the tick benchmark's deep condition), or loopback.
     sim: rollbackFrames === 8 ? { delayMs: 118, seed: 7 } : {},
     inputDelay: rollbackFrames === 8 ? 0 : 2,
     options: [{ bot: true }, { bot: true }],
@@ -82,12 +85,17 @@ export function measureMatch(rollbackFrames: 0 | 8, ticks: number): TickAllocRow
       local.update(TICK_MS);
     }
   };
-  // Until both play, then a warm-up so every code path is optimised and every buffer grown.
   for (let i = 0; i < 2000 && local.runners[1].lifecycle.phase !== "playing"; i++) step(1);
   if (local.runners[0].lifecycle.phase !== "playing") {
     throw new Error(`match did not start (phase ${local.runners[0].lifecycle.phase})`);
   }
   step(600);
+  return { local, step };
+}
+
+/** Plays a bot match at the condition's delays and measures allocation per tick per side. */
+export function measureMatch(rollbackFrames: 0 | 8, ticks: number): TickAllocRow {
+  const { local, step } = warmBotMatch(rollbackFrames);
   const before = local.runners[0].stats();
   const m = measure(step, ticks, WINDOW_TICKS);
   const after = local.runners[0].stats();

@@ -5,11 +5,7 @@
 //
 //   deno run -A bench/tick_alloc_profile.ts [--rollback 0|8] [--ticks N] [--top N]
 import { Session } from "node:inspector";
-import { createBot } from "../game/examples/air_hockey/app/bot.ts";
-import { createHockeyMatch, hockeyIsOver } from "../game/examples/air_hockey/app/hockey_match.ts";
-import type { Hockey } from "../game/examples/air_hockey/sim/hockey.ts";
-import { createManualClock } from "../game/net/clock.ts";
-import { createLocalMatch } from "../game/testing/local_match.ts";
+import { warmBotMatch } from "./tick_alloc.ts";
 
 /** A node of a V8 sampling heap profile. */
 interface HeapNode {
@@ -17,8 +13,6 @@ interface HeapNode {
   selfSize: number;
   children: HeapNode[];
 }
-
-const TICK_MS = 1000 / 60;
 
 function arg(name: string, fallback: number): number {
   const i = Deno.args.indexOf(name);
@@ -60,25 +54,7 @@ if (import.meta.main) {
   const rollback = arg("--rollback", 8) === 0 ? 0 : 8;
   const ticks = arg("--ticks", 6000);
   const top = arg("--top", 30);
-  const clock = createManualClock(0);
-  const bots = [createBot(1), createBot(2)];
-  const local = createLocalMatch<Hockey>({
-    createGame: createHockeyMatch,
-    readInput: (game, p) => bots[p].input(game.view(), p),
-    isOver: hockeyIsOver,
-    sim: rollback === 8 ? { delayMs: 118, seed: 7 } : {},
-    inputDelay: rollback === 8 ? 0 : 2,
-    options: [{ bot: true }, { bot: true }],
-    clock,
-  });
-  const step = (n: number): void => {
-    for (let i = 0; i < n; i++) {
-      clock.advance(TICK_MS);
-      local.update(TICK_MS);
-    }
-  };
-  for (let i = 0; i < 2000 && local.runners[1].lifecycle.phase !== "playing"; i++) step(1);
-  step(600);
+  const { local, step } = warmBotMatch(rollback);
   const s = new Session();
   s.connect();
   await post(s, "HeapProfiler.enable");

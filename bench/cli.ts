@@ -1,9 +1,11 @@
 // Shared command line of every benchmark file: `--quick`, `--out FILE`, `--only NAME`,
-// `--impair DELAY,LOSS`, `--strategies A,B`.
+// `--impair DELAY,LOSS`, `--strategies A,B`, and (bench/run.ts only) `--render`.
 
 /** Parsed benchmark flags. */
 export interface BenchArgs {
   quick: boolean;
+  /** Rewrite the report from the saved figures (the notes and reasons changed), measuring nothing. */
+  render: boolean;
   out: string | null;
   only: string | null;
   impair: string | null;
@@ -16,6 +18,7 @@ export interface BenchArgs {
 export function parseArgs(args: readonly string[]): BenchArgs {
   const r: BenchArgs = {
     quick: false,
+    render: false,
     out: null,
     only: null,
     impair: null,
@@ -25,6 +28,7 @@ export function parseArgs(args: readonly string[]): BenchArgs {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--quick") r.quick = true;
+    else if (a === "--render") r.render = true;
     else if (a === "--out" || a === "--only" || a === "--impair" || a === "--strategies") {
       const v = args[++i];
       if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);

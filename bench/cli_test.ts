@@ -5,6 +5,7 @@ Deno.test("parseArgs reads the shared benchmark flags", () => {
   assert.deepEqual(
     parseArgs([
       "--quick",
+      "--render",
       "--out",
       "x.json",
       "--only",
@@ -17,6 +18,7 @@ Deno.test("parseArgs reads the shared benchmark flags", () => {
     ]),
     {
       quick: true,
+      render: true,
       out: "x.json",
       only: "duet",
       impair: "20,5",
@@ -26,6 +28,7 @@ Deno.test("parseArgs reads the shared benchmark flags", () => {
   );
   assert.deepEqual(parseArgs([]), {
     quick: false,
+    render: false,
     out: null,
     only: null,
     impair: null,

@@ -393,9 +393,11 @@ export const MISS_REASONS: Record<string, string> = {
     "message vs the ws floor's 2.9 KB (bench/lobby_alloc.ts), JSON.parse and the string flatten",
   "relay-cpu-peerjs": "the ws floor itself is ~1.0x PeerJS here, so this needs duet under its " +
     "floor: the same per-message work as the line above",
-  "relay-p99-100": "a tail: on a loaded machine every server's p99 grows (see the floors' rows " +
-    "and the load averages above)",
-  "relay-p99-1000": "the same; tails need a quiet machine (load above)",
+  "relay-p99-100": "not located: at low load duet's p99 is ~2.4x the ws floor's; the candidates " +
+    "are the extra per-message CPU (line above) and allocation (3.7 vs 2.9 KB, so more scavenges)",
+  "relay-p99-1000":
+    "the same at 44% of a core: duet's 1.36x CPU per message queues behind itself " +
+    "(PeerJS's own p99 is below the ws floor's here)",
   "idle-rss": "~620 B of heap per connection above the ws floor (the session object, the address " +
     "ticket, the registry's player and the hub's entry)",
   "input-p99": "p99 of 2400 frames is noise-limited: at load < 1 one resend setting measured " +

@@ -276,11 +276,38 @@ function closingNote(r: Results): string {
     .filter(Boolean).join("\n\n");
 }
 
+/** Charts a report may show, by key, when their files are beside it. */
+const CHART_FILES: Record<string, string> = {
+  relay: "relay_rtt_cdf.svg",
+  connect: "connect_cdf.svg",
+  input: "input_latency_cdf.svg",
+};
+
+/**
+ * `--render`: rewrites latest.md from latest.json with today's closing note and miss reasons. The
+ * figures, their commits and the charts are left exactly as measured.
+ */
+async function renderSaved(outDir: string): Promise<void> {
+  const results = JSON.parse(await Deno.readTextFile(`${outDir}/latest.json`)) as Results;
+  results.targets = verdicts(results);
+  results.note = closingNote(results);
+  const figures = Object.fromEntries(
+    Object.entries(CHART_FILES).filter(([, f]) => readText(`${outDir}/${f}`) !== ""),
+  );
+  await Deno.writeTextFile(`${outDir}/latest.json`, JSON.stringify(results, null, 1) + "\n");
+  await Deno.writeTextFile(`${outDir}/latest.md`, markdown(results, figures));
+  console.log(`rewrote ${outDir}/latest.md from the saved figures`);
+}
+
 if (import.meta.main) {
   const a = parseArgs(Deno.args);
   const only = a.only ? a.only.split(",") : null;
   const outDir = a.rest[0] ?? a.out ?? `${ROOT}bench/results${a.quick ? "/tmp/quick" : ""}`;
   await Deno.mkdir(outDir, { recursive: true });
+  if (a.render) {
+    await renderSaved(outDir);
+    Deno.exit(0);
+  }
   const tmp = await Deno.makeTempDir({ prefix: "duet-bench-run-" });
   const t0 = performance.now();
   // Everything a benchmark needs is built here, outside the namespaces (which have no registry).

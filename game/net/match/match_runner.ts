@@ -66,6 +66,7 @@ import {
   step,
 } from "./match_lifecycle.ts";
 import { type MatchStats, matchStats } from "./match_stats.ts";
+import { EventQueue } from "../event_queue.ts";
 import {
   createStreamBatcher,
   type StreamBatch,
@@ -214,9 +215,7 @@ export function createMatchRunner<G extends RollbackGame>(
   const waitingAfter = opts.waitingAfterMs ?? DEFAULT_WAITING_AFTER_MS;
   const giveUpAfter = opts.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
   const history = createStatsHistory();
-  const listeners = new Set<(event: MatchEvent) => void>();
-  const queued: MatchEvent[] = [];
-  let delivering = false;
+  const events = new EventQueue<MatchEvent>("match");
   let lifecycle = initialLifecycle(opts.localPlayer, opts.me);
   let transport: InputTransport | null = null;
   let wrapped: MatchGame<G> | null = null;
@@ -395,8 +394,7 @@ export function createMatchRunner<G extends RollbackGame>(
       flush();
     },
     on(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return events.on(listener);
     },
     graceLeft: () =>
       interruptedSince < 0 ? null : Math.max(0, graceMs - (clock.now() - interruptedSince)),
@@ -455,27 +453,11 @@ export function createMatchRunner<G extends RollbackGame>(
   }
 
   function emit(event: MatchEvent): void {
-    queued.push(event);
+    events.push(event);
   }
 
   function flush(): void {
-    if (delivering) return;
-    delivering = true;
-    try {
-      while (queued.length > 0) {
-        const e = queued.shift()!;
-        for (const l of [...listeners]) {
-          try {
-            l(e);
-          } catch (err) {
-            // A listener's bug must not stop the match or the other listeners.
-            console.error("duet: match listener threw", err);
-          }
-        }
-      }
-    } finally {
-      delivering = false;
-    }
+    events.flush();
   }
 
   function sendStream(all: boolean): void {

@@ -41,6 +41,7 @@ import {
   spectateStep,
 } from "./spectate_lifecycle.ts";
 import { createSpectatorSession, type SpectatorSession } from "./spectator_session.ts";
+import { EventQueue } from "../event_queue.ts";
 
 /** The part of the lobby client a spectator needs (the signalling client has it). */
 export interface SpectatorLobby {
@@ -118,25 +119,13 @@ export function watchMatch<G extends RollbackGame>(opts: WatchMatchOptions<G>): 
   let session: SpectatorSession<G> | null = null;
   let room: RoomInfo | null = null;
   let match = -1;
-  const listeners = new Set<(event: SpectatorEvent) => void>();
-  const queued: SpectatorEvent[] = [];
+  const events = new EventQueue<SpectatorEvent>("spectator");
   // Stream messages that arrive before `watch` resolved are handled after it, in order.
   let early: (() => void)[] | null = [];
   let stopLoop = () => {};
 
-  const emit = (e: SpectatorEvent) => queued.push(e);
-  const flush = () => {
-    while (queued.length > 0) {
-      const e = queued.shift()!;
-      for (const l of [...listeners]) {
-        try {
-          l(e);
-        } catch (err) {
-          console.error("duet: spectator listener threw", err);
-        }
-      }
-    }
-  };
+  const emit = (e: SpectatorEvent) => events.push(e);
+  const flush = () => events.flush();
 
   const apply = (effect: SpectateEffect) => {
     switch (effect.type) {
@@ -283,8 +272,7 @@ export function watchMatch<G extends RollbackGame>(opts: WatchMatchOptions<G>): 
       rejected: session?.rejected ?? 0,
     }),
     on(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return events.on(listener);
     },
     leave() {
       if (state.phase === "left") return;

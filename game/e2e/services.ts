@@ -10,9 +10,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import process from "node:process";
+import { coturnArgs, randomRelayPortBase, TURNSERVER } from "../../signal/testing/coturn_args.ts";
 
-/** Debian's coturn, as CI installs it. */
-export const TURNSERVER = "/usr/bin/turnserver";
+export { TURNSERVER };
 
 /** Whether coturn is installed (tests skip with a message when it is not). */
 export const haveTurnserver = (): boolean => existsSync(TURNSERVER);
@@ -139,34 +139,14 @@ export interface CoturnService extends Service {
 /** Starts coturn on 127.0.0.1 with the TURN REST API shared secret; waits for its TCP listener. */
 export async function startCoturn(secret = "duet-e2e-secret"): Promise<CoturnService> {
   const port = await freePort();
-  const minPort = 20000 + Math.floor(Math.random() * 400) * 100;
-  const service = start(
-    TURNSERVER,
-    [
-      "-n",
-      // Verbose: one log line per request, which is how a test sees who allocated.
-      "-v",
-      "--listening-ip=127.0.0.1",
-      `--listening-port=${port}`,
-      "--relay-ip=127.0.0.1",
-      `--min-port=${minPort}`,
-      `--max-port=${minPort + 99}`,
-      "--use-auth-secret",
-      `--static-auth-secret=${secret}`,
-      "--realm=duet.test",
-      "--no-tls",
-      "--no-dtls",
-      "--no-cli",
-      "--fingerprint",
-      // Both browsers are on this machine: their relays talk to each other over 127.0.0.1.
-      "--allow-loopback-peers",
-      "--pidfile=",
-      "--log-file=stdout",
-      "--simple-log",
-    ],
-    {},
+  const args = coturnArgs({
     port,
-  );
+    minPort: randomRelayPortBase(),
+    secret,
+    realm: "duet.test",
+    verbose: true,
+  });
+  const service = start(TURNSERVER, args, {}, port);
   try {
     await waitFor(
       "coturn",

@@ -6,9 +6,9 @@
  */
 import { freeTcpPort, type ServiceProcess, spawnService, waitUntil } from "./service_process.ts";
 import { stunBinding } from "./turn_client.ts";
+import { coturnArgs, randomRelayPortBase, TURNSERVER } from "./coturn_args.ts";
 
-/** Where CI's apt package puts it. */
-export const TURNSERVER = "/usr/bin/turnserver";
+export { TURNSERVER };
 
 /** A running coturn. */
 export interface Coturn {
@@ -29,29 +29,8 @@ export async function startCoturn(
   const realm = opts.realm ?? "duet.test";
   // The TCP listener shares the port number, so a free TCP port is a good guess for UDP too.
   const port = freeTcpPort();
-  // A relay port range of its own per instance, so parallel test runs do not fight over one.
-  const minPort = 20000 + Math.floor(Math.random() * 400) * 100;
-  const process = spawnService(TURNSERVER, [
-    "-n",
-    "--listening-ip=127.0.0.1",
-    `--listening-port=${port}`,
-    "--relay-ip=127.0.0.1",
-    `--min-port=${minPort}`,
-    `--max-port=${minPort + 99}`,
-    "--use-auth-secret",
-    `--static-auth-secret=${secret}`,
-    `--realm=${realm}`,
-    "--no-tls",
-    "--no-dtls",
-    "--no-cli",
-    "--fingerprint",
-    // Browsers on one machine relay to each other through 127.0.0.1.
-    "--allow-loopback-peers",
-    // No pid file: the default, /var/run/turnserver.pid, belongs to a system coturn.
-    "--pidfile=",
-    "--log-file=stdout",
-    "--simple-log",
-  ]);
+  const minPort = randomRelayPortBase();
+  const process = spawnService(TURNSERVER, coturnArgs({ port, minPort, secret, realm }));
   const stop = () => process.stop();
   try {
     let exited = false;

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import process from "node:process";
 import { promisify } from "node:util";
-import type { Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { expect, PLAYER_PERMISSIONS, test } from "./fixtures.ts";
 import { freePort, type Service, startService, waitFor } from "./services.ts";
 import { prepareConsumer } from "../../tools/consumer.mjs";
@@ -227,39 +227,10 @@ test("the installed duet-lobby passes its flags on and exits with the lobby's co
 test("built with Vite and served by the installed duet-lobby, two pages quick-match and play with agreeing checksums", async ({ browser }) => {
   test.setTimeout(180_000);
   await inDir("node_modules/.bin/vite", ["build", "--logLevel", "warn"]);
-  const port = await freePort();
-  const lobby: Service = startService(
-    join(dir, "node_modules", ".bin", "duet-lobby"),
-    ["--port", String(port), "--host", "127.0.0.1", "--static-dir", join(dir, "dist")],
-    { LOG_LEVEL: "warn" },
-    port,
-  );
-  const contexts = [];
-  try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(
-      "duet-lobby",
-      async () => (await fetch(`${base}/healthz`)).ok,
-      30_000,
-      lobby.output,
-    );
-    const pages: Page[] = [];
-    for (const name of ["Ann", "Bob"]) {
-      const context = await browser.newContext({ permissions: PLAYER_PERMISSIONS });
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on("pageerror", (e) => console.error(`[${name}] page error: ${e.message}`));
-      await page.goto(`${base}/`);
-      pages.push(page);
-    }
-    // Through the lobby screen's DOM, as a player does it.
-    for (const page of pages) {
-      await page.getByRole("button", { name: /quick match/i }).click();
-    }
-    for (const page of pages) {
-      await expect.poll(() => page.evaluate(() => globalThis.match?.phase), { timeout: 30_000 })
-        .toBe("playing");
-    }
+  await withTwoPlayers(browser, "dist", (name, message) => {
+    console.error(`[${name}] page error: ${message}`);
+  }, async (pages) => {
+    await quickMatch(pages);
     // Both players hold a key for a while, so the inputs differ and rollbacks happen.
     await pages[0].keyboard.down("ArrowUp");
     await pages[1].keyboard.down("ArrowDown");
@@ -276,10 +247,7 @@ test("built with Vite and served by the installed duet-lobby, two pages quick-ma
     expect(sums[1]).toBe(sums[0]);
     const stats = await Promise.all(pages.map((p) => p.evaluate(() => globalThis.match?.stats())));
     for (const s of stats) expect(s?.desyncs ?? 0).toBe(0);
-  } finally {
-    for (const context of contexts) await context.close();
-    expect(await lobby.stop("SIGTERM")).toBe(0);
-  }
+  });
 });
 
 /** Every browser entry, for the webpack bundle: the page reads `duetEntries` to see they ran. */
@@ -347,15 +315,36 @@ test("webpack 5 bundles the quick start and every entry; the bundle plays a matc
     html.replace(module, '<script src="./entries.js"></script><script src="./main.js"></script>'),
   );
 
+  const errors: string[] = [];
+  await withTwoPlayers(browser, "dist-webpack", (name, message) => {
+    errors.push(`[${name}] ${message}`);
+  }, async (pages) => {
+    for (const page of pages) {
+      expect(await page.evaluate(() => globalThis.duetEntries)).toBe(true);
+    }
+    await quickMatch(pages);
+    expect(errors).toEqual([]);
+  });
+});
+
+/**
+ * Serves `staticDir` of the consumer project with its installed duet-lobby bin, opens two
+ * players' pages at it, runs `body`, then closes the pages and checks the lobby exits cleanly.
+ */
+async function withTwoPlayers(
+  browser: Browser,
+  staticDir: string,
+  onPageError: (name: string, message: string) => void,
+  body: (pages: Page[]) => Promise<void>,
+): Promise<void> {
   const port = await freePort();
   const lobby: Service = startService(
     join(dir, "node_modules", ".bin", "duet-lobby"),
-    ["--port", String(port), "--host", "127.0.0.1", "--static-dir", join(dir, "dist-webpack")],
+    ["--port", String(port), "--host", "127.0.0.1", "--static-dir", join(dir, staticDir)],
     { LOG_LEVEL: "warn" },
     port,
   );
-  const contexts = [];
-  const errors: string[] = [];
+  const contexts: BrowserContext[] = [];
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(
@@ -369,24 +358,27 @@ test("webpack 5 bundles the quick start and every entry; the bundle plays a matc
       const context = await browser.newContext({ permissions: PLAYER_PERMISSIONS });
       contexts.push(context);
       const page = await context.newPage();
-      page.on("pageerror", (e) => errors.push(`[${name}] ${e.message}`));
+      page.on("pageerror", (e) => onPageError(name, e.message));
       await page.goto(`${base}/`);
       pages.push(page);
     }
-    for (const page of pages) {
-      expect(await page.evaluate(() => globalThis.duetEntries)).toBe(true);
-      await page.getByRole("button", { name: /quick match/i }).click();
-    }
-    for (const page of pages) {
-      await expect.poll(() => page.evaluate(() => globalThis.match?.phase), { timeout: 30_000 })
-        .toBe("playing");
-    }
-    expect(errors).toEqual([]);
+    await body(pages);
   } finally {
     for (const context of contexts) await context.close();
     expect(await lobby.stop("SIGTERM")).toBe(0);
   }
-});
+}
+
+/** Quick match through the lobby screen's DOM, as a player does it, until both are playing. */
+async function quickMatch(pages: Page[]): Promise<void> {
+  for (const page of pages) {
+    await page.getByRole("button", { name: /quick match/i }).click();
+  }
+  for (const page of pages) {
+    await expect.poll(() => page.evaluate(() => globalThis.match?.phase), { timeout: 30_000 })
+      .toBe("playing");
+  }
+}
 
 declare global {
   /** Set by the webpack bundle's entries script: every duet-netcode entry loaded and ran. */

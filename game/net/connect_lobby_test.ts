@@ -10,8 +10,8 @@ import {
   type SignalingClient,
 } from "./signaling_client.ts";
 import { RESUME_TICKET_KEY, type TicketStorage } from "./match/resume_ticket.ts";
+import { sleep, until } from "./testing/wait.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 function memoryStorage(): TicketStorage & { map: Map<string, string> } {
@@ -22,14 +22,6 @@ function memoryStorage(): TicketStorage & { map: Map<string, string> } {
     setItem: (k, v) => void map.set(k, v),
     removeItem: (k) => void map.delete(k),
   };
-}
-
-async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 Deno.test({

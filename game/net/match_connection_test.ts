@@ -9,16 +9,7 @@ import {
 } from "./match_connection.ts";
 import { createFakeRtcNetwork, type FakeRtcNetwork } from "./testing/fake_rtc.ts";
 import { type Lobby, startLobby } from "./testing/lobby_process.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+import { sleep, until } from "./testing/wait.ts";
 
 function withTimeout<T>(what: string, p: Promise<T>, ms = 5_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

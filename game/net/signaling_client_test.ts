@@ -12,16 +12,7 @@ import {
   type SignalingClientOptions,
   type SignalingState,
 } from "./signaling_client.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+import { sleep, until } from "./testing/wait.ts";
 
 /** Clients made by a test, closed at its end (sockets must not outlive the test). */
 function clients(lobby: Lobby) {

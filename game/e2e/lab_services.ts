@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { LAB, type NetLab } from "./net_lab.ts";
+import { coturnArgs, TURNSERVER } from "../../signal/testing/coturn_args.ts";
 
 /** A process in the lab with its output kept for failure messages. */
 export interface LabService {
@@ -117,26 +118,21 @@ export async function startLabCoturn(
   port = 3478,
   secret = "duet-lab-secret",
 ): Promise<LabCoturn> {
-  const s = startIn(lab, "/usr/bin/turnserver", [
-    "-n",
-    // One log line per request: tests read who allocated from it.
-    "-v",
-    `--listening-ip=${LAB.wan}`,
-    `--listening-port=${port}`,
-    `--relay-ip=${LAB.wan}`,
-    "--min-port=40000",
-    "--max-port=40999",
-    "--use-auth-secret",
-    `--static-auth-secret=${secret}`,
-    "--realm=duet.test",
-    "--no-tls",
-    "--no-dtls",
-    "--no-cli",
-    "--fingerprint",
-    "--pidfile=",
-    "--log-file=stdout",
-    "--simple-log",
-  ], {});
+  const s = startIn(
+    lab,
+    TURNSERVER,
+    coturnArgs({
+      ip: LAB.wan,
+      port,
+      minPort: 40000,
+      relayPorts: 1000,
+      secret,
+      realm: "duet.test",
+      // One log line per request: tests read who allocated from it.
+      verbose: true,
+    }),
+    {},
+  );
   try {
     await s.waitFor("coturn", /TCP listener opened on/, 10_000);
     await s.waitFor("coturn", /UDP listener opened on|listener opened on .*udp/i, 10_000);

@@ -1,7 +1,8 @@
 /**
- * The command line of a loopback coturn with a shared secret, shared by the Deno tests
- * (coturn_server.ts) and the browser tests (game/e2e/services.ts), so both test the same TURN
- * setup. No runtime APIs: Node and Deno both import it.
+ * The command line of a test coturn with a shared secret, shared by the Deno tests
+ * (coturn_server.ts), the browser tests (game/e2e/services.ts) and the NAT lab
+ * (game/e2e/lab_services.ts), so all of them test the same TURN setup. No runtime APIs: Node and
+ * Deno both import it.
  *
  * @module
  */
@@ -11,9 +12,13 @@ export const TURNSERVER = "/usr/bin/turnserver";
 
 /** What one coturn instance listens on and authenticates with. */
 export interface CoturnArgsOptions {
+  /** Address it listens and relays on; default 127.0.0.1. */
+  ip?: string;
   port: number;
-  /** First of the 100 relay ports this instance owns. */
+  /** First of the relay ports this instance owns. */
   minPort: number;
+  /** How many relay ports it owns from `minPort`; default 100. */
+  relayPorts?: number;
   secret: string;
   realm: string;
   /** One log line per request, which is how a browser test sees who allocated. */
@@ -25,16 +30,17 @@ export function randomRelayPortBase(): number {
   return 20000 + Math.floor(Math.random() * 400) * 100;
 }
 
-/** turnserver's arguments: loopback only, TURN REST credentials, no TLS, logs to stdout. */
+/** turnserver's arguments: one address, TURN REST credentials, no TLS, logs to stdout. */
 export function coturnArgs(opts: CoturnArgsOptions): string[] {
+  const ip = opts.ip ?? "127.0.0.1";
   return [
     "-n",
     ...(opts.verbose ? ["-v"] : []),
-    "--listening-ip=127.0.0.1",
+    `--listening-ip=${ip}`,
     `--listening-port=${opts.port}`,
-    "--relay-ip=127.0.0.1",
+    `--relay-ip=${ip}`,
     `--min-port=${opts.minPort}`,
-    `--max-port=${opts.minPort + 99}`,
+    `--max-port=${opts.minPort + (opts.relayPorts ?? 100) - 1}`,
     "--use-auth-secret",
     `--static-auth-secret=${opts.secret}`,
     `--realm=${opts.realm}`,
@@ -43,7 +49,7 @@ export function coturnArgs(opts: CoturnArgsOptions): string[] {
     "--no-cli",
     "--fingerprint",
     // Browsers on one machine relay to each other through 127.0.0.1.
-    "--allow-loopback-peers",
+    ...(ip.startsWith("127.") ? ["--allow-loopback-peers"] : []),
     // No pid file: the default, /var/run/turnserver.pid, belongs to a system coturn.
     "--pidfile=",
     "--log-file=stdout",

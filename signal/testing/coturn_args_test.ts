@@ -15,10 +15,31 @@ Deno.test("coturnArgs: loopback, the secret and realm, 100 relay ports from minP
     ]
   ) assert(args.includes(want), want);
   assert(!args.includes("-v"));
+  assert(args.includes("--allow-loopback-peers"));
   assert.equal(
     coturnArgs({ port: 1, minPort: 2, secret: "s", realm: "r", verbose: true })[1],
     "-v",
   );
+});
+
+Deno.test("coturnArgs: another address listens and relays there, with no loopback peers", () => {
+  const args = coturnArgs({
+    ip: "203.0.113.1",
+    port: 3478,
+    minPort: 40000,
+    relayPorts: 1000,
+    secret: "s",
+    realm: "r",
+  });
+  for (
+    const want of [
+      "--listening-ip=203.0.113.1",
+      "--relay-ip=203.0.113.1",
+      "--min-port=40000",
+      "--max-port=40999",
+    ]
+  ) assert(args.includes(want), want);
+  assert(!args.includes("--allow-loopback-peers"));
 });
 
 Deno.test("randomRelayPortBase: a whole block of 100 below 60000", () => {

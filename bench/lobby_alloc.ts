@@ -24,6 +24,8 @@ interface Mark {
   rss: number;
   /** The server's CPU time so far (user + system, µs). */
   cpuUs: number;
+  /** The same for its main (JavaScript) thread only, which the CPU profile samples. */
+  mainCpuUs: number;
   /** GC trace lines the child printed since the previous mark. */
   gcs: number;
 }
@@ -33,11 +35,13 @@ const SEMI_SPACE_MB = 256;
 /** This process's CPU time in µs, all threads (schedstat: ns, unlike /proc/stat's 10 ms ticks). */
 function cpuUs(): number {
   let ns = 0;
-  for (const t of Deno.readDirSync("/proc/self/task")) {
-    ns += Number(Deno.readTextFileSync(`/proc/self/task/${t.name}/schedstat`).split(" ")[0]);
-  }
+  for (const t of Deno.readDirSync("/proc/self/task")) ns += taskNs(t.name);
   return ns / 1000;
 }
+
+/** One thread's CPU time in ns (its schedstat's first field). */
+const taskNs = (tid: string | number) =>
+  Number(Deno.readTextFileSync(`/proc/self/task/${tid}/schedstat`).split(" ")[0]);
 
 /** V8's sampling heap profiler on this process (node:inspector), 64-byte interval. */
 async function heapSampler() {
@@ -54,7 +58,9 @@ async function heapSampler() {
     );
   await post("HeapProfiler.enable");
   await post("Profiler.enable");
-  await post("Profiler.setSamplingInterval", { interval: 50 });
+  await post("Profiler.setSamplingInterval", {
+    interval: Number(Deno.env.get("LOBBY_ALLOC_PROFILE_INTERVAL") ?? 50),
+  });
   const cpu = Deno.env.get("LOBBY_ALLOC_CPU") === "1";
   return {
     start: () =>
@@ -113,7 +119,13 @@ async function serve(kind: string): Promise<void> {
       const m = Deno.memoryUsage();
       console.log(
         JSON.stringify({
-          mark: { heapUsed: m.heapUsed, external: m.external, rss: m.rss, cpuUs: cpuUs() },
+          mark: {
+            heapUsed: m.heapUsed,
+            external: m.external,
+            rss: m.rss,
+            cpuUs: cpuUs(),
+            mainCpuUs: taskNs(Deno.pid) / 1000,
+          },
         }),
       );
     }
@@ -172,10 +184,13 @@ async function spawnServer(kind: string) {
     gcs = 0;
     return out;
   };
-  /** Starts the sampling heap profiler, or stops it and writes its profile to `path`. */
-  const sample = async (path?: string) => {
+  /**
+   * Starts the sampling heap profiler, or stops it and writes its profile to `path`; answers
+   * with a mark taken once that is done.
+   */
+  const sample = async (path?: string): Promise<Mark> => {
     await writer.write(new TextEncoder().encode(path ? `sampled ${path}\n` : "sample\n"));
-    await next();
+    return { ...((await next()).mark as Omit<Mark, "gcs">), gcs: 0 };
   };
   /** Writes a heap snapshot of the server to `path` (then answers with a mark). */
   const snapshot = async (path: string) => {
@@ -228,12 +243,23 @@ async function pair(kind: string, base: string, i: number): Promise<[WebSocket, 
   return [a, b];
 }
 
+/** The window relayed under the profiler (LOBBY_ALLOC_HEAP): its messages and CPU times. */
+export interface ProfiledWindow {
+  messages: number;
+  /** The server's CPU time over it, all threads (µs). */
+  cpuUs: number;
+  /** Its main thread's, which the CPU profile samples (µs). */
+  mainCpuUs: number;
+}
+
 /**
  * Relays `messages` messages over `pairs` pairs at 10 Hz per pair and direction (the lobby
  * benchmark's pattern and under the per-connection rate), in windows short enough that the young
  * generation holds them; returns bytes allocated per message from each clean window.
+ * LOBBY_ALLOC_HEAP=FILE first relays one window (LOBBY_ALLOC_PROFILE_WINDOWS times as long)
+ * under the sampling heap profiler, or with LOBBY_ALLOC_CPU=1 the CPU profiler, into FILE.
  */
-async function relayAlloc(kind: string, pairs: number, messages: number) {
+export async function relayAlloc(kind: string, pairs: number, messages: number) {
   const srv = await spawnServer(kind);
   const base = `ws://127.0.0.1:${srv.port}`;
   const ps: [WebSocket, WebSocket][] = [];
@@ -267,14 +293,25 @@ async function relayAlloc(kind: string, pairs: number, messages: number) {
   let dirty = 0, cpuSum = 0, cpuMessages = 0;
   let sent = 0;
   const heapProfile = Deno.env.get("LOBBY_ALLOC_HEAP");
+  let profiled: ProfiledWindow | null = null;
   if (heapProfile) {
     // One extra window under the sampling profiler; its figure is not used (sampling allocates).
-    await srv.sample();
-    for (let r = 0; r < windowRounds; r++) {
+    const rounds = windowRounds * Number(Deno.env.get("LOBBY_ALLOC_PROFILE_WINDOWS") ?? 1);
+    // The marks are taken inside the profile, so that starting and writing it are not counted;
+    // the young generation is emptied first, so that no scavenge falls into the window.
+    await srv.mark(true);
+    const p0 = await srv.sample();
+    for (let r = 0; r < rounds; r++) {
       await round();
       await sleep(100);
     }
+    const p1 = await srv.mark(false);
     await srv.sample(heapProfile);
+    profiled = {
+      messages: rounds * perRound,
+      cpuUs: p1.cpuUs - p0.cpuUs,
+      mainCpuUs: p1.mainCpuUs - p0.mainCpuUs,
+    };
   }
   while (sent < messages) {
     await srv.mark(true);
@@ -294,7 +331,15 @@ async function relayAlloc(kind: string, pairs: number, messages: number) {
   await srv.stop();
   results.sort((x, y) => x - y);
   const cpuUsPerMessage = +(cpuSum / cpuMessages).toFixed(2);
-  return { kind, pairs, windows: results.length, dirty, cpuUsPerMessage, bytesPerMessage: results };
+  return {
+    kind,
+    pairs,
+    windows: results.length,
+    dirty,
+    cpuUsPerMessage,
+    bytesPerMessage: results,
+    profiled,
+  };
 }
 
 /** Heap, external and RSS growth per idle connection over `n` connections. */

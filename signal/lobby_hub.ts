@@ -38,11 +38,16 @@ import {
   viewKey,
 } from "./room_list.ts";
 
+/** Decodes relayed bytes for a sink that takes only text. */
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /**
  * Where a connection's outgoing text goes: a function, or an object's `write` (a session, so that
  * a connection needs no closure of its own). Must not throw (the session guards its socket).
  */
-export type Sink = ((text: string) => void) | { write(text: string): void };
+export type Sink =
+  | ((text: string) => void)
+  | { write(text: string): void; writeBytes?(utf8: Uint8Array): void };
 
 /** Where the public room list comes from (the registry, or a local copy of a shared one). */
 export interface RoomListSource {
@@ -73,6 +78,11 @@ export interface LobbyHub {
   deliver(effects: readonly Effect[]): void;
   /** Sends an already serialized message to one player; false if not attached here. */
   sendText(id: PlayerId, text: string): boolean;
+  /**
+   * The same for a message already serialized and UTF-8 encoded (the relay on bytes); a sink
+   * without `writeBytes` gets it decoded.
+   */
+  sendBytes(id: PlayerId, utf8: Uint8Array): boolean;
   /**
    * The room list changed wholesale (e.g. reloaded from Redis): drop pending deltas and cached
    * snapshots and send every connection a fresh `rooms` message.
@@ -246,6 +256,21 @@ export function createLobbyHub(
       const s = subs.get(id);
       if (s === undefined) return false;
       safely(s.sink, text);
+      return true;
+    },
+    sendBytes(id, utf8) {
+      const s = subs.get(id);
+      if (s === undefined) return false;
+      const sink = s.sink;
+      if (typeof sink === "function" || sink.writeBytes === undefined) {
+        safely(sink, utf8Decoder.decode(utf8));
+        return true;
+      }
+      try {
+        sink.writeBytes(utf8);
+      } catch (err) {
+        log.error("sink-failed", { error: err });
+      }
       return true;
     },
     resync,

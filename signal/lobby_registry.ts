@@ -15,6 +15,7 @@
  */
 import type { ClientMessage, RoomInfo, RoomState } from "../shared/lobby_protocol.ts";
 import type { RelaySignal } from "./relay_signal.ts";
+import type { RelayCandidateBytes } from "./relay_signal_bytes.ts";
 import type { PlayerId } from "./room_registry.ts";
 
 /** A value now, or later. Synchronous registries return plain values so nothing waits a tick. */
@@ -51,6 +52,12 @@ export interface LobbyRegistry {
    * it must go through {@link handle} instead (errors, room state changes).
    */
   relay?(player: PlayerId, signal: RelaySignal): boolean;
+  /**
+   * The same for a candidate that readRelayCandidateBytes accepted in `frame`, the client's text
+   * frame as bytes (relay_signal_bytes.ts): relays it as bytes and returns true, or returns
+   * false, having done nothing, when {@link relay}'s text path must decide instead.
+   */
+  relayBytes?(player: PlayerId, signal: RelayCandidateBytes, frame: Uint8Array): boolean;
   /** The connection is gone: leave its room (the peer gets `peer-left`), forget it. Idempotent. */
   disconnect(player: PlayerId): Step<void>;
   /** Every public room, oldest first (a local copy with Redis, kept current by pub/sub). */

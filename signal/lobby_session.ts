@@ -62,11 +62,17 @@ import type { LobbyRegistry, Step } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { createTokenBucket, type TokenBucket } from "./rate_limit.ts";
 import { readRelaySignal } from "./relay_signal.ts";
+import { readRelayCandidateBytes } from "./relay_signal_bytes.ts";
 import type { PlayerId } from "./room_registry.ts";
 
 /** The part of a server-side WebSocket a session uses. */
 export interface LobbySocket {
   send(text: string): void;
+  /**
+   * Sends bytes known to be UTF-8 as one text frame (the relay on bytes); without it they are
+   * decoded and sent as text.
+   */
+  sendUtf8?(utf8: Uint8Array): void;
   close(code: number, reason: string): void;
   /** Bytes queued but not yet sent. */
   readonly bufferedAmount: number;
@@ -109,6 +115,12 @@ export interface LobbySession {
   readonly state: LobbySessionState;
   /** One incoming frame: a string (text frame) or binary data. */
   receive(data: unknown): void;
+  /**
+   * One incoming text frame as its bytes, which must be valid UTF-8 (`ws` checks that unless
+   * told to skip it): the same as receive of its text, but a plain trickled candidate is
+   * relayed from the bytes (relay_signal_bytes.ts).
+   */
+  receiveUtf8(frame: Uint8Array): void;
   /** Ends the session from the server side, with a final error message and a close code. */
   end(code: number, reason: string, error?: { code: ErrorCode; message: string }): void;
   /** The socket closed (or failed): leave the room and forget the player. Idempotent. */
@@ -121,6 +133,16 @@ function binarySize(data: unknown): number {
   if (data instanceof Blob) return data.size;
   return 0;
 }
+
+/**
+ * Decodes a text frame's bytes (valid UTF-8: `ws` checked them) off the hot path, keeping a BOM
+ * as String(buffer) did, so that the text path sees what it always saw.
+ */
+const frameDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** A frame as receive takes it: `data`, or the text of a text frame's bytes. */
+const textOf = (data: unknown, frame: Uint8Array | undefined) =>
+  frame === undefined ? data : frameDecoder.decode(frame);
 
 /** The `messages` counter's labels for a relayed signal, made once. */
 const SIGNAL_LABELS = { type: "signal" } as const;
@@ -309,6 +331,21 @@ class Session implements LobbySession {
     }
   }
 
+  /** The hub's sink for bytes that are UTF-8 text (the relay on bytes): as write of their text. */
+  writeBytes(utf8: Uint8Array): void {
+    if (this.#state === "ended") return;
+    if (this.#socket.bufferedAmount > this.#c.maxBuffered) {
+      return this.end(CLOSE_CODES.policyViolation, "client is not reading its messages");
+    }
+    const socket = this.#socket;
+    try {
+      if (socket.sendUtf8 !== undefined) socket.sendUtf8(utf8);
+      else socket.send(frameDecoder.decode(utf8));
+    } catch {
+      this.dropped();
+    }
+  }
+
   #reply(message: ServerMessage) {
     this.write(JSON.stringify(message));
   }
@@ -379,7 +416,32 @@ class Session implements LobbySession {
     if (isPromise(result)) return result.catch((err) => this.#internalError(message, err));
   }
 
-  #process(data: unknown): Step<void> {
+  #process(data: unknown, frame?: Uint8Array): Step<void> {
+    if (frame !== undefined) {
+      const { registry, metrics } = this.#c;
+      // ws held the frame to maxPayload bytes; the text path checks the size again.
+      if (registry.relayBytes !== undefined && frame.length <= MAX_LOBBY_MESSAGE_BYTES) {
+        const candidate = readRelayCandidateBytes(frame);
+        if (candidate !== undefined) {
+          try {
+            if (registry.relayBytes(this.id, candidate, frame)) {
+              return void metrics.messages.inc(SIGNAL_LABELS);
+            }
+          } catch (err) {
+            // As the text path: the error echoes the rid.
+            const message: ClientMessage = {
+              type: "signal",
+              data: { kind: "candidate", candidate: null },
+            };
+            const rid = peekRid(frameDecoder.decode(frame));
+            if (rid !== undefined) message.rid = rid;
+            return this.#internalError(message, err);
+          }
+        }
+      }
+      // Anything else, or a candidate the rooms do not route at once: the text path decides.
+      data = frameDecoder.decode(frame);
+    }
     if (typeof data !== "string") {
       if (binarySize(data) > MAX_LOBBY_MESSAGE_BYTES) return this.#tooLarge();
       return this.#fail(
@@ -449,6 +511,15 @@ class Session implements LobbySession {
   }
 
   receive(data: unknown): void {
+    this.#arrive(data, undefined);
+  }
+
+  receiveUtf8(frame: Uint8Array): void {
+    this.#arrive(frame, frame);
+  }
+
+  /** A frame: `data` as receive got it, or (`frame` set) the bytes of a text frame. */
+  #arrive(data: unknown, frame: Uint8Array | undefined): void {
     if (this.#state === "ended") return;
     const c = this.#c;
     // Rates count arrivals, whatever is still queued.
@@ -457,17 +528,20 @@ class Session implements LobbySession {
       { ratePerSecond: c.rate, burst: c.burst },
       t,
     );
-    if (!bucket.take(t)) return this.#rateLimited(data, "connection");
-    if (this.#ipTicket && !this.#ipTicket.takeMessage(t)) return this.#rateLimited(data, "ip");
+    if (!bucket.take(t)) return this.#rateLimited(textOf(data, frame), "connection");
+    if (this.#ipTicket && !this.#ipTicket.takeMessage(t)) {
+      return this.#rateLimited(textOf(data, frame), "ip");
+    }
     if (this.#strikes > 0) this.#strikes--;
     if (this.#inFlight !== null || this.#queued() > 0) {
       // The registry stalls (Redis): what waits here is bounded.
-      if (this.#queued() >= c.maxQueued) return this.#busy(data);
-      return this.#enqueue(() => this.#process(data));
+      if (this.#queued() >= c.maxQueued) return this.#busy(textOf(data, frame));
+      const queued = textOf(data, frame);
+      return this.#enqueue(() => this.#process(queued));
     }
     // Nothing queued (always so with the in-memory registry): handle it now, without the job
     // closure and queue round trip every relayed message would otherwise pay.
-    const result = this.#process(data);
+    const result = this.#process(data, frame);
     if (isPromise(result)) this.#wait(result);
   }
 

@@ -3,7 +3,8 @@
  * rooms are room_registry.ts's plain state; each step applies it and hands the effects to the hub
  * synchronously, so nothing ever waits for a tick. A plain relayed signal skips the effects:
  * `relay` asks the rooms for the peer (`route`) and sends the client's `data` text inside the
- * route's envelope (relay_signal.ts), counting what countEffects would have counted.
+ * route's envelope (relay_signal.ts), counting what countEffects would have counted; a plain
+ * trickled candidate does the same on the frame's bytes (`relayBytes`, relay_signal_bytes.ts).
  */
 import type { ClientMessage } from "../shared/lobby_protocol.ts";
 import { fireHook, type LobbyHooks } from "./lobby_hooks.ts";
@@ -13,6 +14,7 @@ import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { createPasswordAttempts, type PasswordAttemptsOptions } from "./password_attempts.ts";
 import { createRoomRegistry, type Effect, type RoomRegistry } from "./room_registry.ts";
+import { relayedBytes } from "./relay_signal_bytes.ts";
 
 /** Label sets of the relay's counters, made once: the hot path allocates none. */
 const KIND_LABELS = {
@@ -112,6 +114,16 @@ export function createMemoryRegistry(opts: MemoryRegistryOptions): LobbyRegistry
       metrics.relayedMessages.inc(KIND_LABELS[signal.data.kind]);
       metrics.relayedBytes.inc(undefined, signalBytes(signal.data));
       hub.sendText(route.to, route.head + signal.dataText + route.tail);
+      return true;
+    },
+    relayBytes(player, signal, frame) {
+      if (closed) return false;
+      const route = rooms.route(player, "candidate", signal.session);
+      if (route === null) return false;
+      // What relay counts: readRelayCandidateBytes took the candidate string's size from the bytes.
+      metrics.relayedMessages.inc(KIND_LABELS.candidate);
+      metrics.relayedBytes.inc(undefined, signal.payloadBytes);
+      hub.sendBytes(route.to, relayedBytes(route.headBytes, frame, signal, route.tailBytes));
       return true;
     },
     disconnect(player) {

@@ -17,7 +17,14 @@ function prng(seed: number) {
   };
 }
 
-function world(fast: boolean, seed: number) {
+const enc = new TextEncoder();
+const dec = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * One lobby: "bytes" relays plain candidates from the frame's bytes (relayBytes, as the server
+ * does), "text" only from its text (relay), "slow" through handle for every signal.
+ */
+function world(mode: "bytes" | "text" | "slow", seed: number) {
   const rnd = prng(seed);
   const rooms = createRoomRegistry({
     random: (b) => {
@@ -30,15 +37,25 @@ function world(fast: boolean, seed: number) {
   const hub = createLobbyHub(rooms, silentLogger, { tickMs: 0 });
   const metrics = createLobbyMetrics();
   const inner = createMemoryRegistry({ hub, rooms, metrics });
-  const lobby: LobbyRegistry = fast ? inner : { ...inner, relay: undefined };
-  const sockets: { sent: string[] }[] = [];
+  const lobby: LobbyRegistry = mode === "bytes"
+    ? inner
+    : mode === "text"
+    ? { ...inner, relayBytes: undefined }
+    : { ...inner, relay: undefined, relayBytes: undefined };
+  // Every frame a client got, as the bytes on the wire; and how many went as bytes.
+  const sockets: { sent: Uint8Array[]; utf8: number }[] = [];
   const sessions: LobbySession[] = [];
   const open = () => {
     const socket = {
-      sent: [] as string[],
+      sent: [] as Uint8Array[],
+      utf8: 0,
       bufferedAmount: 0,
       send(text: string) {
-        this.sent.push(text);
+        this.sent.push(enc.encode(text));
+      },
+      sendUtf8(utf8: Uint8Array) {
+        this.utf8++;
+        this.sent.push(utf8.slice());
       },
       close() {},
     };
@@ -57,15 +74,44 @@ function world(fast: boolean, seed: number) {
       }),
     );
   };
-  return { rooms, metrics, sockets, sessions, open };
+  /** One text frame as the server hands it over: its bytes, or (slow, text) its text. */
+  const receive = (who: number, frame: string) => {
+    if (mode === "bytes") sessions[who].receiveUtf8(enc.encode(frame));
+    else sessions[who].receive(frame);
+  };
+  return { rooms, metrics, sockets, sessions, open, receive };
 }
 
-Deno.test("the relay fast path sends exactly what the slow path sends, over random sequences", () => {
-  let relayed = 0;
+const text = (bytes: Uint8Array) => dec.decode(bytes);
+const parse = (bytes: Uint8Array) => JSON.parse(text(bytes));
+
+const CANDIDATE = { candidate: "candidate:1 1 udp 2 127.0.0.1 9 typ host", sdpMid: "0" };
+
+/** Signal frames the byte path must leave to the text path, or relay exactly as it would. */
+const hostile = (session: string) => [
+  `{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c","sdpMLineIndex":-0}},"session":"${session}"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c","sdpMLineIndex":1.0}},"session":"${session}"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":{"c\u0061ndidate":"c"}},"session":"${session}"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"a","candidate":"b"}},"session":"${session}"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":null},"data":{"kind":"candidate","candidate":{"candidate":"x"}}}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"c","x":{"y":1}}}}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":{"candidate":"\u00e9 é"}},"session":"${session}"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":null},"session":"${session}","rid":1e999}`,
+  `{"type":"signal", "data":{"kind":"candidate","candidate":null},"session":"${session}","rid":5}`,
+  `\uFEFF{"type":"signal","data":{"kind":"candidate","candidate":null}}`,
+  `{"type":"join","type":"signal","data":{"kind":"candidate","candidate":null},"session":"${session}"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":null},"session":"${session}","session":"x"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":null},"session":"${"s".repeat(200)}"}`,
+  `{"type":"signal","data":{"kind":"candidate","candidate":null}`,
+];
+
+Deno.test("the byte path sends the text path's bytes, and both the slow path's messages, over random and hostile sequences", () => {
+  let relayed = 0, asBytes = 0;
   for (let seed = 1; seed <= 30; seed++) {
-    const a = world(true, seed), b = world(false, seed);
+    const a = world("bytes", seed), b = world("slow", seed), t = world("text", seed);
+    const worlds = [a, b, t];
     const pick = prng(seed * 7919);
-    for (let i = 0; i < 4; i++) [a, b].forEach((w) => w.open());
+    for (let i = 0; i < 4; i++) worlds.forEach((w) => w.open());
     const lastSession = new Map<number, string>();
     for (let step = 0; step < 150; step++) {
       const who = Math.floor(pick() * a.sessions.length);
@@ -78,17 +124,25 @@ Deno.test("the relay fast path sends exactly what the slow path sends, over rand
         const other = a.rooms.roomOf(a.sessions[Math.floor(pick() * a.sessions.length)].id);
         if (other) frame = JSON.stringify({ type: "join", room: other.id });
       } else if (r < 0.28) {
-        [a, b].forEach((w) => {
+        worlds.forEach((w) => {
           w.sessions[who].dropped();
           w.open();
         });
         continue;
+      } else if (r < 0.4) {
+        const h = hostile(lastSession.get(who) ?? "x");
+        frame = h[Math.floor(pick() * h.length)];
       } else {
         const kinds = [
           { kind: "offer", sdp: "v=0\r\n" },
           { kind: "answer", sdp: "v=0\r\n" },
           { kind: "candidate", candidate: null },
           { kind: "candidate", candidate: { candidate: "c", sdpMid: "0", sdpMLineIndex: 0 } },
+          { kind: "candidate", candidate: CANDIDATE },
+          {
+            candidate: { ...CANDIDATE, usernameFragment: null, sdpMLineIndex: 3 },
+            kind: "candidate",
+          },
         ];
         const data = kinds[Math.floor(pick() * kinds.length)];
         const s = pick();
@@ -99,27 +153,43 @@ Deno.test("the relay fast path sends exactly what the slow path sends, over rand
         frame = JSON.stringify(m);
       }
       if (frame === null) continue;
-      a.sessions[who].receive(frame);
-      b.sessions[who].receive(frame);
+      for (const w of worlds) w.receive(who, frame);
       for (let k = 0; k < a.sockets.length; k++) {
-        assert.deepEqual(a.sockets[k].sent, b.sockets[k].sent, `seed ${seed} step ${step}`);
-        for (const t of a.sockets[k].sent) {
-          const msg = JSON.parse(t);
+        const at = `seed ${seed} step ${step}`;
+        // The byte path's frames are the text path's, byte for byte ...
+        assert.deepEqual(
+          a.sockets[k].sent.map(text),
+          t.sockets[k].sent.map(text),
+          at,
+        );
+        assert.deepEqual(a.sockets[k].sent, t.sockets[k].sent, at);
+        // ... and the text path's mean what the slow path's do (it keeps the client's key order).
+        assert.deepEqual(t.sockets[k].sent.map(parse), b.sockets[k].sent.map(parse), at);
+        for (const bytes of a.sockets[k].sent) {
+          const msg = JSON.parse(dec.decode(bytes));
           if (msg.type === "paired") lastSession.set(k, msg.session);
         }
       }
     }
-    for (const kind of ["offer", "answer", "candidate"]) {
-      const n = a.metrics.relayedMessages.get({ kind });
-      assert.equal(n, b.metrics.relayedMessages.get({ kind }), `${kind} seed ${seed}`);
-      relayed += n;
+    for (const w of [a, t]) {
+      for (const kind of ["offer", "answer", "candidate"]) {
+        const n = w.metrics.relayedMessages.get({ kind });
+        assert.equal(n, b.metrics.relayedMessages.get({ kind }), `${kind} seed ${seed}`);
+        if (w === a) relayed += n;
+      }
+      assert.equal(w.metrics.relayedBytes.get(), b.metrics.relayedBytes.get());
+      assert.equal(
+        w.metrics.messages.get({ type: "signal" }),
+        b.metrics.messages.get({ type: "signal" }),
+      );
+      assert.equal(
+        w.metrics.errors.get({ code: "bad-message" }),
+        b.metrics.errors.get({ code: "bad-message" }),
+      );
     }
-    assert.equal(a.metrics.relayedBytes.get(), b.metrics.relayedBytes.get());
-    assert.equal(
-      a.metrics.messages.get({ type: "signal" }),
-      b.metrics.messages.get({ type: "signal" }),
-    );
+    asBytes += a.sockets.reduce((n, s) => n + s.utf8, 0);
   }
-  // The sequences do pair players and relay (the comparison is not vacuous).
+  // The sequences do pair players and relay, much of it as bytes (the comparison is not vacuous).
   assert.ok(relayed > 100, `relayed ${relayed}`);
+  assert.ok(asBytes > 50, `relayed as bytes ${asBytes}`);
 });

@@ -69,6 +69,7 @@ import { createPasswordAttempts, type PasswordAttempts } from "./password_attemp
 import { randomBase32, type RandomBytes, secureRandomBytes } from "./random_id.ts";
 import { hashPassword, type PasswordHash, verifyPassword } from "./room_password.ts";
 import { envelopeHead, envelopeTail } from "./relay_signal.ts";
+import { envelopeBytes } from "./relay_signal_bytes.ts";
 
 /** A connected player's id (also sent to clients as `welcome.id`, `peer.id`, `signal.from`). */
 export type PlayerId = string;
@@ -102,6 +103,9 @@ export interface Route {
   readonly head: string;
   /** `,"session":…}` */
   readonly tail: string;
+  /** `head` and `tail` as UTF-8, for the relay on bytes (relay_signal_bytes.ts). */
+  readonly headBytes: Uint8Array;
+  readonly tailBytes: Uint8Array;
 }
 
 /** `signal.data.kind`. */
@@ -853,11 +857,14 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       if (known !== null && known.by === p && known.peer === peer) {
         if (known.session === room.session) return known;
       }
+      const head = envelopeHead(p!.id), tail = envelopeTail(room.session);
       const made: CachedRoute = {
         to: peer.id,
         session: room.session,
-        head: envelopeHead(p!.id),
-        tail: envelopeTail(room.session),
+        head,
+        tail,
+        headBytes: envelopeBytes(head),
+        tailBytes: envelopeBytes(tail),
         by: p!,
         peer,
       };

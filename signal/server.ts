@@ -153,6 +153,10 @@ class Conn implements LobbySocket {
     this.ws!.send(text);
   }
 
+  sendUtf8(utf8: Uint8Array): void {
+    this.ws!.send(utf8, TEXT_FRAME);
+  }
+
   close(code: number, reason: string): void {
     this.ws!.close(code, reason);
     // A client that never answers the close frame must not hold its slot for long.
@@ -169,6 +173,9 @@ class Conn implements LobbySocket {
     this.closeTimer ??= setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
   }
 }
+
+/** ws.send's options for bytes that are UTF-8 text: one text frame, as a string would be. */
+const TEXT_FRAME = { binary: false } as const;
 
 /** Resets and timeouts end up as `close`; without an `error` listener they would kill the process. */
 const ignore = () => {};
@@ -673,7 +680,10 @@ export async function startServer(
     const conn = connOfWs.get(this);
     if (conn === undefined) return;
     conn.heard = true;
-    conn.session?.receive(isBinary ? data : String(data));
+    // A text frame is a Buffer of valid UTF-8 (ws refuses invalid text with 1007 before this):
+    // the session relays a plain candidate from its bytes, without decoding it.
+    if (isBinary) conn.session?.receive(data);
+    else conn.session?.receiveUtf8(data as Buffer);
   }
   const openSession = createLobbySessions({
     hub,

@@ -55,7 +55,7 @@ function world(mode: "bytes" | "text" | "slow", seed: number) {
       },
       sendUtf8(utf8: Uint8Array) {
         this.utf8++;
-        this.sent.push(utf8.slice());
+        this.sent.push(Uint8Array.from(utf8));
       },
       close() {},
     };

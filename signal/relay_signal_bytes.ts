@@ -18,6 +18,7 @@
  * whitespace, unknown keys, non-ASCII) returns undefined and takes the text path, which decides.
  * relay_differential_test.ts checks the two against each other.
  */
+import { Buffer } from "node:buffer";
 import { SESSION_MAX_LENGTH } from "../shared/limits.ts";
 
 /** A `signal` frame's candidate, as the places of its bytes, ready to be relayed. */
@@ -192,7 +193,9 @@ export function relayedBytes(
   tail: Uint8Array,
 ): Uint8Array {
   const n = c.dataEnd - c.dataStart;
-  const out = new Uint8Array(head.length + n + tail.length);
+  // From Buffer's pool: a new ArrayBuffer per message cost more than the rest of the relay on
+  // bytes, and ws sends a Buffer as it is.
+  const out = Buffer.allocUnsafe(head.length + n + tail.length);
   out.set(head, 0);
   out.set(frame.subarray(c.dataStart, c.dataEnd), head.length);
   out.set(tail, head.length + n);

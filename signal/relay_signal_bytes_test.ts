@@ -35,7 +35,7 @@ function agrees(frame: Uint8Array): boolean {
   assert.equal(b.payloadBytes, signalBytes(t.data), text);
   const head = '{"type":"signal","from":"P1","data":', tail = ',"session":"S"}';
   const out = relayedBytes(envelopeBytes(head), frame, b, envelopeBytes(tail));
-  assert.deepEqual(out, enc.encode(head + t.dataText + tail), text);
+  assert.deepEqual(Uint8Array.from(out), enc.encode(head + t.dataText + tail), text);
   return true;
 }
 

@@ -14,6 +14,7 @@ import { parsePrometheusText } from "./testing/prometheus_text.ts";
 import { turnCredential } from "./turn_credentials.ts";
 import { REDIS_SERVER, startRedis } from "./testing/redis_server.ts";
 import { requireBinary } from "./testing/service_process.ts";
+import { WebSocket as WsClient } from "ws";
 
 const STATIC_ROOT = fileURLToPath(new URL("./testdata/static_root", import.meta.url));
 interface Harness {
@@ -323,6 +324,66 @@ lobbyTest("quick joins the oldest open public room, else creates one", async () 
     f.send({ type: "quick" });
     const created = await f.expect("joined");
     assert.deepEqual([created.room.name, created.room.players], ["Fay's room", 1]);
+  });
+});
+
+/** A `ws` client that keeps every frame it gets (text or binary) and how the socket closed. */
+async function wsClient(url: string) {
+  const ws = new WsClient(url);
+  const frames: { bytes: Uint8Array; binary: boolean }[] = [];
+  let closed: number | null = null;
+  ws.on("message", (d: Uint8Array, binary: boolean) => frames.push({ bytes: d, binary }));
+  ws.on("close", (code: number) => closed = code);
+  ws.on("error", () => {});
+  await new Promise((r) => ws.once("open", r));
+  const texts = () => frames.map((f) => new TextDecoder().decode(f.bytes));
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(ok(), `never: ${what}; got ${texts().join("\n")}`);
+  };
+  const find = async (type: string) => {
+    await until(type, () => texts().some((t) => JSON.parse(t).type === type));
+    return JSON.parse(texts().find((t) => JSON.parse(t).type === type)!);
+  };
+  return { ws, frames, texts, until, find, closed: () => closed };
+}
+
+Deno.test("relay on bytes: the peer gets one text frame with the client's data bytes; bad UTF-8 never", async () => {
+  await withServer({}, async (h) => {
+    const a = await wsClient(h.wsUrl), b = await wsClient(h.wsUrl);
+    try {
+      const id = (await a.find("welcome")).id;
+      a.ws.send(JSON.stringify({ type: "create", name: "Room" }));
+      const room = (await a.find("joined")).room.id;
+      b.ws.send(JSON.stringify({ type: "join", room }));
+      const { session } = await b.find("paired");
+      const data =
+        '{"candidate":{"usernameFragment":null,"candidate":"candidate:1 1 udp 9 127.0.0.1 9 typ host","sdpMLineIndex":0},"kind":"candidate"}';
+      const before = b.frames.length;
+      a.ws.send(`{"type":"signal","data":${data},"session":"${session}","rid":4}`);
+      await b.until("the signal", () => b.frames.length > before);
+      const got = b.frames[before];
+      assert.equal(got.binary, false);
+      assert.equal(
+        new TextDecoder().decode(got.bytes),
+        `{"type":"signal","from":"${id}","data":${data},"session":"${session}"}`,
+      );
+      // The same frame with a byte that is not UTF-8 inside the candidate string: ws closes the
+      // sender with 1007 before the lobby sees it, and the peer hears only that it left.
+      const bad = new TextEncoder().encode(
+        `{"type":"signal","data":${data.replace("typ host", "typ \u00ff")},"session":"${session}"}`,
+      );
+      const at = bad.indexOf(0xc3);
+      const frame = new Uint8Array([...bad.subarray(0, at), 0xff, ...bad.subarray(at + 2)]);
+      a.ws.send(frame, { binary: false });
+      await a.until("1007", () => a.closed() === 1007);
+      await b.until("peer-left", () => b.texts().some((t) => JSON.parse(t).type === "peer-left"));
+      const after = b.texts().slice(before + 1).map((t) => JSON.parse(t).type);
+      assert.ok(!after.includes("signal"), after.join());
+    } finally {
+      a.ws.terminate();
+      b.ws.terminate();
+    }
   });
 });
 

@@ -400,8 +400,10 @@ export const MISS_REASONS: Record<string, string> = {
     "(PeerJS's own p99 is below the ws floor's here)",
   "idle-rss": "~620 B of heap per connection above the ws floor (the session object, the address " +
     "ticket, the registry's player and the hub's entry)",
-  "input-p99": "p99 of 2400 frames is noise-limited: at load < 1 one resend setting measured " +
-    "27.1 and 28.5 ms, more than settings differ (see the resend table and the closing note)",
+  "input-p99":
+    "the lossy p99 is one-way delay + the 2 ms resend + the page's timer lateness, and " +
+    "rows of the same setting differ by up to 3 ms between connections of one run (see the " +
+    "resend table)",
   "client-size": "webrtc-adapter and msgpackr (both required) are ~23 kB of it; duet's own code " +
     "alone is ~39 kB, which 30 kB would leave ~7 kB for (see the size section's shares and the " +
     "closing note)",

@@ -614,7 +614,9 @@ export const REDIS_SCRIPTS = {
   return {'ok'}`),
 
   /** [4] player, [5] first frame, [6] inputs (validated hex), [7] header JSON (validated) or "",
-   * [8] backlog bytes kept, [9] backlog TTL ms. {"ok"}, {"ok", "stale"} (dropped) or an error. */
+   * [8] backlog bytes kept, [9] backlog TTL ms. {"ok"}, {"ok", "stale"} (dropped: a repeat, or
+   * late), {"ok", "resend"} (a gap: the caller was told stream-from) or an error. Seat a streams,
+   * and a batch is cut to the frames the backlog lacks (the rules of room_stream.ts). */
   stream: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))

@@ -32,8 +32,10 @@
  * remembered for RESUME_TOMBSTONE_MS as expired or finished, for a precise error.
  *
  * Spectators: a player who is in no room may `watch` a `playing` room (found and checked like
- * `join`: scope, password). The room's offerer streams the confirmed inputs (`stream`, frames in
- * order from 0, the header on the first batch); the room keeps the whole stream (up to
+ * `join`: scope, password). The offerer's seat streams the confirmed inputs (`stream`, frames in
+ * order from 0, the header on the first batch; room_stream.ts): the seat, known by its resume
+ * token, not the connection, so a resumed streamer goes on (told where by `stream-from`, as is a
+ * streamer whose batch left a gap); the room keeps the whole stream (up to
  * STREAM_BACKLOG_MAX_BYTES), so a spectator who arrives late gets it all at once and then every
  * batch as it comes. The stream ends for every spectator (`stream-end`) when the offerer says the
  * match is over, when a player leaves (the pairing is over), or when it outgrows the backlog; the
@@ -49,7 +51,7 @@ import type {
   ServerMessageOf,
 } from "../shared/lobby_protocol.ts";
 import { nameSkeleton, numberedName } from "../shared/display_name.ts";
-import type { StreamEndReason, StreamHeader } from "../shared/lobby_protocol.ts";
+import type { StreamEndReason } from "../shared/lobby_protocol.ts";
 import {
   DEFAULT_MAX_ROOMS,
   DEFAULT_RESUME_GRACE_MS,
@@ -61,7 +63,6 @@ import {
   RESUME_TOMBSTONE_MS,
   ROOM_CAPACITY,
   STREAM_BACKLOG_MAX_BYTES,
-  STREAM_CHARS_PER_FRAME,
 } from "../shared/limits.ts";
 import type { LobbyEvent, MatchEndReason } from "./lobby_hooks.ts";
 import { createOpenRoomQueue, type OpenRoomQueue } from "./open_room_queue.ts";
@@ -69,6 +70,7 @@ import { createPasswordAttempts, type PasswordAttempts } from "./password_attemp
 import { randomBase32, type RandomBytes, secureRandomBytes } from "./random_id.ts";
 import { hashPassword, type PasswordHash, verifyPassword } from "./room_password.ts";
 import { envelopeHead, envelopeTail } from "./relay_signal.ts";
+import { backlog, closeStream, resumeFrom, type RoomStream, takeBatch } from "./room_stream.ts";
 
 /** A connected player's id (also sent to clients as `welcome.id`, `peer.id`, `signal.from`). */
 export type PlayerId = string;
@@ -178,21 +180,6 @@ interface Player {
   watching: Room | null;
 }
 
-/** A room's stream of confirmed inputs (see the module docs). */
-interface Stream {
-  header: StreamHeader;
-  /** Frames received: the next batch must start here. */
-  frames: number;
-  /** The batches' `inputs`, in order; joined for a new spectator. */
-  chunks: string[];
-  bytes: number;
-  /**
-   * Ended (match over, or too long) while the pairing goes on: later batches are dropped, until a
-   * batch from frame 0 with a header starts the next match's stream.
-   */
-  closed: boolean;
-}
-
 interface Room {
   id: string;
   name: string;
@@ -216,7 +203,9 @@ interface Room {
   away: Away | null;
   spectators: Set<Player>;
   /** The offerer's stream of the current match, once it began; null before and after. */
-  stream: Stream | null;
+  stream: RoomStream | null;
+  /** The streaming seat's resume token (the offerer's of the session); null when unpaired. */
+  streamer: string | null;
   /** {@link RoomRegistry.route}'s answers by seat, kept while the same pair is in the session. */
   routes: [CachedRoute | null, CachedRoute | null];
 }
@@ -394,6 +383,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       away: null,
       spectators: new Set(),
       stream: null,
+      streamer: null,
       routes: [null, null],
     };
     rooms.set(id, room);
@@ -430,6 +420,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       room.tokens.set(p, token);
       liveTokens.set(token, room);
     }
+    room.streamer = room.tokens.get(first)!;
     requeue(room);
     effects.push(send(joiner, joinedMessage(room, rid)));
     effects.push(send(first, pairedMessage(room, first, joiner, "offerer", false)));
@@ -487,6 +478,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     room.offered = false;
     endStream(room, "player-left", effects);
     room.stream = null;
+    room.streamer = null;
   };
 
   /** Holds `player`'s seat for a resume, if its room is mid-match; whether it did. */
@@ -546,10 +538,7 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
 
   /** Ends the room's stream for every spectator: each gets `stream-end` and is in no room. */
   const endStream = (room: Room, reason: StreamEndReason, effects: Effect[]) => {
-    if (room.stream !== null) {
-      room.stream.closed = true;
-      room.stream.chunks = [];
-    }
+    closeStream(room.stream);
     if (room.spectators.size === 0) return;
     const to = [...room.spectators].map((s) => s.id);
     for (const s of room.spectators) s.watching = null;
@@ -600,6 +589,10 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
     }
     return true;
   };
+
+  /** Whether `p` holds its room's streaming seat. */
+  const streams = (room: Room, p: Player) =>
+    room.streamer !== null && room.tokens.get(p) === room.streamer;
 
   /** In a room, as a player or a spectator. */
   const busy = (p: Player) => p.room !== null || p.watching !== null;
@@ -688,58 +681,44 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       out.effects.push(send(p, withRid(watching, m.rid)));
       if (stream !== null && stream.frames > 0) {
         // Everything so far in one message: the spectator fast-forwards through it.
-        const inputs = stream.chunks.length === 1 ? stream.chunks[0] : stream.chunks.join("");
-        stream.chunks = [inputs];
-        out.effects.push(send(p, { type: "stream", room: room.id, from: 0, inputs }));
+        out.effects.push(
+          send(p, { type: "stream", room: room.id, from: 0, inputs: backlog(stream) }),
+        );
       }
       announce(room, out.effects);
     },
     stream(p, m, out) {
       const room = p.room;
       if (room === null) return out.fail("not-in-room", "only a player of a room streams");
-      if (room.players[0] !== p) return out.fail("bad-stream", "only the offerer streams");
       // A batch that crossed a leave (the pairing is over) is stale, not wrong.
       if (room.state !== "playing") return;
-      let stream = room.stream;
-      const starts = m.from === 0 && m.header !== undefined;
-      if (stream?.closed === true && !starts) return;
-      if (stream === null || stream.closed) {
-        if (!starts) return out.fail("bad-stream", "a stream starts at frame 0 with its header");
-        stream = room.stream = {
-          header: m.header!,
-          frames: 0,
-          chunks: [],
-          bytes: 0,
-          closed: false,
-        };
-      } else if (starts && stream.frames > 0) {
-        return out.fail("bad-stream", "a stream has one header; send stream-end first");
+      if (!streams(room, p)) return out.fail("bad-stream", "only the offerer's seat streams");
+      const v = takeBatch(room.stream, m, maxBacklog);
+      if (v.kind === "refuse") return out.fail("bad-stream", v.message);
+      if (v.kind === "resend") {
+        out.effects.push(send(p, { type: "stream-from", room: room.id, from: v.from }));
+        return;
       }
-      if (m.from !== stream.frames) {
-        return out.fail("bad-stream", `expected frame ${stream.frames}, got ${m.from}`);
-      }
-      if (stream.bytes + m.inputs.length > maxBacklog) {
+      if (v.kind === "too-long") {
         out.fail("bad-stream", "the stream is too long to keep; spectators were let go");
         return endStream(room, "too-long", out.effects);
       }
-      stream.chunks.push(m.inputs);
-      stream.bytes += m.inputs.length;
-      stream.frames += m.inputs.length / STREAM_CHARS_PER_FRAME;
+      if (v.kind === "drop") return;
+      room.stream = v.stream;
       if (room.spectators.size === 0) return;
       const message: ServerMessageOf<"stream"> = {
         type: "stream",
         room: room.id,
-        from: m.from,
-        inputs: m.inputs,
+        from: v.from,
+        inputs: v.inputs,
       };
-      // A spectator who came before the header learns it with the first batch.
-      if (m.from === 0) message.header = stream.header;
+      if (v.header !== undefined) message.header = v.header;
       out.effects.push({ kind: "fanout", to: [...room.spectators].map((s) => s.id), message });
     },
     "stream-end"(p, m, out) {
       const room = p.room;
       if (room === null) return out.fail("not-in-room", "only a player of a room streams");
-      if (room.players[0] !== p) return out.fail("bad-stream", "only the offerer streams");
+      if (!streams(room, p)) return out.fail("bad-stream", "only the offerer's seat streams");
       endStream(room, m.reason ?? "match-over", out.effects);
     },
     signal(p, m, out) {
@@ -794,6 +773,9 @@ export function createRoomRegistry(opts: RoomRegistryOptions = {}): RoomRegistry
       // `paired`, so the fresh offer never races an old one.
       out.effects.push(send(p, pairedMessage(room, p, survivor, "offerer", true)));
       out.effects.push(send(survivor, pairedMessage(room, survivor, p, "answerer", true)));
+      // The streaming seat is back: its stream goes on from the lobby's next frame.
+      const from = m.token === room.streamer ? resumeFrom(room.stream) : null;
+      if (from !== null) out.effects.push(send(p, { type: "stream-from", room: room.id, from }));
     },
     list(p, m, out) {
       const e: Effect = { kind: "list", to: p.id, filter: m.filter ?? "" };

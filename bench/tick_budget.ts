@@ -10,7 +10,9 @@
 // callback (Phaser's step: netcode, scene update and rendering) is timed. Rendering is then the
 // frame minus the netcode, by medians (the two are measured in different runs).
 //
-// usage: deno run -A bench/tick_budget.ts [--quick] [--out FILE]   (inside a loopback-only namespace)
+// usage: deno run -A bench/tick_budget.ts [--quick] [--out FILE] [--callees]
+//   (inside a loopback-only namespace; --callees runs the traced pass with the V8 sampler, which
+//   names what the slowest frames ran but makes every mark ~4x dearer: see tick_trace.ts)
 import type { Page } from "playwright";
 import { type BenchBrowser, call, openBrowser } from "./browser.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
@@ -30,8 +32,8 @@ import type { TickRunResult } from "./page_tick.ts";
 import {
   summarizeTrace,
   TRACE_CATEGORIES,
+  TRACE_CATEGORIES_WITH_SAMPLER,
   type TraceEvent,
-  type TraceSummary,
 } from "./tick_trace.ts";
 import { oneLine } from "./report.ts";
 
@@ -142,12 +144,15 @@ async function tracedPass(
   b: BenchBrowser,
   ws: string,
   seconds: number,
+  callees: boolean,
 ): Promise<TraceRow[]> {
   const rows: TraceRow[] = [];
   const [p1, p2] = [await b.newPage(), await b.newPage()];
   for (const c of TICK_CONDITIONS) {
     try {
-      await b.browser.startTracing(undefined, { categories: TRACE_CATEGORIES });
+      await b.browser.startTracing(undefined, {
+        categories: callees ? TRACE_CATEGORIES_WITH_SAMPLER : TRACE_CATEGORIES,
+      });
       let buf: Uint8Array | null = null;
       let pages: TickRunResult[] = [];
       try {
@@ -158,7 +163,7 @@ async function tracedPass(
       const json = JSON.parse(new TextDecoder().decode(buf));
       const events = (Array.isArray(json) ? json : json.traceEvents ?? []) as TraceEvent[];
       const markUs = round(pages.reduce((a, p) => a + p.markUs, 0) / pages.length, 2);
-      const t = { ...summarizeTrace(events), markUs };
+      const t = { ...summarizeTrace(events), markUs, sampler: callees };
       if (t.frames === 0) {
         throw new Error(`no marked frames in the trace (${events.length} events)`);
       }
@@ -180,7 +185,7 @@ async function tracedPass(
 }
 
 /** Runs every condition on one browser and one lobby, then the traced pass. */
-export async function runTickBudget(quick: boolean, port = 18_900) {
+export async function runTickBudget(quick: boolean, port = 18_900, callees = false) {
   const seconds = quick ? 3 : 15;
   const rows: TickRow[] = [];
   const errors: string[] = [];
@@ -212,7 +217,7 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
         errors.push(`${c.rollbackFrames} frames: ${(e as Error).message}`);
       }
     }
-    traced = await tracedPass(b, lobby.ws, seconds).catch((e) =>
+    traced = await tracedPass(b, lobby.ws, seconds, callees).catch((e) =>
       TICK_CONDITIONS.map((c) => ({
         rollbackFrames: c.rollbackFrames,
         error: oneLine((e as Error).message),
@@ -262,8 +267,11 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
         `rendering = frame p50 minus netcode p50. Traced pass: each condition played again under ` +
         `a Chrome trace (CDP Tracing), the pages marking every netcode stretch and send with ` +
         `console.timeStamp; wall = the marks' ts, on-CPU = their tts (the main thread's CPU ` +
-        `clock), summed per frame; the slowest 1% of traced frames' callees from the V8 sampler ` +
-        `in the same trace (wall-weighted).`,
+        `clock), summed per frame` +
+        (callees
+          ? `; the slowest 1% of traced frames' callees from the V8 sampler in the same trace ` +
+            `(wall-weighted; the sampler makes each mark dearer).`
+          : ` (V8 sampler off: run tick_budget.ts --callees for the slowest frames' callees).`),
       chromium: b.version,
       rows,
       errors,
@@ -273,5 +281,5 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
 
 if (import.meta.main) {
   const a = parseArgs(Deno.args);
-  await writeJson(a.out, await runTickBudget(a.quick));
+  await writeJson(a.out, await runTickBudget(a.quick, undefined, a.rest.includes("--callees")));
 }

@@ -56,8 +56,11 @@ export interface TickRow extends TickCondition {
   traced?: TracedRow;
 }
 
-/** The traced pass's summary of a condition plus the pages' cost of one mark (µs, mean). */
-export type TracedRow = TraceSummary & { markUs: number };
+/**
+ * The traced pass's summary of a condition, the pages' cost of one mark (µs, mean) and whether
+ * the V8 sampler ran in it (callees named, marks dearer).
+ */
+export type TracedRow = TraceSummary & { markUs: number; sampler: boolean };
 
 /** Pools both pages of one condition into its row. */
 export function tickRow(c: TickCondition, seconds: number, pages: TickRunResult[]): TickRow {

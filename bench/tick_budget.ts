@@ -280,6 +280,7 @@ export async function runTickBudget(quick: boolean, port = 18_900, callees = fal
 }
 
 if (import.meta.main) {
-  const a = parseArgs(Deno.args);
-  await writeJson(a.out, await runTickBudget(a.quick, undefined, a.rest.includes("--callees")));
+  // --callees is this benchmark's own flag, not the shared command line's.
+  const a = parseArgs(Deno.args.filter((x) => x !== "--callees"));
+  await writeJson(a.out, await runTickBudget(a.quick, undefined, Deno.args.includes("--callees")));
 }

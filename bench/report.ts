@@ -229,8 +229,10 @@ export function tickMissReason(r: Results): string {
   }
   const top = ((tr.tail?.top ?? []) as Results[]).slice(0, 3)
     .map((x) => `${x.fn} ${fmt(num(x.ms), 2)}`).join(", ");
-  return `judged on wall time, which on 2 cores counts the main thread's wait for a core: the ` +
-    `traced slowest 1% of frames (8 frames) take ${fmt(wall, 2)} ms on the wall clock but ` +
+  return `judged on wall time, which on 2 cores counts the main thread's wait for a core: at 8 ` +
+    `frames of rollback the traced slowest 1% of frames take ${
+      fmt(wall, 2)
+    } ms on the wall clock but ` +
     `${fmt(cpu, 2)} ms on the main thread's CPU (${fmt((1 - cpu / wall) * 100, 0)}% waiting; ` +
     `on-CPU p99 ${fmt(num(tr.cpuMs?.p99), 3)} ms), ${fmt(num(tr.tail?.meanSendCpuMs), 2)} ms of ` +
     `it in DataChannel sends` + (top ? `; sampled there (ms per frame): ${top}` : "");

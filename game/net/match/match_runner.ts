@@ -241,6 +241,7 @@ export function createMatchRunner<G extends RollbackGame>(
   let spare: unknown = null;
   let acc = 0;
   let lastSample = -Infinity;
+  const rttNow = { rttMs: 0, rttMinMs: 0 };
   let lastOutcome: TickOutcome | "idle" = "idle";
   let stalledSince = -1;
   let interruptedSince = -1;
@@ -555,7 +556,11 @@ export function createMatchRunner<G extends RollbackGame>(
       if (lifecycle.waiting) dispatch({ type: "waiting", waiting: false });
     }
     if (now - lastSample >= SAMPLE_MS) {
-      history.sample(now, transport?.stats().rttMs ?? 0);
+      // The RTT alone, into a reused object: `stats()` built the transport's whole stats object
+      // (~250 B) ten times a second for one number of it.
+      rttNow.rttMs = 0;
+      if (transport) proxy.readRtt!(rttNow);
+      history.sample(now, rttNow.rttMs);
       lastSample = now;
     }
     reportConfirmed(wrapped, session);
@@ -572,7 +577,12 @@ export function createMatchRunner<G extends RollbackGame>(
       dispatch({ type: "sim", match: game.match, over: false });
       emit({ type: "started", setup: game.setup });
     }
-    if (game.match === lifecycle.match && game.overFrame >= 0 && confirmed >= game.overFrame) {
+    // Only while playing: in any other phase the step ignores it, and from the end of a match to
+    // the rematch this ran every tick for nothing (an event and a step result each time).
+    if (
+      lifecycle.phase === "playing" && game.match === lifecycle.match && game.overFrame >= 0 &&
+      confirmed >= game.overFrame
+    ) {
       dispatch({ type: "sim", match: game.match, over: true });
     }
   }

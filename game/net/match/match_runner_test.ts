@@ -124,6 +124,20 @@ Deno.test("two runners over a clean link play 20 s with identical confirmed fram
   assert.equal(s.session, "s-1234");
 });
 
+Deno.test("the stats history samples the link's RTT ten times a second", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 20 }, clock);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 3000);
+  const samples = runners[0].history.samples();
+  assert.ok(samples.length >= 25 && samples.length <= 31, `${samples.length} samples`);
+  const last = samples[samples.length - 1];
+  // 20 ms each way: the transport's smoothed RTT, as its stats say.
+  assert.ok(last.rttMs >= 38 && last.rttMs <= 60, `rtt ${last.rttMs}`);
+  assert.ok(Math.abs(last.rttMs - transports[0].stats().rttMs) < 5);
+});
+
 Deno.test("under 15% loss, 40 ms delay and 10 ms jitter they stay in sync, with rollbacks", () => {
   const clock = createManualClock();
   const sim = { ...NO_IMPAIRMENT, loss: 0.15, delayMs: 40, jitterMs: 10, seed: 7 };

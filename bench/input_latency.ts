@@ -14,7 +14,7 @@ import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
 import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
 import type { InputRunResult, InputStrategy } from "./page_input.ts";
 import { round } from "./stats.ts";
-import { parseArgs, writeJson } from "./cli.ts";
+import { parseArgs, parseStrategies, writeJson } from "./cli.ts";
 import { analyse, type DeliveryStats, parseImpair, sendRates } from "./input_analysis.ts";
 
 // How long the pages keep receiving (and keepalive-polling) after the last frame.
@@ -32,20 +32,6 @@ export interface StrategyResult {
   bytesPerS: number;
   measuredUdpLossPct: number;
   pageTimerLateMsMax: number;
-}
-
-/**
- * Parses `--strategies 4,2,1,timeout`: resendAfterMs values to compare with the default, and
- * `timeout` for the default transport driven from a page `setTimeout` chain instead of a worker.
- */
-export function parseStrategies(text: string | undefined): InputStrategy[] {
-  if (!text) return [];
-  return text.split(",").map((x): InputStrategy => {
-    if (x === "timeout") return { driver: "timeout" };
-    const n = Number(x);
-    if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`--strategies: bad resendAfterMs "${x}"`);
-    return { resendAfterMs: n };
-  });
 }
 
 /**

@@ -455,7 +455,8 @@ export const REDIS_SCRIPTS = {
   return {'ok'}`),
 
   /** Read-only: [4] player, [5] ref lowercased (public id), [6] ref uppercased (invite code),
-   * [7] "watch" to find a room to watch (a full room is what a spectator wants).
+   * [7] "watch" to find a room to watch (a full room is what a spectator wants), then [8] the
+   * most spectators (playing and a free place are checked before the password, as in memory).
    * Returns {"ok", room id, pw} or an error, checked in the same order as the in-memory lobby. */
   resolve: script(`
   local pid = ARGV[4]
@@ -473,7 +474,17 @@ export const REDIS_SCRIPTS = {
   if not valid_room(r) then return {'error', 'room-not-found', ''} end
   local wrong = scope_error(p, r)
   if wrong then return wrong end
-  if r.b ~= '' and ARGV[7] ~= 'watch' then
+  if ARGV[7] == 'watch' then
+    -- As in memory, before the password: nothing to watch, or no seat left, is not a guess.
+    local st = hash(key('stream', id))
+    if r.state ~= 'playing' or (st and st.closed == '1') then
+      return {'error', 'room-not-playing', 'that room has no match in progress to watch'}
+    end
+    local n = redis.pcall('SCARD', key('spect', id))
+    if not failed(n) and n >= (tonumber(ARGV[8]) or 0) then
+      return {'error', 'too-many-spectators', 'a match may have ' .. ARGV[8] .. ' spectators'}
+    end
+  elseif r.b ~= '' then
     return {'error', 'room-full', 'the room already has two players'}
   end
   return {'ok', id, r.pw}`),

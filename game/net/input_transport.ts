@@ -158,6 +158,11 @@ export interface InputTransport {
    * your own need not have it (the session then calls `stats()`).
    */
   readRtt?(into: { rttMs: number; rttMinMs: number }): void;
+  /**
+   * `stats().ackedLocalFrame` (the newest local frame the peer acknowledged) without building
+   * the stats object. Optional, like `readRtt`.
+   */
+  ackedFrame?(): number;
   /** Sends `bye` (with `reason`, default "closed") and stops; later calls do nothing. */
   close(reason?: string): void;
 }
@@ -322,6 +327,7 @@ export function createInputTransport(opts: InputTransportOptions): InputTranspor
     },
     stats: (): TransportStats => inputLinkStats(link),
     readRtt: (into) => readInputLinkRtt(link, into),
+    ackedFrame: () => link.ackedLocalFrame,
     close: (reason = "closed") => step({ kind: "close", reason }),
   };
   return transport;

@@ -72,7 +72,11 @@ import {
 import { type MatchStats, matchStats } from "./match_stats.ts";
 import { EventQueue } from "../event_queue.ts";
 import type { StreamBatch } from "../spectate/stream_batcher.ts";
-import { createStreamCursor, type StreamCursor } from "../spectate/stream_cursor.ts";
+import {
+  createStreamCursor,
+  streamableFrames,
+  type StreamCursor,
+} from "../spectate/stream_cursor.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -498,7 +502,10 @@ export function createMatchRunner<G extends RollbackGame>(
   function sendStream(all: boolean): void {
     if (!cursor || !recorder || !opts.stream) return;
     try {
-      for (const b of cursor.take(recorder, clock.now(), all)) opts.stream(b);
+      const t = transport;
+      const acked = t ? (t.ackedFrame ? t.ackedFrame() : t.stats().ackedLocalFrame) : -1;
+      const upTo = streamableFrames(recorder.frames, acked);
+      for (const b of cursor.take(recorder, clock.now(), all, upTo)) opts.stream(b);
       if (all) {
         cursor = null;
         streamOver = true;

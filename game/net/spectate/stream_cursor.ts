@@ -18,7 +18,7 @@
  */
 
 import type { StreamHeader } from "../../../shared/lobby_protocol.ts";
-import { STREAM_BATCH_MAX_FRAMES } from "../../../shared/limits.ts";
+import { STREAM_BATCH_MAX_FRAMES, STREAM_FRAME_BURST } from "../../../shared/limits.ts";
 import { encodeStreamInputs } from "../../../shared/stream_inputs.ts";
 import { STREAM_BATCH_FRAMES, type StreamBatch } from "./stream_batcher.ts";
 
@@ -42,10 +42,23 @@ export interface StreamCursor {
   /** The lobby wants the frames from `from` on (`stream-from`). */
   rewind(from: number): void;
   /**
-   * The batches to send now from `log` at `nowMs`: full batches (bigger ones while catching up,
-   * within the pace), and with `all` whatever is left (the pairing is over).
+   * The batches to send now from `log` at `nowMs`, of its first `upTo` frames at most (default
+   * all; see {@link streamableFrames}): full batches (bigger ones while catching up, within the
+   * pace), and with `all` what is left (the pairing is over), within what the lobby still takes
+   * at once: a page far behind loses the end of its stream rather than have it refused.
    */
-  take(log: StreamLog, nowMs: number, all?: boolean): StreamBatch[];
+  take(log: StreamLog, nowMs: number, all?: boolean, upTo?: number): StreamBatch[];
+}
+
+/**
+ * Frames the streaming seat may stream: those it confirmed whose local inputs the peer has
+ * acknowledged (`ackedLocalFrame`, the newest of them). A frame confirmed here but not yet
+ * received there is not settled: if this page reloads, the match goes on from the peer's
+ * snapshot, which lacks that input, and the new page plays the frame again with its own. The
+ * lobby never rewrites frames, so streaming it would leave spectators on another match.
+ */
+export function streamableFrames(confirmed: number, ackedLocalFrame: number): number {
+  return Math.max(0, Math.min(confirmed, ackedLocalFrame + 1));
 }
 
 /** Options of {@link createStreamCursor}. */
@@ -75,7 +88,7 @@ export function createStreamCursor(
     rewind(from) {
       if (Number.isInteger(from) && from >= 0) next = from;
     },
-    take(log, nowMs, all = false) {
+    take(log, nowMs, all = false, upTo = Infinity) {
       if (at !== -Infinity) {
         budget = Math.min(
           CURSOR_FRAME_BURST,
@@ -83,16 +96,18 @@ export function createStreamCursor(
         );
       }
       at = nowMs;
+      // The lobby's bucket is at least the slack above ours (its pace and burst are higher), so
+      // the last take may use that too, and no more.
+      if (all) budget += STREAM_FRAME_BURST - CURSOR_FRAME_BURST;
+      const frames = Math.min(log.frames, all ? Infinity : upTo);
       const out: StreamBatch[] = [];
       for (;;) {
-        const ready = log.frames - next;
+        const ready = frames - next;
         if (ready <= 0 || (ready < size && !all)) break;
         // Live: batches of `size`; a second or more behind: the biggest batches, paced.
         let n = Math.min(ready, ready >= STREAM_BATCH_MAX_FRAMES ? STREAM_BATCH_MAX_FRAMES : size);
-        if (!all) {
-          n = Math.min(n, Math.floor(budget));
-          if (n < Math.min(size, ready)) break;
-        }
+        n = Math.min(n, Math.floor(budget));
+        if (n <= 0 || (!all && n < Math.min(size, ready))) break;
         const batch: StreamBatch = {
           from: next,
           inputs: encodeStreamInputs(log.inputs(next, next + n)),

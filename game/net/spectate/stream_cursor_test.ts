@@ -8,6 +8,7 @@ import {
   createStreamCursor,
   CURSOR_FRAME_BURST,
   CURSOR_FRAMES_PER_SECOND,
+  streamableFrames,
   type StreamLog,
 } from "./stream_cursor.ts";
 
@@ -114,4 +115,10 @@ Deno.test("catching up is paced under the lobby's limit, and gets there", () => 
   }
   assert.ok(log.frames - c.next < 16, `still ${log.frames - c.next} frames behind after 60 s`);
   assert.equal(sent, c.next);
+});
+
+Deno.test("streamableFrames: confirmed frames up to the newest the peer acknowledged", () => {
+  assert.equal(streamableFrames(100, 79), 80);
+  assert.equal(streamableFrames(50, 79), 50);
+  assert.equal(streamableFrames(10, -1), 0);
 });

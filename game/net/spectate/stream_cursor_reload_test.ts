@@ -1,5 +1,6 @@
 /**
- * Review (spectate across resume): the streaming seat streams the frames its page confirmed.
+ * Review (spectate across resume), found failing and fixed by streamableFrames: the streaming
+ * seat streamed every frame its page confirmed.
  * When that page reloads, the match goes on from the survivor's snapshot, which holds only the
  * inputs the survivor had received. A frame the old page confirmed (so streamed) but whose
  * local input never reached the survivor is played again by the new page with its own inputs;
@@ -14,6 +15,7 @@ import { createTestGame, scriptedInput } from "../test_game.ts";
 import { createP2PSession, type P2PSession, resumeP2PSession } from "../sessions/p2p_session.ts";
 import type { PacketChannel } from "../packet_channel.ts";
 import { STREAM_BATCH_FRAMES } from "./stream_batcher.ts";
+import { streamableFrames } from "./stream_cursor.ts";
 
 const TICK_MS = 1000 / 60;
 
@@ -63,7 +65,7 @@ function side(
 
 const tick = (x: Side, p: 0 | 1) => x.session.tick(scriptedInput(x.script, p, x.session.frame));
 
-Deno.test("review: frames the old streaming page confirmed but the survivor lacked are played again after its reload; the lobby's stream keeps the old ones", () => {
+Deno.test("a streaming page streams only frames the survivor has its inputs for, so a reload cannot replay a streamed frame", () => {
   const seed = 11, loss = 0.05;
   const clock = createManualClock();
   const [ta, tb] = connect(clock, seed, loss);
@@ -91,8 +93,10 @@ Deno.test("review: frames the old streaming page confirmed but the survivor lack
     found = i > 300 && (fa + 1) % STREAM_BATCH_FRAMES === 0 && fa > fb + 1;
   }
   assert.ok(found, "A confirmed past B at a batch boundary");
-  // What the lobby holds: every frame A's page confirmed (its cursor sent them in batches).
-  const lobby = a.log.slice();
+  // What the lobby holds: what A's page could stream, the frames it confirmed whose inputs B
+  // acknowledged (match_runner.ts caps its cursor so). All of a.log here fails: B lacks some.
+  const lobby = a.log.slice(0, streamableFrames(a.log.length, ta.stats().ackedLocalFrame));
+  assert.ok(lobby.length < a.log.length, "A confirmed frames B had not acknowledged");
   // A's page reloads: it comes back from B's snapshot over a new connection.
   uplinkDown = false;
   const [na, nb] = connect(clock, seed + 7, loss);

@@ -17,7 +17,7 @@ const header: StreamHeader = {
   options: [null, null],
 };
 
-Deno.test("review: the last take (the pairing closes) while catching up stays within the lobby's burst", () => {
+Deno.test("the last take (the pairing closes) while catching up stays within the lobby's burst", () => {
   const r = createReplayRecorder(header);
   for (let f = 0; f < 5000; f++) r.record(f, 1, 2, 0);
   // A page that took the streaming seat back is told to resend from frame 0 (the lobby got no

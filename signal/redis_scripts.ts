@@ -43,6 +43,7 @@
  *     P:states              hash  rooms by state (open/full/playing), for metrics
  *     P:spect:<room>        set   the room's spectators
  *     P:stream:<room>       hash  header (JSON), frames, closed ("1" once ended); with a TTL
+ *                           while open, none once ended (it goes with the pairing)
  *     P:backlog:<room>      string  the stream's inputs so far (hex); with a TTL
  *
  * Inbox entries starting with `*` are one message for several players of that process,
@@ -256,7 +257,10 @@ end
 -- Ends the room's stream for its spectators (stream-end, then in no room); whether it had any.
 local function end_stream(id, reason)
   if redis.call('EXISTS', key('stream', id)) == 1 then
+    -- Ended is kept for as long as the pairing (reopen and remove_room delete it): a TTL would
+    -- bring the stream back to life, to be watched and resumed from frame 0.
     redis.pcall('HSET', key('stream', id), 'closed', '1')
+    redis.pcall('PERSIST', key('stream', id))
   end
   redis.call('DEL', key('backlog', id))
   local ids = spectators(id)

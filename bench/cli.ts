@@ -1,6 +1,8 @@
 // Shared command line of every benchmark file: `--quick`, `--out FILE`, `--only NAME`,
 // `--impair DELAY,LOSS`, `--strategies A,B`, and (bench/run.ts only) `--render`.
 
+import type { InputStrategy } from "./page_input.ts";
+
 /** Parsed benchmark flags. */
 export interface BenchArgs {
   quick: boolean;
@@ -47,4 +49,18 @@ export async function writeJson(path: string | null, value: unknown): Promise<vo
   const text = JSON.stringify(value, null, 1) + "\n";
   if (path) await Deno.writeTextFile(path, text);
   else console.log(text);
+}
+
+/**
+ * Parses `--strategies 4,2,1,timeout`: resendAfterMs values to compare with the default, and
+ * `timeout` for the default transport driven from a page `setTimeout` chain instead of a worker.
+ */
+export function parseStrategies(text: string | undefined): InputStrategy[] {
+  if (!text) return [];
+  return text.split(",").map((x): InputStrategy => {
+    if (x === "timeout") return { driver: "timeout" };
+    const n = Number(x);
+    if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`--strategies: bad resendAfterMs "${x}"`);
+    return { resendAfterMs: n };
+  });
 }

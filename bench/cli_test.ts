@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseArgs } from "./cli.ts";
+import { parseArgs, parseStrategies } from "./cli.ts";
 
 Deno.test("parseArgs reads the shared benchmark flags", () => {
   assert.deepEqual(
@@ -41,4 +41,18 @@ Deno.test("parseArgs rejects typos and missing values instead of running the ful
   assert.throws(() => parseArgs(["--quik"]), /unknown flag --quik/);
   assert.throws(() => parseArgs(["--out"]), /--out needs a value/);
   assert.throws(() => parseArgs(["--out", "--quick"]), /--out needs a value/);
+});
+
+Deno.test("--strategies takes resend delays and the setTimeout-chain driver", () => {
+  assert.deepEqual(parseStrategies("4,1,timeout"), [
+    { resendAfterMs: 4 },
+    { resendAfterMs: 1 },
+    { driver: "timeout" },
+  ]);
+  assert.deepEqual(parseStrategies(undefined), []);
+});
+
+Deno.test("--strategies refuses what is neither a delay nor a driver", () => {
+  assert.throws(() => parseStrategies("2,worker"), /bad resendAfterMs "worker"/);
+  assert.throws(() => parseStrategies("-1"), /bad resendAfterMs/);
 });

@@ -27,10 +27,14 @@ export interface InputRunResult {
 let transport: InputTransport | null = null;
 let reliable: RTCDataChannel | null = null;
 
-/** Transport options a run may set (the strategies the bench compares); unset = the default. */
+/**
+ * Transport options a run may set (the strategies the bench compares); unset = the default.
+ * `driver` is the bench's, not the transport's: what wakes the sender every frame (see `wakeAt`).
+ */
 export interface InputStrategy {
   resendAfterMs?: number;
   keepaliveMs?: number;
+  driver?: "worker" | "timeout";
 }
 
 /**
@@ -40,7 +44,10 @@ export interface InputStrategy {
 export function inputPrepare(strategy: InputStrategy = {}): Promise<void> {
   const peer = currentPeer();
   if (!peer || peer.state !== "open") return Promise.reject(new Error("no open duet connection"));
-  transport = createInputTransport({ input: peer.input, control: peer.control, ...strategy });
+  const { driver, ...options } = strategy;
+  stopWaker();
+  transport = createInputTransport({ input: peer.input, control: peer.control, ...options });
+  wakeAt = driver === "timeout" ? timeoutWaker() : workerWaker();
   const ch = peer.raw.createDataChannel("bench-reliable", {
     negotiated: true,
     id: 2,
@@ -58,6 +65,40 @@ export function inputPrepare(strategy: InputStrategy = {}): Promise<void> {
   });
 }
 
+/** Calls `cb` at epoch time `at` (or as soon as it can). */
+type Waker = (at: number, cb: () => void) => void;
+let wakeAt: Waker | null = null;
+let stopWaker = () => {};
+
+// The sender is woken the way the package's match loop is (game/net/tick_pump.ts): by a message
+// from a worker's timer, or by requestAnimationFrame; never by a chain of setTimeouts on the page.
+// Browsers clamp a timer set from inside a timer chain nested 5 deep to 4 ms (HTML's timer
+// nesting level; measured here in Chromium: setTimeout(1) fired after 4.3 ms, and
+// scheduler.postTask's delay the same), so a page that ticks from setTimeout gets its 2 ms
+// resend 4 ms late; the `timeout` driver keeps that case in the report.
+const WAKER_SOURCE = "onmessage=(e)=>setTimeout(()=>postMessage(0),e.data);";
+
+function workerWaker(): Waker {
+  const url = URL.createObjectURL(new Blob([WAKER_SOURCE], { type: "text/javascript" }));
+  const worker = new Worker(url);
+  URL.revokeObjectURL(url);
+  stopWaker = () => worker.terminate();
+  let pending: (() => void) | null = null;
+  worker.onmessage = () => {
+    const cb = pending;
+    pending = null;
+    cb?.();
+  };
+  return (at, cb) => {
+    pending = cb;
+    worker.postMessage(Math.max(0, at - epoch()));
+  };
+}
+
+function timeoutWaker(): Waker {
+  return (at, cb) => setTimeout(cb, Math.max(0, at - epoch()));
+}
+
 /** A varied input byte, so packets carry realistic, changing content. */
 const inputFor = (f: number) => ((f >> 3) * 7 + (f >> 5)) & 0x1f;
 
@@ -70,8 +111,8 @@ export function inputRun(
   startAt: number,
   drainMs: number,
 ): Promise<InputRunResult> {
-  const t = transport, ch = reliable;
-  if (!t || !ch) return Promise.reject(new Error("inputPrepare first"));
+  const t = transport, ch = reliable, wake = wakeAt;
+  if (!t || !ch || !wake) return Promise.reject(new Error("inputPrepare first"));
   const nan = () => new Array<number>(frames).fill(NaN);
   const r: InputRunResult = {
     frames,
@@ -114,9 +155,9 @@ export function inputRun(
       }
       t.poll();
       if (next < frames) {
-        setTimeout(tick, Math.max(0, startAt + next * period - epoch()));
+        wake(startAt + next * period, tick);
       } else if (epoch() < startAt + frames * period + drainMs) {
-        setTimeout(tick, period);
+        wake(epoch() + period, tick);
       } else {
         late.sort((a, b) => a - b);
         r.tickLateP50 = late[Math.floor(late.length / 2)] ?? NaN;
@@ -125,7 +166,7 @@ export function inputRun(
         resolve(r);
       }
     };
-    setTimeout(tick, Math.max(0, startAt - epoch()));
+    wake(startAt, tick);
   });
 }
 
@@ -133,6 +174,9 @@ export function inputRun(
 export function inputClose(): void {
   transport?.close("bench done");
   reliable?.close();
+  stopWaker();
+  stopWaker = () => {};
   transport = null;
   reliable = null;
+  wakeAt = null;
 }

@@ -17,6 +17,15 @@ import { createInputTransport } from "../game/net/input_transport.ts";
 import type { PacketChannel } from "../game/net/packet_channel.ts";
 import { NO_IMPAIRMENT, simulateChannel } from "../game/net/network_sim.ts";
 import { currentPeer } from "./page_connect.ts";
+import { TRACE_MARKS } from "./tick_trace.ts";
+
+/** Set by `tickPrepare(..., trace)`: write the traced pass's marks (tick_trace.ts). */
+let tracing = false;
+
+/** A `console.timeStamp` mark for the traced pass; nothing when not tracing. */
+function mark(m: string): void {
+  if (tracing) console.timeStamp(m);
+}
 
 /** What one page measured. */
 export interface TickRunResult {
@@ -43,6 +52,11 @@ export interface TickRunResult {
   stalls: number;
   phase: string;
   crossOriginIsolated: boolean;
+  /**
+   * µs per `console.timeStamp` mark, timed on this page just before a traced run (NaN when not
+   * tracing): what each of the traced pass's marks adds to the figures it brackets.
+   */
+  markUs: number;
 }
 
 /**
@@ -57,9 +71,11 @@ function timed(inner: PacketChannel, spent: Spent): PacketChannel {
   const early: Uint8Array[] = [];
   const ch: PacketChannel = {
     send: (d) => {
+      mark(TRACE_MARKS.sendStart);
       const t0 = performance.now();
       inner.send(d);
       spent.sendMs += performance.now() - t0;
+      mark(TRACE_MARKS.sendEnd);
     },
     get onmessage() {
       return handler;
@@ -81,11 +97,21 @@ function timed(inner: PacketChannel, spent: Spent): PacketChannel {
       early.push(d);
       return;
     }
+    mark(TRACE_MARKS.netStart);
     const t0 = performance.now();
     handler(d);
     spent.ms += performance.now() - t0;
+    mark(TRACE_MARKS.netEnd);
   };
   return ch;
+}
+
+/** µs per traced-pass mark under the running trace (an unlisted message: the summary skips it). */
+function markCost(): number {
+  const n = 400;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) console.timeStamp("duet:calibrate");
+  return (performance.now() - t0) / n * 1000;
 }
 
 /** Chromium's JS heap in use (bytes; exact on this cross-origin-isolated page), -1 elsewhere. */
@@ -105,11 +131,13 @@ let prepared: { input: PacketChannel; control: PacketChannel; spent: Spent } | n
 /**
  * Wraps this page's open duet connection for a tick run: call on both pages before `tickRun` on
  * either, so no packet of the peer's runner arrives unheard. `delayMs` delays what this page
- * sends on the input channel (the seeded simulator, as `?sim=delay:N`).
+ * sends on the input channel (the seeded simulator, as `?sim=delay:N`). With `trace`, the run
+ * writes tick_trace.ts's `console.timeStamp` marks for a Chrome trace to read.
  */
-export function tickPrepare(delayMs: number, seed: number): void {
+export function tickPrepare(delayMs: number, seed: number, trace = false): void {
   const peer = currentPeer();
   if (!peer || peer.state !== "open") throw new Error("no open duet connection");
+  tracing = trace;
   const spent: Spent = { ms: 0, sendMs: 0 };
   prepared = {
     input: timed(
@@ -159,6 +187,7 @@ export function tickRun(
     stalls: 0,
     phase: "",
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    markUs: tracing ? markCost() : NaN,
   };
   let last = performance.now();
   let heapBefore = usedHeap();
@@ -167,9 +196,11 @@ export function tickRun(
   const giveUpAt = last + 20_000 + seconds * 1000;
   return new Promise((resolve) => {
     const frame = () => {
+      mark(TRACE_MARKS.netStart);
       const t0 = performance.now();
       const ticks = runner.update(t0 - last);
       const t1 = performance.now();
+      mark(TRACE_MARKS.netEnd);
       last = t0;
       const netcode = t1 - t0 + spent.ms;
       const handlers = spent.ms;
@@ -184,6 +215,7 @@ export function tickRun(
         measuring = true;
         stopAt = t1 + seconds * 1000;
       }
+      mark(measuring ? TRACE_MARKS.frame : TRACE_MARKS.skip);
       if (measuring) {
         r.netcodeMs.push(netcode);
         r.ticksPerFrame.push(ticks);
@@ -201,6 +233,7 @@ export function tickRun(
           phase,
         });
         runner.leave();
+        tracing = false;
         resolve(r);
       } else requestAnimationFrame(frame);
     };

@@ -208,7 +208,86 @@ export function verdicts(r: Results): Verdict[] {
       } ms`,
     pass: judge(n99 <= NETCODE_P99_LIMIT_MS, n99),
   });
+  const tr = t8?.traced;
+  if (tr) {
+    out[out.length - 1].figure += `; traced pass: wall p99 ${fmt(num(tr.wallMs?.p99), 3)} ms, ` +
+      `on-CPU p99 ${fmt(num(tr.cpuMs?.p99), 3)} ms (judged on the untraced wall p99)`;
+  }
   return out;
+}
+
+/**
+ * Why the tick target is missed, with the traced pass's figures when it ran: how much of the
+ * slowest frames' wall time the main thread spent on a CPU, and what it ran there.
+ */
+export function tickMissReason(r: Results): string {
+  const t8 = (r.tick?.rows as Results[] | undefined)?.find((x) => x.rollbackFrames === 8);
+  const tr = t8?.traced;
+  const wall = num(tr?.tail?.meanWallMs), cpu = num(tr?.tail?.meanCpuMs);
+  if (!tr || !Number.isFinite(wall) || !Number.isFinite(cpu) || !(wall > 0)) {
+    return MISS_REASONS["tick-netcode"];
+  }
+  const top = ((tr.tail?.top ?? []) as Results[]).slice(0, 3)
+    .map((x) => `${x.fn} ${fmt(num(x.ms), 2)}`).join(", ");
+  return `judged on wall time, which on 2 cores counts the main thread's wait for a core: at 8 ` +
+    `frames of rollback the traced slowest 1% of frames take ${
+      fmt(wall, 2)
+    } ms on the wall clock but ` +
+    `${fmt(cpu, 2)} ms on the main thread's CPU (${fmt((1 - cpu / wall) * 100, 0)}% waiting; ` +
+    `on-CPU p99 ${fmt(num(tr.cpuMs?.p99), 3)} ms), ${fmt(num(tr.tail?.meanSendCpuMs), 2)} ms of ` +
+    `it in DataChannel sends` + (top ? `; sampled there (ms per frame): ${top}` : "");
+}
+
+/**
+ * The tick section's traced pass: wall and on-CPU netcode per frame side by side, and what the
+ * slowest 1% of traced frames are made of. Says so when the pass did not run.
+ */
+export function tracedTable(rows: Results[]): string {
+  const traced = rows.filter((x) => x.traced);
+  if (!traced.length) return "Traced pass (on-CPU time): not run in this report (see errors).\n";
+  return [
+    "Traced pass: the target is judged on the wall-clock p99 above; the same netcode stretches " +
+    "on the main thread's CPU clock are beside it here. Wall minus on-CPU is time the main " +
+    "thread was ready but not running (2 cores shared with the browser's WebRTC and compositor " +
+    "threads): no change to duet's code shortens that part. Each mark costs the traced figures " +
+    "its µs (about one per netcode stretch plus two per send inside one); callees are the V8 " +
+    "sampler's leaf functions inside the slowest 1% of frames' netcode, ms per frame, " +
+    "wall-weighted.",
+    "",
+    mdTable(
+      [
+        "rollback",
+        "traced frames",
+        "wall p50/p99 ms",
+        "on-CPU p50/p99 ms",
+        "sends on-CPU p50 ms",
+        "slowest 1%: frames, wall/on-CPU/sends ms",
+        "mark µs x marks/frame",
+        "slowest 1% sampled (ms/frame)",
+      ],
+      traced.map((x) => {
+        const t = x.traced;
+        return [
+          `${x.rollbackFrames} frames`,
+          t.frames,
+          `${fmt(t.wallMs?.p50, 3)}/${fmt(t.wallMs?.p99, 3)}`,
+          t.threadTime === false
+            ? "no thread time"
+            : `${fmt(t.cpuMs?.p50, 3)}/${fmt(t.cpuMs?.p99, 3)}`,
+          fmt(t.sendCpuMsP50, 3),
+          `${t.tail?.frames ?? "n/a"}: ${fmt(t.tail?.meanWallMs, 3)}/${fmt(t.tail?.meanCpuMs, 3)}/${
+            fmt(t.tail?.meanSendCpuMs, 3)
+          }`,
+          `${fmt(t.markUs, 1)} x ${fmt(t.marksPerFrameP50, 0)}`,
+          t.sampler === false
+            ? "sampler off (tick_budget.ts --callees)"
+            : ((t.tail?.top ?? []) as Results[]).map((c) => `${c.fn} ${fmt(c.ms, 3)}`).join(", ") ||
+              "none",
+        ];
+      }),
+    ),
+    "",
+  ].join("\n");
 }
 
 /** "pass" / "MISS" / "not measured". */
@@ -400,8 +479,10 @@ export const MISS_REASONS: Record<string, string> = {
     "(PeerJS's own p99 is below the ws floor's here)",
   "idle-rss": "~620 B of heap per connection above the ws floor (the session object, the address " +
     "ticket, the registry's player and the hub's entry)",
-  "input-p99": "p99 of 2400 frames is noise-limited: at load < 1 one resend setting measured " +
-    "27.1 and 28.5 ms, more than settings differ (see the resend table and the closing note)",
+  "input-p99":
+    "the lossy p99 is one-way delay + the 2 ms resend + the page's timer lateness, and " +
+    "rows of the same setting differ by up to 3 ms between connections of one run (see the " +
+    "resend table)",
   "client-size": "webrtc-adapter and msgpackr (both required) are ~23 kB of it; duet's own code " +
     "alone is ~39 kB, which 30 kB would leave ~7 kB for (see the size section's shares and the " +
     "closing note)",
@@ -409,7 +490,8 @@ export const MISS_REASONS: Record<string, string> = {
     "alike; 34 ms at load < 1 (67077f0)",
   "tick-netcode": "not GC (no GC in the slowest 1% of frames; 4.9-5.3 KB/tick now): the page's " +
     "main thread waits for a CPU about as long as it runs on 2 cores beside the browser's WebRTC " +
-    "threads, and the slowest frames spend ~0.65 ms inside DataChannel send (closing note)",
+    "threads (the traced pass's wall vs on-CPU time shows how much), and the slowest frames " +
+    "spend ~0.65 ms inside DataChannel send (closing note)",
 };
 
 /** Why a target has no verdict or missed it: the benchmark's error, or the known reason. */
@@ -420,6 +502,7 @@ export function whyNot(r: Results, x: Verdict): string {
   if (x.pass === null) {
     return err ? `did not run: ${oneLine(err).slice(0, 160)}` : "not run in this report";
   }
+  if (x.id === "tick-netcode") return tickMissReason(r);
   return MISS_REASONS[x.id] ?? "";
 }
 
@@ -736,6 +819,7 @@ export function markdown(r: Results, figures: Record<string, string>): string {
         ]),
       ),
       "",
+      tracedTable((T.rows ?? []) as Results[]),
       T.errors?.length ? `Errors: ${T.errors.map(oneLine).join("; ")}\n` : "",
     );
   }

@@ -234,3 +234,35 @@ Deno.test("the client-size figure puts a game's own import beside the every-expo
   assert.equal(v.pass, true); // judged on the every-export entry alone
   assert.doesNotMatch(verdicts(results()).find((x) => x.id === "client-size")!.figure, /import/);
 });
+
+Deno.test("the tick section prints the traced pass's wall and on-CPU figures, and the miss says how much was waiting", () => {
+  const r = results();
+  const row = r.tick.rows[0];
+  row.netcodeMs.p99 = 0.9;
+  row.traced = {
+    frames: 1800,
+    wallMs: { p50: 0.2, p99: 1.1 },
+    cpuMs: { p50: 0.15, p99: 0.56 },
+    threadTime: true,
+    sendCpuMsP50: 0.12,
+    marksPerFrameP50: 5,
+    markUs: 3,
+    sampler: false,
+    tail: { frames: 18, meanWallMs: 1.5, meanCpuMs: 0.5, meanSendCpuMs: 0.16, top: [] },
+  };
+  const v = verdicts(r).find((x) => x.id === "tick-netcode")!;
+  assert.equal(v.pass, false); // judged on the untraced wall p99
+  assert.match(v.figure, /traced pass: wall p99 1.1 ms, on-CPU p99 0.56 ms/);
+  const why = whyNot(r, v);
+  assert.match(why, /1.5 ms on the wall clock but 0.5 ms on the main thread's CPU \(67% waiting/);
+  const md = markdown(r, {});
+  assert.match(
+    md,
+    /\| 8 frames \| 1800 \| 0.2\/1.1 \| 0.15\/0.56 \| 0.12 \| 18: 1.5\/0.5\/0.16 \| 3 x 5 \|/,
+  );
+  assert.match(md, /sampler off/);
+  // Without the pass the section says so, and the reason is the standing one.
+  delete row.traced;
+  assert.match(markdown(r, {}), /Traced pass \(on-CPU time\): not run in this report/);
+  assert.equal(whyNot(r, v), MISS_REASONS["tick-netcode"]);
+});

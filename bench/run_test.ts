@@ -19,7 +19,7 @@ Deno.test("the plan runs every benchmark, input under 20 ms + 5% and the 0% base
   const lossy = plan(false, null).find((j) => j.key === "input.lossy")!;
   assert.deepEqual(lossy.impair, { delayMs: 20, lossPct: 5 });
   assert.ok(!lossy.args.includes("--quick"));
-  assert.equal(lossy.args[lossy.args.indexOf("--strategies") + 1], "4,2,1");
+  assert.equal(lossy.args[lossy.args.indexOf("--strategies") + 1], "4,2,1,timeout");
 });
 
 Deno.test("quick runs pass --quick; the time limits bound a hung run", () => {

@@ -10,8 +10,11 @@
 // callback (Phaser's step: netcode, scene update and rendering) is timed. Rendering is then the
 // frame minus the netcode, by medians (the two are measured in different runs).
 //
-// usage: deno run -A bench/tick_budget.ts [--quick] [--out FILE]   (inside a loopback-only namespace)
-import { call, openBrowser } from "./browser.ts";
+// usage: deno run -A bench/tick_budget.ts [--quick] [--out FILE] [--callees]
+//   (inside a loopback-only namespace; --callees runs the traced pass with the V8 sampler, which
+//   names what the slowest frames ran but makes every mark ~4x dearer: see tick_trace.ts)
+import type { Page } from "playwright";
+import { type BenchBrowser, call, openBrowser } from "./browser.ts";
 import { startLobbyProcess } from "../signal/testing/lobby_process.ts";
 import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
@@ -20,9 +23,19 @@ import {
   examplePageQuery,
   FRAME_TIMER,
   TICK_CONDITIONS,
+  type TickCondition,
   type TickRow,
   tickRow,
+  type TracedRow,
 } from "./tick_budget_core.ts";
+import type { TickRunResult } from "./page_tick.ts";
+import {
+  summarizeTrace,
+  TRACE_CATEGORIES,
+  TRACE_CATEGORIES_WITH_SAMPLER,
+  type TraceEvent,
+} from "./tick_trace.ts";
+import { oneLine } from "./report.ts";
 
 /** One row of the example page's frames. */
 export interface FrameRow {
@@ -89,8 +102,90 @@ async function exampleFrames(dist: string, seconds: number, port: number): Promi
   return rows;
 }
 
-/** Runs every condition on one browser and one lobby. */
-export async function runTickBudget(quick: boolean, port = 18_900) {
+/** Connects the two bench pages through the lobby and plays one condition on them. */
+async function playCondition(
+  p1: Page,
+  p2: Page,
+  ws: string,
+  c: TickCondition,
+  seconds: number,
+  trace = false,
+): Promise<TickRunResult[]> {
+  try {
+    await Promise.all([call(p1, "duetReady", ws), call(p2, "duetReady", ws)]);
+    const code = await call(p1, "duetCreate");
+    await call(p2, "duetJoin", code);
+    await Promise.all([call(p1, "duetResult"), call(p2, "duetResult")]);
+    await call(p1, "tickPrepare", c.delayMs, 11, trace);
+    await call(p2, "tickPrepare", c.delayMs, 12, trace);
+    return await Promise.all([
+      call(p1, "tickRun", seconds, c.inputDelay, 11),
+      call(p2, "tickRun", seconds, c.inputDelay, 12),
+    ]);
+  } finally {
+    await Promise.all([call(p1, "duetClose"), call(p2, "duetClose")]).catch(() => {});
+  }
+}
+
+/** One condition of the traced pass: its summary, or why there is none. */
+export interface TraceRow {
+  rollbackFrames: number;
+  trace?: TracedRow;
+  error?: string;
+}
+
+/**
+ * The traced pass: each condition played again under a Chrome trace (the pages' marks, thread
+ * time and the V8 sampler), so each frame's netcode has an on-CPU time beside its wall time.
+ * Tracing costs the pages a little (a mark is a few µs), so these wall figures sit a bit above
+ * the untraced run's, which the target is judged on.
+ */
+async function tracedPass(
+  b: BenchBrowser,
+  ws: string,
+  seconds: number,
+  callees: boolean,
+): Promise<TraceRow[]> {
+  const rows: TraceRow[] = [];
+  const [p1, p2] = [await b.newPage(), await b.newPage()];
+  for (const c of TICK_CONDITIONS) {
+    try {
+      await b.browser.startTracing(undefined, {
+        categories: callees ? TRACE_CATEGORIES_WITH_SAMPLER : TRACE_CATEGORIES,
+      });
+      let buf: Uint8Array | null = null;
+      let pages: TickRunResult[] = [];
+      try {
+        pages = await playCondition(p1, p2, ws, c, seconds, true);
+      } finally {
+        buf = await b.browser.stopTracing();
+      }
+      const json = JSON.parse(new TextDecoder().decode(buf));
+      const events = (Array.isArray(json) ? json : json.traceEvents ?? []) as TraceEvent[];
+      const markUs = round(pages.reduce((a, p) => a + p.markUs, 0) / pages.length, 2);
+      const t = { ...summarizeTrace(events), markUs, sampler: callees };
+      if (t.frames === 0) {
+        throw new Error(`no marked frames in the trace (${events.length} events)`);
+      }
+      rows.push({ rollbackFrames: c.rollbackFrames, trace: t });
+      console.error(
+        `  tick traced ${c.rollbackFrames} frames: wall p50 ${t.wallMs.p50} p99 ${t.wallMs.p99}, ` +
+          `on-CPU p50 ${t.cpuMs.p50} p99 ${t.cpuMs.p99} ms over ${t.frames} frames (thread time ` +
+          `${t.threadTime}); sends on-CPU p50 ${t.sendCpuMsP50} ms; slowest 1%: ${t.tail.frames} ` +
+          `frames, wall ${t.tail.meanWallMs} on-CPU ${t.tail.meanCpuMs} sends ` +
+          `${t.tail.meanSendCpuMs} ms each; a mark ${markUs} µs, ${t.marksPerFrameP50} per frame ` +
+          `in netcode (p50); sampled: ` +
+          t.tail.top.map((x) => `${x.fn} ${x.ms}`).join(", "),
+      );
+    } catch (e) {
+      rows.push({ rollbackFrames: c.rollbackFrames, error: oneLine((e as Error).message) });
+    }
+  }
+  return rows;
+}
+
+/** Runs every condition on one browser and one lobby, then the traced pass. */
+export async function runTickBudget(quick: boolean, port = 18_900, callees = false) {
   const seconds = quick ? 3 : 15;
   const rows: TickRow[] = [];
   const errors: string[] = [];
@@ -100,20 +195,12 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
     PORT: String(port),
     LOG_LEVEL: "warn",
   });
+  let traced: TraceRow[] = [];
   try {
     const [p1, p2] = [await b.newPage(), await b.newPage()];
     for (const c of TICK_CONDITIONS) {
       try {
-        await Promise.all([call(p1, "duetReady", lobby.ws), call(p2, "duetReady", lobby.ws)]);
-        const code = await call(p1, "duetCreate");
-        await call(p2, "duetJoin", code);
-        await Promise.all([call(p1, "duetResult"), call(p2, "duetResult")]);
-        await call(p1, "tickPrepare", c.delayMs, 11);
-        await call(p2, "tickPrepare", c.delayMs, 12);
-        const pages = await Promise.all([
-          call(p1, "tickRun", seconds, c.inputDelay, 11),
-          call(p2, "tickRun", seconds, c.inputDelay, 12),
-        ]);
+        const pages = await playCondition(p1, p2, lobby.ws, c, seconds);
         const row = tickRow(c, seconds, pages);
         rows.push(row);
         console.error(
@@ -128,9 +215,16 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
         );
       } catch (e) {
         errors.push(`${c.rollbackFrames} frames: ${(e as Error).message}`);
-      } finally {
-        await Promise.all([call(p1, "duetClose"), call(p2, "duetClose")]).catch(() => {});
       }
+    }
+    traced = await tracedPass(b, lobby.ws, seconds, callees).catch((e) =>
+      TICK_CONDITIONS.map((c) => ({
+        rollbackFrames: c.rollbackFrames,
+        error: oneLine((e as Error).message),
+      }))
+    );
+    for (const t of traced) {
+      if (t.error) errors.push(`traced pass, ${t.rollbackFrames} frames: ${t.error}`);
     }
   } finally {
     await lobby.stop();
@@ -152,6 +246,8 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
     }
   }
   for (const row of rows) {
+    const t = traced.find((x) => x.rollbackFrames === row.rollbackFrames);
+    if (t?.trace) row.traced = t.trace;
     const f = example.find((x) => x.rollbackFrames === row.rollbackFrames);
     if (!f) continue;
     Object.assign(row, {
@@ -168,7 +264,14 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
         `Deep rollback: input packets delayed by the seeded simulator, input delay 0. Whole ` +
         `frames: the built example game (Phaser, Canvas renderer, bots, same conditions through ` +
         `?delay and ?sim), every requestAnimationFrame callback timed (100 µs clock there); ` +
-        `rendering = frame p50 minus netcode p50.`,
+        `rendering = frame p50 minus netcode p50. Traced pass: each condition played again under ` +
+        `a Chrome trace (CDP Tracing), the pages marking every netcode stretch and send with ` +
+        `console.timeStamp; wall = the marks' ts, on-CPU = their tts (the main thread's CPU ` +
+        `clock), summed per frame` +
+        (callees
+          ? `; the slowest 1% of traced frames' callees from the V8 sampler in the same trace ` +
+            `(wall-weighted; the sampler makes each mark dearer).`
+          : ` (V8 sampler off: run tick_budget.ts --callees for the slowest frames' callees).`),
       chromium: b.version,
       rows,
       errors,
@@ -177,6 +280,7 @@ export async function runTickBudget(quick: boolean, port = 18_900) {
 }
 
 if (import.meta.main) {
-  const a = parseArgs(Deno.args);
-  await writeJson(a.out, await runTickBudget(a.quick));
+  // --callees is this benchmark's own flag, not the shared command line's.
+  const a = parseArgs(Deno.args.filter((x) => x !== "--callees"));
+  await writeJson(a.out, await runTickBudget(a.quick, undefined, Deno.args.includes("--callees")));
 }

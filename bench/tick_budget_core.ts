@@ -3,6 +3,7 @@
 // without Playwright.
 import { round, roundSummary, summarize, type Summary } from "./stats.ts";
 import type { TickRunResult } from "./page_tick.ts";
+import type { TraceSummary } from "./tick_trace.ts";
 
 /** One condition of the benchmark. */
 export interface TickCondition {
@@ -51,7 +52,15 @@ export interface TickRow extends TickCondition {
   frameMs?: Summary;
   /** Frame p50 minus netcode p50: rendering and the scene's own update. */
   renderMsP50?: number;
+  /** The traced pass of the same condition: wall and on-CPU netcode per frame, if it ran. */
+  traced?: TracedRow;
 }
+
+/**
+ * The traced pass's summary of a condition, the pages' cost of one mark (µs, mean) and whether
+ * the V8 sampler ran in it (callees named, marks dearer).
+ */
+export type TracedRow = TraceSummary & { markUs: number; sampler: boolean };
 
 /** Pools both pages of one condition into its row. */
 export function tickRow(c: TickCondition, seconds: number, pages: TickRunResult[]): TickRow {

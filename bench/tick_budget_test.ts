@@ -13,6 +13,7 @@ const page = (ms: number[], rollbacks: number, frames: number, max: number) => (
   stalls: 1,
   phase: "playing",
   crossOriginIsolated: true,
+  markUs: NaN,
 });
 
 Deno.test("a tick row pools both pages: frame times, mean rollback depth, rollbacks per second", () => {

@@ -79,6 +79,12 @@
  *   characters a frame (player 0's input byte, then player 1's). A watching client is in no room
  *   (`create`/`join`/`quick`/`watch` are `already-in-room`); `RoomInfo.spectators` counts them
  *   (absent when none). Errors: `room-not-playing`, `too-many-spectators`, `bad-stream`.
+ * - The streaming seat: the stream belongs to the offerer's seat of the pairing (its resume token),
+ *   not to a connection, so it survives a resume. When that seat is taken back (`resume`), and
+ *   when its batch leaves a gap, the lobby answers `stream-from {room, from}`: send the confirmed
+ *   inputs again from frame `from` (every player holds them from frame 0). A batch that repeats
+ *   frames the lobby has is cut to its new frames (nothing accepted is ever rewritten); one that
+ *   only repeats is dropped without a word. The other seat's `stream` is `bad-stream`.
  *
  * A client should ignore a message type it does not know, so the server can add more.
  *
@@ -505,6 +511,8 @@ export const ServerMessageSchema = /* @__PURE__ */ schema(() =>
       room: v.string(),
       reason: v.picklist(STREAM_END_REASONS),
     }),
+    // To a player: you stream this room's match; send its confirmed inputs from frame `from` on.
+    v.object({ type: v.literal("stream-from"), room: v.string(), from: FrameSchema }),
     v.object({
       type: v.literal("error"),
       code: ErrorCodeSchema,

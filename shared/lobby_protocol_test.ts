@@ -507,6 +507,8 @@ Deno.test("the spectator messages the server sends validate on the client side",
     { type: "stream-end", room: "abc", reason: "match-over" },
     { type: "stream-end", room: "abc", reason: "player-left" },
     { type: "stream-end", room: "abc", reason: "too-long" },
+    { type: "stream-from", room: "abc", from: 0 },
+    { type: "stream-from", room: "abc", from: 1234 },
   ];
   for (const m of messages) {
     const r = parseServerMessage(encodeServerMessage(m));
@@ -514,6 +516,8 @@ Deno.test("the spectator messages the server sends validate on the client side",
     assert.deepEqual(r.value, m);
   }
   assert.equal(parseServerMessage('{"type":"stream-end","room":"a","reason":"x"}').ok, false);
+  assert.equal(parseServerMessage('{"type":"stream-from","room":"a","from":-1}').ok, false);
+  assert.equal(parseServerMessage('{"type":"stream-from","room":"a","from":1.5}').ok, false);
   assert.equal(
     parseServerMessage('{"type":"stream","room":"a","from":0,"inputs":"zz00"}').ok,
     false,

@@ -43,6 +43,7 @@
  *     P:states              hash  rooms by state (open/full/playing), for metrics
  *     P:spect:<room>        set   the room's spectators
  *     P:stream:<room>       hash  header (JSON), frames, closed ("1" once ended); with a TTL
+ *                           while open, none once ended (it goes with the pairing)
  *     P:backlog:<room>      string  the stream's inputs so far (hex); with a TTL
  *
  * Inbox entries starting with `*` are one message for several players of that process,
@@ -256,7 +257,10 @@ end
 -- Ends the room's stream for its spectators (stream-end, then in no room); whether it had any.
 local function end_stream(id, reason)
   if redis.call('EXISTS', key('stream', id)) == 1 then
+    -- Ended is kept for as long as the pairing (reopen and remove_room delete it): a TTL would
+    -- bring the stream back to life, to be watched and resumed from frame 0.
     redis.pcall('HSET', key('stream', id), 'closed', '1')
+    redis.pcall('PERSIST', key('stream', id))
   end
   redis.call('DEL', key('backlog', id))
   local ids = spectators(id)
@@ -390,7 +394,7 @@ return result
 
 const ERR_ALREADY = `{'error', 'already-in-room', 'leave your room first'}`;
 const ERR_STREAMER = `{'error', 'not-in-room', 'only a player of a room streams'}`;
-const ERR_OFFERER = `{'error', 'bad-stream', 'only the offerer streams'}`;
+const ERR_OFFERER = `{'error', 'bad-stream', "only the offerer's seat streams"}`;
 const ERR_FULL_SERVER = `{'error', 'server-full', 'too many rooms, try later'}`;
 
 /** The scripts by name; ARGV after the common three are listed per script. */
@@ -455,7 +459,8 @@ export const REDIS_SCRIPTS = {
   return {'ok'}`),
 
   /** Read-only: [4] player, [5] ref lowercased (public id), [6] ref uppercased (invite code),
-   * [7] "watch" to find a room to watch (a full room is what a spectator wants).
+   * [7] "watch" to find a room to watch (a full room is what a spectator wants), then [8] the
+   * most spectators (playing and a free place are checked before the password, as in memory).
    * Returns {"ok", room id, pw} or an error, checked in the same order as the in-memory lobby. */
   resolve: script(`
   local pid = ARGV[4]
@@ -473,7 +478,17 @@ export const REDIS_SCRIPTS = {
   if not valid_room(r) then return {'error', 'room-not-found', ''} end
   local wrong = scope_error(p, r)
   if wrong then return wrong end
-  if r.b ~= '' and ARGV[7] ~= 'watch' then
+  if ARGV[7] == 'watch' then
+    -- As in memory, before the password: nothing to watch, or no seat left, is not a guess.
+    local st = hash(key('stream', id))
+    if r.state ~= 'playing' or (st and st.closed == '1') then
+      return {'error', 'room-not-playing', 'that room has no match in progress to watch'}
+    end
+    local n = redis.pcall('SCARD', key('spect', id))
+    if not failed(n) and n >= (tonumber(ARGV[8]) or 0) then
+      return {'error', 'too-many-spectators', 'a match may have ' .. ARGV[8] .. ' spectators'}
+    end
+  elseif r.b ~= '' then
     return {'error', 'room-full', 'the room already has two players'}
   end
   return {'ok', id, r.pw}`),
@@ -614,7 +629,9 @@ export const REDIS_SCRIPTS = {
   return {'ok'}`),
 
   /** [4] player, [5] first frame, [6] inputs (validated hex), [7] header JSON (validated) or "",
-   * [8] backlog bytes kept, [9] backlog TTL ms. {"ok"}, {"ok", "stale"} (dropped) or an error. */
+   * [8] backlog bytes kept, [9] backlog TTL ms. {"ok"}, {"ok", "stale"} (dropped: a repeat, or
+   * late), {"ok", "resend"} (a gap: the caller was told stream-from) or an error. Seat a streams,
+   * and a batch is cut to the frames the backlog lacks (the rules of room_stream.ts). */
   stream: script(`
   local pid = ARGV[4]
   local p = hash(key('player', pid))
@@ -623,26 +640,37 @@ export const REDIS_SCRIPTS = {
   local id = p.room
   local r = hash(key('room', id))
   if not valid_room(r) then return ${ERR_STREAMER} end
-  if r.a ~= pid then return ${ERR_OFFERER} end
+  -- A batch that crossed a leave (the pairing is over) is stale, not wrong.
   if r.state ~= 'playing' then return {'ok', 'stale'} end
+  -- Seat a is the offerer's of the session, kept by a resume: the stream belongs to it.
+  if r.a ~= pid then return ${ERR_OFFERER} end
   local from, inputs, header = tonumber(ARGV[5]), ARGV[6], ARGV[7]
   local st = hash(key('stream', id))
   local starts = from == 0 and header ~= ''
   if st and st.closed == '1' and not starts then return {'ok', 'stale'} end
   local frames = st and num(st.frames)
-  if not st or st.closed == '1' or frames == nil then
+  local fresh = not st or st.closed == '1' or frames == nil
+  if fresh then
     if not starts then
       return {'error', 'bad-stream', 'a stream starts at frame 0 with its header'}
     end
-    redis.call('DEL', key('stream', id), key('backlog', id))
-    redis.call('HSET', key('stream', id), 'header', header, 'frames', '0', 'closed', '')
     frames = 0
-  elseif starts and frames > 0 then
+  elseif header ~= '' and header ~= stored_header(st) then
     return {'error', 'bad-stream', 'a stream has one header; send stream-end first'}
   end
-  if from ~= frames then
-    return {'error', 'bad-stream', 'expected frame ' .. string.format('%d', frames) .. ', got ' ..
-      string.format('%d', from)}
+  -- The rules of room_stream.ts: a gap asks for a resend, a repeat is cut to its new frames.
+  if from > frames then
+    tell(pid, '{"type":"stream-from","room":' .. q(id) .. ',"from":' ..
+      string.format('%d', frames) .. '}')
+    return {'ok', 'resend'}
+  end
+  local skip = (frames - from) * 4
+  if skip >= #inputs then return {'ok', 'stale'} end
+  inputs = string.sub(inputs, skip + 1)
+  from = frames
+  if fresh then
+    redis.call('DEL', key('stream', id), key('backlog', id))
+    redis.call('HSET', key('stream', id), 'header', header, 'frames', '0', 'closed', '')
   end
   local len = redis.pcall('STRLEN', key('backlog', id))
   if failed(len) then
@@ -729,6 +757,17 @@ export const REDIS_SCRIPTS = {
   -- The returner offers: it has no peer connection, the survivor drops its stale one.
   tell(pid, paired(other, oname, 'offerer', r.session, token, true))
   tell(other, paired(pid, p.name or '', 'answerer', r.session, otoken, true))
+  -- The streaming seat (a) is back: its stream goes on from the lobby's next frame.
+  if seat == 'a' then
+    local st = hash(key('stream', id))
+    local from = 0
+    if st then from = num(st.frames) end
+    if st and st.closed == '1' then from = nil end
+    if from ~= nil then
+      tell(pid, '{"type":"stream-from","room":' .. q(id) .. ',"from":' ..
+        string.format('%d', from) .. '}')
+    end
+  end
   return {'ok', 'resumed'}`),
 
   /** [4] now ms, [5] batch size, [6] tombstone ms. Gives up the held seats whose grace is over:

@@ -246,7 +246,7 @@ export function createRedisSteps(ctx: StepContext): StepHandler {
         const notFound = `no room ${JSON.stringify(m.room)}`;
         const found = await run(
           "resolve",
-          [player, m.room.toLowerCase(), m.room.toUpperCase(), "watch"],
+          [player, m.room.toLowerCase(), m.room.toUpperCase(), "watch", String(maxSpectators)],
           false,
         );
         if (found[0] !== "ok") return settle(player, found, m.rid, notFound);

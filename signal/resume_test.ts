@@ -18,6 +18,7 @@ interface Match {
   b: TestClient;
   pa: ServerMessageOf<"paired">;
   pb: ServerMessageOf<"paired">;
+  room: string;
 }
 
 /** `a` creates a room, `b` joins it, offer and answer are relayed: the room is `playing`. */
@@ -31,7 +32,7 @@ async function play(a: TestClient, b: TestClient): Promise<Match> {
   await b.skipTo("signal");
   b.send({ type: "signal", session: pb.session, data: { kind: "answer", sdp: "v=0 b" } });
   await a.skipTo("signal");
-  return { a, b, pa, pb };
+  return { a, b, pa, pb, room: room.id };
 }
 
 async function withServer(
@@ -141,6 +142,8 @@ Deno.test({
       await a2.expect("joined");
       const back = await a2.expect("paired");
       assert.deepEqual([back.session, back.role, back.resumed], [pa.session, "offerer", true]);
+      // The offerer's seat streams for spectators: from frame 0, as nothing was streamed yet.
+      assert.equal((await a2.expect("stream-from")).from, 0);
       const survivor = await b.expect("paired");
       assert.deepEqual([survivor.session, survivor.peer.id], [pa.session, a2.welcome.id]);
       b.send({ type: "signal", session: pb.session, data: { kind: "answer", sdp: "v=0 b2" } });
@@ -194,6 +197,86 @@ Deno.test({
       await a2.expect("joined");
       assert.equal((await a2.expect("paired")).session, pa.session);
       assert.equal((await b.expect("paired")).peer.id, a2.welcome.id);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => {})));
+      for (const p of procs) await p.stop();
+      await redis.stop();
+    }
+  },
+});
+
+const streamHeader = { game: "g", version: "1", seed: 5, names: ["A", "B"], options: [null, null] };
+
+/**
+ * The streaming seat (the offerer's) drops and comes back on another connection (on lobby 1):
+ * it is told where the stream goes on, its batches are taken, repeats are cut, a gap is answered
+ * with where to resend from, and the other seat may never stream. The spectator (on lobby 1)
+ * sees every frame once, in order.
+ */
+async function streamAcrossResume(connect: (i: number) => Promise<TestClient>) {
+  const { a, b, pa, pb, room } = await play(await connect(0), await connect(0));
+  a.send({ type: "stream", from: 0, inputs: "0000", header: streamHeader });
+  const s = await connect(1);
+  s.send({ type: "watch", room });
+  await s.expect("watching");
+  assert.equal((await s.expect("stream")).inputs, "0000");
+  await a.close();
+  await b.expect("peer-away");
+  const a2 = await connect(1);
+  a2.send({ type: "resume", token: pa.resume });
+  await a2.expect("joined");
+  await a2.expect("paired");
+  assert.deepEqual(await a2.expect("stream-from"), { type: "stream-from", room, from: 1 });
+  await b.expect("paired");
+  a2.send({ type: "stream", from: 1, inputs: "0101" });
+  assert.deepEqual(await s.expect("stream"), { type: "stream", room, from: 1, inputs: "0101" });
+  // A repeat of frames the lobby has is cut to the new ones; a pure repeat is dropped.
+  a2.send({ type: "stream", from: 0, inputs: "000001010202", header: streamHeader });
+  assert.deepEqual(await s.expect("stream"), { type: "stream", room, from: 2, inputs: "0202" });
+  a2.send({ type: "stream", from: 1, inputs: "0101" });
+  // A gap: resend from the lobby's next frame.
+  a2.send({ type: "stream", from: 9, inputs: "0909" });
+  assert.deepEqual(await a2.expect("stream-from"), { type: "stream-from", room, from: 3 });
+  // The other seat never streams, before or after its own resume.
+  b.send({ type: "stream", from: 3, inputs: "0303", rid: 4 });
+  assert.deepEqual([(await b.expect("error")).code], ["bad-stream"]);
+  await b.close();
+  await a2.expect("peer-away");
+  const b2 = await connect(0);
+  b2.send({ type: "resume", token: pb.resume });
+  await b2.expect("joined");
+  await b2.expect("paired");
+  b2.send({ type: "stream", from: 3, inputs: "0303" });
+  assert.equal((await b2.expect("error")).code, "bad-stream");
+  a2.send({ type: "stream", from: 3, inputs: "0303" });
+  assert.deepEqual(await s.expect("stream"), { type: "stream", room, from: 3, inputs: "0303" });
+  assert.deepEqual((await s.drain()).messages, [], "nothing twice");
+  for (const c of [a2, b2]) {
+    const left = (await c.drain()).messages.filter((m) => m.type !== "paired");
+    assert.deepEqual(left, [], "no stray stream-from or error");
+  }
+}
+
+Deno.test("the streaming seat resumes: its stream goes on from the lobby's frame, once", async () => {
+  await withServer(5000, async (connect) => {
+    await streamAcrossResume(() => connect());
+  });
+});
+
+Deno.test({
+  name: "with Redis, the streaming seat resumes through another process: the stream goes on",
+  ignore: !haveRedis,
+  async fn() {
+    const redis = await startRedis();
+    const env = { REDIS_URL: redis.url, RESUME_GRACE_MS: "5000", LOG_LEVEL: "warn" };
+    const procs = await Promise.all([startLobbyProcess(env), startLobbyProcess(env)]);
+    const clients: TestClient[] = [];
+    try {
+      await streamAcrossResume(async (i) => {
+        const c = await connectClient(procs[i].ws);
+        clients.push(c);
+        return c;
+      });
     } finally {
       await Promise.all(clients.map((c) => c.close().catch(() => {})));
       for (const p of procs) await p.stop();

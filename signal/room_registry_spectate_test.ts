@@ -145,7 +145,7 @@ Deno.test("a locked room is watched with its password only", () => {
 });
 
 Deno.test("only the offerer streams, frames in order from 0 with a header", () => {
-  const { registry, connect, a, b } = playing();
+  const { registry, connect, a, b, room } = playing();
   const s = connect();
   assert.equal(
     errorCode(registry.handle(s, { type: "stream", from: 0, inputs: "0000", header }), s),
@@ -167,11 +167,22 @@ Deno.test("only the offerer streams, frames in order from 0 with a header", () =
     "not from 0",
   );
   assert.deepEqual(registry.handle(a, { type: "stream", from: 0, inputs: "0000", header }), []);
+  // A gap (batches lost): the streamer is asked to send again from the lobby's next frame.
   const gap = registry.handle(a, { type: "stream", from: 2, inputs: "0000" });
-  assert.match(only(to(gap, a), "error").message, /expected frame 1, got 2/);
-  const again = registry.handle(a, { type: "stream", from: 0, inputs: "0000", header });
+  assert.deepEqual(to(gap, a), [{ type: "stream-from", room, from: 1 }]);
+  const again = registry.handle(a, {
+    type: "stream",
+    from: 0,
+    inputs: "0000",
+    header: { ...header, seed: 7 },
+  });
   assert.equal(errorCode(again, a), "bad-stream", "a second header needs stream-end first");
+  // The same header again is a repeat: dropped, nothing rewritten.
+  assert.deepEqual(registry.handle(a, { type: "stream", from: 0, inputs: "0101", header }), []);
   assert.deepEqual(registry.handle(a, { type: "stream", from: 1, inputs: "0000" }), []);
+  const s2 = connect();
+  const backlog = to(registry.handle(s2, { type: "watch", room }), s2);
+  assert.equal(only(backlog, "stream").inputs, "00000000", "frame 0 kept as first sent");
 });
 
 Deno.test("a player leaving ends the stream: stream-end player-left, spectators let go", () => {
@@ -297,4 +308,41 @@ Deno.test("stream-end may say the pairing is over: the spectators hear player-le
   registry.handle(s, { type: "watch", room });
   const ended = registry.handle(a, { type: "stream-end", reason: "player-left" });
   assert.equal(only(to(ended, s), "stream-end").reason, "player-left");
+});
+
+/** `playing` with a resume grace; the seats' resume tokens too. */
+function resumable() {
+  let t = 0;
+  const registry = createRoomRegistry({ resumeGraceMs: 1000, monotonic: () => t });
+  const connect = () => registry.connect().id;
+  const a = connect(), b = connect();
+  const room = only(to(registry.handle(a, { type: "create", name: "M" }), a), "joined").room.id;
+  const joined = registry.handle(b, { type: "join", room });
+  const tokenA = only(to(joined, a), "paired").resume!;
+  const tokenB = only(to(joined, b), "paired").resume!;
+  registry.handle(a, { type: "signal", data: { kind: "offer", sdp: "o" } });
+  registry.handle(b, { type: "signal", data: { kind: "answer", sdp: "a" } });
+  return { registry, connect, a, b, room, tokenA, tokenB, advance: (ms: number) => t += ms };
+}
+
+Deno.test("the streamer's lobby connection drops and comes back: its next batches are taken", () => {
+  const { registry, connect, a, room, tokenA } = resumable();
+  registry.handle(a, { type: "stream", from: 0, inputs: "0000", header });
+  const s = connect();
+  registry.handle(s, { type: "watch", room });
+  registry.disconnect(a);
+  const a2 = connect();
+  registry.handle(a2, { type: "resume", token: tokenA });
+  const next = registry.handle(a2, { type: "stream", from: 1, inputs: "0101" });
+  assert.deepEqual(to(next, a2), [], "no error for the streaming seat's returner");
+  assert.deepEqual(to(next, s), [{ type: "stream", room, from: 1, inputs: "0101" }]);
+});
+
+Deno.test("the streaming seat's returner is told to stream on from the lobby's next frame", () => {
+  const { registry, connect, a, room, tokenA } = resumable();
+  registry.handle(a, { type: "stream", from: 0, inputs: "00000101", header });
+  const a2 = connect();
+  registry.disconnect(a);
+  const resumed = registry.handle(a2, { type: "resume", token: tokenA });
+  assert.deepEqual(only(to(resumed, a2), "stream-from"), { type: "stream-from", room, from: 2 });
 });

@@ -3,7 +3,8 @@
 // when one interface goes away): the match must move to a new pair by an ICE restart, without
 // either page leaving `playing` and with the same checksums on both. Part three: one page is
 // reloaded mid-match and comes back into the same match (its ticket in sessionStorage, the
-// survivor hands the match over), while the other never leaves `playing`.
+// survivor hands the match over), while the other never leaves `playing`; and a spectator watching
+// meanwhile sees the match go on through a reload of either page (the streaming one first).
 import { expect, type Page } from "@playwright/test";
 import type {} from "../examples/air_hockey/app/automation.ts"; // declares globalThis.duet
 import { botPair } from "./game_pages.ts";
@@ -111,4 +112,43 @@ test("a reloaded page is back in its match within 5 s; the other page never leav
   ]);
   expect(seen).toEqual(["playing"]);
   await inSync(a, b);
+});
+
+test("a spectator follows the match through a reload of the streaming page and of the other one", async ({ pair, openGame }) => {
+  test.setTimeout(120_000);
+  const [a, b] = pair; // a quick-matched first: the offerer, whose seat streams
+  const room = await a.evaluate(() => globalThis.duet.room()!.room);
+  const fan = await openGame(`?watch=${room.id}&renderer=canvas`, "spectator");
+  await expect.poll(() => fan.evaluate(() => globalThis.duet.state), { timeout: 20_000 })
+    .toBe("playing");
+  expect(await fan.evaluate(() => globalThis.duet.mode)).toBe("spectator");
+  // The spectator's states, sampled in the page: it must never see the match end.
+  await fan.evaluate(() => {
+    const seen = new Set<string>();
+    (globalThis as unknown as { seen: Set<string> }).seen = seen;
+    setInterval(() => seen.add(globalThis.duet.state), 20);
+  });
+  const watched = () => fan.evaluate(() => globalThis.duet.stats().confirmedFrame);
+  await expect.poll(watched, { timeout: 15_000 }).toBeGreaterThan(120);
+  for (const [reloaded, other] of [[a, b], [b, a]] as const) {
+    const atReload = (await stats(other)).confirmedFrame;
+    await reloaded.reload();
+    await reloaded.waitForFunction(() => typeof globalThis.duet === "object");
+    await expect.poll(() => reloaded.evaluate(() => globalThis.duet.state), { timeout: 10_000 })
+      .toBe("playing");
+    // The stream goes on: the spectator gets well past the frame the players were at.
+    await expect.poll(watched, { timeout: 20_000 }).toBeGreaterThan(atReload + 240);
+  }
+  const seen = await fan.evaluate(() => [
+    ...(globalThis as unknown as { seen: Set<string> }).seen,
+  ]);
+  expect(seen).toEqual(["playing"]);
+  // Every frame it showed is the players' (from before and after both reloads).
+  const upTo = Math.min(await watched(), (await stats(a)).confirmedFrame);
+  const frames = Array.from({ length: 30 }, (_, i) => Math.floor((upTo * i) / 29));
+  const sums = (p: Page) => p.evaluate((fs) => fs.map((f) => globalThis.duet.checksum(f)), frames);
+  const [ca, cb, cs] = await Promise.all([sums(a), sums(b), sums(fan)]);
+  expect(ca.every((c) => typeof c === "number")).toBe(true);
+  expect(cb).toEqual(ca);
+  expect(cs).toEqual(ca);
 });

@@ -101,3 +101,36 @@ test(
     );
   },
 );
+
+test("a locked room's match is watched with its password: Watch asks for it, a wrong one is refused", async ({ openGame }) => {
+  const host = await openGame("?name=Lock&renderer=canvas", "host");
+  const guest = await openGame("?name=Key&renderer=canvas", "guest");
+  const form = host.getByTestId("create-room");
+  await form.getByLabel("Room name").fill("Vault");
+  await form.getByLabel("Password").fill("hunter2");
+  await form.getByRole("button", { name: "Create room" }).click();
+  await expect(host.getByTestId("waiting")).toBeVisible();
+  await guest.getByTestId("room").filter({ hasText: "Vault" }).click();
+  await guest.getByTestId("password-input").fill("hunter2");
+  await guest.keyboard.press("Enter");
+  await Promise.all([waitForState(host, "playing"), waitForState(guest, "playing")]);
+
+  const fan = await openGame("?name=Fan&renderer=canvas", "spectator");
+  const watch = fan.getByRole("button", { name: "Watch Vault (password needed)" });
+  await expect(watch).toBeVisible({ timeout: 15_000 });
+  await watch.click();
+  const dialog = fan.getByRole("dialog");
+  await expect(dialog).toContainText("Enter its password to watch.");
+  await fan.getByTestId("password-input").fill("nope");
+  await dialog.getByRole("button", { name: "Watch" }).click();
+  await expect(fan.getByTestId("end-message")).toContainText(/wrong password/i);
+  expect(await state(fan)).not.toBe("playing");
+  await fan.getByTestId("back-to-lobby").click();
+  await fan.getByRole("button", { name: "Watch Vault (password needed)" }).click();
+  await fan.getByTestId("password-input").fill("hunter2");
+  await fan.keyboard.press("Enter");
+  await waitForState(fan, "playing");
+  expect(await fan.evaluate(() => globalThis.duet.mode)).toBe("spectator");
+  await expect.poll(() => confirmedFrame(fan), { timeout: 15_000 }).toBeGreaterThan(60);
+  await sameAsPlayers(fan, [host, guest]);
+});

@@ -23,6 +23,7 @@
 import {
   type ControlMessage,
   decodeControl,
+  type Decoded,
   decodeInputPacket,
   ECHO_MODULO,
   encodeControl,
@@ -557,20 +558,31 @@ function trackSeq(link: InputLink, seq: number, now: number): boolean {
   return true;
 }
 
+/**
+ * What both channels do first with a packet: count its bytes, drop it after the end, and decode
+ * it; a packet that does not decode counts as malformed. Null when there is nothing to act on.
+ */
+function receive<T>(
+  link: InputLink,
+  bytes: Uint8Array,
+  decode: (bytes: Uint8Array) => Decoded<T>,
+): T | null {
+  link.bytesReceived += bytes?.length ?? 0;
+  if (isTerminal(link)) return null;
+  const d = decode(bytes);
+  if (d.ok) return d.value;
+  link.malformed++;
+  return null;
+}
+
 function inputPacket(
   link: InputLink,
   bytes: Uint8Array,
   now: number,
   out: EffectSink<InputLinkEffect>,
 ) {
-  link.bytesReceived += bytes?.length ?? 0;
-  if (isTerminal(link)) return;
-  const d = decodeInputPacket(bytes);
-  if (!d.ok) {
-    link.malformed++;
-    return;
-  }
-  const p = d.value;
+  const p = receive(link, bytes, decodeInputPacket);
+  if (!p) return;
   if (p.ack >= link.nextLocalFrame) {
     link.malformed++; // acks a frame we never sent
     return;
@@ -619,14 +631,8 @@ function controlPacket(
   now: number,
   out: EffectSink<InputLinkEffect>,
 ) {
-  link.bytesReceived += bytes?.length ?? 0;
-  if (isTerminal(link)) return;
-  const d = decodeControl(bytes);
-  if (!d.ok) {
-    link.malformed++;
-    return;
-  }
-  const msg = d.value;
+  const msg = receive(link, bytes, decodeControl);
+  if (!msg) return;
   switch (msg.kind) {
     case "ping":
       heard(link, now, out);

@@ -73,6 +73,11 @@ export interface Pairing {
   resume: string | null;
   /** True once the pairing continued after a resume (same session, maybe a new peer id). */
   resumed: boolean;
+  /**
+   * The lobby's newest `stream-from`: this side streams the match for spectators, from this frame
+   * (it took the streaming seat back, or its batches left a gap). Absent until it says so.
+   */
+  streamFrom?: number;
 }
 
 /** Why a lobby request failed: a lobby `error.code`, or one of the client's own. */
@@ -232,6 +237,8 @@ export type LobbyConnectionEvent =
   | { type: "resumed"; pairing: Pairing }
   | { type: "stream"; batch: StreamBatchMessage }
   | { type: "stream-end"; room: string; reason: SpectatorStreamEnd }
+  /** To the streaming seat: send the spectators' stream from frame `from` (`stream-from`). */
+  | { type: "stream-from"; from: number }
   | { type: "error"; error: LobbyError };
 
 /** A relayed spectator stream batch (`stream` from the lobby). */
@@ -713,12 +720,22 @@ const MESSAGE_HANDLERS: {
     b.endWatching(m.reason);
     return false;
   },
+  "stream-from"(b, m) {
+    const p = b.s.paired;
+    // Only for the room we play in; a leftover from an earlier room or pairing is ignored.
+    if (p === null || b.s.room?.id !== m.room) return false;
+    b.set({ paired: { ...p, streamFrom: m.from } });
+    b.emit({ type: "stream-from", from: m.from });
+    return false;
+  },
   paired(b, m, at) {
     const current = b.s.paired;
     if (m.resumed && current !== null && current.session === m.session) {
       // The same match goes on: a new peer id, maybe a new role; never a new player index.
+      const { streamFrom: _, ...rest } = current;
+      // A `stream-from` of the seat taken back follows this `paired`; an older one is stale.
       const pairing: Pairing = {
-        ...current,
+        ...rest,
         peer: m.peer,
         role: m.role,
         resume: m.resume ?? current.resume,

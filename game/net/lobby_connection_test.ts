@@ -624,3 +624,29 @@ Deno.test("the offerer's stream goes out only while open and paired", () => {
   d.step({ type: "stream", batch });
   assert.deepEqual(d.fx, [], "no socket");
 });
+
+Deno.test("stream-from for our room is kept in the pairing and told; any other is ignored", () => {
+  const d = drive();
+  d.welcome();
+  const info = room("r1", { state: "playing", players: 2 });
+  d.recv({ type: "stream-from", room: "r1", from: 3 });
+  assert.deepEqual(d.kinds(), [], "not paired: nothing to stream");
+  d.recv({ type: "joined", room: info });
+  d.recv({ type: "paired", peer: { id: "q", name: "Q" }, role: "offerer", session: "s1" });
+  d.recv({ type: "stream-from", room: "other", from: 3 });
+  assert.deepEqual(d.kinds(), []);
+  assert.equal(d.s.paired?.streamFrom, undefined);
+  d.recv({ type: "stream-from", room: "r1", from: 40 });
+  assert.deepEqual(d.fx, [{ kind: "emit", event: { type: "stream-from", from: 40 } }]);
+  assert.equal(d.s.paired?.streamFrom, 40);
+  // The seat taken back again: the old request is stale until the lobby sends a new one.
+  d.recv({
+    type: "paired",
+    peer: { id: "q2", name: "Q" },
+    role: "offerer",
+    session: "s1",
+    resumed: true,
+  });
+  assert.equal(d.s.paired?.streamFrom, undefined);
+  assert.equal(d.s.paired?.peer.id, "q2");
+});

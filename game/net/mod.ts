@@ -146,3 +146,9 @@ export {
 export { createSpectatorSession, type SpectatorSession } from "./spectate/spectator_session.ts";
 export { type SpectatePhase, type SpectateState } from "./spectate/spectate_lifecycle.ts";
 export { createStreamBatcher, type StreamBatch } from "./spectate/stream_batcher.ts";
+export {
+  createStreamCursor,
+  type StreamCursor,
+  type StreamCursorOptions,
+  type StreamLog,
+} from "./spectate/stream_cursor.ts";

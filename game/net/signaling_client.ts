@@ -127,6 +127,11 @@ export interface SignalingClient {
    * session): the peer's id and the roles may have changed, the player index has not.
    */
   onResumed: ((pairing: Pairing) => void) | null;
+  /**
+   * The lobby asks this side to stream the match for spectators from frame `from` (`stream-from`:
+   * it took the streaming seat back, or its batches left a gap); also in `paired.streamFrom`.
+   */
+  onStreamFrom: ((from: number) => void) | null;
   /** While watching: each relayed batch of the match's confirmed inputs (`stream`). */
   onStream: ((batch: StreamBatchMessage) => void) | null;
   /** While watching: the stream ended (then we watch nothing); also when the socket drops. */
@@ -216,6 +221,7 @@ class LobbyClient implements SignalingClient {
   onPeerLeft: ((peerId: string) => void) | null = null;
   onPeerAway: ((peerId: string, graceMs: number) => void) | null = null;
   onResumed: ((pairing: Pairing) => void) | null = null;
+  onStreamFrom: ((from: number) => void) | null = null;
   onStream: ((batch: StreamBatchMessage) => void) | null = null;
   onStreamEnd: ((end: { room: string; reason: SpectatorStreamEnd }) => void) | null = null;
   onError: ((error: LobbyError) => void) | null = null;
@@ -418,6 +424,8 @@ class LobbyClient implements SignalingClient {
         return this.onStream?.(ev.batch);
       case "stream-end":
         return this.onStreamEnd?.({ room: ev.room, reason: ev.reason });
+      case "stream-from":
+        return this.onStreamFrom?.(ev.from);
       case "error":
         return this.onError?.(ev.error);
     }

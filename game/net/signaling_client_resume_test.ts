@@ -2,6 +2,7 @@
 // a lobby socket that drops mid-match takes its seat back by itself, and a fresh client (a
 // reloaded page) takes a held seat with `resume(token, player)`.
 import assert from "node:assert/strict";
+import type { StreamHeader } from "../../shared/lobby_protocol.ts";
 import { type Lobby, startLobby } from "./testing/lobby_process.ts";
 import {
   createSignalingClient,
@@ -106,6 +107,56 @@ Deno.test({
       });
       assert.equal(tab.paired, null);
       await assert.rejects(tab.resume("AAAAAAAAAAAAAAAAAAAAAAAAAA", 0), /no such resume token/);
+    } finally {
+      for (const c of made) c.close();
+      await sleep(50);
+      await lobby.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "the streamer's lobby socket drops: back in its seat it is told to stream on, and is taken",
+  ...opts,
+  fn: async () => {
+    const lobby = await startLobby();
+    const made: SignalingClient[] = [];
+    try {
+      const { a, b, sockets } = await pair(lobby);
+      made.push(a, b);
+      const header: StreamHeader = {
+        game: "",
+        version: "",
+        seed: 1,
+        names: ["A", "B"],
+        options: [null, null],
+      };
+      a.stream({ from: 0, inputs: "00000101", header });
+      const fan = createSignalingClient({ url: lobby.url });
+      made.push(fan);
+      await fan.ready();
+      const got: { from: number; inputs: string }[] = [];
+      fan.onStream = (batch) => got.push({ from: batch.from, inputs: batch.inputs });
+      await sleep(50);
+      await fan.watch(a.room!.id);
+      await until("the backlog", () => got.length === 1);
+      const told: number[] = [];
+      a.onStreamFrom = (from) => told.push(from);
+      sockets[0].close();
+      // Sent while the socket is down: lost, as a real page's batches would be.
+      a.stream({ from: 2, inputs: "0202" });
+      await until("stream-from", () => told.length === 1);
+      assert.deepEqual(told, [2]);
+      assert.equal(a.paired?.streamFrom, 2);
+      a.stream({ from: 2, inputs: "02020303" });
+      await until("the next batch", () => got.length === 2);
+      assert.deepEqual(got, [{ from: 0, inputs: "00000101" }, { from: 2, inputs: "02020303" }]);
+      // The answerer never streams.
+      const errors: string[] = [];
+      b.onError = (e) => errors.push(e.code);
+      b.stream({ from: 4, inputs: "0404" });
+      await until("bad-stream", () => errors.length === 1);
+      assert.deepEqual(errors, ["bad-stream"]);
     } finally {
       for (const c of made) c.close();
       await sleep(50);

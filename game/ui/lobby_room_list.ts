@@ -14,7 +14,10 @@ import type { LobbyView, RoomRow } from "./lobby_screen_model.ts";
 export interface RoomRowActions {
   /** The row's main button: join the room (asks for a password if it is locked). */
   join: (row: RoomRow) => void;
-  /** The Watch button beside a `playing` room's row (shown when `row.watchable`). */
+  /**
+   * The Watch button beside a `playing` room's row (shown when `row.watchable`; asks for a locked
+   * room's password, as `join` does).
+   */
   watch: (row: RoomRow) => void;
 }
 
@@ -87,7 +90,7 @@ export function roomItem(r: RoomRow, on: RoomRowActions): HTMLLIElement {
         type: "button",
         class: "duet-small duet-watch",
         "data-testid": "watch",
-        "aria-label": `Watch ${r.name}`,
+        "aria-label": r.watchLabel,
         onclick: () => on.watch(r),
       }, "Watch")
       : null,

@@ -58,10 +58,11 @@ export interface LobbyScreenOptions {
   /** Start hidden (call `show()` later); default shown. */
   hidden?: boolean;
   /**
-   * Offers a Watch button on rooms whose match is playing (not on locked ones); called with the
-   * room when pressed: hide the screen and start `watchMatch`. Absent: no Watch buttons.
+   * Offers a Watch button on rooms whose match is playing; called with the room when pressed (and
+   * the password the player typed, for a locked room): hide the screen and start `watchMatch`
+   * with both. Absent: no Watch buttons.
    */
-  onWatch?: (room: RoomInfo) => void;
+  onWatch?: (room: RoomInfo, password?: string) => void;
 }
 
 /** A lobby screen on the page. */

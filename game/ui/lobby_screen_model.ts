@@ -58,10 +58,12 @@ export interface RoomRow {
   /** A click joins it now (open, not ours, we are in no room, nothing under way). */
   joinable: boolean;
   /**
-   * Its match can be watched now (playing, without a password, the game offers watching, we are
-   * in no room, nothing under way): the row shows a Watch button.
+   * Its match can be watched now (playing, the game offers watching, we are in no room, nothing
+   * under way): the row shows a Watch button; a locked room's asks for its password first.
    */
   watchable: boolean;
+  /** What a screen reader says for the Watch button. */
+  watchLabel: string;
   /** "2 watching", or "" when nobody watches. */
   spectators: string;
   /** The badge: "open", "full", "playing" or "yours". */
@@ -136,7 +138,7 @@ export function lobbyView(input: LobbyViewInput): LobbyView {
   const rows = sortRooms(all, input.filter).map((r): RoomRow => {
     const isMine = r.id === mine;
     const joinable = free && r.state === "open" && !isMine;
-    const watchable = free && input.canWatch === true && r.state === "playing" && !r.locked;
+    const watchable = free && input.canWatch === true && r.state === "playing";
     const watching = r.spectators ? `${r.spectators} watching` : "";
     const badge = isMine ? "yours" : r.state;
     const players = `${r.players}/${r.capacity}`;
@@ -153,6 +155,7 @@ export function lobbyView(input: LobbyViewInput): LobbyView {
       mine: isMine,
       joinable,
       watchable,
+      watchLabel: `Watch ${r.name}${r.locked ? " (password needed)" : ""}`,
       spectators: watching,
       badge,
       label: `${r.name}, ${r.players} of ${r.capacity} players${r.locked ? ", locked" : ""}${

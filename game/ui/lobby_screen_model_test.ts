@@ -216,7 +216,7 @@ Deno.test("a new name is cleaned of extra spaces", () => {
   });
 });
 
-Deno.test("playing rooms without a password are watchable when the game offers watching", () => {
+Deno.test("playing rooms are watchable when the game offers watching, locked ones too", () => {
   const rooms = [
     room("a", { state: "playing", players: 2, spectators: 3 }),
     room("b", { state: "playing", players: 2, locked: true }),
@@ -227,7 +227,9 @@ Deno.test("playing rooms without a password are watchable when the game offers w
   assert.equal(row("a").watchable, true);
   assert.equal(row("a").spectators, "3 watching");
   assert.match(row("a").label, /3 watching: playing$/);
-  assert.equal(row("b").watchable, false, "a locked room is not offered");
+  assert.equal(row("a").watchLabel, "Watch Room a");
+  assert.equal(row("b").watchable, true, "a locked room is offered: the password is asked for");
+  assert.equal(row("b").watchLabel, "Watch Room b (password needed)");
   assert.equal(row("c").watchable, false);
   assert.equal(row("c").spectators, "");
   const a = (v: ReturnType<typeof lobbyView>) => v.rows.find((r) => r.id === "a")!;

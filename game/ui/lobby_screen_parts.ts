@@ -37,6 +37,9 @@ export interface PasswordDialogOptions {
   roomName: string | null;
   /** The last password was wrong. */
   wrong: boolean;
+  /** What the password is for (the text and the button say so); default "join". */
+  action?: "join" | "watch";
+  /** The password was entered (named for joining; watching uses it too). */
   onJoin: (password: string) => void;
   onCancel: () => void;
 }
@@ -78,7 +81,7 @@ export function passwordDialog(
     h(
       "p",
       { id: `${o.uid}-dialog-text`, class: o.wrong ? "duet-error-text" : "" },
-      o.wrong ? "Wrong password, try again." : "Enter its password to join.",
+      o.wrong ? "Wrong password, try again." : `Enter its password to ${o.action ?? "join"}.`,
     ),
     h("label", { for: input.id }, "Room password"),
     input,
@@ -86,7 +89,11 @@ export function passwordDialog(
       "div",
       { class: "duet-row right" },
       h("button", { type: "button", onclick: o.onCancel }, "Cancel"),
-      h("button", { type: "submit", class: "duet-primary" }, "Join"),
+      h(
+        "button",
+        { type: "submit", class: "duet-primary" },
+        o.action === "watch" ? "Watch" : "Join",
+      ),
     ),
   );
   dialog.addEventListener("keydown", (e) => {

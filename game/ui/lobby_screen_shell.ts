@@ -49,7 +49,7 @@ export interface LobbyScreenShellOptions {
   inline?: boolean;
   onNameChange?: (name: string) => void;
   onMessage?: (text: string | null) => void;
-  onWatch?: (room: RoomInfo) => void;
+  onWatch?: (room: RoomInfo, password?: string) => void;
 }
 
 /** How often a shown screen checks for a room change the client reports no event for. */
@@ -275,7 +275,7 @@ export class LobbyScreenShell {
     else this.#join(r.id);
   }
 
-  #askPassword(ref: string, wasWrong: boolean): void {
+  #askPassword(ref: string, wasWrong: boolean, action: "join" | "watch" = "join"): void {
     const { dialogHost, quickButton } = this.#layout;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const close = (restoreFocus: boolean) => {
@@ -286,9 +286,12 @@ export class LobbyScreenShell {
       uid: this.#o.uid,
       roomName: this.#lobby.rooms.get(ref)?.name ?? null,
       wrong: wasWrong,
+      action,
       onJoin: (password) => {
         close(false);
-        this.#join(ref, password);
+        const room = this.#lobby.rooms.get(ref);
+        if (action === "join") this.#join(ref, password);
+        else if (room) this.#o.onWatch?.(room, password);
       },
       onCancel: () => close(true),
     });
@@ -351,7 +354,9 @@ export class LobbyScreenShell {
       join: (r) => this.#joinRow(r),
       watch: (r) => {
         const room = this.#lobby.rooms.get(r.id);
-        if (r.watchable && room) this.#o.onWatch?.(room);
+        if (!r.watchable || !room) return;
+        if (room.locked) this.#askPassword(r.id, false, "watch");
+        else this.#o.onWatch?.(room);
       },
     });
   }

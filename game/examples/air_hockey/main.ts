@@ -35,6 +35,7 @@ const ctx: AppContext = {
   replayPlayer: null,
   spectated: null,
   watchRoom: null,
+  watchPassword: null,
   replaySource: null,
   lastReplay: null,
   message: null,

@@ -12,10 +12,14 @@
  * lifecycle, the rest (time sync, checksums) to the session, queued until it exists. Remote inputs
  * stay unconsumed in the transport (it resends them) until the session exists.
  *
- * Spectators: with a `stream` sink (the offerer's runMatch passes the lobby's), every confirmed
- * frame also goes into a batcher (spectate/stream_batcher.ts); full batches are handed to the sink
- * after the ticks of an `update`, never inside one, and the rest when the pairing closes
- * (followed by `streamEnd`). A sink that throws costs the spectators, never the match.
+ * Spectators: with a `stream` sink (runMatch passes the lobby's), the streaming side reads the
+ * confirmed-input log (the replay recorder's) through a cursor (spectate/stream_cursor.ts); full
+ * batches are handed to the sink after the ticks of an `update`, never inside one, and the rest
+ * when the pairing closes (followed by `streamEnd`). The offerer streams from the start
+ * (`streamOnStart`); `streamFrom(frame)` (the lobby's `stream-from`) makes any side stream from
+ * that frame on, so a page that took the streaming seat back, or whose batches were lost with
+ * its lobby connection, resends exactly what the lobby lacks. A sink that throws costs the
+ * spectators, never the match.
  *
  * Events are queued while the runner works and delivered after it, so a listener never runs in
  * the middle of a tick and may call back into the runner.
@@ -67,11 +71,12 @@ import {
 } from "./match_lifecycle.ts";
 import { type MatchStats, matchStats } from "./match_stats.ts";
 import { EventQueue } from "../event_queue.ts";
+import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import {
-  createStreamBatcher,
-  type StreamBatch,
-  type StreamBatcher,
-} from "../spectate/stream_batcher.ts";
+  createStreamCursor,
+  streamableFrames,
+  type StreamCursor,
+} from "../spectate/stream_cursor.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -143,6 +148,11 @@ export interface MatchRunnerOptions<G extends RollbackGame> {
   clock?: Clock;
   /** Where confirmed-input batches for spectators go (the lobby's `stream`); none: no stream. */
   stream?: (batch: StreamBatch) => void;
+  /**
+   * With a `stream` sink: stream from frame 0 as soon as the match starts (default true; the
+   * offerer's). False: only once `streamFrom` says so (the lobby's `stream-from`).
+   */
+  streamOnStart?: boolean;
   /** The pairing is over (a player left, or it failed): no more batches (`stream-end`). */
   streamEnd?: () => void;
 }
@@ -191,6 +201,11 @@ export interface MatchRunner<G extends RollbackGame> {
   leave(): void;
   /** Outside news: the lobby says the peer left, or the connection failed. */
   notify(event: LifecycleEvent): void;
+  /**
+   * The lobby's `stream-from`: stream for the spectators from `frame` on (again, if batches were
+   * lost). Needs a `stream` sink; before the match started it is kept for the start.
+   */
+  streamFrom(frame: number): void;
   /** Adds a listener; returns a function that removes it. */
   on(listener: (event: MatchEvent) => void): () => void;
   /** While the link is interrupted: milliseconds left of the grace period; else null. */
@@ -221,12 +236,16 @@ export function createMatchRunner<G extends RollbackGame>(
   let wrapped: MatchGame<G> | null = null;
   let session: P2PSession | null = null;
   let recorder: ReplayRecorder | null = null;
-  let batcher: StreamBatcher | null = null;
+  // The spectators' stream: where it stands, once streaming (from the start or `streamFrom`).
+  let cursor: StreamCursor | null = null;
+  let streamAt: number | null = opts.stream && opts.streamOnStart !== false ? 0 : null;
+  let streamOver = false;
   let previous: unknown = null;
   // The snapshot `tick` saves into next (the one `previous` held before), null before the first.
   let spare: unknown = null;
   let acc = 0;
   let lastSample = -Infinity;
+  const rttNow = { rttMs: 0, rttMinMs: 0 };
   let lastOutcome: TickOutcome | "idle" = "idle";
   let stalledSince = -1;
   let interruptedSince = -1;
@@ -393,6 +412,12 @@ export function createMatchRunner<G extends RollbackGame>(
       dispatch(e);
       flush();
     },
+    streamFrom(frame) {
+      if (!opts.stream || streamOver || !Number.isInteger(frame) || frame < 0) return;
+      if (cursor) cursor.rewind(frame);
+      else streamAt = frame;
+      startStream();
+    },
     on(listener) {
       return events.on(listener);
     },
@@ -460,17 +485,36 @@ export function createMatchRunner<G extends RollbackGame>(
     events.flush();
   }
 
+  /** Starts the cursor once the log exists and the stream is wanted. */
+  function startStream(): void {
+    if (cursor || streamAt === null || !recorder || streamOver) return;
+    const intro = lifecycle.localIntro;
+    const setup = wrapped!.setup;
+    cursor = createStreamCursor({
+      game: intro.game,
+      version: intro.version,
+      seed: setup.seed,
+      names: [setup.names[0], setup.names[1]],
+      options: [setup.options[0], setup.options[1]],
+    }, { from: streamAt });
+  }
+
   function sendStream(all: boolean): void {
-    if (!batcher || !opts.stream) return;
+    if (!cursor || !recorder || !opts.stream) return;
     try {
-      for (const b of batcher.take(all)) opts.stream(b);
+      const t = transport;
+      const acked = t ? (t.ackedFrame ? t.ackedFrame() : t.stats().ackedLocalFrame) : -1;
+      const upTo = streamableFrames(recorder.frames, acked);
+      for (const b of cursor.take(recorder, clock.now(), all, upTo)) opts.stream(b);
       if (all) {
-        batcher = null;
+        cursor = null;
+        streamOver = true;
         opts.streamEnd?.();
       }
     } catch (err) {
       // The lobby socket is gone or refuses: the spectators lose the stream, the match goes on.
-      batcher = null;
+      cursor = null;
+      streamOver = true;
       console.error("duet: spectator stream failed", err);
     }
   }
@@ -519,7 +563,11 @@ export function createMatchRunner<G extends RollbackGame>(
       if (lifecycle.waiting) dispatch({ type: "waiting", waiting: false });
     }
     if (now - lastSample >= SAMPLE_MS) {
-      history.sample(now, transport?.stats().rttMs ?? 0);
+      // The RTT alone, into a reused object: `stats()` built the transport's whole stats object
+      // (~250 B) ten times a second for one number of it.
+      rttNow.rttMs = 0;
+      if (transport) proxy.readRtt!(rttNow);
+      history.sample(now, rttNow.rttMs);
       lastSample = now;
     }
     reportConfirmed(wrapped, session);
@@ -536,7 +584,12 @@ export function createMatchRunner<G extends RollbackGame>(
       dispatch({ type: "sim", match: game.match, over: false });
       emit({ type: "started", setup: game.setup });
     }
-    if (game.match === lifecycle.match && game.overFrame >= 0 && confirmed >= game.overFrame) {
+    // Only while playing: in any other phase the step ignores it, and from the end of a match to
+    // the rematch this ran every tick for nothing (an event and a step result each time).
+    if (
+      lifecycle.phase === "playing" && game.match === lifecycle.match && game.overFrame >= 0 &&
+      confirmed >= game.overFrame
+    ) {
       dispatch({ type: "sim", match: game.match, over: true });
     }
   }
@@ -558,15 +611,7 @@ export function createMatchRunner<G extends RollbackGame>(
       // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
       options: setup.options,
     });
-    if (opts.stream) {
-      batcher = createStreamBatcher({
-        game: lifecycle.localIntro.game,
-        version: lifecycle.localIntro.version,
-        seed: setup.seed,
-        names: [setup.names[0], setup.names[1]],
-        options: [setup.options[0], setup.options[1]],
-      });
-    }
+    startStream();
     if (opts.resuming) {
       // The session comes from the survivor's snapshot (resumeChunk), maybe already here.
       if (snapshot) finishResume(wrapped, snapshot);
@@ -588,7 +633,6 @@ export function createMatchRunner<G extends RollbackGame>(
       // Every confirmed frame once, in order: the replay (and the spectators' stream) log.
       onConfirmed: (f, i0, i1) => {
         recorder?.record(f, i0, i1, session?.checksum(f) ?? 0);
-        batcher?.push(f, i0, i1);
       },
     };
   }

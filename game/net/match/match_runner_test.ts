@@ -124,6 +124,20 @@ Deno.test("two runners over a clean link play 20 s with identical confirmed fram
   assert.equal(s.session, "s-1234");
 });
 
+Deno.test("the stats history samples the link's RTT ten times a second", () => {
+  const clock = createManualClock();
+  const { runners, transports } = pair({ ...NO_IMPAIRMENT, delayMs: 20 }, clock);
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 3000);
+  const samples = runners[0].history.samples();
+  assert.ok(samples.length >= 25 && samples.length <= 31, `${samples.length} samples`);
+  const last = samples[samples.length - 1];
+  // 20 ms each way: the transport's smoothed RTT, as its stats say.
+  assert.ok(last.rttMs >= 38 && last.rttMs <= 60, `rtt ${last.rttMs}`);
+  assert.ok(Math.abs(last.rttMs - transports[0].stats().rttMs) < 5);
+});
+
 Deno.test("under 15% loss, 40 ms delay and 10 ms jitter they stay in sync, with rollbacks", () => {
   const clock = createManualClock();
   const sim = { ...NO_IMPAIRMENT, loss: 0.15, delayMs: 40, jitterMs: 10, seed: 7 };
@@ -854,7 +868,12 @@ Deno.test("the offerer streams every confirmed frame in batches; a spectator rep
     }
     return s;
   };
-  play(clock, runners, 3000);
+  // Never a frame whose local input the peer has not acknowledged (a reload could replay it).
+  for (let t = 0; t < 3000; t += 50) {
+    play(clock, runners, 50);
+    const streamed = batches.reduce((n, b) => n + b.inputs.length / 4, 0);
+    assert.ok(streamed <= transports[0].stats().ackedLocalFrame + 1, `${streamed} streamed`);
+  }
   assert.ok(batches.length > 10, `${batches.length} batches`);
   assert.deepEqual(batches[0].header, {
     game: "test",
@@ -925,4 +944,130 @@ Deno.test("a stream sink that throws costs the spectators, not the match", () =>
   assert.equal(calls, 1, "tried once, then the stream is dropped");
   assert.ok(runners[0].stats().confirmedFrame > 100);
   assert.equal(runners[0].phase, "playing");
+});
+
+/** The lobby's side of a stream (signal/room_stream.ts): takes what follows on, cuts repeats. */
+function lobbyStream() {
+  const s = { inputs: "", frames: 0, gaps: 0, header: undefined as StreamBatch["header"] };
+  return {
+    s,
+    take(b: StreamBatch) {
+      if (b.from === 0 && b.header) s.header ??= b.header;
+      if (b.from > s.frames) return void s.gaps++;
+      const cut = b.inputs.slice((s.frames - b.from) * 4);
+      s.inputs += cut;
+      s.frames += cut.length / 4;
+    },
+  };
+}
+
+/** A spectator that plays `inputs` from frame 0 to its end; checked against `player`. */
+function replaysTo(
+  header: NonNullable<StreamBatch["header"]>,
+  inputs: string,
+  player: Runner,
+): number {
+  const s = createSpectatorSession({
+    header,
+    createGame: (setup) => createTestGame({ seed: setup.seed }),
+  });
+  assert.ok(s.push(0, decodeStreamInputs(inputs)!));
+  s.end("match-over");
+  for (let i = 0; i < 400 && s.frame < s.received; i++) s.update(1000);
+  let compared = 0;
+  for (let f = 0; f < s.frame; f += 11) {
+    assert.equal(s.checksum(f), player.checksum(f), `frame ${f}`);
+    compared++;
+  }
+  return compared;
+}
+
+Deno.test("the streaming side reloads: the page that took the seat back streams on from the lobby's frame", () => {
+  const clock = createManualClock();
+  const lobby = lobbyStream();
+  const { runners, transports } = pair(
+    { ...NO_IMPAIRMENT, delayMs: 10 },
+    clock,
+    { keepSeat: () => true, stream: (b) => lobby.take(b) },
+    (p) => ({ streamOnStart: p === 0 }),
+  );
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 3000);
+  const atReload = lobby.s.frames;
+  assert.ok(atReload > 100, `${atReload} frames streamed`);
+  // The streamer (player 0) reloads; the survivor is player 1, and streams nothing by itself.
+  const survivor = runners[1];
+  transports[1].onState?.("closed");
+  playOne(clock, survivor, 1000);
+  assert.equal(lobby.s.frames, atReload, "nobody streams while the seat is away");
+  const back = createMatchRunner<TestGame>({
+    localPlayer: 0,
+    session: "s-1234",
+    me: { name: "p0", game: "test", version: "1", options: { side: 0 } },
+    createGame: (setup) => createTestGame({ seed: setup.seed }),
+    readInput: (game, player) => scriptedInput(7, player, game.state[0]),
+    clock,
+    resuming: true,
+    stream: (b) => lobby.take(b),
+    streamOnStart: false,
+  });
+  // The lobby's stream-from comes with the pairing, before the match is rebuilt.
+  back.streamFrom(lobby.s.frames);
+  const [r, s] = freshLink(clock, 10);
+  back.connect(r);
+  assert.equal(survivor.reconnect(s), true);
+  play(clock, [back, survivor], 4000);
+  assert.equal(back.phase, "playing");
+  assert.equal(lobby.s.gaps, 0, "no batch past the lobby's frame");
+  assert.ok(lobby.s.frames > atReload + 180, `stream went on to ${lobby.s.frames}`);
+  assert.ok(back.stats().confirmedFrame - lobby.s.frames < 30, "and keeps up");
+  assert.ok(replaysTo(lobby.s.header!, lobby.s.inputs, survivor) > 30);
+});
+
+Deno.test("batches lost with the streamer's lobby connection are sent again from stream-from", () => {
+  const clock = createManualClock();
+  const lobby = lobbyStream();
+  const socket = { up: true };
+  const { runners, transports } = pair(
+    { ...NO_IMPAIRMENT, delayMs: 10 },
+    clock,
+    {},
+    (p) => p === 0 ? { stream: (b) => void (socket.up && lobby.take(b)) } : {},
+  );
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  play(clock, runners, 2000);
+  socket.up = false;
+  play(clock, runners, 5000);
+  socket.up = true;
+  play(clock, runners, 500);
+  assert.ok(lobby.s.gaps > 0, "the batches after the drop do not follow on");
+  const gaps = lobby.s.gaps;
+  runners[0].streamFrom(lobby.s.frames);
+  play(clock, runners, 8000);
+  assert.equal(lobby.s.gaps, gaps, "no gap after the resend");
+  assert.ok(runners[0].stats().confirmedFrame - lobby.s.frames < 30, "caught up");
+  assert.ok(replaysTo(lobby.s.header!, lobby.s.inputs, runners[1]) > 50);
+});
+
+Deno.test("a side without a sink, or told nonsense, streams nothing", () => {
+  const clock = createManualClock();
+  const lobby = lobbyStream();
+  const { runners, transports } = pair(
+    { ...NO_IMPAIRMENT, delayMs: 5 },
+    clock,
+    {},
+    (p) => p === 1 ? { stream: (b) => lobby.take(b), streamOnStart: false } : {},
+  );
+  runners[0].connect(transports[0]);
+  runners[1].connect(transports[1]);
+  runners[0].streamFrom(0);
+  runners[1].streamFrom(-1);
+  runners[1].streamFrom(Number.NaN);
+  play(clock, runners, 1000);
+  assert.equal(lobby.s.frames, 0);
+  runners[1].streamFrom(0);
+  play(clock, runners, 1000);
+  assert.ok(lobby.s.frames > 40, "the answerer streams once asked");
 });

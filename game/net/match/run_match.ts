@@ -119,15 +119,17 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     const p = lobby.paired;
     return p !== null && p.session === pairing.session && p.resume !== null;
   };
-  // One side streams for the spectators: the offerer, whose role the lobby knows. Not a page
-  // that took its seat back (it is the offerer now): its rebuilt frames were streamed before.
-  const streams = opts.spectators !== false && pairing.role === "offerer" && !pairing.resumed;
+  // One side streams for the spectators: the offerer's seat, from the start. A page that took
+  // that seat back (reloaded, or its lobby connection dropped) streams again where the lobby
+  // says (`stream-from`), so every page gets the sink and the lobby decides.
+  const spectators = opts.spectators !== false;
   const runner = createMatchRunner<G>({
     ...opts,
-    ...(streams
+    ...(spectators
       ? {
         stream: (b: StreamBatch) => void lobby.stream(b),
         streamEnd: () => void lobby.streamEnd("player-left"),
+        streamOnStart: pairing.role === "offerer" && !pairing.resumed,
       }
       : {}),
     localPlayer: pairing.player,
@@ -205,6 +207,15 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
   };
   lobby.onResumed = onResumed;
 
+  // The lobby wants the stream from a frame: maybe before this call (it came with the pairing).
+  const previousStreamFrom = lobby.onStreamFrom;
+  const onStreamFrom = (from: number) => {
+    if (!stopped && lobby.paired?.session === pairing.session) runner.streamFrom(from);
+    previousStreamFrom?.(from);
+  };
+  lobby.onStreamFrom = onStreamFrom;
+  if (pairing.streamFrom !== undefined) runner.streamFrom(pairing.streamFrom);
+
   const saveNow = () => {
     const p = lobby.paired;
     if (stopped || !p || p.session !== pairing.session || p.resume === null) return;
@@ -228,6 +239,7 @@ export function runMatch<G extends RollbackGame>(opts: RunMatchOptions<G>): Matc
     // Only our own handlers: a newer match may have installed its own since.
     if (lobby.onPeerLeft === onPeerLeft) lobby.onPeerLeft = previousPeerLeft;
     if (lobby.onResumed === onResumed) lobby.onResumed = previousResumed;
+    if (lobby.onStreamFrom === onStreamFrom) lobby.onStreamFrom = previousStreamFrom;
   }
 
   runner.on((e) => {

@@ -34,6 +34,11 @@ export interface ReplayRecorder {
   matchStarted(frame: number): void;
   /** Frames offered out of order and ignored. */
   readonly rejected: number;
+  /**
+   * The recorded inputs of frames `from` to `to` (exclusive; clamped to what is recorded), two
+   * bytes a frame as in {@link Replay.inputs}: a view, valid until the next `record`.
+   */
+  inputs(from: number, to: number): Uint8Array;
   /** The replay of everything recorded so far. */
   replay(): Replay;
 }
@@ -67,6 +72,10 @@ export function createReplayRecorder(header: ReplayHeader): ReplayRecorder {
       inputs[2 * frames + 1] = i1 & 0xff;
       if (frame % REPLAY_CHECKSUM_EVERY === 0) checksums.push(checksum >>> 0);
       frames++;
+    },
+    inputs(from, to) {
+      const a = Math.max(0, Math.min(from, frames));
+      return inputs.subarray(2 * a, 2 * Math.max(a, Math.min(to, frames)));
     },
     matchStarted(frame) {
       if (frame > matchStarts[matchStarts.length - 1]) matchStarts.push(frame);

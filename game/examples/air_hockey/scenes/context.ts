@@ -27,6 +27,8 @@ export interface AppContext {
   spectated: Spectated<Hockey> | null;
   /** The room the watch scene watches next (the lobby's Watch button); null = ?watch. */
   watchRoom: string | null;
+  /** The password typed for a locked `watchRoom` (the lobby's Watch button), else null. */
+  watchPassword: string | null;
   /** What the replay scene plays next: bytes (a file the player picked) or a URL; null = ?replay. */
   replaySource: Uint8Array | string | null;
   /** The replay of the last pairing played on this page (kept after it ends). */

@@ -38,8 +38,9 @@ export function lobbyScene(
       ctx.screen = "lobby";
       ctx.runner = null;
       attract = createAttract(this);
-      const ui = createLobbyUi(ctx, () => this.scene.start("match"), (room) => {
+      const ui = createLobbyUi(ctx, () => this.scene.start("match"), (room, password) => {
         ctx.watchRoom = room;
+        ctx.watchPassword = password ?? null;
         this.scene.start("watch");
       });
       this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => {
@@ -79,7 +80,7 @@ function createAttract(scene: Phaser.Scene) {
 function createLobbyUi(
   ctx: AppContext,
   startMatch: () => void,
-  watch: (room: string) => void,
+  watch: (room: string, password?: string) => void,
 ): LobbyScreen {
   const autoJoin = ctx.autoJoinPending ? { room: ctx.params.room, quick: ctx.params.quick } : false;
   ctx.autoJoinPending = false; // once per page load, not on every return to the lobby
@@ -110,6 +111,6 @@ function createLobbyUi(
       : null,
     onMessage: (text) => (ctx.message = text),
     onPairing: () => startMatch(),
-    onWatch: (room) => watch(room.id),
+    onWatch: (room, password) => watch(room.id, password),
   });
 }

@@ -43,7 +43,9 @@ function createWatchView(scene: Phaser.Scene, ctx: AppContext) {
   ctx.screen = "watch";
   ctx.message = "Joining the match as a spectator…";
   const room = ctx.watchRoom ?? ctx.params.watch ?? "";
+  const password = ctx.watchPassword ?? undefined;
   ctx.watchRoom = null;
+  ctx.watchPassword = null;
   const host = h("div", { class: "match-ui" });
   replaceChildren(uiRoot(), host);
   const renderer = createRinkRenderer(scene, { localPlayer: 0 });
@@ -51,6 +53,7 @@ function createWatchView(scene: Phaser.Scene, ctx: AppContext) {
   const watched: Spectated<Hockey> = watchMatch<Hockey>({
     lobby: ctx.lobby,
     room,
+    ...(password === undefined ? {} : { password }),
     createGame: createHockeyMatch,
     isOver: hockeyIsOver,
   });

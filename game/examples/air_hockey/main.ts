@@ -60,7 +60,10 @@ installDuet(createDuetApi({
     ctx.setOverlay?.(show);
     return show;
   },
-  message: () => ctx.message,
+  // In a match, read live like `state` (the scene copies it only when it draws a frame), so the
+  // two never disagree between frames.
+  message:
+    () => (ctx.screen === "match" && ctx.runner ? ctx.runner.lifecycle.message : ctx.message),
 }));
 
 new Phaser.Game({

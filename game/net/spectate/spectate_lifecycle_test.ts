@@ -1,19 +1,13 @@
 import assert from "node:assert/strict";
-import type { StreamHeader } from "../../../shared/lobby_protocol.ts";
 import {
   SPECTATE_START,
   type SpectateEvent,
   type SpectateState,
   spectateStep,
 } from "./spectate_lifecycle.ts";
+import { testHeader } from "../testing/stream_header.ts";
 
-const header: StreamHeader = {
-  game: "g",
-  version: "1",
-  seed: 1,
-  names: ["A", "B"],
-  options: [null, null],
-};
+const header = testHeader;
 const bytes = Uint8Array.of(1, 2);
 
 function run(events: SpectateEvent[], from: SpectateState = SPECTATE_START) {

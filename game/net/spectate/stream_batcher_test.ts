@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
-import type { StreamHeader } from "../../../shared/lobby_protocol.ts";
 import { parseClientMessage } from "../../../shared/lobby_protocol.ts";
 import { decodeStreamInputs } from "../../../shared/stream_inputs.ts";
 import { createStreamBatcher } from "./stream_batcher.ts";
+import { testHeader } from "../testing/stream_header.ts";
 
-const header: StreamHeader = {
-  game: "g",
-  version: "1",
-  seed: 1,
-  names: ["A", "B"],
-  options: [null, null],
-};
+const header = testHeader;
 
 Deno.test("full batches in order, the header on the first, every frame once", () => {
   const b = createStreamBatcher(header, 4);

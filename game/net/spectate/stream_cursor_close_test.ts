@@ -4,18 +4,12 @@
  * past it with `bad-stream` and the spectators never see them.
  */
 import assert from "node:assert/strict";
-import type { StreamHeader } from "../../../shared/lobby_protocol.ts";
 import { STREAM_CHARS_PER_FRAME, STREAM_FRAME_BURST } from "../../../shared/limits.ts";
 import { createReplayRecorder } from "../replay/replay_recorder.ts";
 import { createStreamCursor } from "./stream_cursor.ts";
+import { testHeader } from "../testing/stream_header.ts";
 
-const header: StreamHeader = {
-  game: "g",
-  version: "1",
-  seed: 1,
-  names: ["A", "B"],
-  options: [null, null],
-};
+const header = testHeader;
 
 Deno.test("the last take (the pairing closes) while catching up stays within the lobby's burst", () => {
   const r = createReplayRecorder(header);

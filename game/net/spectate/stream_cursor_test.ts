@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseClientMessage, type StreamHeader } from "../../../shared/lobby_protocol.ts";
+import { parseClientMessage } from "../../../shared/lobby_protocol.ts";
 import { STREAM_FRAME_BURST, STREAM_FRAMES_PER_SECOND } from "../../../shared/limits.ts";
 import { decodeStreamInputs } from "../../../shared/stream_inputs.ts";
 import { createReplayRecorder } from "../replay/replay_recorder.ts";
@@ -11,14 +11,9 @@ import {
   streamableFrames,
   type StreamLog,
 } from "./stream_cursor.ts";
+import { testHeader } from "../testing/stream_header.ts";
 
-const header: StreamHeader = {
-  game: "g",
-  version: "1",
-  seed: 1,
-  names: ["A", "B"],
-  options: [null, null],
-};
+const header = testHeader;
 
 /** A recorder holding frames 0..n-1, player 0's input = frame & 255, player 1's = 255 - that. */
 function logOf(n: number) {

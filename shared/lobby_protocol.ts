@@ -84,7 +84,9 @@
  *   when its batch leaves a gap, the lobby answers `stream-from {room, from}`: send the confirmed
  *   inputs again from frame `from` (every player holds them from frame 0). A batch that repeats
  *   frames the lobby has is cut to its new frames (nothing accepted is ever rewritten); one that
- *   only repeats is dropped without a word. The other seat's `stream` is `bad-stream`.
+ *   only repeats is dropped without a word. The other seat's `stream` is `bad-stream`. A `stream`
+ *   or `stream-end` that arrives after the pairing closed (the stream closed with it) is dropped
+ *   without a word too.
  *
  * A client should ignore a message type it does not know, so the server can add more.
  *

@@ -704,6 +704,8 @@ export const REDIS_SCRIPTS = {
   if not p.room then return ${ERR_STREAMER} end
   local r = hash(key('room', p.room))
   if not valid_room(r) then return ${ERR_STREAMER} end
+  -- An end that crossed a leave (the stream closed with the pairing) is stale, not wrong.
+  if r.state ~= 'playing' then return {'ok'} end
   if r.a ~= pid then return ${ERR_OFFERER} end
   if end_stream(p.room, ARGV[5]) then announce(p.room, r) end
   return {'ok'}`),

@@ -301,6 +301,15 @@ Deno.test("a batch that crossed a leave is dropped without an error", () => {
   assert.deepEqual(registry.handle(a, { type: "stream", from: 1, inputs: "0000" }), []);
 });
 
+Deno.test("a stream-end that crossed a leave is dropped without an error", () => {
+  const { registry, a, b } = playing();
+  registry.handle(a, { type: "stream", from: 0, inputs: "0000", header });
+  registry.handle(b, { type: "leave" });
+  // The page saw its pairing close after the lobby did: the stream ended with it.
+  assert.deepEqual(registry.handle(a, { type: "stream-end", reason: "player-left" }), []);
+  assert.deepEqual(registry.handle(a, { type: "stream-end" }), []);
+});
+
 Deno.test("stream-end may say the pairing is over: the spectators hear player-left", () => {
   const { registry, connect, a, room } = playing();
   registry.handle(a, { type: "stream", from: 0, inputs: "0000", header });

@@ -109,6 +109,9 @@ export const spectatorHandlers: Pick<Handlers, "watch" | "stream" | "stream-end"
   "stream-end"(_s, p, m, out) {
     const room = p.room;
     if (room === null) return out.fail("not-in-room", "only a player of a room streams");
+    // The page ends its stream when it sees the pairing close, which may be after the lobby
+    // closed it (the opponent left): its stream is over already, and saying so again is not wrong.
+    if (room.state !== "playing") return;
     if (!streams(room, p)) return out.fail("bad-stream", "only the offerer's seat streams");
     endStream(room, m.reason ?? "match-over", out.effects);
   },

@@ -131,3 +131,23 @@ Deno.test({
     assert.deepEqual(redis, memory);
   },
 });
+
+Deno.test({
+  name: "parity: a stream-end sent after the opponent left is dropped without an error",
+  ignore: !haveRedis,
+  async fn() {
+    const { memory, redis } = await onBoth(async (connect) => {
+      const a = await connect(), b = await connect();
+      await play(a, b);
+      a.send({ type: "stream", from: 0, inputs: "0000", header });
+      await a.drain();
+      b.send({ type: "leave" });
+      await a.skipTo("peer-left");
+      // The page saw the pairing close after the lobby did, and ends its stream.
+      a.send({ type: "stream-end", reason: "player-left" });
+      return (await a.drain()).messages.map(reply);
+    });
+    assert.deepEqual(memory, []);
+    assert.deepEqual(redis, memory);
+  },
+});

@@ -599,6 +599,17 @@ Deno.test("hooks: one paired event per pairing and one match-end per end", () =>
   ]);
 });
 
+Deno.test("a signal after shutdown ended the pairing is not relayed (no session: null)", () => {
+  const { registry, connect } = setup();
+  const [a, b] = [connect(), connect()];
+  const { room } = create(registry, a);
+  const s = sessionOf(registry.handle(b, { type: "join", room: room.id }), b);
+  registry.shutdown();
+  const data = { kind: "offer", sdp: "v=0" } as const;
+  assert.deepEqual(registry.handle(a, { type: "signal", data }), []);
+  assert.deepEqual(registry.handle(a, { type: "signal", data, session: s }), []);
+});
+
 Deno.test("list asks the hub for a filtered snapshot, with the rid", () => {
   const { registry, connect } = setup();
   const a = connect();

@@ -29,10 +29,11 @@ export const signalHandlers: Pick<Handlers, "signal"> = {
     // Indexing, not find(): this runs for every relayed message and a callback is garbage.
     const peer = room.players[0] === p ? room.players[1] : room.players[0];
     if (peer === undefined) return out.fail("not-paired", "wait for `paired` before signalling");
-    // Meant for an earlier pairing (the peer left and someone else came): never relayed.
-    if (m.session !== undefined && m.session !== room.session) return;
+    // Meant for an earlier pairing (the peer left and someone else came), or the pairing was
+    // ended by the lobby's shutdown: never relayed.
+    if (room.session === null || (m.session !== undefined && m.session !== room.session)) return;
     out.effects.push(
-      send(peer, { type: "signal", from: p.id, data: m.data, session: room.session! }),
+      send(peer, { type: "signal", from: p.id, data: m.data, session: room.session }),
     );
     // Out of order (an answer with no offer, or from the wrong side) changes nothing.
     if (room.state !== "full") return;

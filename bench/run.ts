@@ -446,7 +446,10 @@ if (import.meta.main) {
       `TCP_NODELAY like browsers)${results.lobby.duet?.pinned ? " pinned to CPU 1" : ""}, all at ` +
       `nice -10 when run as root; loopback-only namespace. Relay levels alternate between the ` +
       `servers, ${c.rounds} round(s), order reversed each round; rows pool the rounds. ` +
-      `Idle: connections opened cumulatively to ${c.idleLevels?.join("/")}, RSS read 1 s after. ` +
+      `Idle: connections opened cumulatively to ${
+        c.idleLevels?.join("/")
+      }, RSS read 1 s after; then every server is restarted, so the relay ` +
+      `levels do not collect the idle levels' closed connections. ` +
       `Relay: open loop, every pair's first client sends one ~100-byte ICE-candidate message to ` +
       `the other ${c.rateHz} times a second (phases spread evenly), which echoes it back; ` +
       `${c.warmupMs} ms warm-up then ${c.durationMs} ms measured per level; RTT is the round trip ` +

@@ -472,8 +472,9 @@ export const MISS_REASONS: Record<string, string> = {
     "message vs the ws floor's 2.9 KB (bench/lobby_alloc.ts), JSON.parse and the string flatten",
   "relay-cpu-peerjs": "the ws floor itself is ~1.0x PeerJS here, so this needs duet under its " +
     "floor: the same per-message work as the line above",
-  "relay-p99-100": "not located: at low load duet's p99 is ~2.4x the ws floor's; the candidates " +
-    "are the extra per-message CPU (line above) and allocation (3.7 vs 2.9 KB, so more scavenges)",
+  "relay-p99-100": "the relay levels run on fresh processes since a --trace-gc run found the " +
+    "idle levels' garbage collected in the 100-pair window (18.8 + 25.1 ms pauses); what is " +
+    "left is duet's ~0.3-1 ms scavenges, ~1 per 1.2 s at 100 pairs, and this run's noise",
   "relay-p99-1000":
     "the same at 44% of a core: duet's 1.36x CPU per message queues behind itself " +
     "(PeerJS's own p99 is below the ws floor's here)",

@@ -16,6 +16,7 @@ import {
   findRoom,
   type Handlers,
   info,
+  type Out,
   type Player,
   type Room,
   send,
@@ -46,6 +47,24 @@ export function unwatch(p: Player, effects: Effect[]): void {
 /** Whether `p` holds its room's streaming seat. */
 function streams(room: Room, p: Player): boolean {
   return room.streamer !== null && room.tokens.get(p) === room.streamer;
+}
+
+/**
+ * The room whose stream `p` sends to, or null when its `stream`/`stream-end` is stale (it crossed
+ * the leave that closed the pairing, and the stream with it: dropped without a word) or refused.
+ */
+function streamingRoom(p: Player, out: Out): Room | null {
+  const room = p.room;
+  if (room === null) {
+    out.fail("not-in-room", "only a player of a room streams");
+    return null;
+  }
+  if (room.state !== "playing") return null;
+  if (!streams(room, p)) {
+    out.fail("bad-stream", "only the offerer's seat streams");
+    return null;
+  }
+  return room;
 }
 
 /** The steps of `watch`, `stream` and `stream-end`. */
@@ -79,11 +98,8 @@ export const spectatorHandlers: Pick<Handlers, "watch" | "stream" | "stream-end"
     announce(room, out.effects);
   },
   stream(s, p, m, out) {
-    const room = p.room;
-    if (room === null) return out.fail("not-in-room", "only a player of a room streams");
-    // A batch that crossed a leave (the pairing is over) is stale, not wrong.
-    if (room.state !== "playing") return;
-    if (!streams(room, p)) return out.fail("bad-stream", "only the offerer's seat streams");
+    const room = streamingRoom(p, out);
+    if (room === null) return;
     const v = takeBatch(room.stream, m, s.maxBacklog);
     if (v.kind === "refuse") return out.fail("bad-stream", v.message);
     if (v.kind === "resend") {
@@ -107,12 +123,8 @@ export const spectatorHandlers: Pick<Handlers, "watch" | "stream" | "stream-end"
     out.effects.push({ kind: "fanout", to: [...room.spectators].map((x) => x.id), message });
   },
   "stream-end"(_s, p, m, out) {
-    const room = p.room;
-    if (room === null) return out.fail("not-in-room", "only a player of a room streams");
-    // The page ends its stream when it sees the pairing close, which may be after the lobby
-    // closed it (the opponent left): its stream is over already, and saying so again is not wrong.
-    if (room.state !== "playing") return;
-    if (!streams(room, p)) return out.fail("bad-stream", "only the offerer's seat streams");
+    const room = streamingRoom(p, out);
+    if (room === null) return;
     endStream(room, m.reason ?? "match-over", out.effects);
   },
 };

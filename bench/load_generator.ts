@@ -255,6 +255,10 @@ async function relay(
     return;
   }
   const rtts: number[] = [];
+  // Investigation hook: BENCH_RTT_TIMELINE=DIR writes each measured round trip's send time
+  // (Unix ms) beside its RTT, to tell a pause (slow round trips bunched in time) from spread cost.
+  const timeline = Deno.env.get("BENCH_RTT_TIMELINE");
+  const rttAt: number[] = [];
   const inflight: number[][] = pairs.map(() => []);
   let measuring: "warmup" | "measure" | "drain" = "warmup";
   let received = 0, sentMeasured = 0, lostOrLate = 0, serverErrors = 0, firstServerError = "";
@@ -281,6 +285,7 @@ async function relay(
       const sentAt = inflight[i].shift();
       if (sentAt !== undefined && sentAt >= tMeasure0 && sentAt < tMeasure1) {
         rtts.push(now - sentAt);
+        if (timeline) rttAt.push(performance.timeOrigin + sentAt);
       }
     };
   });
@@ -335,6 +340,12 @@ async function relay(
     await sleep(20);
   }
   for (const q of inflight) for (const t of q) if (t >= tMeasure0 && t < tMeasure1) lostOrLate++;
+  if (timeline) {
+    await Deno.writeTextFile(
+      `${timeline}/relay-${n}-${Date.now()}.json`,
+      JSON.stringify({ pairs: n, at: rttAt, rtt: rtts }),
+    );
+  }
   const open = await closeAll(pairs.flatMap((p) => [p.a, p.b]), 5000);
   emit({
     ev: "relay-done",

@@ -51,6 +51,8 @@ export interface RelayResult {
   /** Stalls of the generator's event loop longer than 20 ms. */
   generatorLagsOver20Ms: number;
   rttMs: Summary;
+  /** Each round's own RTT p99 (ms), in the order run: the spread the pooled p99 hides. */
+  rttP99ByRoundMs: number[];
   lostOrLate: number;
   serverErrors: number;
   /** The first error reply the server sent during the window, if any (e.g. a rate limit). */
@@ -80,6 +82,13 @@ export interface LobbyLoadConfig {
   pairingPairs: number;
   /** Relay rounds: each round measures every level on every server, alternating the order. */
   rounds: number;
+  /**
+   * Levels measured in more rounds than `rounds`, by pairs (not in Redis mode): at 100 pairs the
+   * p99 is the slowest 50 round trips of a 5 s window, and between rounds of one server it moves
+   * as much as the servers differ (a timeline showed bunches of slow round trips at random times
+   * in every server alike), so it needs more samples to compare.
+   */
+  roundsAt?: Record<number, number>;
   /** Relay levels of the two-process Redis lobby (a subset of relayPairs). */
   redisRelayPairs: number[];
   /**
@@ -95,6 +104,11 @@ export function relayLevels(cfg: LobbyLoadConfig, kind: ServerKind): number[] {
   return kind === "duet-redis"
     ? cfg.relayPairs.filter((p) => cfg.redisRelayPairs.includes(p))
     : cfg.relayPairs;
+}
+
+/** How many rounds one server kind runs a level in. */
+export function roundsOf(cfg: LobbyLoadConfig, kind: ServerKind, pairs: number): number {
+  return kind === "duet-redis" ? cfg.rounds : Math.max(cfg.rounds, cfg.roundsAt?.[pairs] ?? 0);
 }
 
 /** The full-run and quick-run configurations. */
@@ -119,6 +133,7 @@ export function lobbyConfig(quick: boolean): LobbyLoadConfig {
       durationMs: 5000,
       pairingPairs: 300,
       rounds: 2,
+      roundsAt: { 100: 6 },
       redisRelayPairs: [100, 1000],
       // bench/run.ts kills the job at 600 s; this leaves time to stop the servers and write.
       budgetMs: 480_000,
@@ -480,6 +495,7 @@ export function relayRow(kind: ServerKind, rateHz: number, raws: RelayRaw[]): Re
     generatorLagMaxMs: Math.max(0, ...raws.map((r) => r.generatorLagMaxMs)),
     generatorLagsOver20Ms: sum((r) => r.generatorLagsOver20Ms),
     rttMs: roundSummary(summarize(raws.flatMap((r) => r.rtts))),
+    rttP99ByRoundMs: raws.map((r) => roundSummary(summarize(r.rtts)).p99),
     lostOrLate: sum((r) => r.lostOrLate),
     serverErrors: sum((r) => r.serverErrors),
     ...(raws.find((r) => r.firstServerError)
@@ -566,10 +582,15 @@ export async function runLobbyLoadWith(
       });
     }
     const raws = new Map<string, RelayRaw[]>();
-    for (let round = 0; round < cfg.rounds; round++) {
+    const allRounds = Math.max(cfg.rounds, ...Object.values(cfg.roundsAt ?? {}));
+    for (let round = 0; round < allRounds; round++) {
       for (const pairs of cfg.relayPairs) {
         const order = round % 2 === 0 ? targets : [...targets].reverse();
-        for (const t of order.filter((x) => relayLevels(cfg, x.kind).includes(pairs))) {
+        for (
+          const t of order.filter((x) =>
+            relayLevels(cfg, x.kind).includes(pairs) && round < roundsOf(cfg, x.kind, pairs)
+          )
+        ) {
           if (performance.now() - startedAt > cfg.budgetMs) {
             skipped.push(`${t.kind} relay ${pairs} pairs round ${round + 1}`);
             continue;

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { lobbyConfig, lobbyStackOf, relayLevels, relayRow, withFileLimit } from "./lobby_load.ts";
+import {
+  lobbyConfig,
+  lobbyStackOf,
+  relayLevels,
+  relayRow,
+  roundsOf,
+  withFileLimit,
+} from "./lobby_load.ts";
 
 Deno.test("the full run covers the issue's levels; quick is smaller", () => {
   const full = lobbyConfig(false), quick = lobbyConfig(true);
@@ -38,6 +45,7 @@ Deno.test("relayRow pools rounds: rates over the summed window, CPU per delivere
   assert.equal(row.generatorLagsOver20Ms, 2);
   assert.equal(row.rttMs.n, 4);
   assert.equal(row.rttMs.max, 100);
+  assert.deepEqual(row.rttP99ByRoundMs, [2, 100]);
   assert.equal(row.lostOrLate, 2);
   assert.equal(row.offeredRoundTripsPerS, 1000);
   assert.ok(row.messageBytes > 100);
@@ -61,4 +69,13 @@ Deno.test("the Redis lobby relays at its own subset of levels; every other kind 
   const full = lobbyConfig(false);
   assert.deepEqual(relayLevels(full, "duet-redis"), [100, 1000]);
   assert.deepEqual(relayLevels(full, "floor-deno"), full.relayPairs);
+});
+
+Deno.test("the 100-pair level runs more rounds than the others, except in Redis mode", () => {
+  const full = lobbyConfig(false), quick = lobbyConfig(true);
+  assert.equal(roundsOf(full, "duet", 100), 6);
+  assert.equal(roundsOf(full, "peerjs", 100), 6);
+  assert.equal(roundsOf(full, "duet", 1000), full.rounds);
+  assert.equal(roundsOf(full, "duet-redis", 100), full.rounds);
+  assert.equal(roundsOf(quick, "duet", 100), quick.rounds);
 });

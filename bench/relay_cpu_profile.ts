@@ -162,39 +162,101 @@ export function medianRows(runs: PhaseRow[][]): PhaseRow[] {
     .sort((a, b) => b.us - a.us);
 }
 
-if (import.meta.main) {
-  const a = parseArgs(Deno.args);
-  const pairs = Number(a.rest[0] ?? 1000);
-  const windows = Number(a.rest[1] ?? 5);
-  const reps = Number(a.rest[2] ?? 3);
+/** A profiled run of one server kind: its phases and its window's CPU. */
+export interface ProfileRun {
+  rows: PhaseRow[];
+  window: ProfiledWindow & { unprofiledCpuUs: number };
+}
+
+/** What the report shows of the profiles: medians over the runs, duet beside the floor. */
+export interface RelayProfileSummary {
+  pairs: number;
+  runs: number;
+  /** Main-thread CPU µs per relayed message in the profiled windows (median over runs). */
+  mainUs: { duet: number; floor: number };
+  /** All threads' CPU µs per message in the unprofiled windows (median), as the relay table. */
+  allThreadsUs: { duet: number; floor: number };
+  /** The coarse groups (app, ws, node-compat, …), the largest difference first. */
+  groups: ReturnType<typeof compare>;
+  /** The phases, those under 0.1 µs on both sides summed into one row. */
+  phases: ReturnType<typeof compare>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** The report's summary of duet's and the floor's profiled runs. */
+export function summarize(
+  pairs: number,
+  duet: ProfileRun[],
+  floor: ProfileRun[],
+): RelayProfileSummary {
+  const main = (rs: ProfileRun[]) => median(rs.map((r) => r.window.mainCpuUs / r.window.messages));
+  const all = (rs: ProfileRun[]) => median(rs.map((r) => r.window.unprofiledCpuUs));
+  const d = duet.map((r) => r.rows), f = floor.map((r) => r.rows);
+  return {
+    pairs,
+    runs: Math.min(duet.length, floor.length),
+    mainUs: { duet: main(duet), floor: main(floor) },
+    allThreadsUs: { duet: all(duet), floor: all(floor) },
+    groups: compare(medianRows(d.map(groups)), medianRows(f.map(groups)), 0),
+    phases: compare(medianRows(d), medianRows(f)),
+  };
+}
+
+/**
+ * Profiles duet and the `ws` floor `reps` times each, interleaved so that a change of the
+ * machine's load falls on both alike, with `windows` relay windows per profile.
+ */
+export async function profileRelay(
+  pairs: number,
+  windows: number,
+  reps: number,
+  log: (line: string) => void = console.log,
+): Promise<{ summary: RelayProfileSummary; runs: Record<string, ProfileRun[]>; dir: string }> {
   const { relayAlloc } = await import("./lobby_alloc.ts");
   const dir = await Deno.makeTempDir({ prefix: "relay-cpu-" });
   Deno.env.set("LOBBY_ALLOC_CPU", "1");
   Deno.env.set("LOBBY_ALLOC_PROFILE_WINDOWS", String(windows));
   Deno.env.set("LOBBY_ALLOC_PROFILE_INTERVAL", "200");
-  type Run = { rows: PhaseRow[]; window: ProfiledWindow & { unprofiledCpuUs: number } };
-  const runs: Record<string, Run[]> = { duet: [], "floor-ws": [] };
-  // Interleaved, so that a change of the machine's load falls on both kinds alike.
+  const runs: Record<string, ProfileRun[]> = { duet: [], "floor-ws": [] };
   for (let rep = 0; rep < reps; rep++) {
     for (const kind of ["duet", "floor-ws"]) {
       const profile = `${dir}/${kind}-${rep}.cpuprofile`;
       Deno.env.set("LOBBY_ALLOC_HEAP", profile);
       const r = await relayAlloc(kind, pairs, 8000);
-      const window = { ...r.profiled!, unprofiledCpuUs: r.cpuUsPerMessage };
+      if (!r.profiled) throw new Error(`${kind}: the profiled window did not run`);
+      const window = { ...r.profiled, unprofiledCpuUs: r.cpuUsPerMessage };
       const rows = phaseCosts(JSON.parse(await Deno.readTextFile(profile)), window);
       runs[kind].push({ rows, window });
       const g = groups(rows).map((x) => `${x.phase} ${x.us.toFixed(2)}`).join(", ");
-      console.log(
+      log(
         `${kind} run ${rep}: main thread ${(window.mainCpuUs / window.messages).toFixed(2)} ` +
           `µs/msg profiled, all threads ${window.unprofiledCpuUs} unprofiled; ${g}`,
       );
     }
   }
-  const d = runs.duet.map((r) => r.rows), f = runs["floor-ws"].map((r) => r.rows);
-  console.log(`\nmedian of ${reps} runs at ${pairs} pairs, main-thread CPU µs per relayed message`);
-  console.log(formatTable(compare(medianRows(d.map(groups)), medianRows(f.map(groups)), 0)));
-  console.log();
-  console.log(formatTable(compare(medianRows(d), medianRows(f))));
-  console.log(`profiles: ${dir}`);
-  await writeJson(a.out, { pairs, windows, runs });
+  return { summary: summarize(pairs, runs.duet, runs["floor-ws"]), runs, dir };
+}
+
+if (import.meta.main) {
+  const a = parseArgs(Deno.args);
+  // --quick (the CI smoke run): one short run of each at 100 pairs, to prove it runs.
+  const pairs = Number(a.rest[0] ?? (a.quick ? 100 : 1000));
+  const windows = Number(a.rest[1] ?? (a.quick ? 1 : 5));
+  const reps = Number(a.rest[2] ?? (a.quick ? 1 : 3));
+  const { summary, runs, dir } = await profileRelay(pairs, windows, reps, (l) => console.error(l));
+  console.error(
+    `\nmedian of ${reps} runs at ${pairs} pairs, main-thread CPU µs per relayed message`,
+  );
+  console.error(formatTable(summary.groups));
+  console.error();
+  console.error(formatTable(summary.phases));
+  // The bench run keeps the figures, not the megabytes of profiles.
+  if (a.out) await Deno.remove(dir, { recursive: true });
+  else console.error(`profiles: ${dir}`);
+  await writeJson(a.out, { relayProfile: summary, windows, runs });
 }

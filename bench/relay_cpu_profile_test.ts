@@ -6,6 +6,8 @@ import {
   medianRows,
   phaseCosts,
   phaseOf,
+  type ProfileRun,
+  summarize,
 } from "./relay_cpu_profile.ts";
 
 const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
@@ -65,4 +67,25 @@ Deno.test("compare: differences first, small phases summed; medianRows counts a 
     medianRows([[{ phase: "a", us: 1 }], [{ phase: "a", us: 3 }, { phase: "b", us: 4 }], []]),
     [{ phase: "a", us: 1 }, { phase: "b", us: 0 }],
   );
+});
+
+Deno.test("summarize: medians of each side's runs, groups and phases duet beside the floor", () => {
+  const run = (app: number, ws: number, mainCpuUs: number, unprofiled: number): ProfileRun => ({
+    rows: [{ phase: "app relay r.ts", us: app }, { phase: "ws lib/sender.js", us: ws }],
+    window: { messages: 100, mainCpuUs, cpuUs: mainCpuUs * 2, unprofiledCpuUs: unprofiled },
+  });
+  const s = summarize(
+    1000,
+    [run(3, 10, 1500, 20), run(5, 12, 1300, 22), run(4, 11, 9000, 99)],
+    [run(0, 11, 1200, 18), run(0, 13, 1000, 19)],
+  );
+  assert.equal(s.pairs, 1000);
+  assert.equal(s.runs, 2);
+  assert.deepEqual(s.mainUs, { duet: 15, floor: 11 });
+  assert.deepEqual(s.allThreadsUs, { duet: 22, floor: 18.5 });
+  assert.deepEqual(s.groups, [
+    { phase: "app", duet: 4, floor: 0, delta: 4 },
+    { phase: "ws", duet: 11, floor: 12, delta: -1 },
+  ]);
+  assert.deepEqual(s.phases.map((r) => r.phase), ["app relay r.ts", "ws lib/sender.js"]);
 });

@@ -74,7 +74,8 @@ export function verdicts(r: Results): Verdict[] {
   out.push({
     id: "relay-cpu-peerjs",
     target: "relay: server CPU per message at 1000 pairs <= 0.9x PeerJS's",
-    figure: `duet ${fmt(dCpu, 2)} µs vs PeerJS ${fmt(pCpu, 2)} µs = ${fmt(dCpu / pCpu, 2)}x`,
+    figure: `duet ${fmt(dCpu, 2)} µs vs PeerJS ${fmt(pCpu, 2)} µs = ${fmt(dCpu / pCpu, 2)}x ` +
+      `(${floor} ${fmt(fCpu / pCpu, 2)}x)`,
     pass: judge(dCpu <= 0.9 * pCpu, dCpu, pCpu),
   });
   for (const pairs of [100, 1000]) {
@@ -323,6 +324,13 @@ export function consoleSummary(r: Results): string {
   );
 }
 
+/** Each round's p99 as "lowest-highest (rounds)"; one round as itself; "n/a" when unknown. */
+export function roundSpread(p99s: number[] | undefined): string {
+  if (!p99s?.length) return "n/a";
+  if (p99s.length === 1) return fmt(p99s[0], 2);
+  return `${fmt(Math.min(...p99s), 2)}-${fmt(Math.max(...p99s), 2)} (${p99s.length})`;
+}
+
 /** Rows of the relay table (both servers, every level). */
 function relayRows(r: Results): (string | number)[][] {
   const rows: (string | number)[][] = [];
@@ -337,6 +345,7 @@ function relayRows(r: Results): (string | number)[][] {
         `${fmt(x.generatorCpuPct, 0)}% (lag max ${fmt(x.generatorLagMaxMs, 0)} ms)`,
         fmt(x.rttMs?.p50, 2),
         fmt(x.rttMs?.p99, 2),
+        roundSpread(x.rttP99ByRoundMs),
         fmt(x.rttMs?.max, 2),
         x.lostOrLate ?? "n/a",
         x.serverErrors ?? "n/a",
@@ -467,17 +476,6 @@ const SECTION_OF: Record<string, string> = {
  * investigations found, so a reader of the table does not have to guess.
  */
 export const MISS_REASONS: Record<string, string> = {
-  "relay-cpu-floor": "duet parses and checks every signal in place and splices its data into a " +
-    "per-pairing envelope; the floor forwards bytes unchecked: 3.7 KB allocated per relayed " +
-    "message vs the ws floor's 2.9 KB (bench/lobby_alloc.ts), JSON.parse and the string flatten",
-  "relay-cpu-peerjs": "the ws floor itself is ~1.0x PeerJS here, so this needs duet under its " +
-    "floor: the same per-message work as the line above",
-  "relay-p99-100": "the relay levels run on fresh processes since a --trace-gc run found the " +
-    "idle levels' garbage collected in the 100-pair window (18.8 + 25.1 ms pauses); what is " +
-    "left is duet's ~0.3-1 ms scavenges, ~1 per 1.2 s at 100 pairs, and this run's noise",
-  "relay-p99-1000":
-    "the same at 44% of a core: duet's 1.36x CPU per message queues behind itself " +
-    "(PeerJS's own p99 is below the ws floor's here)",
   "idle-rss": "~620 B of heap per connection above the ws floor (the session object, the address " +
     "ticket, the registry's player and the hub's entry)",
   "input-p99":
@@ -504,6 +502,7 @@ export function whyNot(r: Results, x: Verdict): string {
     return err ? `did not run: ${oneLine(err).slice(0, 160)}` : "not run in this report";
   }
   if (x.id === "tick-netcode") return tickMissReason(r);
+  if (x.id.startsWith("relay-")) return relayMissReason(r, x.id);
   return MISS_REASONS[x.id] ?? "";
 }
 
@@ -519,6 +518,93 @@ export function staleSections(r: Results): { section: string; commit: string }[]
 function staleNote(r: Results, id: string): string {
   const c = r.meta?.sectionCommits?.[SECTION_OF[id]];
   return c && r.meta?.commit && c !== r.meta.commit ? ` (MEASURED AT ${c})` : "";
+}
+
+/**
+ * Where duet's CPU per relayed message goes above the floor's, from bench/relay_cpu_profile.ts
+ * (the `lobbyProfile` job): the coarse groups and the phases, duet beside the floor.
+ */
+export function relayProfileSection(r: Results): string {
+  const P = r.lobbyProfile;
+  if (!P) return "";
+  const rows = (xs: Results[]) =>
+    xs.map((x) => [x.phase, fmt(x.duet, 2), fmt(x.floor, 2), fmt(x.delta, 2)]);
+  const head = ["phase", "duet µs/msg", "floor µs/msg", "duet - floor"];
+  return [
+    "### Where duet's CPU per relayed message goes, above the `ws` floor",
+    "",
+    `bench/relay_cpu_profile.ts, ${P.runs} run(s) of each at ${P.pairs} pairs, duet and the ` +
+    "floor interleaved: each server in a child process under V8's CPU profiler (200 µs " +
+    "sampling) for a window of a known number of relayed messages, its main thread's CPU time " +
+    "over the window from schedstat; a phase's µs is its share of the samples x that CPU time / " +
+    "the messages (medians over the runs). A phase is the nearest JavaScript frame (a builtin " +
+    "counts for its caller; an inlined function for the one it is inlined into): duet's code by " +
+    "function, `ws` and Deno's node layer by file. The young generation is emptied before the " +
+    "window and holds it, so GC is not in it. The load is rounds (every pair's first client " +
+    "sends at once, the other echoes), not the open loop of the table above, so the totals " +
+    "differ from its figures; the difference between the two servers is what this splits. " +
+    `Main thread: duet ${fmt(P.mainUs?.duet, 2)} µs/msg, floor ${fmt(P.mainUs?.floor, 2)}; ` +
+    `all threads, unprofiled windows: duet ${fmt(P.allThreadsUs?.duet, 2)}, floor ${
+      fmt(P.allThreadsUs?.floor, 2)
+    }.`,
+    "",
+    mdTable(head, rows(P.groups ?? [])),
+    "",
+    mdTable(head, rows(P.phases ?? [])),
+    "",
+  ].join("\n");
+}
+
+/** duet's own functions above the floor in the profile: their sum and the largest, in words. */
+export function profileWords(r: Results, top = 4): string {
+  const P = r.lobbyProfile;
+  if (!P) return "no relay profile in this report (`npm run bench -- --only lobbyProfile`)";
+  const app = ((P.phases ?? []) as Results[]).filter((x) => String(x.phase).startsWith("app "));
+  const own = app.reduce((a, x) => a + num(x.delta), 0);
+  const group = (g: string) => ((P.groups ?? []) as Results[]).find((x) => x.phase === g);
+  const largest = [...app].sort((a, b) => b.delta - a.delta).slice(0, top)
+    .map((x) => `${String(x.phase).split(" ")[1]} ${fmt(x.delta, 2)}`).join(", ");
+  return `the relay profile (below the relay table) puts duet's own code at ${
+    fmt(own, 2)
+  } µs of main-thread CPU per message above the floor's handler (${largest}), ` +
+    `Deno's node layer at ${fmt(num(group("node-compat")?.delta), 2)} and \`ws\` at ${
+      fmt(num(group("ws")?.delta), 2)
+    } µs`;
+}
+
+/** Why a relay target is missed, from this run's figures and its profile. */
+export function relayMissReason(r: Results, id: string): string {
+  const floor = floorKind(r);
+  const cpu = (k: string) => num(relayAt(r, k, 1000)?.serverCpuUsPerMsg);
+  if (id === "relay-cpu-floor") {
+    return `duet checks each frame's structure on its bytes, finds the peer's route and writes ` +
+      `an envelope around the client's data; the floor forwards the frame unchecked: ` +
+      profileWords(r);
+  }
+  if (id === "relay-cpu-peerjs") {
+    const ratio = cpu(floor) / cpu("peerjs");
+    return `the ${floor} relay, which does nothing but forward, is itself ${
+      fmt(ratio, 2)
+    }x PeerJS in this run, so 0.9x PeerJS needs duet at or under ${
+      fmt(0.9 / ratio, 2)
+    }x its floor; ${profileWords(r)}`;
+  }
+  const pairs = id === "relay-p99-100" ? 100 : 1000;
+  const spread = (k: string) => roundSpread(relayAt(r, k, pairs)?.rttP99ByRoundMs);
+  const rounds = relayAt(r, "duet", pairs)?.rttP99ByRoundMs?.length ?? 0;
+  const spreads = `the p99 of each of the ${rounds} rounds: duet ${spread("duet")}, PeerJS ${
+    spread("peerjs")
+  }, ${floor} ${spread(floor)} ms`;
+  if (pairs === 100) {
+    return `${spreads}. The rounds of one server spread as far as the servers differ: a ` +
+      `timeline of every round trip (BENCH_RTT_TIMELINE) put the slow ones in bunches of 2-3 ` +
+      `within a millisecond at random moments, and 20-60 ms bursts in some rounds, in every ` +
+      `server alike; the stall that was duet's own (the idle levels' garbage) is out of the ` +
+      `window since the relay levels run on fresh processes (closing note)`;
+  }
+  return `${spreads}; at this level the servers use 80-95% of their core and the generator most ` +
+    `of the other, so the tail is queueing behind each server's own CPU per message ` +
+    `(duet ${fmt(cpu("duet") / cpu(floor), 2)}x the floor's here)`;
 }
 
 /** The Redis mode beside one in-memory lobby: pairing, RTT and CPU per message. */
@@ -668,6 +754,7 @@ export function markdown(r: Results, figures: Record<string, string>): string {
           "generator CPU",
           "RTT p50 ms",
           "RTT p99 ms",
+          "p99 of each round ms",
           "RTT max ms",
           "unanswered",
           "error replies",
@@ -680,6 +767,7 @@ export function markdown(r: Results, figures: Record<string, string>): string {
         fmt(L.duet?.pairingMs?.p50, 2)
       } ms, p99 ${fmt(L.duet?.pairingMs?.p99, 2)} ms over ${L.duet?.pairingMs?.n ?? 0} pairs.`,
       "",
+      relayProfileSection(r),
       redisSection(r),
       fig(
         "relay",
@@ -687,6 +775,8 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       ),
     );
   }
+  // A run of the profile alone (--only lobbyProfile) into a report with no lobby section.
+  if (!L && r.lobbyProfile) parts.push(relayProfileSection(r));
   const C = r.connect;
   if (C) {
     parts.push(

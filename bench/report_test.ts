@@ -5,7 +5,10 @@ import {
   mdTable,
   MISS_REASONS,
   oneLine,
+  relayMissReason,
+  relayProfileSection,
   type Results,
+  roundSpread,
   staleSections,
   textTable,
   verdicts,
@@ -265,4 +268,88 @@ Deno.test("the tick section prints the traced pass's wall and on-CPU figures, an
   delete row.traced;
   assert.match(markdown(r, {}), /Traced pass \(on-CPU time\): not run in this report/);
   assert.equal(whyNot(r, v), MISS_REASONS["tick-netcode"]);
+});
+
+const profiled = (): Results => ({
+  ...results(),
+  lobby: {
+    ...results().lobby,
+    duetStack: "ws",
+    duet: {
+      relay: [
+        { pairs: 100, serverCpuUsPerMsg: 30, rttMs: { p99: 2.5 }, rttP99ByRoundMs: [0.6, 2.9, 1] },
+        { pairs: 1000, serverCpuUsPerMsg: 44, rttMs: { p99: 200 }, rttP99ByRoundMs: [133, 248] },
+      ],
+    },
+    "floor-ws": {
+      relay: [
+        { pairs: 100, serverCpuUsPerMsg: 28, rttMs: { p99: 1.7 }, rttP99ByRoundMs: [0.8, 4] },
+        { pairs: 1000, serverCpuUsPerMsg: 40, rttMs: { p99: 400 }, rttP99ByRoundMs: [203, 484] },
+      ],
+    },
+    peerjs: {
+      relay: [
+        { pairs: 100, serverCpuUsPerMsg: 40, rttMs: { p99: 1.5 }, rttP99ByRoundMs: [0.9, 1.2] },
+        { pairs: 1000, serverCpuUsPerMsg: 50, rttMs: { p99: 300 }, rttP99ByRoundMs: [256, 486] },
+      ],
+    },
+  },
+  lobbyProfile: {
+    pairs: 1000,
+    runs: 3,
+    mainUs: { duet: 63.1, floor: 52.4 },
+    allThreadsUs: { duet: 50.5, floor: 47.6 },
+    groups: [
+      { phase: "app", duet: 8.34, floor: 1.59, delta: 6.75 },
+      { phase: "node-compat", duet: 39.6, floor: 36.8, delta: 2.8 },
+      { phase: "ws", duet: 10, floor: 11, delta: -1 },
+    ],
+    phases: [
+      { phase: "app routeSignal room_signal.ts", duet: 1.85, floor: 0, delta: 1.85 },
+      { phase: "app relayBytes memory_registry.ts", duet: 1.83, floor: 0, delta: 1.83 },
+      { phase: "node-compat net.ts", duet: 1.66, floor: 0.94, delta: 0.72 },
+      { phase: "app take rate_limit.ts", duet: 0.29, floor: 0, delta: 0.29 },
+      { phase: "app other floor_relay.ts", duet: 0, floor: 0.89, delta: -0.89 },
+    ],
+  },
+});
+
+Deno.test("roundSpread: lowest-highest of the rounds' p99s, with their count", () => {
+  assert.equal(roundSpread([0.6, 2.9, 1]), "0.6-2.9 (3)");
+  assert.equal(roundSpread([1.234]), "1.23");
+  assert.equal(roundSpread(undefined), "n/a");
+  assert.equal(roundSpread([]), "n/a");
+});
+
+Deno.test("the relay misses say why from this run's figures and its profile", () => {
+  const r = profiled();
+  const peer = relayMissReason(r, "relay-cpu-peerjs");
+  // The floor is 40/50 = 0.8x PeerJS, so 0.9x PeerJS leaves duet 1.13x its floor.
+  assert.match(peer, /itself 0\.8x PeerJS/);
+  assert.match(peer, /at or under 1\.13x its floor/);
+  // duet's own rows sum to 1.85 + 1.83 + 0.29 - 0.89 (the floor's handler) = 3.08 µs.
+  assert.match(peer, /own code at 3\.08 µs/);
+  assert.match(peer, /routeSignal 1\.85, relayBytes 1\.83, take 0\.29/);
+  assert.match(relayMissReason(r, "relay-cpu-floor"), /node layer at 2\.8 and `ws` at -1 µs/);
+  assert.match(
+    relayMissReason(r, "relay-p99-100"),
+    /each of the 3 rounds: duet 0\.6-2\.9 \(3\), PeerJS 0\.9-1\.2 \(2\), floor-ws 0\.8-4 \(2\)/,
+  );
+  assert.match(relayMissReason(r, "relay-p99-1000"), /duet 1\.1x the floor's here/);
+  const none = { ...r, lobbyProfile: undefined };
+  assert.match(relayMissReason(none, "relay-cpu-floor"), /no relay profile in this report/);
+  assert.match(
+    whyNot(r, { id: "relay-cpu-peerjs", target: "t", figure: "f", pass: false }),
+    /0\.8x/,
+  );
+});
+
+Deno.test("the report shows the relay profile's groups and phases, and each round's p99", () => {
+  const md = markdown(profiled(), {});
+  assert.match(md, /### Where duet's CPU per relayed message goes/);
+  assert.match(md, /3 run\(s\) of each at 1000 pairs/);
+  assert.match(md, /\| app routeSignal room_signal\.ts \| 1\.85 \| 0 \| 1\.85 \|/);
+  assert.match(md, /\| app \| 8\.34 \| 1\.59 \| 6\.75 \|/);
+  assert.match(md, /\| 0\.6-2\.9 \(3\) \|/);
+  assert.equal(relayProfileSection(results()), "");
 });

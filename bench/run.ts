@@ -3,7 +3,7 @@
 // writes bench/results/latest.json, latest.md and the SVG charts beside them. Every benchmark is
 // bounded in time; one that fails or times out is reported as such and the rest still run.
 //
-// usage: npm run bench [-- --quick] [-- --only wire,size,recovery,rollback,lobby,connect,tick,spectators,input]
+// usage: npm run bench [-- --quick] [-- --only wire,size,recovery,rollback,lobby,lobbyProfile,connect,tick,spectators,input]
 //   --quick   ~1 minute smoke run with small counts; writes to bench/results/tmp/quick/
 //   --out DIR write the report somewhere else
 //   --only    runs some benchmarks and keeps the other sections of the report it updates (each
@@ -54,6 +54,14 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
       args: q,
       impair: null,
       budgetS: quick ? 120 : 600,
+    },
+    {
+      // Where duet's CPU per relayed message goes above the floor's (the relay misses' profile).
+      key: "lobbyProfile",
+      file: "bench/relay_cpu_profile.ts",
+      args: q,
+      impair: null,
+      budgetS: quick ? 60 : 180,
     },
     { key: "connect", file: "bench/connect.ts", args: q, impair: null, budgetS: quick ? 90 : 180 },
     {
@@ -176,6 +184,7 @@ export const SECTIONS = [
   "resume",
   "rollback",
   "lobby",
+  "lobbyProfile",
   "connect",
   "tick",
   "input",
@@ -395,6 +404,7 @@ if (import.meta.main) {
       results.lobby = out.lobby;
       for (const [k, v] of Object.entries(out.samples ?? {})) samples[`lobby.${k}`] = v as number[];
     }
+    if (job.key === "lobbyProfile") results.lobbyProfile = out.relayProfile;
     if (job.key === "connect") {
       const { samples: s, ...rest } = out;
       results.connect = rest.connect;

@@ -10,6 +10,7 @@ Deno.test("the plan runs every benchmark, input under 20 ms + 5% and the 0% base
     "resume",
     "rollback",
     "lobby",
+    "lobbyProfile",
     "connect",
     "tick",
     "spectators",
@@ -32,7 +33,11 @@ Deno.test("quick runs pass --quick; the time limits bound a hung run", () => {
 
 Deno.test("--only filters by key prefix", () => {
   assert.deepEqual(plan(true, ["input"]).map((j) => j.key), ["input.lossy", "input.baseline"]);
-  assert.deepEqual(plan(true, ["wire", "lobby"]).map((j) => j.key), ["wire", "lobby"]);
+  assert.deepEqual(plan(true, ["wire", "lobby"]).map((j) => j.key), [
+    "wire",
+    "lobby",
+    "lobbyProfile",
+  ]);
 });
 
 Deno.test("a partial run keeps the older sections with the commit they were measured at", () => {

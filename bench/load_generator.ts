@@ -6,7 +6,7 @@
 // usage (normally spawned by lobby_load.ts): deno run -A bench/load_generator.ts duet ws://127.0.0.1:8000
 import { WebSocket as NodeWebSocket } from "ws";
 import { type LoadProtocol, protocolFor, SERVER_KINDS, type ServerKind } from "./load_protocol.ts";
-import { duetCreate, duetJoin, duetJoinTarget, parseType } from "./load_protocol.ts";
+import { duetCreate, duetJoin, duetJoinTarget, FLOOR_SESSION, parseType } from "./load_protocol.ts";
 
 /**
  * The client implementation. Browsers set TCP_NODELAY on WebSocket connections, and so does the
@@ -180,6 +180,11 @@ interface Pair {
   a: Client;
   b: Client;
   pairedMs: number;
+  /**
+   * What the relayed messages name as their session: duet's pairing's, from `paired`; for the
+   * floor a stand-in of the same length, so that both relay the same bytes. PeerJS has none.
+   */
+  session?: string;
 }
 
 /**
@@ -193,6 +198,7 @@ async function makePair(proto: LoadProtocol, bases: string[], label: string, ms:
     connect(proto, bases[0], `${label}a`, ms, label),
     connect(proto, bases[1] ?? bases[0], `${label}b`, ms, label),
   ]);
+  if (proto.kind === "floor") return { a, b, pairedMs: NaN, session: FLOOR_SESSION } as Pair;
   if (proto.kind !== "duet") return { a, b, pairedMs: NaN } as Pair;
   const joined = nextMessage(a, (t) => duetJoinTarget(t) !== "", ms);
   a.ws.send(duetCreate());
@@ -202,9 +208,13 @@ async function makePair(proto: LoadProtocol, bases: string[], label: string, ms:
   const pb = nextMessage(b, isPaired, ms);
   const t0 = performance.now();
   b.ws.send(duetJoin(code));
-  let ta = 0, tb = 0;
-  await Promise.all([pa.then(() => ta = performance.now()), pb.then(() => tb = performance.now())]);
-  return { a, b, pairedMs: Math.max(ta, tb) - t0 } as Pair;
+  let ta = 0, tb = 0, paired = "";
+  await Promise.all([
+    pa.then((t) => (ta = performance.now(), paired = t)),
+    pb.then(() => tb = performance.now()),
+  ]);
+  const session = String((JSON.parse(paired) as { session?: unknown }).session ?? "");
+  return { a, b, pairedMs: Math.max(ta, tb) - t0, session } as Pair;
 }
 
 async function makePairs(
@@ -264,8 +274,8 @@ async function relay(
   let received = 0, sentMeasured = 0, lostOrLate = 0, serverErrors = 0, firstServerError = "";
   let genLagMaxMs = 0, genLagOver20 = 0;
   let tMeasure0 = Infinity, tMeasure1 = Infinity;
-  const msgA = pairs.map((p) => proto.relay(p.b.id));
-  const msgB = pairs.map((p) => proto.relay(p.a.id));
+  const msgA = pairs.map((p) => proto.relay(p.b.id, p.session));
+  const msgB = pairs.map((p) => proto.relay(p.a.id, p.session));
   pairs.forEach((p, i) => {
     p.b.onText = (t) => {
       if (!proto.isRelay(t)) {

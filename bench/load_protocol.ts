@@ -28,6 +28,9 @@ export const RELAY_PAYLOAD = {
   sdpMLineIndex: 0,
 } as const;
 
+/** A 16-character stand-in for duet's session (signal/room_pairing.ts), for the floor's frames. */
+export const FLOOR_SESSION = "floorsession0000";
+
 /** What the generator needs to know to drive one server kind. */
 export interface LoadProtocol {
   kind: "duet" | "peerjs" | "floor";
@@ -40,8 +43,11 @@ export interface LoadProtocol {
   isReady(text: string): boolean;
   /** The client's own id as the server knows it, from its ready message (duet assigns it). */
   idFrom(text: string, own: string): string;
-  /** A relay message from one client to `dst` (PeerJS addresses by id; duet by room). */
-  relay(dst: string): string;
+  /**
+   * A relay message from one client to `dst` (PeerJS addresses by id; duet by room), naming the
+   * pairing's `session` as duet's browser client does with every signal (lobby_connection.ts).
+   */
+  relay(dst: string, session?: string): string;
   /** True when `text` is a relayed message (not a pong, room list or error). */
   isRelay(text: string): boolean;
 }
@@ -52,8 +58,12 @@ export const duetProtocol: LoadProtocol = {
   url: (base) => `${base}/ws`,
   isReady: (text) => text.includes('"welcome"') && parseType(text) === "welcome",
   idFrom: (text) => String((JSON.parse(text) as { id?: unknown }).id ?? ""),
-  relay: () =>
-    JSON.stringify({ type: "signal", data: { kind: "candidate", candidate: RELAY_PAYLOAD } }),
+  relay: (_dst, session) =>
+    JSON.stringify({
+      type: "signal",
+      data: { kind: "candidate", candidate: RELAY_PAYLOAD },
+      ...(session === undefined ? {} : { session }),
+    }),
   // The server's relay starts with its type; checking the prefix avoids a JSON.parse per message,
   // so the generator's own CPU stays small next to the server's.
   isRelay: (text) => text.startsWith('{"type":"signal"') || parseType(text) === "signal",

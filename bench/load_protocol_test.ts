@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
+import { encodeClientMessage } from "../shared/lobby_protocol.ts";
+import { readRelayCandidateBytes } from "../signal/relay_signal_bytes.ts";
 import {
   duetCreate,
   duetJoin,
   duetJoinTarget,
   duetProtocol,
+  FLOOR_SESSION,
   parseType,
   peerjsProtocol,
   protocolFor,
+  RELAY_PAYLOAD,
 } from "./load_protocol.ts";
 
 Deno.test("relay messages are about 100-150 bytes and carry the same candidate for both servers", () => {
@@ -50,4 +54,14 @@ Deno.test("duet pairing messages: private create, join by invite code", () => {
   assert.equal(duetJoinTarget("not json"), "");
   assert.deepEqual(JSON.parse(duetJoin("C0DE")), { type: "join", room: "C0DE" });
   assert.equal(parseType("{"), "");
+});
+
+Deno.test("duet's relay message is what the browser client sends, session included", () => {
+  const data = { kind: "candidate" as const, candidate: { ...RELAY_PAYLOAD } };
+  const m = duetProtocol.relay("ignored", "ABCDEFGHJKMNPQRS");
+  assert.equal(m, encodeClientMessage({ type: "signal", data, session: "ABCDEFGHJKMNPQRS" }));
+  // The lobby's byte path takes it, as it takes the client's (no slower path in the bench).
+  assert.equal(readRelayCandidateBytes(new TextEncoder().encode(m))?.session, "ABCDEFGHJKMNPQRS");
+  // The floor's stand-in is as long as duet's session, so both relay the same bytes.
+  assert.equal(FLOOR_SESSION.length, 16);
 });

@@ -15,7 +15,13 @@
 import { WebSocket } from "ws";
 import { parseArgs } from "./cli.ts";
 import { BENCH_LOBBY_ENV } from "./lobby_env.ts";
-import { duetCreate, duetJoin, duetJoinTarget, RELAY_PAYLOAD } from "./load_protocol.ts";
+import {
+  duetCreate,
+  duetJoin,
+  duetJoinTarget,
+  duetProtocol,
+  FLOOR_SESSION,
+} from "./load_protocol.ts";
 
 /** One memory reading in the server process. */
 interface Mark {
@@ -226,11 +232,16 @@ function nextText(ws: WebSocket, pred: (t: string) => boolean): Promise<string> 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function pair(kind: string, base: string, i: number): Promise<[WebSocket, WebSocket]> {
+/** Two paired clients and the session their signals name (load_generator.ts's Pair). */
+async function pair(
+  kind: string,
+  base: string,
+  i: number,
+): Promise<[WebSocket, WebSocket, string]> {
   if (kind === "floor-ws") {
     const a = await open(`${base}/ws?room=r${i}`);
     const b = await open(`${base}/ws?room=r${i}`);
-    return [a.ws, b.ws];
+    return [a.ws, b.ws, FLOOR_SESSION];
   }
   const a = (await open(`${base}/ws`)).ws;
   const b = (await open(`${base}/ws`)).ws;
@@ -239,8 +250,8 @@ async function pair(kind: string, base: string, i: number): Promise<[WebSocket, 
   const code = duetJoinTarget(await joined);
   const paired = nextText(a, (t) => t.includes('"paired"'));
   b.send(duetJoin(code));
-  await paired;
-  return [a, b];
+  const { session } = JSON.parse(await paired) as { session: string };
+  return [a, b, session];
 }
 
 /** The window relayed under the profiler (LOBBY_ALLOC_HEAP): its messages and CPU times. */
@@ -262,14 +273,12 @@ export interface ProfiledWindow {
 export async function relayAlloc(kind: string, pairs: number, messages: number) {
   const srv = await spawnServer(kind);
   const base = `ws://127.0.0.1:${srv.port}`;
-  const ps: [WebSocket, WebSocket][] = [];
+  const ps: [WebSocket, WebSocket, string][] = [];
   for (let i = 0; i < pairs; i++) ps.push(await pair(kind, base, i));
-  const msg = JSON.stringify({
-    type: "signal",
-    data: { kind: "candidate", candidate: RELAY_PAYLOAD },
-  });
+  // What the browser client sends: the candidate with its pairing's session.
+  const msgs = ps.map(([, , session]) => duetProtocol.relay("", session));
   let received = 0;
-  for (const [a, b] of ps) {
+  for (const [[a, b], msg] of ps.map((p, i) => [p, msgs[i]] as const)) {
     b.on("message", () => {
       received++;
       b.send(msg);
@@ -279,7 +288,7 @@ export async function relayAlloc(kind: string, pairs: number, messages: number) 
   // One round: every A sends one message, every B echoes it: 2 relayed per pair.
   const round = async () => {
     const want = received + 2 * ps.length;
-    for (const [a] of ps) a.send(msg);
+    ps.forEach(([a], i) => a.send(msgs[i]));
     while (received < want) await sleep(1);
   };
   const perRound = 2 * ps.length;

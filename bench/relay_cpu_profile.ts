@@ -146,14 +146,15 @@ export function formatTable(rows: ReturnType<typeof compare>): string {
   return lines.join("\n");
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
 /** Each phase's median over runs (a run without the phase counts as 0), largest first. */
 export function medianRows(runs: PhaseRow[][]): PhaseRow[] {
   const keys = new Set(runs.flatMap((rows) => rows.map((r) => r.phase)));
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
   return [...keys]
     .map((phase) => ({
       phase,
@@ -181,12 +182,6 @@ export interface RelayProfileSummary {
   /** The phases, those under 0.1 µs on both sides summed into one row. */
   phases: ReturnType<typeof compare>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** The report's summary of duet's and the floor's profiled runs. */
 export function summarize(

@@ -31,6 +31,8 @@ export type GeneratorCommand =
     warmupMs: number;
     durationMs: number;
     timeoutMs: number;
+    /** The server's processes, written into BENCH_RTT_TIMELINE's files. */
+    serverPids?: number[];
   }
   | { cmd: "exit" };
 
@@ -269,6 +271,9 @@ async function relay(
   // (Unix ms) beside its RTT, to tell a pause (slow round trips bunched in time) from spread cost.
   const timeline = Deno.env.get("BENCH_RTT_TIMELINE");
   const rttAt: number[] = [];
+  // With the timeline: when B got each message, so a slow round trip splits into its two legs.
+  const legAt: number[][] = pairs.map(() => []);
+  const leg1: number[] = [];
   const inflight: number[][] = pairs.map(() => []);
   let measuring: "warmup" | "measure" | "drain" = "warmup";
   let received = 0, sentMeasured = 0, lostOrLate = 0, serverErrors = 0, firstServerError = "";
@@ -283,6 +288,7 @@ async function relay(
         return;
       }
       if (measuring === "measure") received++;
+      if (timeline) legAt[i].push(performance.now());
       p.b.ws.send(msgB[i]);
     };
     p.a.onText = (t) => {
@@ -293,9 +299,10 @@ async function relay(
       const now = performance.now();
       if (measuring === "measure") received++;
       const sentAt = inflight[i].shift();
+      const bAt = timeline ? legAt[i].shift() : undefined;
       if (sentAt !== undefined && sentAt >= tMeasure0 && sentAt < tMeasure1) {
         rtts.push(now - sentAt);
-        if (timeline) rttAt.push(performance.timeOrigin + sentAt);
+        if (timeline) rttAt.push(performance.timeOrigin + sentAt), leg1.push((bAt ?? NaN) - sentAt);
       }
     };
   });
@@ -353,7 +360,15 @@ async function relay(
   if (timeline) {
     await Deno.writeTextFile(
       `${timeline}/relay-${n}-${Date.now()}.json`,
-      JSON.stringify({ pairs: n, at: rttAt, rtt: rtts }),
+      JSON.stringify({
+        server: Deno.args[0],
+        serverPids: c.serverPids ?? [],
+        generatorPid: Deno.pid,
+        pairs: n,
+        at: rttAt,
+        rtt: rtts,
+        leg1,
+      }),
     );
   }
   const open = await closeAll(pairs.flatMap((p) => [p.a, p.b]), 5000);

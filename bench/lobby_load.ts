@@ -447,6 +447,8 @@ async function relayOnce(t: Target, cfg: LobbyLoadConfig, pairs: number): Promis
     warmupMs: cfg.warmupMs,
     durationMs: cfg.durationMs,
     timeoutMs: 60_000,
+    // Named in BENCH_RTT_TIMELINE's files, so a trace of the machine can tell the server apart.
+    serverPids: t.pids,
   });
   const budget = 60_000 + cfg.warmupMs + cfg.durationMs + 20_000;
   let s0: ProcSample | null = null, s1: ProcSample | null = null;

@@ -572,6 +572,93 @@ export function profileWords(r: Results, top = 4): string {
     } µs`;
 }
 
+/** The servers of the tail profile, in the order of the relay table. */
+const TAIL_SERVERS = ["duet", "floor-ws", "peerjs"];
+
+/**
+ * What ran on each core while the slowest 1% of the 100-pair round trips were in flight, from
+ * bench/relay_tail_profile.ts (the `lobbyTail` job), beside the same split over the whole window.
+ */
+export function relayTailSection(r: Results): string {
+  const T = r.lobbyTail;
+  if (!T) return "";
+  const head = "### What the slowest 1% of round trips at 100 pairs waited on";
+  if (T.error) return [head, "", `Not measured: ${oneLine(T.error)}.`, ""].join("\n");
+  const servers = TAIL_SERVERS.map((k) => (T.servers ?? []).find((x: Results) => x.server === k))
+    .filter(Boolean) as Results[];
+  const keys: string[] = [];
+  for (const s of servers) {
+    for (const row of s.rows ?? []) {
+      const k = `${row.core}\t${row.who}`;
+      if (!keys.includes(k)) keys.push(k);
+    }
+  }
+  const coreName = (c: number) => c === 0 ? "0 (server)" : c === 1 ? "1 (generator)" : String(c);
+  const rows = keys.sort((a, b) => Number(a.split("\t")[0]) - Number(b.split("\t")[0]))
+    .map((k) => {
+      const [core, who] = k.split("\t");
+      const cells = servers.flatMap((s) => {
+        const x = (s.rows ?? []).find((y: Results) => `${y.core}\t${y.who}` === k);
+        return [fmt(x?.slowPct ?? 0), fmt(x?.allPct ?? 0)];
+      });
+      return [coreName(Number(core)), who, ...cells];
+    });
+  return [
+    head,
+    "",
+    "bench/relay_tail_profile.ts: the 100-pair level of the table above (same load, servers and " +
+    `pinning) for ${T.rounds} round(s) of each, with every CPU sampled by \`perf record -a\` ` +
+    `(cpu-clock, ${fmt(servers[0]?.sampleHz, 0)} samples/s per core, every thread of every ` +
+    "process) and each round trip's send time and RTT written by the generator. A slow window is " +
+    "the time a round trip at or above its round's p99 was in flight (overlapping ones merged); " +
+    "each cell is the share of that core's time inside the slow windows, then over the whole " +
+    "measured windows. A share that rises in the slow windows is what the tail waited on. The " +
+    "server's V8 GC helpers are its V8 platform threads (parallel scavenge, concurrent marking " +
+    "and sweeping), which share the one core the server is pinned to with its main thread. " +
+    "Idle is what is left of a core's time (a tickless idle core takes no samples). perf's own " +
+    "process is among the other processes.",
+    "",
+    mdTable(
+      ["core", "who", ...servers.flatMap((s) => [`${s.server} slow %`, `${s.server} all %`])],
+      rows,
+    ),
+    "",
+    ...servers.map((s) =>
+      `- ${s.server}: round p99s ${(s.p99ByRoundMs ?? []).join(", ")} ms; slow windows ${
+        fmt(s.slowMs, 0)
+      } ms of ${fmt(s.windowMs / 1000, 0)} s; other processes in them: ${
+        (s.others ?? []).map((o: Results) => `${o.comm} ${fmt(o.ms, 1)} ms`).join(", ") || "none"
+      }`
+    ),
+    "",
+  ].join("\n");
+}
+
+/** The tail profile in words: each server's own core in its slow windows vs overall. */
+export function tailWords(r: Results): string {
+  const T = r.lobbyTail;
+  if (!T?.servers?.length) {
+    return T?.error
+      ? `the tail profile did not run (${oneLine(T.error)})`
+      : "no tail profile in this report (`npm run bench -- --only lobbyTail`)";
+  }
+  const pct = (s: Results, core: number, who: string, k: "slowPct" | "allPct") =>
+    fmt((s.rows ?? []).find((x: Results) => x.core === core && x.who === who)?.[k] ?? 0, 0);
+  const one = (s: Results) =>
+    `${s.server} main thread ${pct(s, 0, "server main thread", "slowPct")}% (${
+      pct(s, 0, "server main thread", "allPct")
+    }% overall), its V8 GC helpers ${pct(s, 0, "server V8 GC helpers", "slowPct")}% (${
+      pct(s, 0, "server V8 GC helpers", "allPct")
+    }%), other processes ${pct(s, 0, "other processes", "slowPct")}% (${
+      pct(s, 0, "other processes", "allPct")
+    }%), idle ${pct(s, 0, "idle", "slowPct")}% (${pct(s, 0, "idle", "allPct")}%)`;
+  return `in the slowest 1% of round trips (the tail profile below the relay table) the server's ` +
+    `core ran: ${
+      TAIL_SERVERS.map((k) => T.servers.find((s: Results) => s.server === k)).filter(Boolean)
+        .map(one).join("; ")
+    }`;
+}
+
 /** Why a relay target is missed, from this run's figures and its profile. */
 export function relayMissReason(r: Results, id: string): string {
   const floor = floorKind(r);
@@ -596,11 +683,8 @@ export function relayMissReason(r: Results, id: string): string {
     spread("peerjs")
   }, ${floor} ${spread(floor)} ms`;
   if (pairs === 100) {
-    return `${spreads}. The rounds of one server spread as far as the servers differ: a ` +
-      `timeline of every round trip (BENCH_RTT_TIMELINE) put the slow ones in bunches of 2-3 ` +
-      `within a millisecond at random moments, and 20-60 ms bursts in some rounds, in every ` +
-      `server alike; the stall that was duet's own (the idle levels' garbage) is out of the ` +
-      `window since the relay levels run on fresh processes (closing note)`;
+    return `${spreads}. The rounds of one server spread as far as the servers differ; ` +
+      tailWords(r);
   }
   return `${spreads}; at this level the servers use 80-95% of their core and the generator most ` +
     `of the other, so the tail is queueing behind each server's own CPU per message ` +
@@ -768,6 +852,7 @@ export function markdown(r: Results, figures: Record<string, string>): string {
       } ms, p99 ${fmt(L.duet?.pairingMs?.p99, 2)} ms over ${L.duet?.pairingMs?.n ?? 0} pairs.`,
       "",
       relayProfileSection(r),
+      relayTailSection(r),
       redisSection(r),
       fig(
         "relay",
@@ -777,6 +862,7 @@ export function markdown(r: Results, figures: Record<string, string>): string {
   }
   // A run of the profile alone (--only lobbyProfile) into a report with no lobby section.
   if (!L && r.lobbyProfile) parts.push(relayProfileSection(r));
+  if (!L && r.lobbyTail) parts.push(relayTailSection(r));
   const C = r.connect;
   if (C) {
     parts.push(

@@ -7,9 +7,11 @@ import {
   oneLine,
   relayMissReason,
   relayProfileSection,
+  relayTailSection,
   type Results,
   roundSpread,
   staleSections,
+  tailWords,
   textTable,
   verdicts,
   whyNot,
@@ -352,4 +354,77 @@ Deno.test("the report shows the relay profile's groups and phases, and each roun
   assert.match(md, /\| app \| 8\.34 \| 1\.59 \| 6\.75 \|/);
   assert.match(md, /\| 0\.6-2\.9 \(3\) \|/);
   assert.equal(relayProfileSection(results()), "");
+});
+
+const tailed = (): Results => ({
+  ...profiled(),
+  lobbyTail: {
+    pairs: 100,
+    rounds: 4,
+    servers: [
+      {
+        server: "duet",
+        rounds: 4,
+        p99ByRoundMs: [1.1, 2.2],
+        slowMs: 410,
+        windowMs: 19988,
+        sampleHz: 5000,
+        others: [{ comm: "kdamond", ms: 12.5 }],
+        rows: [
+          { core: 0, who: "server main thread", slowPct: 30, allPct: 14 },
+          { core: 0, who: "server V8 GC helpers", slowPct: 12, allPct: 1 },
+          { core: 0, who: "other processes", slowPct: 8, allPct: 2 },
+          { core: 0, who: "idle", slowPct: 50, allPct: 83 },
+          { core: 1, who: "generator", slowPct: 20, allPct: 18 },
+          { core: 1, who: "idle", slowPct: 80, allPct: 82 },
+        ],
+      },
+      {
+        server: "peerjs",
+        rounds: 4,
+        p99ByRoundMs: [1.3],
+        slowMs: 300,
+        windowMs: 19990,
+        sampleHz: 5000,
+        others: [],
+        rows: [
+          { core: 0, who: "server main thread", slowPct: 25, allPct: 15 },
+          { core: 0, who: "idle", slowPct: 75, allPct: 85 },
+        ],
+      },
+    ],
+  },
+});
+
+Deno.test("the tail profile: each core's split beside the whole window, per server", () => {
+  const md = relayTailSection(tailed());
+  assert.match(md, /### What the slowest 1% of round trips at 100 pairs waited on/);
+  assert.match(
+    md,
+    /\| core \| who \| duet slow % \| duet all % \| peerjs slow % \| peerjs all % \|/,
+  );
+  // peerjs has no GC-helper row: its cells are 0, not missing.
+  assert.match(md, /\| 0 \(server\) \| server V8 GC helpers \| 12 \| 1 \| 0 \| 0 \|/);
+  assert.match(md, /\| 1 \(generator\) \| generator \| 20 \| 18 \| 0 \| 0 \|/);
+  assert.match(
+    md,
+    /- duet: round p99s 1\.1, 2\.2 ms; slow windows 410 ms of 20 s; .*kdamond 12\.5 ms/,
+  );
+  assert.match(markdown(tailed(), {}), /What the slowest 1% of round trips/);
+  assert.equal(relayTailSection(results()), "");
+  assert.match(
+    relayTailSection({ lobbyTail: { error: "cannot run: perf is missing" } }),
+    /Not measured: cannot run: perf is missing\./,
+  );
+});
+
+Deno.test("the 100-pair p99 miss says what the tail waited on, from the tail profile", () => {
+  const why = relayMissReason(tailed(), "relay-p99-100");
+  assert.match(why, /duet main thread 30% \(14% overall\), its V8 GC helpers 12% \(1%\)/);
+  assert.match(why, /peerjs main thread 25% \(15% overall\), its V8 GC helpers 0% \(0%\)/);
+  assert.match(tailWords(profiled()), /no tail profile in this report/);
+  assert.match(
+    tailWords({ lobbyTail: { error: "cannot run: x" } }),
+    /did not run \(cannot run: x\)/,
+  );
 });

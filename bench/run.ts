@@ -3,7 +3,7 @@
 // writes bench/results/latest.json, latest.md and the SVG charts beside them. Every benchmark is
 // bounded in time; one that fails or times out is reported as such and the rest still run.
 //
-// usage: npm run bench [-- --quick] [-- --only wire,size,recovery,rollback,lobby,lobbyProfile,connect,tick,spectators,input]
+// usage: npm run bench [-- --quick] [-- --only wire,size,recovery,rollback,lobby,lobbyProfile,lobbyTail,connect,tick,spectators,input]
 //   --quick   ~1 minute smoke run with small counts; writes to bench/results/tmp/quick/
 //   --out DIR write the report somewhere else
 //   --only    runs some benchmarks and keeps the other sections of the report it updates (each
@@ -62,6 +62,14 @@ export function plan(quick: boolean, only: string[] | null): Job[] {
       args: q,
       impair: null,
       budgetS: quick ? 60 : 180,
+    },
+    {
+      // What the slowest 1% of the 100-pair relay's round trips waited on (perf, both cores).
+      key: "lobbyTail",
+      file: "bench/relay_tail_profile.ts",
+      args: q,
+      impair: null,
+      budgetS: quick ? 90 : 240,
     },
     { key: "connect", file: "bench/connect.ts", args: q, impair: null, budgetS: quick ? 90 : 180 },
     {
@@ -185,6 +193,7 @@ export const SECTIONS = [
   "rollback",
   "lobby",
   "lobbyProfile",
+  "lobbyTail",
   "connect",
   "tick",
   "input",
@@ -221,6 +230,10 @@ export function crashes(r: Results): string[] {
     if (typeof e === "string" && !e.includes("cannot run:")) out.push(`lobby ${k}: ${oneLine(e)}`);
   }
   for (const e of r.rollback?.errors ?? []) out.push(`rollback: ${oneLine(e)}`);
+  const tail = r.lobbyTail?.error;
+  if (typeof tail === "string" && !tail.includes("cannot run:")) {
+    out.push(`lobbyTail: ${oneLine(tail)}`);
+  }
   // A tick condition that could not connect on a slow machine is a figure; none at all is a crash.
   if (r.tick && !(r.tick.rows ?? []).length) {
     out.push(`tick: no condition ran: ${oneLine((r.tick.errors ?? []).join("; "))}`);
@@ -405,6 +418,7 @@ if (import.meta.main) {
       for (const [k, v] of Object.entries(out.samples ?? {})) samples[`lobby.${k}`] = v as number[];
     }
     if (job.key === "lobbyProfile") results.lobbyProfile = out.relayProfile;
+    if (job.key === "lobbyTail") results.lobbyTail = out.lobbyTail;
     if (job.key === "connect") {
       const { samples: s, ...rest } = out;
       results.connect = rest.connect;

@@ -55,18 +55,21 @@ export interface TimelineRound {
   rtt: number[];
 }
 
-/** Who a sample is: the server's main thread, its GC helpers, its other threads, ... */
+/** Who a sample is: the server's or generator's main thread, GC helpers, other threads, ... */
 export function whoOf(s: PerfSample, round: TimelineRound): string {
   if (s.pid === 0) return "idle";
-  if (round.serverPids.includes(s.pid)) {
-    if (s.tid === s.pid) return "server main thread";
-    // V8's platform workers ("V8 DefaultWorker", cut to 15 characters by the kernel) do its
-    // parallel scavenges and concurrent marking and sweeping.
-    if (s.comm.startsWith("V8 ")) return "server V8 GC helpers";
-    return "server other threads";
-  }
-  if (s.pid === round.generatorPid) return "generator";
-  return "other processes";
+  const side = round.serverPids.includes(s.pid)
+    ? "server"
+    : s.pid === round.generatorPid
+    ? "generator"
+    : "";
+  if (!side) return "other processes";
+  if (s.tid === s.pid) return `${side} main thread`;
+  // Deno's V8 platform workers ("V8 DefaultWorker", cut to 15 characters by the kernel) do its
+  // parallel scavenges and concurrent marking and sweeping. Node leaves its own unnamed ("node"),
+  // so PeerJS's count among its other threads.
+  if (s.comm.startsWith("V8 ")) return `${side} V8 GC helpers`;
+  return `${side} other threads`;
 }
 
 /** One row of the split: a core, who ran on it, and its share there. */

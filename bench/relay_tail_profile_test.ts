@@ -51,7 +51,9 @@ Deno.test("whoOf tells the server's main thread, its V8 helpers and other thread
   assert.deepEqual(whoOf(sample(10, 10), round), "server main thread");
   assert.deepEqual(whoOf(sample(10, 11, "V8 DefaultWorke"), round), "server V8 GC helpers");
   assert.deepEqual(whoOf(sample(10, 12, "tokio-runtime-w"), round), "server other threads");
-  assert.deepEqual(whoOf(sample(20, 21), round), "generator");
+  assert.deepEqual(whoOf(sample(20, 20), round), "generator main thread");
+  assert.deepEqual(whoOf(sample(20, 22, "V8 DefaultWorke"), round), "generator V8 GC helpers");
+  assert.deepEqual(whoOf(sample(20, 21, "tokio-runtime-w"), round), "generator other threads");
   assert.deepEqual(whoOf(sample(30, 30, "kdamond.0"), round), "other processes");
 });
 
@@ -105,6 +107,6 @@ Deno.test("attribute splits each core's time inside the slow windows from the wh
   // Core 1's idle is what is left, not its (missing) idle samples.
   near(row(1, "other processes").slowPct, 50, 1);
   near(row(1, "idle").slowPct, 50, 1);
-  near(row(1, "generator").allPct, 9, 1);
+  near(row(1, "generator main thread").allPct, 9, 1);
   assert.deepEqual(s.others.map((o) => o.comm), ["kworker"]);
 });

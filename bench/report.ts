@@ -614,7 +614,8 @@ export function relayTailSection(r: Results): string {
     "each cell is the share of that core's time inside the slow windows, then over the whole " +
     "measured windows. A share that rises in the slow windows is what the tail waited on. The " +
     "server's V8 GC helpers are its V8 platform threads (parallel scavenge, concurrent marking " +
-    "and sweeping), which share the one core the server is pinned to with its main thread. " +
+    "and sweeping), which share the one core the server is pinned to with its main thread " +
+    "(Node leaves its own unnamed, so PeerJS's are among its other threads). " +
     "Idle is what is left of a core's time (a tickless idle core takes no samples). perf's own " +
     "process is among the other processes.",
     "",
@@ -644,6 +645,11 @@ export function tailWords(r: Results): string {
   }
   const pct = (s: Results, core: number, who: string, k: "slowPct" | "allPct") =>
     fmt((s.rows ?? []).find((x: Results) => x.core === core && x.who === who)?.[k] ?? 0, 0);
+  const busy = (s: Results, k: "slowPct" | "allPct") =>
+    fmt(
+      100 - ((s.rows ?? []).find((x: Results) => x.core === 1 && x.who === "idle")?.[k] ?? 100),
+      0,
+    );
   const one = (s: Results) =>
     `${s.server} main thread ${pct(s, 0, "server main thread", "slowPct")}% (${
       pct(s, 0, "server main thread", "allPct")
@@ -651,7 +657,8 @@ export function tailWords(r: Results): string {
       pct(s, 0, "server V8 GC helpers", "allPct")
     }%), other processes ${pct(s, 0, "other processes", "slowPct")}% (${
       pct(s, 0, "other processes", "allPct")
-    }%), idle ${pct(s, 0, "idle", "slowPct")}% (${pct(s, 0, "idle", "allPct")}%)`;
+    }%), idle ${pct(s, 0, "idle", "slowPct")}% (${pct(s, 0, "idle", "allPct")}%), and the ` +
+    `generator's core was busy ${busy(s, "slowPct")}% (${busy(s, "allPct")}%)`;
   return `in the slowest 1% of round trips (the tail profile below the relay table) the server's ` +
     `core ran: ${
       TAIL_SERVERS.map((k) => T.servers.find((s: Results) => s.server === k)).filter(Boolean)

@@ -375,7 +375,7 @@ const tailed = (): Results => ({
           { core: 0, who: "server V8 GC helpers", slowPct: 12, allPct: 1 },
           { core: 0, who: "other processes", slowPct: 8, allPct: 2 },
           { core: 0, who: "idle", slowPct: 50, allPct: 83 },
-          { core: 1, who: "generator", slowPct: 20, allPct: 18 },
+          { core: 1, who: "generator main thread", slowPct: 20, allPct: 18 },
           { core: 1, who: "idle", slowPct: 80, allPct: 82 },
         ],
       },
@@ -405,7 +405,7 @@ Deno.test("the tail profile: each core's split beside the whole window, per serv
   );
   // peerjs has no GC-helper row: its cells are 0, not missing.
   assert.match(md, /\| 0 \(server\) \| server V8 GC helpers \| 12 \| 1 \| 0 \| 0 \|/);
-  assert.match(md, /\| 1 \(generator\) \| generator \| 20 \| 18 \| 0 \| 0 \|/);
+  assert.match(md, /\| 1 \(generator\) \| generator main thread \| 20 \| 18 \| 0 \| 0 \|/);
   assert.match(
     md,
     /- duet: round p99s 1\.1, 2\.2 ms; slow windows 410 ms of 20 s; .*kdamond 12\.5 ms/,
@@ -421,6 +421,7 @@ Deno.test("the tail profile: each core's split beside the whole window, per serv
 Deno.test("the 100-pair p99 miss says what the tail waited on, from the tail profile", () => {
   const why = relayMissReason(tailed(), "relay-p99-100");
   assert.match(why, /duet main thread 30% \(14% overall\), its V8 GC helpers 12% \(1%\)/);
+  assert.match(why, /idle 50% \(83%\), and the generator's core was busy 20% \(18%\)/);
   assert.match(why, /peerjs main thread 25% \(15% overall\), its V8 GC helpers 0% \(0%\)/);
   assert.match(tailWords(profiled()), /no tail profile in this report/);
   assert.match(

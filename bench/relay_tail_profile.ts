@@ -260,6 +260,9 @@ const PERF_RECORD = [
   "-a",
   "-k",
   "mono",
+  // Room for ~20 s of samples per CPU between perf's reads, so it wakes (and runs) rarely.
+  "-m",
+  "16M",
 ];
 
 /** Why `perf record -a` cannot run here, or "" when it can. */
@@ -284,7 +287,7 @@ export async function profileTail(quick: boolean, log: (s: string) => void) {
     await Deno.mkdir(`${dir}/tl`);
     const offsetS = monotonicOffsetS();
     const perf = new Deno.Command("perf", {
-      args: [...PERF_RECORD, "-m", "16M", "-o", `${dir}/perf.data`],
+      args: [...PERF_RECORD, "-o", `${dir}/perf.data`],
       stdout: "null",
       stderr: "piped",
     }).spawn();
@@ -311,7 +314,9 @@ export async function profileTail(quick: boolean, log: (s: string) => void) {
       );
     } finally {
       Deno.env.delete("BENCH_RTT_TIMELINE");
-      perf.kill("SIGINT");
+      try {
+        perf.kill("SIGINT");
+      } catch { /* perf already stopped: its status below says why */ }
     }
     const status = await perf.status;
     if (!status.success && status.code !== 130) {

@@ -72,11 +72,7 @@ import {
 import { type MatchStats, matchStats } from "./match_stats.ts";
 import { EventQueue } from "../event_queue.ts";
 import type { StreamBatch } from "../spectate/stream_batcher.ts";
-import {
-  createStreamCursor,
-  streamableFrames,
-  type StreamCursor,
-} from "../spectate/stream_cursor.ts";
+import { createSpectatorStream } from "./spectator_stream.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -236,10 +232,12 @@ export function createMatchRunner<G extends RollbackGame>(
   let wrapped: MatchGame<G> | null = null;
   let session: P2PSession | null = null;
   let recorder: ReplayRecorder | null = null;
-  // The spectators' stream: where it stands, once streaming (from the start or `streamFrom`).
-  let cursor: StreamCursor | null = null;
-  let streamAt: number | null = opts.stream && opts.streamOnStart !== false ? 0 : null;
-  let streamOver = false;
+  const stream = createSpectatorStream({
+    sink: opts.stream,
+    end: opts.streamEnd,
+    fromStart: opts.streamOnStart,
+    ackedFrame: () => ackedFrame(transport),
+  });
   let previous: unknown = null;
   // The snapshot `tick` saves into next (the one `previous` held before), null before the first.
   let spare: unknown = null;
@@ -360,7 +358,7 @@ export function createMatchRunner<G extends RollbackGame>(
         if (!session || isFinished(lifecycle.phase)) break;
       }
       if (acc >= TICK_MS) acc = acc % TICK_MS; // too far behind: drop the backlog
-      sendStream(false);
+      stream.send(clock.now(), false);
       flush();
       return ran;
     },
@@ -412,12 +410,7 @@ export function createMatchRunner<G extends RollbackGame>(
       dispatch(e);
       flush();
     },
-    streamFrom(frame) {
-      if (!opts.stream || streamOver || !Number.isInteger(frame) || frame < 0) return;
-      if (cursor) cursor.rewind(frame);
-      else streamAt = frame;
-      startStream();
-    },
+    streamFrom: (frame) => stream.from(frame),
     on(listener) {
       return events.on(listener);
     },
@@ -483,40 +476,6 @@ export function createMatchRunner<G extends RollbackGame>(
 
   function flush(): void {
     events.flush();
-  }
-
-  /** Starts the cursor once the log exists and the stream is wanted. */
-  function startStream(): void {
-    if (cursor || streamAt === null || !recorder || streamOver) return;
-    const intro = lifecycle.localIntro;
-    const setup = wrapped!.setup;
-    cursor = createStreamCursor({
-      game: intro.game,
-      version: intro.version,
-      seed: setup.seed,
-      names: [setup.names[0], setup.names[1]],
-      options: [setup.options[0], setup.options[1]],
-    }, { from: streamAt });
-  }
-
-  function sendStream(all: boolean): void {
-    if (!cursor || !recorder || !opts.stream) return;
-    try {
-      const t = transport;
-      const acked = t ? (t.ackedFrame ? t.ackedFrame() : t.stats().ackedLocalFrame) : -1;
-      const upTo = streamableFrames(recorder.frames, acked);
-      for (const b of cursor.take(recorder, clock.now(), all, upTo)) opts.stream(b);
-      if (all) {
-        cursor = null;
-        streamOver = true;
-        opts.streamEnd?.();
-      }
-    } catch (err) {
-      // The lobby socket is gone or refuses: the spectators lose the stream, the match goes on.
-      cursor = null;
-      streamOver = true;
-      console.error("duet: spectator stream failed", err);
-    }
   }
 
   function localInput(game: MatchGame<G>): number {
@@ -611,7 +570,13 @@ export function createMatchRunner<G extends RollbackGame>(
       // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
       options: setup.options,
     });
-    startStream();
+    stream.open(recorder, {
+      game: lifecycle.localIntro.game,
+      version: lifecycle.localIntro.version,
+      seed: setup.seed,
+      names: [setup.names[0], setup.names[1]],
+      options: [setup.options[0], setup.options[1]],
+    });
     if (opts.resuming) {
       // The session comes from the survivor's snapshot (resumeChunk), maybe already here.
       if (snapshot) finishResume(wrapped, snapshot);
@@ -680,13 +645,14 @@ export function createMatchRunner<G extends RollbackGame>(
           wrapped = null;
           session = null;
           recorder = null;
+          stream.drop();
           const why = e instanceof Error ? e.message : String(e);
           emit({ type: "problem", message: `The game could not start: ${why}` });
           dispatch({ type: "failed", error: `the game could not start: ${why}` });
         }
         break;
       case "close":
-        sendStream(true);
+        stream.send(clock.now(), true);
         session?.close();
         transport?.close(lifecycle.phase === "left" ? "left" : "closed");
         break;
@@ -720,6 +686,11 @@ export function createMatchRunner<G extends RollbackGame>(
   }
 
   return runner;
+}
+
+/** The newest local frame the peer acknowledged, -1 with no transport. */
+function ackedFrame(t: InputTransport | null): number {
+  return t ? (t.ackedFrame ? t.ackedFrame() : t.stats().ackedLocalFrame) : -1;
 }
 
 function errorText(e: unknown): string {

@@ -28,12 +28,6 @@
  */
 
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
-import {
-  addResumeChunk,
-  chunkResume,
-  EMPTY_ASSEMBLY,
-  type ResumeAssembly,
-} from "../../../shared/resume_chunks.ts";
 import { type Clock, realClock } from "../clock.ts";
 import type { RollbackGame } from "../game.ts";
 import type { ConnectionPath } from "../connection_path.ts";
@@ -73,6 +67,7 @@ import { type MatchStats, matchStats } from "./match_stats.ts";
 import { EventQueue } from "../event_queue.ts";
 import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import { createSpectatorStream } from "./spectator_stream.ts";
+import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -251,9 +246,7 @@ export function createMatchRunner<G extends RollbackGame>(
   let askedAt = -1;
   let pathOf: () => ConnectionPath | null = () => null;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
-  // The returner's snapshot: pieces so far, then the whole bytes until the game exists.
-  let assembly: ResumeAssembly = EMPTY_ASSEMBLY;
-  let snapshot: Uint8Array | null = null;
+  const intake = createResumeIntake();
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
     sendInput: (f, i) => transport?.sendInput(f, i),
@@ -308,9 +301,7 @@ export function createMatchRunner<G extends RollbackGame>(
         return false;
       }
       try {
-        // The returner's lifecycle starts over: it needs our intro, then the match so far.
-        t.sendControl({ kind: "app", data: lifecycle.localIntro });
-        for (const chunk of chunkResume(bytes)) t.sendControl(chunk);
+        for (const m of handoverMessages(lifecycle.localIntro, bytes)) t.sendControl(m);
       } catch (e) {
         dispatch({ type: "failed", error: `could not resume: ${errorText(e)}` });
         flush();
@@ -444,20 +435,14 @@ export function createMatchRunner<G extends RollbackGame>(
 
   /** A piece of the snapshot, on the returning side; anywhere else it is ignored. */
   function resumeChunk(m: Extract<ControlMessage, { kind: "resume" }>): void {
-    if (!opts.resuming || session || snapshot || isFinished(lifecycle.phase)) return;
-    const r = addResumeChunk(assembly, m);
-    assembly = r.state;
-    if (r.type === "error") {
-      dispatch({ type: "failed", error: `the match handed over is damaged: ${r.error}` });
-    } else if (r.type === "done") {
-      snapshot = r.bytes;
-      if (wrapped) finishResume(wrapped, r.bytes);
-    }
+    if (!opts.resuming || session || isFinished(lifecycle.phase)) return;
+    const r = intake.add(m);
+    if (r.type === "error") dispatch({ type: "failed", error: r.error });
+    else if (r.type === "ready" && wrapped) finishResume(wrapped, intake.take()!);
   }
 
   /** The returner rebuilds its session from the survivor's snapshot and plays on. */
   function finishResume(game: MatchGame<G>, bytes: Uint8Array): void {
-    snapshot = null;
     const r = resumeP2PSession(sessionOptions(game), bytes);
     if (!r.ok) {
       emit({ type: "problem", message: `Could not resume the match: ${r.error}` });
@@ -579,6 +564,7 @@ export function createMatchRunner<G extends RollbackGame>(
     });
     if (opts.resuming) {
       // The session comes from the survivor's snapshot (resumeChunk), maybe already here.
+      const snapshot = intake.take();
       if (snapshot) finishResume(wrapped, snapshot);
       return;
     }

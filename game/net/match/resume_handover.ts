@@ -1,0 +1,71 @@
+/**
+ * The two halves of a resume hand-over between the pages of one pairing, without I/O. The
+ * survivor (whose page stayed) sends the returner (whose page reloaded) its intro and then the
+ * session's snapshot in `resume` chunks ({@link handoverMessages}); the returner puts the chunks
+ * back together ({@link createResumeIntake}) and holds the whole snapshot until its game exists,
+ * since the chunks may arrive before the handshake is done.
+ *
+ * @module
+ */
+
+import type { ControlMessage } from "../../../shared/peer_protocol.ts";
+import {
+  addResumeChunk,
+  chunkResume,
+  EMPTY_ASSEMBLY,
+  type ResumeAssembly,
+  type ResumeChunk,
+} from "../../../shared/resume_chunks.ts";
+import type { Intro } from "./match_lifecycle.ts";
+
+/**
+ * What the survivor sends a returning page, in order: the returner's lifecycle starts over, so
+ * it needs our intro first, then the match so far. Throws (a RangeError) on an oversized snapshot.
+ */
+export function handoverMessages(intro: Intro, snapshot: Uint8Array): ControlMessage[] {
+  return [{ kind: "app", data: intro }, ...chunkResume(snapshot)];
+}
+
+/** What one chunk made of the intake. */
+export type IntakeStep =
+  | { type: "partial" }
+  | { type: "ready" }
+  | { type: "ignored" }
+  | { type: "error"; error: string };
+
+/** The returner's side: the snapshot's pieces so far, then the whole of it until taken. */
+export interface ResumeIntake {
+  /** True while a whole snapshot waits to be taken. */
+  readonly ready: boolean;
+  /** Adds a chunk; once a whole snapshot waits, more chunks are ignored. */
+  add(chunk: ResumeChunk): IntakeStep;
+  /** The whole snapshot, once: null before it is complete (and after it was taken). */
+  take(): Uint8Array | null;
+}
+
+/** Creates an empty intake. */
+export function createResumeIntake(): ResumeIntake {
+  let assembly: ResumeAssembly = EMPTY_ASSEMBLY;
+  let snapshot: Uint8Array | null = null;
+  return {
+    get ready() {
+      return snapshot !== null;
+    },
+    add(chunk) {
+      if (snapshot) return { type: "ignored" };
+      const r = addResumeChunk(assembly, chunk);
+      assembly = r.state;
+      if (r.type === "error") {
+        return { type: "error", error: `the match handed over is damaged: ${r.error}` };
+      }
+      if (r.type === "partial") return { type: "partial" };
+      snapshot = r.bytes;
+      return { type: "ready" };
+    },
+    take() {
+      const s = snapshot;
+      snapshot = null;
+      return s;
+    },
+  };
+}

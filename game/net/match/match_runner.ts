@@ -68,6 +68,7 @@ import { EventQueue } from "../event_queue.ts";
 import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import { createSpectatorStream } from "./spectator_stream.ts";
 import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
+import { createMatchHealth } from "./match_health.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -75,21 +76,14 @@ export const TICK_HZ = 60;
 export const TICK_MS = 1000 / TICK_HZ;
 /** Most ticks one `update` runs to catch up; beyond that, time is dropped (a frozen tab). */
 export const MAX_CATCH_UP_TICKS = 8;
-/** Period of the overlay graph's samples. */
-export const SAMPLE_MS = 100;
-/** Stalled this long on the peer's inputs: say we are waiting for them. */
-export const DEFAULT_WAITING_AFTER_MS = 500;
-/** Stalled this long with the link up: the peer's game has stopped (a frozen tab); end it. */
-export const DEFAULT_GIVE_UP_AFTER_MS = 8000;
-/** Channels open but no intro from the peer for this long: its game is not answering. */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** How often a handshake that has not heard the peer's intro asks for it again. */
-export const INTRO_RETRY_MS = 1000;
-/**
- * How long a silent link is waited for before the match is given up (Wi-Fi drops, a switch to
- * mobile data): the match pauses meanwhile and goes on when packets flow again.
- */
-export const DEFAULT_GRACE_MS = 20_000;
+export {
+  DEFAULT_GIVE_UP_AFTER_MS,
+  DEFAULT_GRACE_MS,
+  DEFAULT_WAITING_AFTER_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  INTRO_RETRY_MS,
+  SAMPLE_MS,
+} from "./match_health.ts";
 
 /** What happened, for listeners. Delivered after the runner's own work, in order. */
 export type MatchEvent =
@@ -218,9 +212,14 @@ export function createMatchRunner<G extends RollbackGame>(
   opts: MatchRunnerOptions<G>,
 ): MatchRunner<G> {
   const clock = opts.clock ?? realClock;
-  const waitingAfter = opts.waitingAfterMs ?? DEFAULT_WAITING_AFTER_MS;
-  const giveUpAfter = opts.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
   const history = createStatsHistory();
+  const health = createMatchHealth({
+    history,
+    waitingAfterMs: opts.waitingAfterMs,
+    giveUpAfterMs: opts.giveUpAfterMs,
+    graceMs: opts.graceMs,
+    resuming: opts.resuming,
+  });
   const events = new EventQueue<MatchEvent>("match");
   let lifecycle = initialLifecycle(opts.localPlayer, opts.me);
   let transport: InputTransport | null = null;
@@ -237,15 +236,8 @@ export function createMatchRunner<G extends RollbackGame>(
   // The snapshot `tick` saves into next (the one `previous` held before), null before the first.
   let spare: unknown = null;
   let acc = 0;
-  let lastSample = -Infinity;
-  const rttNow = { rttMs: 0, rttMinMs: 0 };
   let lastOutcome: TickOutcome | "idle" = "idle";
-  let stalledSince = -1;
-  let interruptedSince = -1;
-  let connectedAt = -1;
-  let askedAt = -1;
   let pathOf: () => ConnectionPath | null = () => null;
-  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const intake = createResumeIntake();
   const pendingControl: ControlMessage[] = [];
   const proxy: SessionTransport = {
@@ -277,7 +269,7 @@ export function createMatchRunner<G extends RollbackGame>(
     connect(t, path) {
       if (transport) throw new Error("match runner: already connected");
       attach(t, path);
-      connectedAt = clock.now();
+      health.connected(clock.now());
       dispatch({ type: "connected" });
       flush();
     },
@@ -308,8 +300,7 @@ export function createMatchRunner<G extends RollbackGame>(
         return false;
       }
       t.onInput = (f, i) => proxy.onInput?.(f, i);
-      interruptedSince = -1;
-      stalledSince = -1;
+      health.resumed();
       dispatch({ type: "link", state: "open" });
       flush();
       return true;
@@ -318,25 +309,14 @@ export function createMatchRunner<G extends RollbackGame>(
       if (!(dtMs >= 0)) return 0;
       if (!session || isFinished(lifecycle.phase)) {
         transport?.poll();
-        const now = clock.now();
-        const late = connectedAt >= 0 && now - connectedAt >= HANDSHAKE_TIMEOUT_MS;
-        if (
-          lifecycle.phase === "handshake" && now - Math.max(connectedAt, askedAt) >= INTRO_RETRY_MS
-        ) {
-          askedAt = now;
-          dispatch({ type: "handshake-retry" });
-        }
-        if (late && lifecycle.phase === "handshake") {
-          dispatch({ type: "failed", error: "your opponent's game did not answer" });
-        } else if (late && opts.resuming && !isFinished(lifecycle.phase)) {
-          dispatch({ type: "failed", error: "your opponent did not hand the match over" });
-        }
+        for (const e of health.handshake(lifecycle.phase, clock.now())) dispatch(e);
         flush();
         return 0;
       }
-      if (runner.graceLeft() === 0) {
+      const over = health.graceOver(clock.now());
+      if (over) {
         // The link (or the peer's page) stayed away for the whole grace period.
-        dispatch({ type: "failed", error: `no word from your opponent for ${graceMs / 1000} s` });
+        dispatch(over);
         flush();
         return 0;
       }
@@ -405,8 +385,7 @@ export function createMatchRunner<G extends RollbackGame>(
     on(listener) {
       return events.on(listener);
     },
-    graceLeft: () =>
-      interruptedSince < 0 ? null : Math.max(0, graceMs - (clock.now() - interruptedSince)),
+    graceLeft: () => health.graceLeft(clock.now()),
   };
 
   /** Takes `t`'s events: control messages, link states and the peer's frames. */
@@ -425,8 +404,7 @@ export function createMatchRunner<G extends RollbackGame>(
     t.onState = (raw) => {
       // A page that reloads drops its connection without a bye: its seat is held, so wait.
       const s = raw === "closed" && session && opts.keepSeat?.() ? "interrupted" : raw;
-      if (s === "interrupted" && interruptedSince < 0) interruptedSince = clock.now();
-      if (s !== "interrupted") interruptedSince = -1;
+      health.link(s, clock.now());
       proxy.onState?.(s);
       dispatch({ type: "link", state: s });
       flush();
@@ -486,34 +464,13 @@ export function createMatchRunner<G extends RollbackGame>(
       previous = null;
     }
     const now = clock.now();
-    if (outcome === "stalled" && lifecycle.interrupted) {
-      // A silent link is the grace period's business (the transport's disconnect timeout), not
-      // a frozen peer: keep waiting.
-      history.stall(now);
-      stalledSince = -1;
-    } else if (outcome === "stalled") {
-      history.stall(now);
-      if (stalledSince < 0) stalledSince = now;
-      const stalledFor = now - stalledSince;
-      if (stalledFor >= giveUpAfter) {
-        dispatch({ type: "failed", error: "your opponent's game stopped responding" });
-        return;
-      }
-      if (stalledFor >= waitingAfter && !lifecycle.waiting) {
-        dispatch({ type: "waiting", waiting: true });
-      }
-    } else if (outcome === "advanced") {
-      stalledSince = -1;
-      if (lifecycle.waiting) dispatch({ type: "waiting", waiting: false });
-    }
-    if (now - lastSample >= SAMPLE_MS) {
-      // The RTT alone, into a reused object: `stats()` built the transport's whole stats object
-      // (~250 B) ten times a second for one number of it.
-      rttNow.rttMs = 0;
-      if (transport) proxy.readRtt!(rttNow);
-      history.sample(now, rttNow.rttMs);
-      lastSample = now;
-    }
+    const said = health.ticked(outcome, lifecycle, now);
+    if (said) dispatch(said);
+    // A peer given up on ends the pairing: nothing of this tick is reported.
+    if (said?.type === "failed") return;
+    health.sample(now, (into) => {
+      if (transport) proxy.readRtt!(into);
+    });
     reportConfirmed(wrapped, session);
   }
 

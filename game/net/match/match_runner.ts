@@ -37,7 +37,6 @@ import {
   type P2PSession,
   type P2PSessionOptions,
   resumeP2PSession,
-  type SessionTransport,
   type TickOutcome,
 } from "../sessions/p2p_session.ts";
 import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
@@ -69,6 +68,7 @@ import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import { createSpectatorStream } from "./spectator_stream.ts";
 import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
 import { createMatchHealth } from "./match_health.ts";
+import { createSessionLink, type LinkHandlers } from "./session_link.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -222,15 +222,15 @@ export function createMatchRunner<G extends RollbackGame>(
   });
   const events = new EventQueue<MatchEvent>("match");
   let lifecycle = initialLifecycle(opts.localPlayer, opts.me);
-  let transport: InputTransport | null = null;
   let wrapped: MatchGame<G> | null = null;
   let session: P2PSession | null = null;
   let recorder: ReplayRecorder | null = null;
+  const link = createSessionLink(clock);
   const stream = createSpectatorStream({
     sink: opts.stream,
     end: opts.streamEnd,
     fromStart: opts.streamOnStart,
-    ackedFrame: () => ackedFrame(transport),
+    ackedFrame: () => ackedFrame(link.transport),
   });
   let previous: unknown = null;
   // The snapshot `tick` saves into next (the one `previous` held before), null before the first.
@@ -239,50 +239,38 @@ export function createMatchRunner<G extends RollbackGame>(
   let lastOutcome: TickOutcome | "idle" = "idle";
   let pathOf: () => ConnectionPath | null = () => null;
   const intake = createResumeIntake();
-  const pendingControl: ControlMessage[] = [];
-  const proxy: SessionTransport = {
-    sendInput: (f, i) => transport?.sendInput(f, i),
-    onInput: null,
-    sendControl: (m) => transport?.sendControl(m),
-    // A resume starts the fresh transport's streams where the session goes on.
-    startAt: (l, r) => transport?.startAt(l, r),
-    onControl: null,
-    onState: null,
-    stats: () => transport!.stats(),
-    readRtt(into) {
-      const t = transport!;
-      if (t.readRtt) t.readRtt(into);
-      else {
-        const s = t.stats();
-        into.rttMs = s.rttMs;
-        into.rttMinMs = s.rttMinMs;
-      }
+  const proxy = link.proxy;
+  const heard: LinkHandlers = {
+    control(m) {
+      if (m.kind === "app") dispatch({ type: "app", data: m.data });
+      else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
+      else if (m.kind === "resume") resumeChunk(m);
+      else link.toSession(m);
+      flush();
     },
-    poll: () => transport?.poll(),
-    // Time sync rides the input packets (see time_sync.ts).
-    onPeerFrame: null,
-    setFrame: (f) => transport?.setFrame(f),
-    now: () => clock.now(),
+    state(raw) {
+      // A page that reloads drops its connection without a bye: its seat is held, so wait.
+      const s = raw === "closed" && session && opts.keepSeat?.() ? "interrupted" : raw;
+      health.link(s, clock.now());
+      link.stateToSession(s);
+      dispatch({ type: "link", state: s });
+      flush();
+    },
   };
 
   const runner: MatchRunner<G> = {
     connect(t, path) {
-      if (transport) throw new Error("match runner: already connected");
+      if (link.transport) throw new Error("match runner: already connected");
       attach(t, path);
       health.connected(clock.now());
       dispatch({ type: "connected" });
       flush();
     },
     reconnect(t, path) {
-      if (!session || !transport || isFinished(lifecycle.phase)) {
+      if (!session || !link.transport || isFinished(lifecycle.phase)) {
         t.close("closed");
         return false;
       }
-      const old = transport;
-      old.onControl = null;
-      old.onState = null;
-      old.onInput = null;
-      old.onPeerFrame = null;
       attach(t, path);
       let bytes: Uint8Array;
       try {
@@ -299,7 +287,7 @@ export function createMatchRunner<G extends RollbackGame>(
         flush();
         return false;
       }
-      t.onInput = (f, i) => proxy.onInput?.(f, i);
+      link.flowInputs();
       health.resumed();
       dispatch({ type: "link", state: "open" });
       flush();
@@ -308,7 +296,7 @@ export function createMatchRunner<G extends RollbackGame>(
     update(dtMs) {
       if (!(dtMs >= 0)) return 0;
       if (!session || isFinished(lifecycle.phase)) {
-        transport?.poll();
+        link.transport?.poll();
         for (const e of health.handshake(lifecycle.phase, clock.now())) dispatch(e);
         flush();
         return 0;
@@ -358,7 +346,7 @@ export function createMatchRunner<G extends RollbackGame>(
     stats: () =>
       matchStats({
         session: opts.session,
-        transport: transport?.stats(),
+        transport: link.transport?.stats(),
         rollback: session?.stats(),
         history,
         match: wrapped?.match ?? 0,
@@ -390,25 +378,8 @@ export function createMatchRunner<G extends RollbackGame>(
 
   /** Takes `t`'s events: control messages, link states and the peer's frames. */
   function attach(t: InputTransport, path?: () => ConnectionPath | null): void {
-    transport = t;
     if (path) pathOf = path;
-    t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
-    t.onControl = (m) => {
-      if (m.kind === "app") dispatch({ type: "app", data: m.data });
-      else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
-      else if (m.kind === "resume") resumeChunk(m);
-      else if (proxy.onControl) proxy.onControl(m);
-      else if (m.kind !== "hello" && pendingControl.length < 256) pendingControl.push(m);
-      flush();
-    };
-    t.onState = (raw) => {
-      // A page that reloads drops its connection without a bye: its seat is held, so wait.
-      const s = raw === "closed" && session && opts.keepSeat?.() ? "interrupted" : raw;
-      health.link(s, clock.now());
-      proxy.onState?.(s);
-      dispatch({ type: "link", state: s });
-      flush();
-    };
+    link.attach(t, heard);
   }
 
   /** A piece of the snapshot, on the returning side; anywhere else it is ignored. */
@@ -429,7 +400,7 @@ export function createMatchRunner<G extends RollbackGame>(
     }
     session = r.session;
     watchSession(r.session);
-    beginPlay();
+    link.play();
     emit({ type: "started", setup: game.setup });
   }
 
@@ -468,9 +439,7 @@ export function createMatchRunner<G extends RollbackGame>(
     if (said) dispatch(said);
     // A peer given up on ends the pairing: nothing of this tick is reported.
     if (said?.type === "failed") return;
-    health.sample(now, (into) => {
-      if (transport) proxy.readRtt!(into);
-    });
+    health.sample(now, link.readRtt);
     reportConfirmed(wrapped, session);
   }
 
@@ -527,7 +496,7 @@ export function createMatchRunner<G extends RollbackGame>(
     }
     session = createP2PSession(sessionOptions(wrapped));
     watchSession(session);
-    beginPlay();
+    link.play();
     emit({ type: "started", setup });
   }
 
@@ -543,12 +512,6 @@ export function createMatchRunner<G extends RollbackGame>(
         recorder?.record(f, i0, i1, session?.checksum(f) ?? 0);
       },
     };
-  }
-
-  /** Hands the queued control messages to the session, then lets the inputs flow. */
-  function beginPlay(): void {
-    for (const m of pendingControl.splice(0)) proxy.onControl?.(m);
-    if (transport) transport.onInput = (f, i) => proxy.onInput?.(f, i);
   }
 
   function watchSession(s: P2PSession): void {
@@ -571,13 +534,7 @@ export function createMatchRunner<G extends RollbackGame>(
   function apply(effect: LifecycleEffect): void {
     switch (effect.type) {
       case "send":
-        if (transport && transport.state !== "closed" && transport.state !== "disconnected") {
-          try {
-            transport.sendControl({ kind: "app", data: effect.message });
-          } catch {
-            // The channel is going away; the lifecycle hears about it from the link state.
-          }
-        }
+        link.trySend({ kind: "app", data: effect.message });
         break;
       case "start":
         try {
@@ -597,7 +554,7 @@ export function createMatchRunner<G extends RollbackGame>(
       case "close":
         stream.send(clock.now(), true);
         session?.close();
-        transport?.close(lifecycle.phase === "left" ? "left" : "closed");
+        link.transport?.close(lifecycle.phase === "left" ? "left" : "closed");
         break;
     }
   }

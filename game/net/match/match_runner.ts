@@ -51,7 +51,6 @@ import {
 } from "./match_game.ts";
 import {
   type Agreement,
-  type CloseReason,
   initialLifecycle,
   inMatch,
   isFinished,
@@ -69,6 +68,7 @@ import { createSpectatorStream } from "./spectator_stream.ts";
 import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
 import { createMatchHealth } from "./match_health.ts";
 import { createSessionLink, type LinkHandlers } from "./session_link.ts";
+import { lifecycleNews, type MatchEvent, sessionNews } from "./match_events.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -85,14 +85,7 @@ export {
   SAMPLE_MS,
 } from "./match_health.ts";
 
-/** What happened, for listeners. Delivered after the runner's own work, in order. */
-export type MatchEvent =
-  | { type: "phase"; phase: MatchPhase; previous: MatchPhase }
-  | { type: "waiting"; waiting: boolean }
-  | { type: "closed"; reason: CloseReason; message: string }
-  | { type: "problem"; message: string }
-  | { type: "rematch-requested"; by: "local" | "remote" }
-  | { type: "started"; setup: MatchSetup };
+export type { MatchEvent } from "./match_events.ts";
 
 /** Options of {@link createMatchRunner}. */
 export interface MatchRunnerOptions<G extends RollbackGame> {
@@ -516,18 +509,13 @@ export function createMatchRunner<G extends RollbackGame>(
 
   function watchSession(s: P2PSession): void {
     s.onEvent((e) => {
-      const now = clock.now();
-      if (e.type === "rollback") history.rollback(now, e.depth);
-      else if (e.type === "desync") {
-        emit({
-          type: "problem",
-          message: `Desync at frame ${e.frame}: ${hex(e.local)} here, ${hex(e.remote)} there`,
-        });
-      } else if (e.type === "error") {
-        emit({ type: "problem", message: `Session stopped: ${e.message}` });
-        // A stopped session never advances again: end the pairing rather than freeze the screen.
-        dispatch({ type: "failed", error: e.message });
+      if (e.type === "rollback") {
+        history.rollback(clock.now(), e.depth);
+        return;
       }
+      const news = sessionNews(e);
+      if (news?.problem) emit({ type: "problem", message: news.problem });
+      if (news?.failed) dispatch({ type: "failed", error: news.failed });
     });
   }
 
@@ -563,25 +551,7 @@ export function createMatchRunner<G extends RollbackGame>(
     const before = lifecycle;
     const result = step(lifecycle, event);
     lifecycle = result.state;
-    if (lifecycle.phase !== before.phase) {
-      emit({ type: "phase", phase: lifecycle.phase, previous: before.phase });
-      if (lifecycle.phase === "closed" && lifecycle.closeReason) {
-        emit({
-          type: "closed",
-          reason: lifecycle.closeReason,
-          message: lifecycle.message ?? "",
-        });
-      }
-    }
-    if (lifecycle.waiting !== before.waiting) {
-      emit({ type: "waiting", waiting: lifecycle.waiting });
-    }
-    if (lifecycle.rematch.remote && !before.rematch.remote) {
-      emit({ type: "rematch-requested", by: "remote" });
-    }
-    if (lifecycle.rematch.local && !before.rematch.local) {
-      emit({ type: "rematch-requested", by: "local" });
-    }
+    for (const e of lifecycleNews(before, lifecycle)) emit(e);
     for (const e of result.effects) apply(e);
   }
 
@@ -595,10 +565,6 @@ function ackedFrame(t: InputTransport | null): number {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function hex(n: number): string {
-  return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 }
 
 /** True while the runner's match is on screen. */

@@ -474,12 +474,16 @@ export function createMatchRunner<G extends RollbackGame>(
       // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
       options: setup.options,
     });
-    stream.open(recorder, {
-      game: lifecycle.localIntro.game,
-      version: lifecycle.localIntro.version,
-      seed: setup.seed,
-      names: [setup.names[0], setup.names[1]],
-      options: [setup.options[0], setup.options[1]],
+    stream.open(recorder, () => {
+      // The current match's setup, as the cursor starts (not necessarily the first match's).
+      const now = wrapped!.setup;
+      return {
+        game: lifecycle.localIntro.game,
+        version: lifecycle.localIntro.version,
+        seed: now.seed,
+        names: [now.names[0], now.names[1]],
+        options: [now.options[0], now.options[1]],
+      };
     });
     if (opts.resuming) {
       // The session comes from the survivor's snapshot (resumeChunk), maybe already here.

@@ -41,8 +41,11 @@ export interface SpectatorStream {
   readonly streaming: boolean;
   /** True once the stream ended (sent whole, or the sink failed): nothing more is sent. */
   readonly over: boolean;
-  /** The pairing's log now exists, with the header its first batch carries. */
-  open(log: StreamLog, header: StreamHeader): void;
+  /**
+   * The pairing's log now exists. `header` (what the batch from frame 0 carries) is read when the
+   * cursor starts, which may be later, on `from`.
+   */
+  open(log: StreamLog, header: () => StreamHeader): void;
   /** The log is gone (the game could not start): nothing can be sent from it. */
   drop(): void;
   /** The lobby wants the frames from `frame` on (`stream-from`); kept until the log opens. */
@@ -56,14 +59,14 @@ export function createSpectatorStream(opts: SpectatorStreamOptions): SpectatorSt
   const sink = opts.sink;
   let cursor: StreamCursor | null = null;
   let log: StreamLog | null = null;
-  let header: StreamHeader | null = null;
+  let header: (() => StreamHeader) | null = null;
   // Where the stream is to start once the log opens; null: not wanted (yet).
   let startAt: number | null = sink && opts.fromStart !== false ? 0 : null;
   let over = false;
 
   function start(): void {
     if (cursor || startAt === null || !log || !header || over) return;
-    cursor = createStreamCursor(header, { from: startAt });
+    cursor = createStreamCursor(header(), { from: startAt });
   }
 
   function stop(): void {

@@ -27,7 +27,7 @@ Deno.test("streams from frame 0 once the log opens, the header on the first batc
   const { stream, batches } = streamWith();
   assert.equal(stream.streaming, false);
   const log = logOf(16);
-  stream.open(log, testHeader);
+  stream.open(log, () => testHeader);
   assert.equal(stream.streaming, true);
   stream.send(0, false);
   assert.deepEqual(batches.map((b) => b.from), [0, 8]);
@@ -37,7 +37,7 @@ Deno.test("streams from frame 0 once the log opens, the header on the first batc
 
 Deno.test("without fromStart nothing streams until the lobby says from where", () => {
   const { stream, batches } = streamWith({ fromStart: false });
-  stream.open(logOf(24), testHeader);
+  stream.open(logOf(24), () => testHeader);
   stream.send(0, false);
   assert.equal(stream.streaming, false);
   assert.equal(batches.length, 0);
@@ -50,14 +50,14 @@ Deno.test("a frame asked for before the log opens is where the stream starts", (
   const { stream, batches } = streamWith({ fromStart: false });
   stream.from(16);
   assert.equal(stream.streaming, false);
-  stream.open(logOf(24), testHeader);
+  stream.open(logOf(24), () => testHeader);
   stream.send(0, false);
   assert.deepEqual(batches.map((b) => b.from), [16]);
 });
 
 Deno.test("from rewinds a running stream, and ignores frames that are not frames", () => {
   const { stream, batches } = streamWith();
-  stream.open(logOf(16), testHeader);
+  stream.open(logOf(16), () => testHeader);
   stream.send(0, false);
   stream.from(-1);
   stream.from(2.5);
@@ -70,7 +70,7 @@ Deno.test("from rewinds a running stream, and ignores frames that are not frames
 
 Deno.test("frames the peer has not acknowledged are held back", () => {
   const { stream, batches, acked } = streamWith();
-  stream.open(logOf(16), testHeader);
+  stream.open(logOf(16), () => testHeader);
   acked.frame = 6; // frames 0..6 settled: not a full batch
   stream.send(0, false);
   assert.equal(batches.length, 0);
@@ -82,7 +82,7 @@ Deno.test("frames the peer has not acknowledged are held back", () => {
 Deno.test("send with all flushes the rest, ends once, and sends nothing after", () => {
   const { stream, batches, ended } = streamWith();
   const log = logOf(11);
-  stream.open(log, testHeader);
+  stream.open(log, () => testHeader);
   stream.send(0, true);
   assert.deepEqual(batches.map((b) => b.from), [0, 8]);
   assert.equal(ended(), 1);
@@ -96,7 +96,7 @@ Deno.test("send with all flushes the rest, ends once, and sends nothing after", 
 
 Deno.test("a stream that was never started ends without calling end", () => {
   const { stream, ended } = streamWith({ fromStart: false });
-  stream.open(logOf(11), testHeader);
+  stream.open(logOf(11), () => testHeader);
   stream.send(0, true);
   assert.equal(ended(), 0);
   assert.equal(stream.over, false);
@@ -104,7 +104,7 @@ Deno.test("a stream that was never started ends without calling end", () => {
 
 Deno.test("a dropped log sends nothing, not even the end", () => {
   const { stream, batches, ended } = streamWith();
-  stream.open(logOf(16), testHeader);
+  stream.open(logOf(16), () => testHeader);
   stream.drop();
   stream.send(0, true);
   assert.equal(batches.length, 0);
@@ -123,7 +123,7 @@ Deno.test("a sink that throws ends the stream for good without throwing", () => 
         throw new Error("socket gone");
       },
     });
-    stream.open(logOf(16), testHeader);
+    stream.open(logOf(16), () => testHeader);
     stream.send(0, false);
     assert.equal(calls, 1);
     assert.equal(stream.over, true);
@@ -138,9 +138,19 @@ Deno.test("a sink that throws ends the stream for good without throwing", () => 
   }
 });
 
+Deno.test("the header is read when the cursor starts, not when the log opens", () => {
+  const { stream, batches } = streamWith({ fromStart: false });
+  let seed = 1;
+  stream.open(logOf(16), () => ({ ...testHeader, seed }));
+  seed = 2;
+  stream.from(0);
+  stream.send(0, false);
+  assert.equal(batches[0].header?.seed, 2);
+});
+
 Deno.test("without a sink the stream never starts", () => {
   const stream = createSpectatorStream({ ackedFrame: () => 100 });
-  stream.open(logOf(16), testHeader);
+  stream.open(logOf(16), () => testHeader);
   stream.from(0);
   assert.equal(stream.streaming, false);
 });

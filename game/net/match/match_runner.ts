@@ -28,27 +28,19 @@
  */
 
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
-import { type Clock, realClock } from "../clock.ts";
-import type { RollbackGame } from "../game.ts";
-import type { ConnectionPath } from "../connection_path.ts";
-import type { InputTransport } from "../input_transport.ts";
-import {
-  createP2PSession,
-  type P2PSession,
-  type P2PSessionOptions,
-  resumeP2PSession,
-  type TickOutcome,
-} from "../sessions/p2p_session.ts";
-import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
 import { encodeReplay } from "../../../shared/replay_format.ts";
-import { createReplayRecorder, type ReplayRecorder } from "../replay/replay_recorder.ts";
-import {
-  type CreateGame,
-  createMatchGame,
-  type MatchGame,
-  type MatchSetup,
-  REMATCH_INPUT,
-} from "./match_game.ts";
+import { type Clock, realClock } from "../clock.ts";
+import type { ConnectionPath } from "../connection_path.ts";
+import { EventQueue } from "../event_queue.ts";
+import type { RollbackGame } from "../game.ts";
+import type { InputTransport } from "../input_transport.ts";
+import type { ReplayRecorder } from "../replay/replay_recorder.ts";
+import type { P2PSession } from "../sessions/p2p_session.ts";
+import type { StreamBatch } from "../spectate/stream_batcher.ts";
+import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
+import { lifecycleNews, type MatchEvent, sessionNews } from "./match_events.ts";
+import type { CreateGame, MatchSetup } from "./match_game.ts";
+import { createMatchHealth } from "./match_health.ts";
 import {
   type Agreement,
   initialLifecycle,
@@ -61,14 +53,11 @@ import {
   type MatchPhase,
   step,
 } from "./match_lifecycle.ts";
+import { createMatchPlay, type MatchPlay, newMatchConfirmed, overConfirmed } from "./match_play.ts";
 import { type MatchStats, matchStats } from "./match_stats.ts";
-import { EventQueue } from "../event_queue.ts";
-import type { StreamBatch } from "../spectate/stream_batcher.ts";
-import { createSpectatorStream } from "./spectator_stream.ts";
 import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
-import { createMatchHealth } from "./match_health.ts";
 import { createSessionLink, type LinkHandlers } from "./session_link.ts";
-import { lifecycleNews, type MatchEvent, sessionNews } from "./match_events.ts";
+import { createSpectatorStream } from "./spectator_stream.ts";
 
 /** The simulation rate. */
 export const TICK_HZ = 60;
@@ -190,15 +179,7 @@ export interface MatchRunner<G extends RollbackGame> {
   graceLeft(): number | null;
 }
 
-/** The seed both sides derive from the lobby's session id (FNV-1a, 32 bits). */
-export function seedFromSession(session: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < session.length; i++) {
-    h ^= session.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h | 0;
-}
+export { seedFromSession } from "./match_play.ts";
 
 /** Creates a runner in the `connecting` phase. */
 export function createMatchRunner<G extends RollbackGame>(
@@ -215,9 +196,7 @@ export function createMatchRunner<G extends RollbackGame>(
   });
   const events = new EventQueue<MatchEvent>("match");
   let lifecycle = initialLifecycle(opts.localPlayer, opts.me);
-  let wrapped: MatchGame<G> | null = null;
-  let session: P2PSession | null = null;
-  let recorder: ReplayRecorder | null = null;
+  let play: MatchPlay<G> | null = null;
   const link = createSessionLink(clock);
   const stream = createSpectatorStream({
     sink: opts.stream,
@@ -225,11 +204,7 @@ export function createMatchRunner<G extends RollbackGame>(
     fromStart: opts.streamOnStart,
     ackedFrame: () => ackedFrame(link.transport),
   });
-  let previous: unknown = null;
-  // The snapshot `tick` saves into next (the one `previous` held before), null before the first.
-  let spare: unknown = null;
   let acc = 0;
-  let lastOutcome: TickOutcome | "idle" = "idle";
   let pathOf: () => ConnectionPath | null = () => null;
   const intake = createResumeIntake();
   const proxy = link.proxy;
@@ -243,7 +218,7 @@ export function createMatchRunner<G extends RollbackGame>(
     },
     state(raw) {
       // A page that reloads drops its connection without a bye: its seat is held, so wait.
-      const s = raw === "closed" && session && opts.keepSeat?.() ? "interrupted" : raw;
+      const s = raw === "closed" && play?.session && opts.keepSeat?.() ? "interrupted" : raw;
       health.link(s, clock.now());
       link.stateToSession(s);
       dispatch({ type: "link", state: s });
@@ -260,6 +235,7 @@ export function createMatchRunner<G extends RollbackGame>(
       flush();
     },
     reconnect(t, path) {
+      const session = play?.session;
       if (!session || !link.transport || isFinished(lifecycle.phase)) {
         t.close("closed");
         return false;
@@ -288,7 +264,7 @@ export function createMatchRunner<G extends RollbackGame>(
     },
     update(dtMs) {
       if (!(dtMs >= 0)) return 0;
-      if (!session || isFinished(lifecycle.phase)) {
+      if (!play?.session || isFinished(lifecycle.phase)) {
         link.transport?.poll();
         for (const e of health.handshake(lifecycle.phase, clock.now())) dispatch(e);
         flush();
@@ -307,7 +283,7 @@ export function createMatchRunner<G extends RollbackGame>(
         tick();
         acc -= TICK_MS;
         ran++;
-        if (!session || isFinished(lifecycle.phase)) break;
+        if (!play?.session || isFinished(lifecycle.phase)) break;
       }
       if (acc >= TICK_MS) acc = acc % TICK_MS; // too far behind: drop the backlog
       stream.send(clock.now(), false);
@@ -315,7 +291,7 @@ export function createMatchRunner<G extends RollbackGame>(
       return ran;
     },
     get alpha() {
-      return lastOutcome === "advanced" ? Math.min(1, acc / TICK_MS) : 1;
+      return play?.lastOutcome === "advanced" ? Math.min(1, acc / TICK_MS) : 1;
     },
     get lifecycle() {
       return lifecycle;
@@ -324,32 +300,32 @@ export function createMatchRunner<G extends RollbackGame>(
       return lifecycle.phase;
     },
     get game() {
-      return wrapped?.game ?? null;
+      return play?.game.game ?? null;
     },
     get setup() {
-      return wrapped?.setup ?? null;
+      return play?.game.setup ?? null;
     },
     get previous() {
-      return previous;
+      return play?.previous ?? null;
     },
     get session() {
-      return session;
+      return play?.session ?? null;
     },
     history,
     stats: () =>
       matchStats({
         session: opts.session,
         transport: link.transport?.stats(),
-        rollback: session?.stats(),
+        rollback: play?.session?.stats(),
         history,
-        match: wrapped?.match ?? 0,
+        match: play?.game.match ?? 0,
         path: pathOf(),
       }, clock.now()),
-    checksum: (f) => session?.checksum(f),
+    checksum: (f) => play?.session?.checksum(f),
     get recorder() {
-      return recorder;
+      return play?.recorder ?? null;
     },
-    replay: () => (recorder ? encodeReplay(recorder.replay()) : null),
+    replay: () => (play ? encodeReplay(play.recorder.replay()) : null),
     rematch: () => {
       dispatch({ type: "rematch" });
       flush();
@@ -377,24 +353,23 @@ export function createMatchRunner<G extends RollbackGame>(
 
   /** A piece of the snapshot, on the returning side; anywhere else it is ignored. */
   function resumeChunk(m: Extract<ControlMessage, { kind: "resume" }>): void {
-    if (!opts.resuming || session || isFinished(lifecycle.phase)) return;
+    if (!opts.resuming || play?.session || isFinished(lifecycle.phase)) return;
     const r = intake.add(m);
     if (r.type === "error") dispatch({ type: "failed", error: r.error });
-    else if (r.type === "ready" && wrapped) finishResume(wrapped, intake.take()!);
+    else if (r.type === "ready" && play) finishResume(play, intake.take()!);
   }
 
   /** The returner rebuilds its session from the survivor's snapshot and plays on. */
-  function finishResume(game: MatchGame<G>, bytes: Uint8Array): void {
-    const r = resumeP2PSession(sessionOptions(game), bytes);
+  function finishResume(p: MatchPlay<G>, bytes: Uint8Array): void {
+    const r = p.resume(bytes);
     if (!r.ok) {
       emit({ type: "problem", message: `Could not resume the match: ${r.error}` });
       dispatch({ type: "failed", error: `could not resume the match: ${r.error}` });
       return;
     }
-    session = r.session;
     watchSession(r.session);
     link.play();
-    emit({ type: "started", setup: game.setup });
+    emit({ type: "started", setup: p.game.setup });
   }
 
   function emit(event: MatchEvent): void {
@@ -405,110 +380,54 @@ export function createMatchRunner<G extends RollbackGame>(
     events.flush();
   }
 
-  function localInput(game: MatchGame<G>): number {
-    if (game.overFrame >= 0) return lifecycle.rematch.local ? REMATCH_INPUT : 0;
-    const raw = opts.readInput(game.game, opts.localPlayer);
-    return Number.isInteger(raw) ? raw & 0xff : 0;
-  }
-
   function tick(): void {
-    if (!session || !wrapped) return;
-    const input = localInput(wrapped);
-    const g = wrapped.game;
-    // Two snapshots take turns (a game with saveInto): `previous` stays intact until the next
-    // tick that advances, and the one before it is refilled instead of a copy per tick.
-    const before = spare !== null && g.saveInto ? g.saveInto(spare) : g.save();
-    const outcome = session.tick(input);
-    lastOutcome = outcome;
-    if (outcome === "advanced") {
-      spare = previous;
-      previous = before;
-    } else {
-      spare = before;
-      previous = null;
-    }
+    const p = play;
+    if (!p?.session) return;
+    const outcome = p.tick(lifecycle.rematch.local);
     const now = clock.now();
     const said = health.ticked(outcome, lifecycle, now);
     if (said) dispatch(said);
     // A peer given up on ends the pairing: nothing of this tick is reported.
     if (said?.type === "failed") return;
     health.sample(now, link.readRtt);
-    reportConfirmed(wrapped, session);
+    reportConfirmed(p, p.session.confirmedFrame);
   }
 
-  // What the simulation decided is reported once the frame that decided it is confirmed: a
-  // misprediction can then never show an end screen, or start a rematch, that is taken back.
-  function reportConfirmed(game: MatchGame<G>, s: P2PSession): void {
-    const confirmed = s.confirmedFrame;
-    if (recorder && game.startFrame > 0 && game.startFrame <= confirmed + 1) {
-      recorder.matchStarted(game.startFrame);
+  function reportConfirmed(p: MatchPlay<G>, confirmed: number): void {
+    p.noteRestart();
+    if (newMatchConfirmed(p.game, confirmed, lifecycle)) {
+      dispatch({ type: "sim", match: p.game.match, over: false });
+      emit({ type: "started", setup: p.game.setup });
     }
-    if (game.match > lifecycle.match && confirmed >= game.startFrame) {
-      dispatch({ type: "sim", match: game.match, over: false });
-      emit({ type: "started", setup: game.setup });
-    }
-    // Only while playing: in any other phase the step ignores it, and from the end of a match to
-    // the rematch this ran every tick for nothing (an event and a step result each time).
-    if (
-      lifecycle.phase === "playing" && game.match === lifecycle.match && game.overFrame >= 0 &&
-      confirmed >= game.overFrame
-    ) {
-      dispatch({ type: "sim", match: game.match, over: true });
+    if (overConfirmed(p.game, confirmed, lifecycle)) {
+      dispatch({ type: "sim", match: p.game.match, over: true });
     }
   }
 
   function start(agreement: Agreement): void {
-    const setup: MatchSetup = {
-      seed: seedFromSession(opts.session),
+    const p = createMatchPlay({
+      session: opts.session,
       localPlayer: opts.localPlayer,
-      names: agreement.names,
-      match: 0,
-      options: agreement.options,
-    };
-    wrapped = createMatchGame({ createGame: opts.createGame, setup, isOver: opts.isOver });
-    recorder = createReplayRecorder({
-      game: lifecycle.localIntro.game,
-      version: lifecycle.localIntro.version,
-      seed: setup.seed,
-      names: setup.names,
-      // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
-      options: setup.options,
+      intro: lifecycle.localIntro,
+      agreement,
+      createGame: opts.createGame,
+      isOver: opts.isOver,
+      readInput: opts.readInput,
+      inputDelay: opts.inputDelay,
+      maxPrediction: opts.maxPrediction,
+      transport: proxy,
     });
-    stream.open(recorder, () => {
-      // The current match's setup, as the cursor starts (not necessarily the first match's).
-      const now = wrapped!.setup;
-      return {
-        game: lifecycle.localIntro.game,
-        version: lifecycle.localIntro.version,
-        seed: now.seed,
-        names: [now.names[0], now.names[1]],
-        options: [now.options[0], now.options[1]],
-      };
-    });
+    play = p;
+    stream.open(p.recorder, p.streamHeader);
     if (opts.resuming) {
       // The session comes from the survivor's snapshot (resumeChunk), maybe already here.
       const snapshot = intake.take();
-      if (snapshot) finishResume(wrapped, snapshot);
+      if (snapshot) finishResume(p, snapshot);
       return;
     }
-    session = createP2PSession(sessionOptions(wrapped));
-    watchSession(session);
+    watchSession(p.begin());
     link.play();
-    emit({ type: "started", setup });
-  }
-
-  function sessionOptions(game: MatchGame<G>): P2PSessionOptions<unknown> {
-    return {
-      game: game as unknown as RollbackGame<unknown>,
-      transport: proxy,
-      localPlayer: opts.localPlayer,
-      inputDelay: opts.inputDelay,
-      maxPrediction: opts.maxPrediction,
-      // Every confirmed frame once, in order: the replay (and the spectators' stream) log.
-      onConfirmed: (f, i0, i1) => {
-        recorder?.record(f, i0, i1, session?.checksum(f) ?? 0);
-      },
-    };
+    emit({ type: "started", setup: p.game.setup });
   }
 
   function watchSession(s: P2PSession): void {
@@ -534,9 +453,7 @@ export function createMatchRunner<G extends RollbackGame>(
         } catch (e) {
           // createGame threw (a game bug, or options it cannot handle): end the pairing clearly
           // on both sides instead of leaving a match without a session.
-          wrapped = null;
-          session = null;
-          recorder = null;
+          play = null;
           stream.drop();
           const why = e instanceof Error ? e.message : String(e);
           emit({ type: "problem", message: `The game could not start: ${why}` });
@@ -545,7 +462,7 @@ export function createMatchRunner<G extends RollbackGame>(
         break;
       case "close":
         stream.send(clock.now(), true);
-        session?.close();
+        play?.session?.close();
         link.transport?.close(lifecycle.phase === "left" ? "left" : "closed");
         break;
     }

@@ -58,13 +58,9 @@ import { type MatchStats, matchStats } from "./match_stats.ts";
 import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
 import { createSessionLink, type LinkHandlers } from "./session_link.ts";
 import { createSpectatorStream } from "./spectator_stream.ts";
+import { createTickPacer } from "./tick_pacer.ts";
 
-/** The simulation rate. */
-export const TICK_HZ = 60;
-/** Milliseconds per simulation tick. */
-export const TICK_MS = 1000 / TICK_HZ;
-/** Most ticks one `update` runs to catch up; beyond that, time is dropped (a frozen tab). */
-export const MAX_CATCH_UP_TICKS = 8;
+export { MAX_CATCH_UP_TICKS, TICK_HZ, TICK_MS } from "./tick_pacer.ts";
 export {
   DEFAULT_GIVE_UP_AFTER_MS,
   DEFAULT_GRACE_MS,
@@ -204,7 +200,7 @@ export function createMatchRunner<G extends RollbackGame>(
     fromStart: opts.streamOnStart,
     ackedFrame: () => ackedFrame(link.transport),
   });
-  let acc = 0;
+  const pacer = createTickPacer();
   let pathOf: () => ConnectionPath | null = () => null;
   const intake = createResumeIntake();
   const proxy = link.proxy;
@@ -277,21 +273,21 @@ export function createMatchRunner<G extends RollbackGame>(
         flush();
         return 0;
       }
-      acc += dtMs;
+      pacer.add(dtMs);
       let ran = 0;
-      while (acc >= TICK_MS && ran < MAX_CATCH_UP_TICKS) {
+      while (pacer.due(ran)) {
         tick();
-        acc -= TICK_MS;
+        pacer.spend();
         ran++;
         if (!play?.session || isFinished(lifecycle.phase)) break;
       }
-      if (acc >= TICK_MS) acc = acc % TICK_MS; // too far behind: drop the backlog
+      pacer.settle();
       stream.send(clock.now(), false);
       flush();
       return ran;
     },
     get alpha() {
-      return play?.lastOutcome === "advanced" ? Math.min(1, acc / TICK_MS) : 1;
+      return pacer.alpha(play?.lastOutcome === "advanced");
     },
     get lifecycle() {
       return lifecycle;

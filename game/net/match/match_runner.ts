@@ -55,7 +55,7 @@ import {
 } from "./match_lifecycle.ts";
 import { createMatchPlay, type MatchPlay, newMatchConfirmed, overConfirmed } from "./match_play.ts";
 import { type MatchStats, matchStats } from "./match_stats.ts";
-import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
+import { createResumeIntake, handOver } from "./resume_handover.ts";
 import { createSessionLink, type LinkHandlers } from "./session_link.ts";
 import { createSpectatorStream } from "./spectator_stream.ts";
 import { createTickPacer } from "./tick_pacer.ts";
@@ -237,18 +237,9 @@ export function createMatchRunner<G extends RollbackGame>(
         return false;
       }
       attach(t, path);
-      let bytes: Uint8Array;
-      try {
-        bytes = session.resume(proxy);
-      } catch (e) {
-        dispatch({ type: "failed", error: `could not resume: ${errorText(e)}` });
-        flush();
-        return false;
-      }
-      try {
-        for (const m of handoverMessages(lifecycle.localIntro, bytes)) t.sendControl(m);
-      } catch (e) {
-        dispatch({ type: "failed", error: `could not resume: ${errorText(e)}` });
+      const r = handOver(session, proxy, t, lifecycle.localIntro);
+      if (!r.ok) {
+        dispatch({ type: "failed", error: r.error });
         flush();
         return false;
       }
@@ -478,10 +469,6 @@ export function createMatchRunner<G extends RollbackGame>(
 /** The newest local frame the peer acknowledged, -1 with no transport. */
 function ackedFrame(t: InputTransport | null): number {
   return t ? (t.ackedFrame ? t.ackedFrame() : t.stats().ackedLocalFrame) : -1;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** True while the runner's match is on screen. */

@@ -1,7 +1,8 @@
 /**
  * The two halves of a resume hand-over between the pages of one pairing, without I/O. The
- * survivor (whose page stayed) sends the returner (whose page reloaded) its intro and then the
- * session's snapshot in `resume` chunks ({@link handoverMessages}); the returner puts the chunks
+ * survivor (whose page stayed) moves its session onto the fresh link and sends the returner (whose
+ * page reloaded) its intro and then the session's snapshot in `resume` chunks ({@link handOver},
+ * {@link handoverMessages}); the returner puts the chunks
  * back together ({@link createResumeIntake}) and holds the whole snapshot until its game exists,
  * since the chunks may arrive before the handshake is done.
  *
@@ -16,6 +17,7 @@ import {
   type ResumeAssembly,
   type ResumeChunk,
 } from "../../../shared/resume_chunks.ts";
+import type { SessionTransport } from "../sessions/p2p_session.ts";
 import type { Intro } from "./match_lifecycle.ts";
 
 /**
@@ -24,6 +26,32 @@ import type { Intro } from "./match_lifecycle.ts";
  */
 export function handoverMessages(intro: Intro, snapshot: Uint8Array): ControlMessage[] {
   return [{ kind: "app", data: intro }, ...chunkResume(snapshot)];
+}
+
+/** The part of a session the survivor's half needs (a `P2PSession` fits). */
+export interface ResumableSession {
+  /** Moves the session onto `transport` and returns its snapshot. */
+  resume(transport: SessionTransport): Uint8Array;
+}
+
+/**
+ * The survivor's half: moves `session` onto `transport` (the runner's proxy, already in front of
+ * the fresh link) and sends `link` the {@link handoverMessages}. A failure of either is an error
+ * for the runner to end the pairing with, never a throw.
+ */
+export function handOver(
+  session: ResumableSession,
+  transport: SessionTransport,
+  link: { sendControl(message: ControlMessage): void },
+  intro: Intro,
+): { ok: true } | { ok: false; error: string } {
+  try {
+    const snapshot = session.resume(transport);
+    for (const m of handoverMessages(intro, snapshot)) link.sendControl(m);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: `could not resume: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }
 
 /** What one chunk made of the intake. */

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { RESUME_CHUNK_BYTES } from "../../../shared/peer_protocol.ts";
 import type { ResumeChunk } from "../../../shared/resume_chunks.ts";
 import { type Intro, LIFECYCLE_VERSION } from "./match_lifecycle.ts";
-import { createResumeIntake, handoverMessages } from "./resume_handover.ts";
+import type { ControlMessage } from "../../../shared/peer_protocol.ts";
+import type { SessionTransport } from "../sessions/p2p_session.ts";
+import { createResumeIntake, handOver, handoverMessages } from "./resume_handover.ts";
 
 const intro: Intro = {
   t: "intro",
@@ -63,4 +65,51 @@ Deno.test("chunks out of order are a damaged hand-over, and the intake starts ov
   assert.equal(intake.ready, false);
   assert.deepEqual(intake.add(chunks[0]), { type: "partial" });
   assert.deepEqual(intake.add(chunks[1]), { type: "ready" });
+});
+
+const proxy = {} as SessionTransport;
+
+Deno.test("the survivor moves its session onto the link, then sends the intro and snapshot", () => {
+  const snapshot = bytesOf(RESUME_CHUNK_BYTES + 1);
+  const movedTo: SessionTransport[] = [];
+  const sent: ControlMessage[] = [];
+  const r = handOver(
+    {
+      resume: (t) => {
+        movedTo.push(t);
+        return snapshot;
+      },
+    },
+    proxy,
+    { sendControl: (m) => void sent.push(m) },
+    intro,
+  );
+  assert.deepEqual(r, { ok: true });
+  assert.deepEqual(movedTo, [proxy]);
+  assert.deepEqual(sent, handoverMessages(intro, snapshot));
+});
+
+Deno.test("a session that cannot resume is an error, and nothing is sent", () => {
+  const sent: ControlMessage[] = [];
+  const r = handOver(
+    {
+      resume: () => {
+        throw new Error("no running match");
+      },
+    },
+    proxy,
+    { sendControl: (m) => void sent.push(m) },
+    intro,
+  );
+  assert.deepEqual(r, { ok: false, error: "could not resume: no running match" });
+  assert.equal(sent.length, 0);
+});
+
+Deno.test("a link that refuses the hand-over is an error, not a throw", () => {
+  const r = handOver({ resume: () => bytesOf(3) }, proxy, {
+    sendControl: () => {
+      throw new Error("channel closed");
+    },
+  }, intro);
+  assert.deepEqual(r, { ok: false, error: "could not resume: channel closed" });
 });

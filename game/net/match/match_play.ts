@@ -38,21 +38,25 @@ export function seedFromSession(session: string): number {
   return h | 0;
 }
 
-/** Options of {@link createMatchPlay}. */
+/** Options of {@link createMatchPlay} (the match runner's options are these, and more). */
 export interface MatchPlayOptions<G extends RollbackGame> {
   /** The lobby's session id of the pairing: the shared seed is derived from it. */
   session: string;
   localPlayer: 0 | 1;
-  /** This side's intro (its game id and version go into the log's header). */
-  intro: Intro;
-  /** What the handshake agreed on: both names and both sides' options. */
-  agreement: Agreement;
   createGame: CreateGame<G>;
   isOver?: (game: G) => boolean;
   /** The local player's input for the next tick (an integer 0..255; anything else is 0). */
   readInput: (game: G, player: 0 | 1) => number;
   inputDelay?: number;
   maxPrediction?: number;
+}
+
+/** What the handshake brought to {@link createMatchPlay}. */
+export interface PlayStart {
+  /** This side's intro (its game id and version go into the log's header). */
+  intro: Intro;
+  /** What both sides agreed on: both names and both sides' options. */
+  agreement: Agreement;
   /** What the session sends and hears through (the runner's proxy). */
   transport: SessionTransport;
 }
@@ -84,21 +88,22 @@ export interface MatchPlay<G extends RollbackGame> {
   noteRestart(): void;
 }
 
-/** Builds the game and the log for `agreement`; throws what `createGame` throws. */
+/** Builds the game and the log for the agreement; throws what `createGame` throws. */
 export function createMatchPlay<G extends RollbackGame>(
   opts: MatchPlayOptions<G>,
+  { intro, agreement, transport }: PlayStart,
 ): MatchPlay<G> {
   const setup: MatchSetup = {
     seed: seedFromSession(opts.session),
     localPlayer: opts.localPlayer,
-    names: opts.agreement.names,
+    names: agreement.names,
     match: 0,
-    options: opts.agreement.options,
+    options: agreement.options,
   };
   const game = createMatchGame({ createGame: opts.createGame, setup, isOver: opts.isOver });
   const recorder = createReplayRecorder({
-    game: opts.intro.game,
-    version: opts.intro.version,
+    game: intro.game,
+    version: intro.version,
     seed: setup.seed,
     names: setup.names,
     // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
@@ -112,7 +117,7 @@ export function createMatchPlay<G extends RollbackGame>(
 
   const sessionOptions: P2PSessionOptions<unknown> = {
     game: game as unknown as RollbackGame<unknown>,
-    transport: opts.transport,
+    transport,
     localPlayer: opts.localPlayer,
     inputDelay: opts.inputDelay,
     maxPrediction: opts.maxPrediction,
@@ -143,8 +148,8 @@ export function createMatchPlay<G extends RollbackGame>(
     streamHeader() {
       const now = game.setup;
       return {
-        game: opts.intro.game,
-        version: opts.intro.version,
+        game: intro.game,
+        version: intro.version,
         seed: now.seed,
         names: [now.names[0], now.names[1]],
         options: [now.options[0], now.options[1]],

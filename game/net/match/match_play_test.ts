@@ -33,20 +33,19 @@ function silentTransport() {
   return { transport, sent };
 }
 
-function playWith(opts: Partial<MatchPlayOptions<TestGame>> = {}) {
-  const { transport, sent } = silentTransport();
+function playWith(
+  opts: Partial<MatchPlayOptions<TestGame>> = {},
+  { transport, sent } = silentTransport(),
+) {
   const play = createMatchPlay<TestGame>({
     session: "s-1",
     localPlayer: 0,
-    intro,
-    agreement: { names: ["A", "B"], options: [1, 2] },
     createGame: (setup) => createTestGame({ seed: setup.seed }),
     readInput: () => 3,
     inputDelay: 0,
     maxPrediction: 4,
-    transport,
     ...opts,
-  });
+  }, { intro, agreement: { names: ["A", "B"], options: [1, 2] }, transport });
   return { play, sent };
 }
 
@@ -132,8 +131,9 @@ Deno.test("once a match is over the input is the rematch vote, not the player's"
 });
 
 Deno.test("confirmed frames go into the log with the session's checksum", () => {
-  const { transport } = silentTransport();
-  const { play } = playWith({ transport });
+  const silent = silentTransport();
+  const { play } = playWith({}, silent);
+  const transport = silent.transport;
   const session = play.begin();
   transport.onInput!(0, 4);
   transport.onInput!(1, 4);

@@ -392,18 +392,7 @@ export function createMatchRunner<G extends RollbackGame>(
   }
 
   function start(agreement: Agreement): void {
-    const p = createMatchPlay({
-      session: opts.session,
-      localPlayer: opts.localPlayer,
-      intro: lifecycle.localIntro,
-      agreement,
-      createGame: opts.createGame,
-      isOver: opts.isOver,
-      readInput: opts.readInput,
-      inputDelay: opts.inputDelay,
-      maxPrediction: opts.maxPrediction,
-      transport: proxy,
-    });
+    const p = createMatchPlay(opts, { intro: lifecycle.localIntro, agreement, transport: proxy });
     play = p;
     stream.open(p.recorder, p.streamHeader);
     if (opts.resuming) {

@@ -1,25 +1,28 @@
 /**
- * One pairing's matches for any {@link RollbackGame}, without DOM or timers of its own: it ties
- * the input transport, the rollback session, the wrapped game (match_game.ts) and the lifecycle
- * machine (match_lifecycle.ts) together and runs them at a fixed 60 Hz from an accumulator. The
- * browser shell (run_match.ts) feeds it elapsed time; unit tests drive two runners over simulated
- * channels on a manual clock.
+ * One pairing's matches for any {@link RollbackGame}, without DOM or timers of its own: the shell
+ * that wires the parts below to the lifecycle machine (match_lifecycle.ts) and runs them at a
+ * fixed 60 Hz. The browser shell (run_match.ts) feeds it elapsed time; unit tests drive two
+ * runners over simulated channels on a manual clock.
  *
- * Wiring. The transport is attached once the channels are open (`connect`). Until the lifecycle
- * agrees (both intros), the runner handles the control channel itself; then it creates the game
- * and the session. The session sees the transport through a small proxy so that no control
- * message is lost in the hand-over: `app` messages and the peer's `bye` always go to the
- * lifecycle, the rest (time sync, checksums) to the session, queued until it exists. Remote inputs
- * stay unconsumed in the transport (it resends them) until the session exists.
- *
- * Spectators: with a `stream` sink (runMatch passes the lobby's), the streaming side reads the
- * confirmed-input log (the replay recorder's) through a cursor (spectate/stream_cursor.ts); full
- * batches are handed to the sink after the ticks of an `update`, never inside one, and the rest
- * when the pairing closes (followed by `streamEnd`). The offerer streams from the start
- * (`streamOnStart`); `streamFrom(frame)` (the lobby's `stream-from`) makes any side stream from
- * that frame on, so a page that took the streaming seat back, or whose batches were lost with
- * its lobby connection, resends exactly what the lobby lacks. A sink that throws costs the
- * spectators, never the match.
+ * The parts, each in its own file and tested alone:
+ * - session_link.ts: the transport, attached once the channels are open (`connect`), as the
+ *   session sees it through a proxy, so no control message is lost before the session exists and
+ *   a resume moves the session onto a fresh link. `app` messages and the peer's `bye` always go to
+ *   the lifecycle, `resume` chunks to the hand-over, the rest (time sync, checksums) to the
+ *   session. Remote inputs stay unconsumed in the transport (it resends them) until play begins.
+ * - match_play.ts: once both intros agree, the wrapped game (match_game.ts), the rollback session,
+ *   the confirmed-input log and the interpolation snapshots. What the simulation decided is
+ *   reported once the frame that decided it is confirmed.
+ * - resume_handover.ts: a resume's two halves, the survivor's (`reconnect`) and the returner's
+ *   (`resuming`: the session is rebuilt from the survivor's snapshot).
+ * - match_health.ts: the handshake's, stall's and grace period's clocks and the overlay samples,
+ *   answering with the lifecycle events they call for.
+ * - spectator_stream.ts: with a `stream` sink (runMatch passes the lobby's), the confirmed inputs
+ *   for spectators, handed to the sink after the ticks of an `update`, never inside one, and the
+ *   rest when the pairing closes (followed by `streamEnd`). The offerer streams from the start
+ *   (`streamOnStart`); `streamFrom(frame)` (the lobby's `stream-from`) makes any side stream from
+ *   that frame on. A sink that throws costs the spectators, never the match.
+ * - tick_pacer.ts: the 60 Hz accumulator; match_events.ts: what listeners hear.
  *
  * Events are queued while the runner works and delivered after it, so a listener never runs in
  * the middle of a tick and may call back into the runner.

@@ -22,10 +22,10 @@
  *   rest when the pairing closes (followed by `streamEnd`). The offerer streams from the start
  *   (`streamOnStart`); `streamFrom(frame)` (the lobby's `stream-from`) makes any side stream from
  *   that frame on. A sink that throws costs the spectators, never the match.
- * - tick_pacer.ts: the 60 Hz accumulator; match_events.ts: what listeners hear.
- *
- * Events are queued while the runner works and delivered after it, so a listener never runs in
- * the middle of a tick and may call back into the runner.
+ * - lifecycle_driver.ts: the lifecycle machine stepped, with what listeners hear of it
+ *   (match_events.ts) queued while the runner works and delivered after it, so a listener never
+ *   runs in the middle of a tick and may call back into the runner.
+ * - tick_pacer.ts: the 60 Hz accumulator.
  *
  * @module
  */
@@ -34,14 +34,13 @@ import type { ControlMessage } from "../../../shared/peer_protocol.ts";
 import { encodeReplay } from "../../../shared/replay_format.ts";
 import { type Clock, realClock } from "../clock.ts";
 import type { ConnectionPath } from "../connection_path.ts";
-import { EventQueue } from "../event_queue.ts";
 import type { RollbackGame } from "../game.ts";
 import type { InputTransport } from "../input_transport.ts";
 import type { ReplayRecorder } from "../replay/replay_recorder.ts";
 import type { P2PSession } from "../sessions/p2p_session.ts";
 import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
-import { lifecycleNews, type MatchEvent, sessionNews } from "./match_events.ts";
+import { type MatchEvent, sessionNews } from "./match_events.ts";
 import type { CreateGame, MatchSetup } from "./match_game.ts";
 import { createMatchHealth } from "./match_health.ts";
 import {
@@ -54,7 +53,6 @@ import {
   type LifecycleState,
   type LocalIntro,
   type MatchPhase,
-  step,
 } from "./match_lifecycle.ts";
 import { createMatchPlay, type MatchPlay, newMatchConfirmed, overConfirmed } from "./match_play.ts";
 import { type MatchStats, matchStats } from "./match_stats.ts";
@@ -62,6 +60,7 @@ import { createResumeIntake, handOver } from "./resume_handover.ts";
 import { createSessionLink, type LinkHandlers } from "./session_link.ts";
 import { createSpectatorStream } from "./spectator_stream.ts";
 import { createTickPacer } from "./tick_pacer.ts";
+import { createLifecycleDriver } from "./lifecycle_driver.ts";
 
 export { MAX_CATCH_UP_TICKS, TICK_HZ, TICK_MS } from "./tick_pacer.ts";
 export {
@@ -193,8 +192,8 @@ export function createMatchRunner<G extends RollbackGame>(
     graceMs: opts.graceMs,
     resuming: opts.resuming,
   });
-  const events = new EventQueue<MatchEvent>("match");
-  let lifecycle = initialLifecycle(opts.localPlayer, opts.me);
+  const machine = createLifecycleDriver(initialLifecycle(opts.localPlayer, opts.me), apply);
+  const { dispatch, emit, flush, tell } = machine;
   let play: MatchPlay<G> | null = null;
   const link = createSessionLink(clock);
   const stream = createSpectatorStream({
@@ -220,8 +219,7 @@ export function createMatchRunner<G extends RollbackGame>(
       const s = raw === "closed" && play?.session && opts.keepSeat?.() ? "interrupted" : raw;
       health.link(s, clock.now());
       link.stateToSession(s);
-      dispatch({ type: "link", state: s });
-      flush();
+      tell({ type: "link", state: s });
     },
   };
 
@@ -230,41 +228,37 @@ export function createMatchRunner<G extends RollbackGame>(
       if (link.transport) throw new Error("match runner: already connected");
       attach(t, path);
       health.connected(clock.now());
-      dispatch({ type: "connected" });
-      flush();
+      tell({ type: "connected" });
     },
     reconnect(t, path) {
       const session = play?.session;
-      if (!session || !link.transport || isFinished(lifecycle.phase)) {
+      if (!session || !link.transport || isFinished(machine.state.phase)) {
         t.close("closed");
         return false;
       }
       attach(t, path);
-      const r = handOver(session, proxy, t, lifecycle.localIntro);
+      const r = handOver(session, proxy, t, machine.state.localIntro);
       if (!r.ok) {
-        dispatch({ type: "failed", error: r.error });
-        flush();
+        tell({ type: "failed", error: r.error });
         return false;
       }
       link.flowInputs();
       health.resumed();
-      dispatch({ type: "link", state: "open" });
-      flush();
+      tell({ type: "link", state: "open" });
       return true;
     },
     update(dtMs) {
       if (!(dtMs >= 0)) return 0;
-      if (!play?.session || isFinished(lifecycle.phase)) {
+      if (!play?.session || isFinished(machine.state.phase)) {
         link.transport?.poll();
-        for (const e of health.handshake(lifecycle.phase, clock.now())) dispatch(e);
+        for (const e of health.handshake(machine.state.phase, clock.now())) dispatch(e);
         flush();
         return 0;
       }
       const over = health.graceOver(clock.now());
       if (over) {
         // The link (or the peer's page) stayed away for the whole grace period.
-        dispatch(over);
-        flush();
+        tell(over);
         return 0;
       }
       pacer.add(dtMs);
@@ -273,7 +267,7 @@ export function createMatchRunner<G extends RollbackGame>(
         tick();
         pacer.spend();
         ran++;
-        if (!play?.session || isFinished(lifecycle.phase)) break;
+        if (!play?.session || isFinished(machine.state.phase)) break;
       }
       pacer.settle();
       stream.send(clock.now(), false);
@@ -284,10 +278,10 @@ export function createMatchRunner<G extends RollbackGame>(
       return pacer.alpha(play?.lastOutcome === "advanced");
     },
     get lifecycle() {
-      return lifecycle;
+      return machine.state;
     },
     get phase() {
-      return lifecycle.phase;
+      return machine.state.phase;
     },
     get game() {
       return play?.game.game ?? null;
@@ -316,22 +310,11 @@ export function createMatchRunner<G extends RollbackGame>(
       return play?.recorder ?? null;
     },
     replay: () => (play ? encodeReplay(play.recorder.replay()) : null),
-    rematch: () => {
-      dispatch({ type: "rematch" });
-      flush();
-    },
-    leave: () => {
-      dispatch({ type: "leave" });
-      flush();
-    },
-    notify: (e) => {
-      dispatch(e);
-      flush();
-    },
+    rematch: () => tell({ type: "rematch" }),
+    leave: () => tell({ type: "leave" }),
+    notify: (e) => tell(e),
     streamFrom: (frame) => stream.from(frame),
-    on(listener) {
-      return events.on(listener);
-    },
+    on: (listener) => machine.on(listener),
     graceLeft: () => health.graceLeft(clock.now()),
   };
 
@@ -343,7 +326,7 @@ export function createMatchRunner<G extends RollbackGame>(
 
   /** A piece of the snapshot, on the returning side; anywhere else it is ignored. */
   function resumeChunk(m: Extract<ControlMessage, { kind: "resume" }>): void {
-    if (!opts.resuming || play?.session || isFinished(lifecycle.phase)) return;
+    if (!opts.resuming || play?.session || isFinished(machine.state.phase)) return;
     const r = intake.add(m);
     if (r.type === "error") dispatch({ type: "failed", error: r.error });
     else if (r.type === "ready" && play) finishResume(play, intake.take()!);
@@ -362,20 +345,12 @@ export function createMatchRunner<G extends RollbackGame>(
     emit({ type: "started", setup: p.game.setup });
   }
 
-  function emit(event: MatchEvent): void {
-    events.push(event);
-  }
-
-  function flush(): void {
-    events.flush();
-  }
-
   function tick(): void {
     const p = play;
     if (!p?.session) return;
-    const outcome = p.tick(lifecycle.rematch.local);
+    const outcome = p.tick(machine.state.rematch.local);
     const now = clock.now();
-    const said = health.ticked(outcome, lifecycle, now);
+    const said = health.ticked(outcome, machine.state, now);
     if (said) dispatch(said);
     // A peer given up on ends the pairing: nothing of this tick is reported.
     if (said?.type === "failed") return;
@@ -385,17 +360,21 @@ export function createMatchRunner<G extends RollbackGame>(
 
   function reportConfirmed(p: MatchPlay<G>, confirmed: number): void {
     p.noteRestart();
-    if (newMatchConfirmed(p.game, confirmed, lifecycle)) {
+    if (newMatchConfirmed(p.game, confirmed, machine.state)) {
       dispatch({ type: "sim", match: p.game.match, over: false });
       emit({ type: "started", setup: p.game.setup });
     }
-    if (overConfirmed(p.game, confirmed, lifecycle)) {
+    if (overConfirmed(p.game, confirmed, machine.state)) {
       dispatch({ type: "sim", match: p.game.match, over: true });
     }
   }
 
   function start(agreement: Agreement): void {
-    const p = createMatchPlay(opts, { intro: lifecycle.localIntro, agreement, transport: proxy });
+    const p = createMatchPlay(opts, {
+      intro: machine.state.localIntro,
+      agreement,
+      transport: proxy,
+    });
     play = p;
     stream.open(p.recorder, p.streamHeader);
     if (opts.resuming) {
@@ -442,17 +421,9 @@ export function createMatchRunner<G extends RollbackGame>(
       case "close":
         stream.send(clock.now(), true);
         play?.session?.close();
-        link.transport?.close(lifecycle.phase === "left" ? "left" : "closed");
+        link.transport?.close(machine.state.phase === "left" ? "left" : "closed");
         break;
     }
-  }
-
-  function dispatch(event: LifecycleEvent): void {
-    const before = lifecycle;
-    const result = step(lifecycle, event);
-    lifecycle = result.state;
-    for (const e of lifecycleNews(before, lifecycle)) emit(e);
-    for (const e of result.effects) apply(e);
   }
 
   return runner;

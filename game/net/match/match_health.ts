@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { LinkState } from "../input_transport.ts";
 import type { TickOutcome } from "../sessions/p2p_session.ts";
 import type { StatsHistory } from "../stats_history.ts";
 import type { LifecycleEvent, MatchPhase } from "./match_lifecycle.ts";
@@ -32,6 +33,17 @@ export const INTRO_RETRY_MS = 1000;
  * mobile data): the match pauses meanwhile and goes on when packets flow again.
  */
 export const DEFAULT_GRACE_MS = 20_000;
+
+// The handshake's answers are asked for on every update before play: shared, not made each time.
+const RETRY: LifecycleEvent = Object.freeze({ type: "handshake-retry" });
+const NO_ANSWER: LifecycleEvent = Object.freeze({
+  type: "failed",
+  error: "your opponent's game did not answer",
+});
+const NO_HANDOVER: LifecycleEvent = Object.freeze({
+  type: "failed",
+  error: "your opponent did not hand the match over",
+});
 
 /** Options of {@link createMatchHealth}. */
 export interface MatchHealthOptions {
@@ -60,14 +72,19 @@ export interface MatchHealth {
   /** The channels opened at `nowMs`: the handshake's clock starts. */
   connected(nowMs: number): void;
   /** The link's state changed at `nowMs` (as the runner sees it). */
-  link(state: string, nowMs: number): void;
+  link(state: LinkState, nowMs: number): void;
   /** A fresh link took over (a resume): neither interrupted nor stalled any more. */
   resumed(): void;
   /**
    * Before the session exists (or after the pairing ended), each update: the intro asked for
-   * again, and the pairing given up on a peer that does not answer, in that order.
+   * again when a retry period passed without the peer's, else null.
    */
-  handshake(phase: MatchPhase, nowMs: number): LifecycleEvent[];
+  introRetry(phase: MatchPhase, nowMs: number): LifecycleEvent | null;
+  /**
+   * Then, with the phase as it is after that retry was dispatched (its own send may have brought
+   * the peer's intro): the pairing given up on a peer that did not answer in time, else null.
+   */
+  handshakeLate(phase: MatchPhase, nowMs: number): LifecycleEvent | null;
   /** While the link is interrupted: milliseconds left of the grace period; else null. */
   graceLeft(nowMs: number): number | null;
   /** The grace period ran out: the event that ends the pairing, else null. */
@@ -108,19 +125,17 @@ export function createMatchHealth(opts: MatchHealthOptions): MatchHealth {
       interruptedSince = -1;
       stalledSince = -1;
     },
-    handshake(phase, nowMs) {
-      const out: LifecycleEvent[] = [];
-      const late = connectedAt >= 0 && nowMs - connectedAt >= HANDSHAKE_TIMEOUT_MS;
-      if (phase === "handshake" && nowMs - Math.max(connectedAt, askedAt) >= INTRO_RETRY_MS) {
-        askedAt = nowMs;
-        out.push({ type: "handshake-retry" });
+    introRetry(phase, nowMs) {
+      if (phase !== "handshake" || nowMs - Math.max(connectedAt, askedAt) < INTRO_RETRY_MS) {
+        return null;
       }
-      if (late && phase === "handshake") {
-        out.push({ type: "failed", error: "your opponent's game did not answer" });
-      } else if (late && opts.resuming && !isFinished(phase)) {
-        out.push({ type: "failed", error: "your opponent did not hand the match over" });
-      }
-      return out;
+      askedAt = nowMs;
+      return RETRY;
+    },
+    handshakeLate(phase, nowMs) {
+      if (connectedAt < 0 || nowMs - connectedAt < HANDSHAKE_TIMEOUT_MS) return null;
+      if (phase === "handshake") return NO_ANSWER;
+      return opts.resuming && !isFinished(phase) ? NO_HANDOVER : null;
     },
     graceLeft(nowMs) {
       return interruptedSince < 0 ? null : Math.max(0, graceMs - (nowMs - interruptedSince));

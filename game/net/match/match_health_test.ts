@@ -21,34 +21,60 @@ function healthWith(opts: Partial<MatchHealthOptions> = {}) {
 Deno.test("the handshake asks for the intro again every retry period, then gives up", () => {
   const { health } = healthWith();
   health.connected(1000);
-  assert.deepEqual(health.handshake("handshake", 1000 + INTRO_RETRY_MS - 1), []);
-  assert.deepEqual(health.handshake("handshake", 1000 + INTRO_RETRY_MS), [
-    { type: "handshake-retry" },
-  ]);
+  assert.equal(health.introRetry("handshake", 1000 + INTRO_RETRY_MS - 1), null);
+  assert.deepEqual(health.introRetry("handshake", 1000 + INTRO_RETRY_MS), {
+    type: "handshake-retry",
+  });
   // Asked just now: not again until another period has passed.
-  assert.deepEqual(health.handshake("handshake", 1000 + INTRO_RETRY_MS + 10), []);
-  const late = health.handshake("handshake", 1000 + HANDSHAKE_TIMEOUT_MS);
-  assert.deepEqual(late, [
-    { type: "handshake-retry" },
-    { type: "failed", error: "your opponent's game did not answer" },
-  ]);
+  assert.equal(health.introRetry("handshake", 1000 + INTRO_RETRY_MS + 10), null);
+  assert.equal(health.handshakeLate("handshake", 1000 + HANDSHAKE_TIMEOUT_MS - 1), null);
+  assert.deepEqual(health.introRetry("handshake", 1000 + HANDSHAKE_TIMEOUT_MS), {
+    type: "handshake-retry",
+  });
+  assert.deepEqual(health.handshakeLate("handshake", 1000 + HANDSHAKE_TIMEOUT_MS), {
+    type: "failed",
+    error: "your opponent's game did not answer",
+  });
+});
+
+Deno.test("a late handshake is judged on the phase it is given, so a retry that got the intro is not failed", () => {
+  const { health } = healthWith();
+  health.connected(0);
+  assert.ok(health.introRetry("handshake", HANDSHAKE_TIMEOUT_MS));
+  // The retry's send brought the peer's intro: the match is on, nothing is late.
+  assert.equal(health.handshakeLate("playing", HANDSHAKE_TIMEOUT_MS), null);
+});
+
+Deno.test("the handshake's answers are shared, not made on every update", () => {
+  const { health } = healthWith({ resuming: true });
+  health.connected(0);
+  const retry = health.introRetry("handshake", INTRO_RETRY_MS);
+  assert.equal(health.introRetry("handshake", 2 * INTRO_RETRY_MS), retry);
+  assert.ok(Object.isFrozen(retry));
+  const late = health.handshakeLate("handshake", HANDSHAKE_TIMEOUT_MS);
+  assert.equal(health.handshakeLate("handshake", HANDSHAKE_TIMEOUT_MS + 1), late);
+  assert.ok(Object.isFrozen(late));
+  assert.ok(Object.isFrozen(health.handshakeLate("playing", HANDSHAKE_TIMEOUT_MS)));
 });
 
 Deno.test("nothing is late before the channels opened, or once the handshake is done", () => {
   const { health } = healthWith();
-  assert.deepEqual(health.handshake("connecting", HANDSHAKE_TIMEOUT_MS * 5), []);
+  assert.equal(health.introRetry("connecting", HANDSHAKE_TIMEOUT_MS * 5), null);
+  assert.equal(health.handshakeLate("connecting", HANDSHAKE_TIMEOUT_MS * 5), null);
   health.connected(0);
-  assert.deepEqual(health.handshake("playing", HANDSHAKE_TIMEOUT_MS * 5), []);
+  assert.equal(health.introRetry("playing", HANDSHAKE_TIMEOUT_MS * 5), null);
+  assert.equal(health.handshakeLate("playing", HANDSHAKE_TIMEOUT_MS * 5), null);
 });
 
 Deno.test("a resuming page gives up on a peer that never hands the match over", () => {
   const { health } = healthWith({ resuming: true });
   health.connected(0);
-  assert.deepEqual(health.handshake("playing", HANDSHAKE_TIMEOUT_MS - 1), []);
-  assert.deepEqual(health.handshake("playing", HANDSHAKE_TIMEOUT_MS), [
-    { type: "failed", error: "your opponent did not hand the match over" },
-  ]);
-  assert.deepEqual(health.handshake("closed", HANDSHAKE_TIMEOUT_MS), []);
+  assert.equal(health.handshakeLate("playing", HANDSHAKE_TIMEOUT_MS - 1), null);
+  assert.deepEqual(health.handshakeLate("playing", HANDSHAKE_TIMEOUT_MS), {
+    type: "failed",
+    error: "your opponent did not hand the match over",
+  });
+  assert.equal(health.handshakeLate("closed", HANDSHAKE_TIMEOUT_MS), null);
 });
 
 Deno.test("a stall shows waiting, then gives the peer up; advancing clears it", () => {

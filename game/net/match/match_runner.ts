@@ -251,7 +251,12 @@ export function createMatchRunner<G extends RollbackGame>(
       if (!(dtMs >= 0)) return 0;
       if (!play?.session || isFinished(machine.state.phase)) {
         link.transport?.poll();
-        for (const e of health.handshake(machine.state.phase, clock.now())) dispatch(e);
+        const now = clock.now();
+        const retry = health.introRetry(machine.state.phase, now);
+        if (retry) dispatch(retry);
+        // Judged on the phase after the retry, as its own send may have brought the peer's intro.
+        const late = health.handshakeLate(machine.state.phase, now);
+        if (late) dispatch(late);
         flush();
         return 0;
       }

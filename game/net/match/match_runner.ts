@@ -275,7 +275,8 @@ export function createMatchRunner<G extends RollbackGame>(
         if (!play?.session || isFinished(machine.state.phase)) break;
       }
       pacer.settle();
-      stream.send(clock.now(), false);
+      // The clock is read only for a running stream, as before the split: most sides stream nothing.
+      if (stream.streaming) stream.send(clock.now(), false);
       flush();
       return ran;
     },
@@ -424,7 +425,7 @@ export function createMatchRunner<G extends RollbackGame>(
         }
         break;
       case "close":
-        stream.send(clock.now(), true);
+        if (stream.streaming) stream.send(clock.now(), true);
         play?.session?.close();
         link.transport?.close(machine.state.phase === "left" ? "left" : "closed");
         break;

@@ -34,6 +34,7 @@ import type { ControlMessage } from "../../../shared/peer_protocol.ts";
 import { encodeReplay } from "../../../shared/replay_format.ts";
 import { type Clock, realClock } from "../clock.ts";
 import type { ConnectionPath } from "../connection_path.ts";
+import { errorText } from "../error_text.ts";
 import type { RollbackGame } from "../game.ts";
 import type { InputTransport } from "../input_transport.ts";
 import type { ReplayRecorder } from "../replay/replay_recorder.ts";
@@ -419,7 +420,7 @@ export function createMatchRunner<G extends RollbackGame>(
           // on both sides instead of leaving a match without a session.
           play = null;
           stream.drop();
-          const why = e instanceof Error ? e.message : String(e);
+          const why = errorText(e);
           emit({ type: "problem", message: `The game could not start: ${why}` });
           dispatch({ type: "failed", error: `the game could not start: ${why}` });
         }

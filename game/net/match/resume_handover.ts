@@ -17,6 +17,7 @@ import {
   type ResumeAssembly,
   type ResumeChunk,
 } from "../../../shared/resume_chunks.ts";
+import { errorText } from "../error_text.ts";
 import type { SessionTransport } from "../sessions/p2p_session.ts";
 import type { Intro } from "./match_lifecycle.ts";
 
@@ -50,7 +51,7 @@ export function handOver(
     for (const m of handoverMessages(intro, snapshot)) link.sendControl(m);
     return { ok: true };
   } catch (e) {
-    return { ok: false, error: `could not resume: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `could not resume: ${errorText(e)}` };
   }
 }
 

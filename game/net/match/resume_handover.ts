@@ -6,6 +6,11 @@
  * back together ({@link createResumeIntake}) and holds the whole snapshot until its game exists,
  * since the chunks may arrive before the handshake is done.
  *
+ * The survivor's messages are all made before the first is sent, so a snapshot over
+ * `MAX_RESUME_BYTES` fails the hand-over with nothing sent. Before the split the intro went out
+ * first and the chunks then failed; now the returner hears only the `bye` of the failed pairing,
+ * not an intro that starts a handshake with a survivor that is already gone.
+ *
  * @module
  */
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RESUME_CHUNK_BYTES } from "../../../shared/peer_protocol.ts";
 import type { ResumeChunk } from "../../../shared/resume_chunks.ts";
+import { MAX_RESUME_BYTES } from "../../../shared/resume_format.ts";
 import { type Intro, LIFECYCLE_VERSION } from "./match_lifecycle.ts";
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
 import type { SessionTransport } from "../sessions/p2p_session.ts";
@@ -86,7 +87,34 @@ Deno.test("the survivor moves its session onto the link, then sends the intro an
   );
   assert.deepEqual(r, { ok: true });
   assert.deepEqual(movedTo, [proxy]);
-  assert.deepEqual(sent, handoverMessages(intro, snapshot));
+  assert.deepEqual(sent[0], { kind: "app", data: intro });
+  const chunks = sent.slice(1) as ResumeChunk[];
+  assert.deepEqual(chunks.map((c) => [c.kind, c.index, c.count]), [
+    ["resume", 0, 2],
+    ["resume", 1, 2],
+  ]);
+  assert.equal(chunks[0].data.length, RESUME_CHUNK_BYTES);
+  const joined = new Uint8Array(chunks.reduce((n, c) => n + c.data.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    joined.set(c.data, at);
+    at += c.data.length;
+  }
+  assert.deepEqual(joined, snapshot);
+});
+
+Deno.test("a snapshot over MAX_RESUME_BYTES fails the hand-over before anything is sent", () => {
+  const sent: ControlMessage[] = [];
+  const r = handOver(
+    { resume: () => bytesOf(MAX_RESUME_BYTES + 1) },
+    proxy,
+    { sendControl: (m) => void sent.push(m) },
+    intro,
+  );
+  assert.equal(r.ok, false);
+  assert.match((r as { error: string }).error, /^could not resume: .*exceeds/);
+  // Not even the intro: the returner must not start a handshake with a hand-over that failed.
+  assert.deepEqual(sent, []);
 });
 
 Deno.test("a session that cannot resume is an error, and nothing is sent", () => {

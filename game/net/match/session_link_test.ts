@@ -100,6 +100,26 @@ Deno.test("control for a session not yet there is kept, without hellos, and hand
   assert.deepEqual(inputs, [5]);
 });
 
+Deno.test("flowInputs lets the current transport's inputs through and leaves the kept control kept", () => {
+  const link = createSessionLink(createManualClock());
+  const a = fakeTransport();
+  const b = fakeTransport();
+  link.attach(a.t, recorder().on);
+  link.toSession(ping(1)); // nobody listens yet: kept
+  link.attach(b.t, recorder().on);
+  const got: ControlMessage[] = [];
+  link.proxy.onControl = (m) => void got.push(m);
+  const inputs: [number, number][] = [];
+  link.proxy.onInput = (f, i) => void inputs.push([f, i]);
+  link.flowInputs();
+  assert.equal(a.t.onInput, null, "the replaced transport is not given the inputs");
+  b.t.onInput!(9, 3);
+  assert.deepEqual(inputs, [[9, 3]]);
+  assert.deepEqual(got, [], "the kept control is not handed over by flowInputs");
+  link.play();
+  assert.deepEqual(got, [ping(1)]);
+});
+
 Deno.test("the kept control is bounded", () => {
   const link = createSessionLink(createManualClock());
   for (let i = 0; i < MAX_PENDING_CONTROL + 10; i++) link.toSession(ping(i));

@@ -146,6 +146,29 @@ Deno.test("confirmed frames go into the log with the session's checksum", () => 
   assert.equal(play.recorder.replay().checksums[0], sum);
 });
 
+Deno.test("a rematch goes into the log as a match start once its first frame is confirmed", () => {
+  const silent = silentTransport();
+  const { play } = playWith({ isOver: (g) => g.state[0] >= 1 }, silent);
+  const transport = silent.transport;
+  play.begin();
+  play.noteRestart(); // the first match: nothing to note
+  assert.deepEqual(play.recorder.replay().matchStarts, [0]);
+  // Frame 0 ends the match; frame 1 is neutral on both sides; on frame 2 both vote.
+  transport.onInput!(0, 4);
+  transport.onInput!(1, 0);
+  transport.onInput!(2, REMATCH_INPUT);
+  play.tick(false);
+  play.tick(false);
+  play.tick(true);
+  assert.equal(play.game.match, 1, "the rematch started");
+  const start = play.game.startFrame;
+  assert.ok(start > 0);
+  assert.ok(play.session!.confirmedFrame + 1 >= start, "its first frame is confirmed");
+  play.noteRestart();
+  play.noteRestart(); // noted once, however often asked
+  assert.deepEqual(play.recorder.replay().matchStarts, [0, start]);
+});
+
 /** The part of a wrapped game the confirmation checks read. */
 function gameAt(match: number, startFrame: number, overFrame = -1) {
   return { match, startFrame, overFrame } as MatchGame<TestGame>;

@@ -73,6 +73,7 @@ export {
   SAMPLE_MS,
 } from "./match_health.ts";
 
+export { seedFromSession } from "./match_play.ts";
 export type { MatchEvent } from "./match_events.ts";
 
 /** Options of {@link createMatchRunner}. */
@@ -178,8 +179,6 @@ export interface MatchRunner<G extends RollbackGame> {
   graceLeft(): number | null;
 }
 
-export { seedFromSession } from "./match_play.ts";
-
 /** Creates a runner in the `connecting` phase. */
 export function createMatchRunner<G extends RollbackGame>(
   opts: MatchRunnerOptions<G>,
@@ -193,6 +192,8 @@ export function createMatchRunner<G extends RollbackGame>(
     graceMs: opts.graceMs,
     resuming: opts.resuming,
   });
+  // `apply` (hoisted) reads `play`, `link` and `stream`, declared below: safe, as the driver only
+  // keeps it and calls it from `dispatch`, which nothing calls before this function has returned.
   const machine = createLifecycleDriver(initialLifecycle(opts.localPlayer, opts.me), apply);
   const { dispatch, emit, flush, tell } = machine;
   let play: MatchPlay<G> | null = null;
@@ -243,6 +244,7 @@ export function createMatchRunner<G extends RollbackGame>(
         tell({ type: "failed", error: r.error });
         return false;
       }
+      // Not play(): the session already hears control itself; only the new link's inputs need it.
       link.flowInputs();
       health.resumed();
       tell({ type: "link", state: "open" });

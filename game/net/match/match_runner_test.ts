@@ -598,31 +598,8 @@ Deno.test("an intro lost before the peer listened is asked for again, and the ma
   assert.ok(compareConfirmed(a, b) > 10);
 });
 
-Deno.test("a peer that opens the channels but never introduces itself is given up on", () => {
-  const clock = createManualClock();
-  const [inA] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
-  const [ctlA] = createReliablePair(clock, 5);
-  const runner = createMatchRunner<TestGame>({
-    localPlayer: 0,
-    session: "s",
-    me: { name: "a" },
-    createGame: () => createTestGame(),
-    readInput: () => 0,
-    clock,
-  });
-  // The peer's transport answers nothing, but our own link stays up for this test.
-  runner.connect(
-    createInputTransport({ input: inA, control: ctlA, clock, disconnectedAfterMs: 60_000 }),
-  );
-  runAlone(clock, runner, 9000);
-  assert.equal(runner.phase, "handshake");
-  runAlone(clock, runner, 2000);
-  assert.equal(runner.phase, "closed");
-  assert.match(runner.lifecycle.message ?? "", /did not answer/);
-});
-
-Deno.test("a retry whose own send brings the peer's intro at the timeout starts the match, not fails it", () => {
-  const clock = createManualClock();
+/** A runner and its transport to a peer that sends nothing; the link stays up for the test. */
+function withSilentPeer(clock: ManualClock) {
   const [inA] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
   const [ctlA] = createReliablePair(clock, 5);
   const runner = createMatchRunner<TestGame>({
@@ -633,12 +610,29 @@ Deno.test("a retry whose own send brings the peer's intro at the timeout starts 
     readInput: () => 0,
     clock,
   });
-  const t = createInputTransport({
+  const transport = createInputTransport({
     input: inA,
     control: ctlA,
     clock,
     disconnectedAfterMs: 60_000,
   });
+  return { runner, transport };
+}
+
+Deno.test("a peer that opens the channels but never introduces itself is given up on", () => {
+  const clock = createManualClock();
+  const { runner, transport } = withSilentPeer(clock);
+  runner.connect(transport);
+  runAlone(clock, runner, 9000);
+  assert.equal(runner.phase, "handshake");
+  runAlone(clock, runner, 2000);
+  assert.equal(runner.phase, "closed");
+  assert.match(runner.lifecycle.message ?? "", /did not answer/);
+});
+
+Deno.test("a retry whose own send brings the peer's intro at the timeout starts the match, not fails it", () => {
+  const clock = createManualClock();
+  const { runner, transport: t } = withSilentPeer(clock);
   // The peer answers our retry at once, inside the send (a transport that delivers synchronously).
   const send = t.sendControl.bind(t);
   t.sendControl = (m) => {

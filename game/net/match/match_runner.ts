@@ -1,64 +1,51 @@
 /**
- * One pairing's matches for any {@link RollbackGame}, without DOM or timers of its own: it ties
- * the input transport, the rollback session, the wrapped game (match_game.ts) and the lifecycle
- * machine (match_lifecycle.ts) together and runs them at a fixed 60 Hz from an accumulator. The
- * browser shell (run_match.ts) feeds it elapsed time; unit tests drive two runners over simulated
- * channels on a manual clock.
+ * One pairing's matches for any {@link RollbackGame}, without DOM or timers of its own: the shell
+ * that wires the parts below to the lifecycle machine (match_lifecycle.ts) and runs them at a
+ * fixed 60 Hz. The browser shell (run_match.ts) feeds it elapsed time; unit tests drive two
+ * runners over simulated channels on a manual clock.
  *
- * Wiring. The transport is attached once the channels are open (`connect`). Until the lifecycle
- * agrees (both intros), the runner handles the control channel itself; then it creates the game
- * and the session. The session sees the transport through a small proxy so that no control
- * message is lost in the hand-over: `app` messages and the peer's `bye` always go to the
- * lifecycle, the rest (time sync, checksums) to the session, queued until it exists. Remote inputs
- * stay unconsumed in the transport (it resends them) until the session exists.
- *
- * Spectators: with a `stream` sink (runMatch passes the lobby's), the streaming side reads the
- * confirmed-input log (the replay recorder's) through a cursor (spectate/stream_cursor.ts); full
- * batches are handed to the sink after the ticks of an `update`, never inside one, and the rest
- * when the pairing closes (followed by `streamEnd`). The offerer streams from the start
- * (`streamOnStart`); `streamFrom(frame)` (the lobby's `stream-from`) makes any side stream from
- * that frame on, so a page that took the streaming seat back, or whose batches were lost with
- * its lobby connection, resends exactly what the lobby lacks. A sink that throws costs the
- * spectators, never the match.
- *
- * Events are queued while the runner works and delivered after it, so a listener never runs in
- * the middle of a tick and may call back into the runner.
+ * The parts, each in its own file and tested alone:
+ * - session_link.ts: the transport, attached once the channels are open (`connect`), as the
+ *   session sees it through a proxy, so no control message is lost before the session exists and
+ *   a resume moves the session onto a fresh link. `app` messages and the peer's `bye` always go to
+ *   the lifecycle, `resume` chunks to the hand-over, the rest (time sync, checksums) to the
+ *   session. Remote inputs stay unconsumed in the transport (it resends them) until play begins.
+ * - match_play.ts: once both intros agree, the wrapped game (match_game.ts), the rollback session,
+ *   the confirmed-input log and the interpolation snapshots. What the simulation decided is
+ *   reported once the frame that decided it is confirmed.
+ * - resume_handover.ts: a resume's two halves, the survivor's (`reconnect`) and the returner's
+ *   (`resuming`: the session is rebuilt from the survivor's snapshot).
+ * - match_health.ts: the handshake's, stall's and grace period's clocks and the overlay samples,
+ *   answering with the lifecycle events they call for.
+ * - spectator_stream.ts: with a `stream` sink (runMatch passes the lobby's), the confirmed inputs
+ *   for spectators, handed to the sink after the ticks of an `update`, never inside one, and the
+ *   rest when the pairing closes (followed by `streamEnd`). The offerer streams from the start
+ *   (`streamOnStart`); `streamFrom(frame)` (the lobby's `stream-from`) makes any side stream from
+ *   that frame on. A sink that throws costs the spectators, never the match.
+ * - lifecycle_driver.ts: the lifecycle machine stepped, with what listeners hear of it
+ *   (match_events.ts) queued while the runner works and delivered after it, so a listener never
+ *   runs in the middle of a tick and may call back into the runner.
+ * - tick_pacer.ts: the 60 Hz accumulator.
  *
  * @module
  */
 
 import type { ControlMessage } from "../../../shared/peer_protocol.ts";
-import {
-  addResumeChunk,
-  chunkResume,
-  EMPTY_ASSEMBLY,
-  type ResumeAssembly,
-} from "../../../shared/resume_chunks.ts";
-import { type Clock, realClock } from "../clock.ts";
-import type { RollbackGame } from "../game.ts";
-import type { ConnectionPath } from "../connection_path.ts";
-import type { InputTransport } from "../input_transport.ts";
-import {
-  createP2PSession,
-  type P2PSession,
-  type P2PSessionOptions,
-  resumeP2PSession,
-  type SessionTransport,
-  type TickOutcome,
-} from "../sessions/p2p_session.ts";
-import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
 import { encodeReplay } from "../../../shared/replay_format.ts";
-import { createReplayRecorder, type ReplayRecorder } from "../replay/replay_recorder.ts";
-import {
-  type CreateGame,
-  createMatchGame,
-  type MatchGame,
-  type MatchSetup,
-  REMATCH_INPUT,
-} from "./match_game.ts";
+import { type Clock, realClock } from "../clock.ts";
+import type { ConnectionPath } from "../connection_path.ts";
+import { errorText } from "../error_text.ts";
+import type { RollbackGame } from "../game.ts";
+import type { InputTransport } from "../input_transport.ts";
+import type { ReplayRecorder } from "../replay/replay_recorder.ts";
+import type { P2PSession } from "../sessions/p2p_session.ts";
+import type { StreamBatch } from "../spectate/stream_batcher.ts";
+import { createStatsHistory, type StatsHistory } from "../stats_history.ts";
+import { type MatchEvent, sessionNews } from "./match_events.ts";
+import type { CreateGame, MatchSetup } from "./match_game.ts";
+import { createMatchHealth } from "./match_health.ts";
 import {
   type Agreement,
-  type CloseReason,
   initialLifecycle,
   inMatch,
   isFinished,
@@ -67,47 +54,27 @@ import {
   type LifecycleState,
   type LocalIntro,
   type MatchPhase,
-  step,
 } from "./match_lifecycle.ts";
+import { createMatchPlay, type MatchPlay, newMatchConfirmed, overConfirmed } from "./match_play.ts";
 import { type MatchStats, matchStats } from "./match_stats.ts";
-import { EventQueue } from "../event_queue.ts";
-import type { StreamBatch } from "../spectate/stream_batcher.ts";
-import {
-  createStreamCursor,
-  streamableFrames,
-  type StreamCursor,
-} from "../spectate/stream_cursor.ts";
+import { createResumeIntake, handOver } from "./resume_handover.ts";
+import { createSessionLink, type LinkHandlers } from "./session_link.ts";
+import { createSpectatorStream } from "./spectator_stream.ts";
+import { createTickPacer } from "./tick_pacer.ts";
+import { createLifecycleDriver } from "./lifecycle_driver.ts";
 
-/** The simulation rate. */
-export const TICK_HZ = 60;
-/** Milliseconds per simulation tick. */
-export const TICK_MS = 1000 / TICK_HZ;
-/** Most ticks one `update` runs to catch up; beyond that, time is dropped (a frozen tab). */
-export const MAX_CATCH_UP_TICKS = 8;
-/** Period of the overlay graph's samples. */
-export const SAMPLE_MS = 100;
-/** Stalled this long on the peer's inputs: say we are waiting for them. */
-export const DEFAULT_WAITING_AFTER_MS = 500;
-/** Stalled this long with the link up: the peer's game has stopped (a frozen tab); end it. */
-export const DEFAULT_GIVE_UP_AFTER_MS = 8000;
-/** Channels open but no intro from the peer for this long: its game is not answering. */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** How often a handshake that has not heard the peer's intro asks for it again. */
-export const INTRO_RETRY_MS = 1000;
-/**
- * How long a silent link is waited for before the match is given up (Wi-Fi drops, a switch to
- * mobile data): the match pauses meanwhile and goes on when packets flow again.
- */
-export const DEFAULT_GRACE_MS = 20_000;
+export { MAX_CATCH_UP_TICKS, TICK_HZ, TICK_MS } from "./tick_pacer.ts";
+export {
+  DEFAULT_GIVE_UP_AFTER_MS,
+  DEFAULT_GRACE_MS,
+  DEFAULT_WAITING_AFTER_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  INTRO_RETRY_MS,
+  SAMPLE_MS,
+} from "./match_health.ts";
 
-/** What happened, for listeners. Delivered after the runner's own work, in order. */
-export type MatchEvent =
-  | { type: "phase"; phase: MatchPhase; previous: MatchPhase }
-  | { type: "waiting"; waiting: boolean }
-  | { type: "closed"; reason: CloseReason; message: string }
-  | { type: "problem"; message: string }
-  | { type: "rematch-requested"; by: "local" | "remote" }
-  | { type: "started"; setup: MatchSetup };
+export { seedFromSession } from "./match_play.ts";
+export type { MatchEvent } from "./match_events.ts";
 
 /** Options of {@link createMatchRunner}. */
 export interface MatchRunnerOptions<G extends RollbackGame> {
@@ -212,464 +179,240 @@ export interface MatchRunner<G extends RollbackGame> {
   graceLeft(): number | null;
 }
 
-/** The seed both sides derive from the lobby's session id (FNV-1a, 32 bits). */
-export function seedFromSession(session: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < session.length; i++) {
-    h ^= session.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h | 0;
-}
-
 /** Creates a runner in the `connecting` phase. */
 export function createMatchRunner<G extends RollbackGame>(
   opts: MatchRunnerOptions<G>,
 ): MatchRunner<G> {
   const clock = opts.clock ?? realClock;
-  const waitingAfter = opts.waitingAfterMs ?? DEFAULT_WAITING_AFTER_MS;
-  const giveUpAfter = opts.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
   const history = createStatsHistory();
-  const events = new EventQueue<MatchEvent>("match");
-  let lifecycle = initialLifecycle(opts.localPlayer, opts.me);
-  let transport: InputTransport | null = null;
-  let wrapped: MatchGame<G> | null = null;
-  let session: P2PSession | null = null;
-  let recorder: ReplayRecorder | null = null;
-  // The spectators' stream: where it stands, once streaming (from the start or `streamFrom`).
-  let cursor: StreamCursor | null = null;
-  let streamAt: number | null = opts.stream && opts.streamOnStart !== false ? 0 : null;
-  let streamOver = false;
-  let previous: unknown = null;
-  // The snapshot `tick` saves into next (the one `previous` held before), null before the first.
-  let spare: unknown = null;
-  let acc = 0;
-  let lastSample = -Infinity;
-  const rttNow = { rttMs: 0, rttMinMs: 0 };
-  let lastOutcome: TickOutcome | "idle" = "idle";
-  let stalledSince = -1;
-  let interruptedSince = -1;
-  let connectedAt = -1;
-  let askedAt = -1;
+  const health = createMatchHealth({
+    history,
+    waitingAfterMs: opts.waitingAfterMs,
+    giveUpAfterMs: opts.giveUpAfterMs,
+    graceMs: opts.graceMs,
+    resuming: opts.resuming,
+  });
+  // `apply` (hoisted) reads `play`, `link` and `stream`, declared below: safe, as the driver only
+  // keeps it and calls it from `dispatch`, which nothing calls before this function has returned.
+  const machine = createLifecycleDriver(initialLifecycle(opts.localPlayer, opts.me), apply);
+  const { dispatch, emit, flush, tell } = machine;
+  let play: MatchPlay<G> | null = null;
+  const link = createSessionLink(clock);
+  const stream = createSpectatorStream({
+    sink: opts.stream,
+    end: opts.streamEnd,
+    fromStart: opts.streamOnStart,
+    ackedFrame: () => ackedFrame(link.transport),
+  });
+  const pacer = createTickPacer();
   let pathOf: () => ConnectionPath | null = () => null;
-  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
-  // The returner's snapshot: pieces so far, then the whole bytes until the game exists.
-  let assembly: ResumeAssembly = EMPTY_ASSEMBLY;
-  let snapshot: Uint8Array | null = null;
-  const pendingControl: ControlMessage[] = [];
-  const proxy: SessionTransport = {
-    sendInput: (f, i) => transport?.sendInput(f, i),
-    onInput: null,
-    sendControl: (m) => transport?.sendControl(m),
-    // A resume starts the fresh transport's streams where the session goes on.
-    startAt: (l, r) => transport?.startAt(l, r),
-    onControl: null,
-    onState: null,
-    stats: () => transport!.stats(),
-    readRtt(into) {
-      const t = transport!;
-      if (t.readRtt) t.readRtt(into);
-      else {
-        const s = t.stats();
-        into.rttMs = s.rttMs;
-        into.rttMinMs = s.rttMinMs;
-      }
+  const intake = createResumeIntake();
+  const proxy = link.proxy;
+  const heard: LinkHandlers = {
+    control(m) {
+      if (m.kind === "app") dispatch({ type: "app", data: m.data });
+      else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
+      else if (m.kind === "resume") resumeChunk(m);
+      else link.toSession(m);
+      flush();
     },
-    poll: () => transport?.poll(),
-    // Time sync rides the input packets (see time_sync.ts).
-    onPeerFrame: null,
-    setFrame: (f) => transport?.setFrame(f),
-    now: () => clock.now(),
+    state(raw) {
+      // A page that reloads drops its connection without a bye: its seat is held, so wait.
+      const s = raw === "closed" && play?.session && opts.keepSeat?.() ? "interrupted" : raw;
+      health.link(s, clock.now());
+      link.stateToSession(s);
+      tell({ type: "link", state: s });
+    },
   };
 
   const runner: MatchRunner<G> = {
     connect(t, path) {
-      if (transport) throw new Error("match runner: already connected");
+      if (link.transport) throw new Error("match runner: already connected");
       attach(t, path);
-      connectedAt = clock.now();
-      dispatch({ type: "connected" });
-      flush();
+      health.connected(clock.now());
+      tell({ type: "connected" });
     },
     reconnect(t, path) {
-      if (!session || !transport || isFinished(lifecycle.phase)) {
+      const session = play?.session;
+      if (!session || !link.transport || isFinished(machine.state.phase)) {
         t.close("closed");
         return false;
       }
-      const old = transport;
-      old.onControl = null;
-      old.onState = null;
-      old.onInput = null;
-      old.onPeerFrame = null;
       attach(t, path);
-      let bytes: Uint8Array;
-      try {
-        bytes = session.resume(proxy);
-      } catch (e) {
-        dispatch({ type: "failed", error: `could not resume: ${errorText(e)}` });
-        flush();
+      const r = handOver(session, proxy, t, machine.state.localIntro);
+      if (!r.ok) {
+        tell({ type: "failed", error: r.error });
         return false;
       }
-      try {
-        // The returner's lifecycle starts over: it needs our intro, then the match so far.
-        t.sendControl({ kind: "app", data: lifecycle.localIntro });
-        for (const chunk of chunkResume(bytes)) t.sendControl(chunk);
-      } catch (e) {
-        dispatch({ type: "failed", error: `could not resume: ${errorText(e)}` });
-        flush();
-        return false;
-      }
-      t.onInput = (f, i) => proxy.onInput?.(f, i);
-      interruptedSince = -1;
-      stalledSince = -1;
-      dispatch({ type: "link", state: "open" });
-      flush();
+      // Not play(): the session already hears control itself; only the new link's inputs need it.
+      link.flowInputs();
+      health.resumed();
+      tell({ type: "link", state: "open" });
       return true;
     },
     update(dtMs) {
       if (!(dtMs >= 0)) return 0;
-      if (!session || isFinished(lifecycle.phase)) {
-        transport?.poll();
+      if (!play?.session || isFinished(machine.state.phase)) {
+        link.transport?.poll();
         const now = clock.now();
-        const late = connectedAt >= 0 && now - connectedAt >= HANDSHAKE_TIMEOUT_MS;
-        if (
-          lifecycle.phase === "handshake" && now - Math.max(connectedAt, askedAt) >= INTRO_RETRY_MS
-        ) {
-          askedAt = now;
-          dispatch({ type: "handshake-retry" });
-        }
-        if (late && lifecycle.phase === "handshake") {
-          dispatch({ type: "failed", error: "your opponent's game did not answer" });
-        } else if (late && opts.resuming && !isFinished(lifecycle.phase)) {
-          dispatch({ type: "failed", error: "your opponent did not hand the match over" });
-        }
+        const retry = health.introRetry(machine.state.phase, now);
+        if (retry) dispatch(retry);
+        // Judged on the phase after the retry, as its own send may have brought the peer's intro.
+        const late = health.handshakeLate(machine.state.phase, now);
+        if (late) dispatch(late);
         flush();
         return 0;
       }
-      if (runner.graceLeft() === 0) {
+      const over = health.graceOver(clock.now());
+      if (over) {
         // The link (or the peer's page) stayed away for the whole grace period.
-        dispatch({ type: "failed", error: `no word from your opponent for ${graceMs / 1000} s` });
-        flush();
+        tell(over);
         return 0;
       }
-      acc += dtMs;
+      pacer.add(dtMs);
       let ran = 0;
-      while (acc >= TICK_MS && ran < MAX_CATCH_UP_TICKS) {
+      while (pacer.due(ran)) {
         tick();
-        acc -= TICK_MS;
+        pacer.spend();
         ran++;
-        if (!session || isFinished(lifecycle.phase)) break;
+        if (!play?.session || isFinished(machine.state.phase)) break;
       }
-      if (acc >= TICK_MS) acc = acc % TICK_MS; // too far behind: drop the backlog
-      sendStream(false);
+      pacer.settle();
+      // The clock is read only for a running stream, as before the split: most sides stream nothing.
+      if (stream.streaming) stream.send(clock.now(), false);
       flush();
       return ran;
     },
     get alpha() {
-      return lastOutcome === "advanced" ? Math.min(1, acc / TICK_MS) : 1;
+      return pacer.alpha(play?.lastOutcome === "advanced");
     },
     get lifecycle() {
-      return lifecycle;
+      return machine.state;
     },
     get phase() {
-      return lifecycle.phase;
+      return machine.state.phase;
     },
     get game() {
-      return wrapped?.game ?? null;
+      return play?.game.game ?? null;
     },
     get setup() {
-      return wrapped?.setup ?? null;
+      return play?.game.setup ?? null;
     },
     get previous() {
-      return previous;
+      return play?.previous ?? null;
     },
     get session() {
-      return session;
+      return play?.session ?? null;
     },
     history,
     stats: () =>
       matchStats({
         session: opts.session,
-        transport: transport?.stats(),
-        rollback: session?.stats(),
+        transport: link.transport?.stats(),
+        rollback: play?.session?.stats(),
         history,
-        match: wrapped?.match ?? 0,
+        match: play?.game.match ?? 0,
         path: pathOf(),
       }, clock.now()),
-    checksum: (f) => session?.checksum(f),
+    checksum: (f) => play?.session?.checksum(f),
     get recorder() {
-      return recorder;
+      return play?.recorder ?? null;
     },
-    replay: () => (recorder ? encodeReplay(recorder.replay()) : null),
-    rematch: () => {
-      dispatch({ type: "rematch" });
-      flush();
-    },
-    leave: () => {
-      dispatch({ type: "leave" });
-      flush();
-    },
-    notify: (e) => {
-      dispatch(e);
-      flush();
-    },
-    streamFrom(frame) {
-      if (!opts.stream || streamOver || !Number.isInteger(frame) || frame < 0) return;
-      if (cursor) cursor.rewind(frame);
-      else streamAt = frame;
-      startStream();
-    },
-    on(listener) {
-      return events.on(listener);
-    },
-    graceLeft: () =>
-      interruptedSince < 0 ? null : Math.max(0, graceMs - (clock.now() - interruptedSince)),
+    replay: () => (play ? encodeReplay(play.recorder.replay()) : null),
+    rematch: () => tell({ type: "rematch" }),
+    leave: () => tell({ type: "leave" }),
+    notify: (e) => tell(e),
+    streamFrom: (frame) => stream.from(frame),
+    on: (listener) => machine.on(listener),
+    graceLeft: () => health.graceLeft(clock.now()),
   };
 
   /** Takes `t`'s events: control messages, link states and the peer's frames. */
   function attach(t: InputTransport, path?: () => ConnectionPath | null): void {
-    transport = t;
     if (path) pathOf = path;
-    t.onPeerFrame = (f, at) => proxy.onPeerFrame?.(f, at);
-    t.onControl = (m) => {
-      if (m.kind === "app") dispatch({ type: "app", data: m.data });
-      else if (m.kind === "bye") dispatch({ type: "peer-left", reason: m.reason });
-      else if (m.kind === "resume") resumeChunk(m);
-      else if (proxy.onControl) proxy.onControl(m);
-      else if (m.kind !== "hello" && pendingControl.length < 256) pendingControl.push(m);
-      flush();
-    };
-    t.onState = (raw) => {
-      // A page that reloads drops its connection without a bye: its seat is held, so wait.
-      const s = raw === "closed" && session && opts.keepSeat?.() ? "interrupted" : raw;
-      if (s === "interrupted" && interruptedSince < 0) interruptedSince = clock.now();
-      if (s !== "interrupted") interruptedSince = -1;
-      proxy.onState?.(s);
-      dispatch({ type: "link", state: s });
-      flush();
-    };
+    link.attach(t, heard);
   }
 
   /** A piece of the snapshot, on the returning side; anywhere else it is ignored. */
   function resumeChunk(m: Extract<ControlMessage, { kind: "resume" }>): void {
-    if (!opts.resuming || session || snapshot || isFinished(lifecycle.phase)) return;
-    const r = addResumeChunk(assembly, m);
-    assembly = r.state;
-    if (r.type === "error") {
-      dispatch({ type: "failed", error: `the match handed over is damaged: ${r.error}` });
-    } else if (r.type === "done") {
-      snapshot = r.bytes;
-      if (wrapped) finishResume(wrapped, r.bytes);
-    }
+    if (!opts.resuming || play?.session || isFinished(machine.state.phase)) return;
+    const r = intake.add(m);
+    if (r.type === "error") dispatch({ type: "failed", error: r.error });
+    else if (r.type === "ready" && play) finishResume(play, intake.take()!);
   }
 
   /** The returner rebuilds its session from the survivor's snapshot and plays on. */
-  function finishResume(game: MatchGame<G>, bytes: Uint8Array): void {
-    snapshot = null;
-    const r = resumeP2PSession(sessionOptions(game), bytes);
+  function finishResume(p: MatchPlay<G>, bytes: Uint8Array): void {
+    const r = p.resume(bytes);
     if (!r.ok) {
       emit({ type: "problem", message: `Could not resume the match: ${r.error}` });
       dispatch({ type: "failed", error: `could not resume the match: ${r.error}` });
       return;
     }
-    session = r.session;
     watchSession(r.session);
-    beginPlay();
-    emit({ type: "started", setup: game.setup });
-  }
-
-  function emit(event: MatchEvent): void {
-    events.push(event);
-  }
-
-  function flush(): void {
-    events.flush();
-  }
-
-  /** Starts the cursor once the log exists and the stream is wanted. */
-  function startStream(): void {
-    if (cursor || streamAt === null || !recorder || streamOver) return;
-    const intro = lifecycle.localIntro;
-    const setup = wrapped!.setup;
-    cursor = createStreamCursor({
-      game: intro.game,
-      version: intro.version,
-      seed: setup.seed,
-      names: [setup.names[0], setup.names[1]],
-      options: [setup.options[0], setup.options[1]],
-    }, { from: streamAt });
-  }
-
-  function sendStream(all: boolean): void {
-    if (!cursor || !recorder || !opts.stream) return;
-    try {
-      const t = transport;
-      const acked = t ? (t.ackedFrame ? t.ackedFrame() : t.stats().ackedLocalFrame) : -1;
-      const upTo = streamableFrames(recorder.frames, acked);
-      for (const b of cursor.take(recorder, clock.now(), all, upTo)) opts.stream(b);
-      if (all) {
-        cursor = null;
-        streamOver = true;
-        opts.streamEnd?.();
-      }
-    } catch (err) {
-      // The lobby socket is gone or refuses: the spectators lose the stream, the match goes on.
-      cursor = null;
-      streamOver = true;
-      console.error("duet: spectator stream failed", err);
-    }
-  }
-
-  function localInput(game: MatchGame<G>): number {
-    if (game.overFrame >= 0) return lifecycle.rematch.local ? REMATCH_INPUT : 0;
-    const raw = opts.readInput(game.game, opts.localPlayer);
-    return Number.isInteger(raw) ? raw & 0xff : 0;
+    link.play();
+    emit({ type: "started", setup: p.game.setup });
   }
 
   function tick(): void {
-    if (!session || !wrapped) return;
-    const input = localInput(wrapped);
-    const g = wrapped.game;
-    // Two snapshots take turns (a game with saveInto): `previous` stays intact until the next
-    // tick that advances, and the one before it is refilled instead of a copy per tick.
-    const before = spare !== null && g.saveInto ? g.saveInto(spare) : g.save();
-    const outcome = session.tick(input);
-    lastOutcome = outcome;
-    if (outcome === "advanced") {
-      spare = previous;
-      previous = before;
-    } else {
-      spare = before;
-      previous = null;
-    }
+    const p = play;
+    if (!p?.session) return;
+    const outcome = p.tick(machine.state.rematch.local);
     const now = clock.now();
-    if (outcome === "stalled" && lifecycle.interrupted) {
-      // A silent link is the grace period's business (the transport's disconnect timeout), not
-      // a frozen peer: keep waiting.
-      history.stall(now);
-      stalledSince = -1;
-    } else if (outcome === "stalled") {
-      history.stall(now);
-      if (stalledSince < 0) stalledSince = now;
-      const stalledFor = now - stalledSince;
-      if (stalledFor >= giveUpAfter) {
-        dispatch({ type: "failed", error: "your opponent's game stopped responding" });
-        return;
-      }
-      if (stalledFor >= waitingAfter && !lifecycle.waiting) {
-        dispatch({ type: "waiting", waiting: true });
-      }
-    } else if (outcome === "advanced") {
-      stalledSince = -1;
-      if (lifecycle.waiting) dispatch({ type: "waiting", waiting: false });
-    }
-    if (now - lastSample >= SAMPLE_MS) {
-      // The RTT alone, into a reused object: `stats()` built the transport's whole stats object
-      // (~250 B) ten times a second for one number of it.
-      rttNow.rttMs = 0;
-      if (transport) proxy.readRtt!(rttNow);
-      history.sample(now, rttNow.rttMs);
-      lastSample = now;
-    }
-    reportConfirmed(wrapped, session);
+    const said = health.ticked(outcome, machine.state, now);
+    if (said) dispatch(said);
+    // A peer given up on ends the pairing: nothing of this tick is reported.
+    if (said?.type === "failed") return;
+    health.sample(now, link.readRtt);
+    reportConfirmed(p, p.session.confirmedFrame);
   }
 
-  // What the simulation decided is reported once the frame that decided it is confirmed: a
-  // misprediction can then never show an end screen, or start a rematch, that is taken back.
-  function reportConfirmed(game: MatchGame<G>, s: P2PSession): void {
-    const confirmed = s.confirmedFrame;
-    if (recorder && game.startFrame > 0 && game.startFrame <= confirmed + 1) {
-      recorder.matchStarted(game.startFrame);
+  function reportConfirmed(p: MatchPlay<G>, confirmed: number): void {
+    p.noteRestart();
+    if (newMatchConfirmed(p.game, confirmed, machine.state)) {
+      dispatch({ type: "sim", match: p.game.match, over: false });
+      emit({ type: "started", setup: p.game.setup });
     }
-    if (game.match > lifecycle.match && confirmed >= game.startFrame) {
-      dispatch({ type: "sim", match: game.match, over: false });
-      emit({ type: "started", setup: game.setup });
-    }
-    // Only while playing: in any other phase the step ignores it, and from the end of a match to
-    // the rematch this ran every tick for nothing (an event and a step result each time).
-    if (
-      lifecycle.phase === "playing" && game.match === lifecycle.match && game.overFrame >= 0 &&
-      confirmed >= game.overFrame
-    ) {
-      dispatch({ type: "sim", match: game.match, over: true });
+    if (overConfirmed(p.game, confirmed, machine.state)) {
+      dispatch({ type: "sim", match: p.game.match, over: true });
     }
   }
 
   function start(agreement: Agreement): void {
-    const setup: MatchSetup = {
-      seed: seedFromSession(opts.session),
-      localPlayer: opts.localPlayer,
-      names: agreement.names,
-      match: 0,
-      options: agreement.options,
-    };
-    wrapped = createMatchGame({ createGame: opts.createGame, setup, isOver: opts.isOver });
-    recorder = createReplayRecorder({
-      game: lifecycle.localIntro.game,
-      version: lifecycle.localIntro.version,
-      seed: setup.seed,
-      names: setup.names,
-      // Both sides' options went through canonicalOptions (the intro checks): replay-sized.
-      options: setup.options,
+    const p = createMatchPlay(opts, {
+      intro: machine.state.localIntro,
+      agreement,
+      transport: proxy,
     });
-    startStream();
+    play = p;
+    stream.open(p.recorder, p.streamHeader);
     if (opts.resuming) {
       // The session comes from the survivor's snapshot (resumeChunk), maybe already here.
-      if (snapshot) finishResume(wrapped, snapshot);
+      const snapshot = intake.take();
+      if (snapshot) finishResume(p, snapshot);
       return;
     }
-    session = createP2PSession(sessionOptions(wrapped));
-    watchSession(session);
-    beginPlay();
-    emit({ type: "started", setup });
-  }
-
-  function sessionOptions(game: MatchGame<G>): P2PSessionOptions<unknown> {
-    return {
-      game: game as unknown as RollbackGame<unknown>,
-      transport: proxy,
-      localPlayer: opts.localPlayer,
-      inputDelay: opts.inputDelay,
-      maxPrediction: opts.maxPrediction,
-      // Every confirmed frame once, in order: the replay (and the spectators' stream) log.
-      onConfirmed: (f, i0, i1) => {
-        recorder?.record(f, i0, i1, session?.checksum(f) ?? 0);
-      },
-    };
-  }
-
-  /** Hands the queued control messages to the session, then lets the inputs flow. */
-  function beginPlay(): void {
-    for (const m of pendingControl.splice(0)) proxy.onControl?.(m);
-    if (transport) transport.onInput = (f, i) => proxy.onInput?.(f, i);
+    watchSession(p.begin());
+    link.play();
+    emit({ type: "started", setup: p.game.setup });
   }
 
   function watchSession(s: P2PSession): void {
     s.onEvent((e) => {
-      const now = clock.now();
-      if (e.type === "rollback") history.rollback(now, e.depth);
-      else if (e.type === "desync") {
-        emit({
-          type: "problem",
-          message: `Desync at frame ${e.frame}: ${hex(e.local)} here, ${hex(e.remote)} there`,
-        });
-      } else if (e.type === "error") {
-        emit({ type: "problem", message: `Session stopped: ${e.message}` });
-        // A stopped session never advances again: end the pairing rather than freeze the screen.
-        dispatch({ type: "failed", error: e.message });
+      if (e.type === "rollback") {
+        history.rollback(clock.now(), e.depth);
+        return;
       }
+      const news = sessionNews(e);
+      if (news?.problem) emit({ type: "problem", message: news.problem });
+      if (news?.failed) dispatch({ type: "failed", error: news.failed });
     });
   }
 
   function apply(effect: LifecycleEffect): void {
     switch (effect.type) {
       case "send":
-        if (transport && transport.state !== "closed" && transport.state !== "disconnected") {
-          try {
-            transport.sendControl({ kind: "app", data: effect.message });
-          } catch {
-            // The channel is going away; the lifecycle hears about it from the link state.
-          }
-        }
+        link.trySend({ kind: "app", data: effect.message });
         break;
       case "start":
         try {
@@ -677,57 +420,27 @@ export function createMatchRunner<G extends RollbackGame>(
         } catch (e) {
           // createGame threw (a game bug, or options it cannot handle): end the pairing clearly
           // on both sides instead of leaving a match without a session.
-          wrapped = null;
-          session = null;
-          recorder = null;
-          const why = e instanceof Error ? e.message : String(e);
+          play = null;
+          stream.drop();
+          const why = errorText(e);
           emit({ type: "problem", message: `The game could not start: ${why}` });
           dispatch({ type: "failed", error: `the game could not start: ${why}` });
         }
         break;
       case "close":
-        sendStream(true);
-        session?.close();
-        transport?.close(lifecycle.phase === "left" ? "left" : "closed");
+        if (stream.streaming) stream.send(clock.now(), true);
+        play?.session?.close();
+        link.transport?.close(machine.state.phase === "left" ? "left" : "closed");
         break;
     }
-  }
-
-  function dispatch(event: LifecycleEvent): void {
-    const before = lifecycle;
-    const result = step(lifecycle, event);
-    lifecycle = result.state;
-    if (lifecycle.phase !== before.phase) {
-      emit({ type: "phase", phase: lifecycle.phase, previous: before.phase });
-      if (lifecycle.phase === "closed" && lifecycle.closeReason) {
-        emit({
-          type: "closed",
-          reason: lifecycle.closeReason,
-          message: lifecycle.message ?? "",
-        });
-      }
-    }
-    if (lifecycle.waiting !== before.waiting) {
-      emit({ type: "waiting", waiting: lifecycle.waiting });
-    }
-    if (lifecycle.rematch.remote && !before.rematch.remote) {
-      emit({ type: "rematch-requested", by: "remote" });
-    }
-    if (lifecycle.rematch.local && !before.rematch.local) {
-      emit({ type: "rematch-requested", by: "local" });
-    }
-    for (const e of result.effects) apply(e);
   }
 
   return runner;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function hex(n: number): string {
-  return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
+/** The newest local frame the peer acknowledged, -1 with no transport. */
+function ackedFrame(t: InputTransport | null): number {
+  return t ? (t.ackedFrame ? t.ackedFrame() : t.stats().ackedLocalFrame) : -1;
 }
 
 /** True while the runner's match is on screen. */

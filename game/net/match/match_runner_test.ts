@@ -19,6 +19,7 @@ import { createSpectatorSession } from "../spectate/spectator_session.ts";
 import type { StreamBatch } from "../spectate/stream_batcher.ts";
 import {
   createMatchRunner,
+  HANDSHAKE_TIMEOUT_MS,
   type MatchEvent,
   type MatchRunner,
   type MatchRunnerOptions,
@@ -597,27 +598,58 @@ Deno.test("an intro lost before the peer listened is asked for again, and the ma
   assert.ok(compareConfirmed(a, b) > 10);
 });
 
-Deno.test("a peer that opens the channels but never introduces itself is given up on", () => {
-  const clock = createManualClock();
+/** A runner and its transport to a peer that sends nothing; the link stays up for the test. */
+function withSilentPeer(clock: ManualClock) {
   const [inA] = createSimulatedPair({ ...NO_IMPAIRMENT, delayMs: 5 }, clock);
   const [ctlA] = createReliablePair(clock, 5);
   const runner = createMatchRunner<TestGame>({
     localPlayer: 0,
     session: "s",
-    me: { name: "a" },
+    me: { name: "a", game: "test", version: "1" },
     createGame: () => createTestGame(),
     readInput: () => 0,
     clock,
   });
-  // The peer's transport answers nothing, but our own link stays up for this test.
-  runner.connect(
-    createInputTransport({ input: inA, control: ctlA, clock, disconnectedAfterMs: 60_000 }),
-  );
+  const transport = createInputTransport({
+    input: inA,
+    control: ctlA,
+    clock,
+    disconnectedAfterMs: 60_000,
+  });
+  return { runner, transport };
+}
+
+Deno.test("a peer that opens the channels but never introduces itself is given up on", () => {
+  const clock = createManualClock();
+  const { runner, transport } = withSilentPeer(clock);
+  runner.connect(transport);
   runAlone(clock, runner, 9000);
   assert.equal(runner.phase, "handshake");
   runAlone(clock, runner, 2000);
   assert.equal(runner.phase, "closed");
   assert.match(runner.lifecycle.message ?? "", /did not answer/);
+});
+
+Deno.test("a retry whose own send brings the peer's intro at the timeout starts the match, not fails it", () => {
+  const clock = createManualClock();
+  const { runner, transport: t } = withSilentPeer(clock);
+  // The peer answers our retry at once, inside the send (a transport that delivers synchronously).
+  const send = t.sendControl.bind(t);
+  t.sendControl = (m) => {
+    send(m);
+    const data = m.kind === "app" ? m.data as { again?: boolean } : null;
+    if (!data?.again) return;
+    t.onControl?.({
+      kind: "app",
+      data: { t: "intro", v: LIFECYCLE_VERSION, name: "b", game: "test", version: "1" },
+    });
+  };
+  runner.connect(t);
+  // The first update comes when the handshake is already late: the retry is due in the same one.
+  clock.advance(HANDSHAKE_TIMEOUT_MS);
+  runner.update(TICK_MS);
+  assert.equal(runner.phase, "playing", runner.lifecycle.message ?? "");
+  assert.ok(runner.session);
 });
 
 Deno.test("the peer's intro name is cleaned before anyone shows it", () => {

@@ -17,6 +17,7 @@ import { parseArgs, writeJson } from "./cli.ts";
 import { runLobbyLoadWith } from "./lobby_load.ts";
 import type { ServerKind } from "./load_protocol.ts";
 import { hasCommand } from "./proc.ts";
+import { firstAtOrAfter } from "./stats.ts";
 
 /** Sampling rate per CPU: ~2,500 samples per core in one server's slow windows of 6 rounds. */
 export const SAMPLE_HZ = 5000;
@@ -111,16 +112,6 @@ export function slowWindows(at: number[], rtt: number[], toSeconds: (ms: number)
     else merged.push([a, b]);
   }
   return { p99, windows: merged };
-}
-
-function firstAtOrAfter(samples: PerfSample[], t: number): number {
-  let lo = 0, hi = samples.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (samples[mid].t < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;

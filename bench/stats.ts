@@ -80,3 +80,14 @@ export function roundSummary(s: Summary, digits = 3): Summary {
     mean: round(s.mean, digits),
   };
 }
+
+/** First index of a list sorted by `t` whose `t >= x` (binary search). */
+export function firstAtOrAfter(list: readonly { t: number }[], x: number): number {
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].t < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

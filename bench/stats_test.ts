@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cdfPoints, percentile, round, sorted, summarize } from "./stats.ts";
+import { cdfPoints, firstAtOrAfter, percentile, round, sorted, summarize } from "./stats.ts";
 
 Deno.test("percentile uses nearest rank on sorted samples", () => {
   const s = sorted([5, 1, 4, 2, 3, 10, 9, 8, 7, 6]);
@@ -52,4 +52,13 @@ Deno.test("round keeps tiny non-zero values visible", () => {
   assert.equal(round(0.00042), 0.00042);
   assert.equal(round(0), 0);
   assert.ok(Number.isNaN(round(NaN)));
+});
+
+Deno.test("firstAtOrAfter finds the first item at or after a time, or the end", () => {
+  const list = [{ t: 1 }, { t: 2 }, { t: 2 }, { t: 5 }];
+  assert.equal(firstAtOrAfter(list, 0), 0);
+  assert.equal(firstAtOrAfter(list, 2), 1);
+  assert.equal(firstAtOrAfter(list, 3), 3);
+  assert.equal(firstAtOrAfter(list, 6), 4);
+  assert.equal(firstAtOrAfter([], 1), 0);
 });

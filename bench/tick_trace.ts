@@ -12,7 +12,14 @@
 // weighted by the time since the sample before it. The sampler ticks by wall clock, so a
 // stretch where the thread waited for a core still lends its time to whatever it was preempted
 // in: the per-function figures are wall-weighted, their sum near the tail's wall time.
-import { percentile, round, roundSummary, summarize, type Summary } from "./stats.ts";
+import {
+  firstAtOrAfter,
+  percentile,
+  round,
+  roundSummary,
+  summarize,
+  type Summary,
+} from "./stats.ts";
 
 /** The marks page_tick.ts writes with `console.timeStamp` while a traced pass runs. */
 export const TRACE_MARKS = {
@@ -210,17 +217,6 @@ export function profileSamples(events: readonly TraceEvent[]): Map<number, Sampl
   }
   for (const list of out.values()) list.sort((a, b) => a.t - b.t);
   return out;
-}
-
-/** First index of `list` with `t >= x` (binary search). */
-function firstAtOrAfter(list: Sample[], x: number): number {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].t < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The traced pass's figures for one condition, from its whole trace. */

@@ -572,6 +572,9 @@ export function profileWords(r: Results, top = 4): string {
     } µs`;
 }
 
+/** The tail profile's rows on each core: the process under test's threads, others, idle. */
+const TAIL_ORDER = ["main thread", "V8 GC helpers", "other threads", "other processes", "idle"];
+
 /** The servers of the tail profile, in the order of the relay table. */
 const TAIL_SERVERS = ["duet", "floor-ws", "peerjs"];
 
@@ -594,7 +597,12 @@ export function relayTailSection(r: Results): string {
     }
   }
   const coreName = (c: number) => c === 0 ? "0 (server)" : c === 1 ? "1 (generator)" : String(c);
-  const rows = keys.sort((a, b) => Number(a.split("\t")[0]) - Number(b.split("\t")[0]))
+  const rank = (k: string) => {
+    const who = k.split("\t")[1].replace(/^(server|generator) /, "");
+    const i = TAIL_ORDER.indexOf(who);
+    return Number(k.split("\t")[0]) * 100 + (i < 0 ? TAIL_ORDER.length : i);
+  };
+  const rows = keys.sort((a, b) => rank(a) - rank(b))
     .map((k) => {
       const [core, who] = k.split("\t");
       const cells = servers.flatMap((s) => {
@@ -659,11 +667,20 @@ export function tailWords(r: Results): string {
       pct(s, 0, "other processes", "allPct")
     }%), idle ${pct(s, 0, "idle", "slowPct")}% (${pct(s, 0, "idle", "allPct")}%), and the ` +
     `generator's core was busy ${busy(s, "slowPct")}% (${busy(s, "allPct")}%)`;
+  const of = (k: string) => T.servers.find((s: Results) => s.server === k);
+  const duet = of("duet"), floor = of("floor-ws");
+  const mainSlow = (s: Results) =>
+    num(
+      (s.rows ?? []).find((x: Results) => x.core === 0 && x.who === "server main thread")?.slowPct,
+    );
+  const d = duet && floor ? mainSlow(duet) - mainSlow(floor) : NaN;
+  const versus = Number.isFinite(d)
+    ? `; duet's main thread held ${fmt(Math.abs(d), 1)} points ${
+      d >= 0 ? "more" : "less"
+    } of its slow windows than the floor's`
+    : "";
   return `in the slowest 1% of round trips (the tail profile below the relay table) the server's ` +
-    `core ran: ${
-      TAIL_SERVERS.map((k) => T.servers.find((s: Results) => s.server === k)).filter(Boolean)
-        .map(one).join("; ")
-    }`;
+    `core ran: ${TAIL_SERVERS.map(of).filter(Boolean).map(one).join("; ")}${versus}`;
 }
 
 /** Why a relay target is missed, from this run's figures and its profile. */

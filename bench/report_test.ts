@@ -423,6 +423,19 @@ Deno.test("the 100-pair p99 miss says what the tail waited on, from the tail pro
   assert.match(why, /duet main thread 30% \(14% overall\), its V8 GC helpers 12% \(1%\)/);
   assert.match(why, /idle 50% \(83%\), and the generator's core was busy 20% \(18%\)/);
   assert.match(why, /peerjs main thread 25% \(15% overall\), its V8 GC helpers 0% \(0%\)/);
+  // No floor in this profile: no comparison with it.
+  assert.doesNotMatch(why, /points more/);
+  const withFloor = tailed();
+  withFloor.lobbyTail.servers.push({
+    server: "floor-ws",
+    rows: [{ core: 0, who: "server main thread", slowPct: 26.5, allPct: 13 }],
+  });
+  assert.match(
+    relayMissReason(withFloor, "relay-p99-100"),
+    /duet's main thread held 3\.5 points more of its slow windows than the floor's/,
+  );
+  withFloor.lobbyTail.servers[2].rows[0].slowPct = 31;
+  assert.match(relayMissReason(withFloor, "relay-p99-100"), /held 1 points less of its slow/);
   assert.match(tailWords(profiled()), /no tail profile in this report/);
   assert.match(
     tailWords({ lobbyTail: { error: "cannot run: x" } }),

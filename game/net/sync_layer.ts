@@ -80,181 +80,209 @@ export interface SyncLayer<S = unknown> {
 
 /** Creates a sync layer around a game in its initial state (frame 0). */
 export function createSyncLayer<S>(opts: SyncLayerOptions<S>): SyncLayer<S> {
-  const { game, maxRollback } = opts;
-  if (!Number.isInteger(maxRollback) || maxRollback < 0) {
-    throw new RangeError(`maxRollback must be a non-negative integer, got ${maxRollback}`);
-  }
-  const predictor = game.predictInput?.bind(game);
-  const queues = [0, 1].map((player) =>
-    createInputQueue({
-      capacity: opts.inputCapacity,
-      predict: predictor ? (last) => predictor(last, player as 0 | 1) : undefined,
-    })
-  ) as [InputQueue, InputQueue];
+  return new RingSyncLayer(opts);
+}
 
-  const size = maxRollback + 2;
-  const states: (S | undefined)[] = new Array(size).fill(undefined);
-  // Float64: frame numbers go up to the wire's uint32 limit, past what an Int32Array holds.
-  const stateFrames = new Float64Array(size).fill(-1);
-  const checksums = new Uint32Array(size);
-  const checksumFrames = new Float64Array(size).fill(-1);
-  // Reused for every advance: the game must not keep them (see RollbackGame.advance).
-  const inputs: [number, number] = [0, 0];
-  const status: [InputStatus, InputStatus] = ["predicted", "predicted"];
-  const info = { frame: 0, status, resimulating: false };
-  let frame = 0;
-  let inRollback = false;
-  const sparse = opts.sparseSaving === true;
-  let savedState: S | undefined;
-  let savedFrame = -1;
-
-  // Sparse saving: the one frame a re-simulation saves (the newest final one it passes).
-  let sparseSaveAt = -1;
-
-  /** Every input before `f` is final and was simulated right: the state at `f` is final. */
-  function isFinalState(f: number): boolean {
-    const incorrect = firstIncorrectFrame();
-    return f > savedFrame && f <= confirmedInputFrame() + 1 &&
-      (incorrect === -1 || incorrect >= f);
-  }
-
+/**
+ * The sync layer as one object with its rings in private fields (GGRS's SyncLayer struct): the
+ * hot path (`advance`, `rollback`) is plain method calls on preallocated storage, with nothing
+ * allocated per frame.
+ */
+class RingSyncLayer<S> implements SyncLayer<S> {
+  readonly queues: readonly [InputQueue, InputQueue];
+  readonly #game: RollbackGame<S>;
+  readonly #maxRollback: number;
+  readonly #sparse: boolean;
   // Bound once: a game without saveInto pays one `save()` per saved frame, as before.
-  const saveInto = game.saveInto?.bind(game);
+  readonly #saveInto: ((into: S) => S) | undefined;
+  readonly #size: number;
+  readonly #states: (S | undefined)[];
+  // Float64: frame numbers go up to the wire's uint32 limit, past what an Int32Array holds.
+  readonly #stateFrames: Float64Array;
+  readonly #checksums: Uint32Array;
+  readonly #checksumFrames: Float64Array;
+  // Reused for every advance: the game must not keep them (see RollbackGame.advance).
+  readonly #inputs: [number, number] = [0, 0];
+  readonly #status: [InputStatus, InputStatus] = ["predicted", "predicted"];
+  readonly #info = { frame: 0, status: this.#status, resimulating: false };
+  #frame = 0;
+  #inRollback = false;
+  #savedState: S | undefined;
+  #savedFrame = -1;
+  // Sparse saving: the one frame a re-simulation saves (the newest final one it passes).
+  #sparseSaveAt = -1;
 
-  /** The state now, into `old` (a snapshot nothing will load again) when the game can. */
-  function saveOver(old: S | undefined): S {
-    return old !== undefined && saveInto ? saveInto(old) : game.save();
-  }
-
-  function saveSparse(): void {
-    savedState = saveOver(savedState);
-    savedFrame = frame;
-  }
-
-  /** Re-simulates from `target` (loaded) to `present`; sparse: saves the newest final state. */
-  function resimulate(target: number, present: number): void {
-    load(target);
-    sparseSaveAt = sparse ? Math.min(confirmedInputFrame() + 1, present) : -1;
-    inRollback = true;
-    try {
-      while (frame < present) advance();
-    } finally {
-      inRollback = false;
-      info.resimulating = false;
+  constructor(opts: SyncLayerOptions<S>) {
+    const { game, maxRollback } = opts;
+    if (!Number.isInteger(maxRollback) || maxRollback < 0) {
+      throw new RangeError(`maxRollback must be a non-negative integer, got ${maxRollback}`);
     }
-    if (sparse && frame === sparseSaveAt && sparseSaveAt > savedFrame) saveSparse();
+    const predictor = game.predictInput?.bind(game);
+    this.queues = [0, 1].map((player) =>
+      createInputQueue({
+        capacity: opts.inputCapacity,
+        predict: predictor ? (last) => predictor(last, player as 0 | 1) : undefined,
+      })
+    ) as [InputQueue, InputQueue];
+    this.#game = game;
+    this.#maxRollback = maxRollback;
+    this.#sparse = opts.sparseSaving === true;
+    this.#saveInto = game.saveInto?.bind(game);
+    const size = this.#size = maxRollback + 2;
+    this.#states = new Array(size).fill(undefined);
+    this.#stateFrames = new Float64Array(size).fill(-1);
+    this.#checksums = new Uint32Array(size);
+    this.#checksumFrames = new Float64Array(size).fill(-1);
   }
 
-  function confirmedInputFrame(): number {
-    const a = queues[0].confirmedFrame;
-    const b = queues[1].confirmedFrame;
+  get frame(): number {
+    return this.#frame;
+  }
+
+  get resimulating(): boolean {
+    return this.#inRollback;
+  }
+
+  confirmedInputFrame(): number {
+    const a = this.queues[0].confirmedFrame;
+    const b = this.queues[1].confirmedFrame;
     return a < b ? a : b;
   }
 
-  function advance(resimulating = false): void {
-    const s = frame % size;
-    if (!sparse) {
-      // The slot's old state is of frame - size: older than any rollback can reach.
-      states[s] = saveOver(states[s]);
-      stateFrames[s] = frame;
-    } else if (inRollback ? frame === sparseSaveAt : isFinalState(frame)) {
-      saveSparse();
-    }
-    inputs[0] = queues[0].input(frame);
-    inputs[1] = queues[1].input(frame);
-    status[0] = queues[0].isConfirmed(frame) ? "confirmed" : "predicted";
-    status[1] = queues[1].isConfirmed(frame) ? "confirmed" : "predicted";
-    info.frame = frame;
-    info.resimulating = resimulating || inRollback;
-    game.advance(inputs as FrameInputs, info as AdvanceInfo);
-    checksums[s] = game.checksum() >>> 0;
-    checksumFrames[s] = frame;
-    frame++;
-  }
-
-  function load(target: number): void {
-    if (sparse) {
-      if (target !== savedFrame || savedState === undefined) {
-        throw new RangeError(`no saved state for frame ${target} (sparse: only ${savedFrame})`);
-      }
-      game.load(savedState);
-      frame = target;
-      return;
-    }
-    const s = target % size;
-    if (target < 0 || stateFrames[s] !== target) {
-      throw new RangeError(`no saved state for frame ${target} (current frame ${frame})`);
-    }
-    game.load(states[s] as S);
-    frame = target;
-  }
-
-  function firstIncorrectFrame(): number {
-    const a = queues[0].firstIncorrectFrame;
-    const b = queues[1].firstIncorrectFrame;
+  firstIncorrectFrame(): number {
+    const a = this.queues[0].firstIncorrectFrame;
+    const b = this.queues[1].firstIncorrectFrame;
     if (a === -1) return b;
     if (b === -1) return a;
     return a < b ? a : b;
   }
 
-  return {
-    get frame() {
-      return frame;
-    },
-    queues,
-    confirmedInputFrame,
-    firstIncorrectFrame,
-    advance: (resimulating?: boolean) => advance(resimulating),
-    get resimulating() {
-      return inRollback;
-    },
-    load,
-    rollback() {
-      let target = firstIncorrectFrame();
-      queues[0].resetPrediction();
-      queues[1].resetPrediction();
-      if (target === -1 || target >= frame) return 0;
-      if (sparse) target = savedFrame; // at or before the first wrong frame (see advance)
-      const present = frame;
-      resimulate(target, present);
-      return present - target;
-    },
-    checksumAt(f) {
-      const s = f % size;
-      if (f < 0 || checksumFrames[s] !== f || f >= frame) {
-        throw new RangeError(`no checksum kept for frame ${f} (current frame ${frame})`);
+  advance(resimulating = false): void {
+    const frame = this.#frame;
+    const s = frame % this.#size;
+    if (!this.#sparse) {
+      // The slot's old state is of frame - size: older than any rollback can reach.
+      this.#states[s] = this.#saveOver(this.#states[s]);
+      this.#stateFrames[s] = frame;
+    } else if (this.#inRollback ? frame === this.#sparseSaveAt : this.#isFinalState(frame)) {
+      this.#saveSparse();
+    }
+    const queues = this.queues, inputs = this.#inputs, status = this.#status, info = this.#info;
+    inputs[0] = queues[0].input(frame);
+    inputs[1] = queues[1].input(frame);
+    status[0] = queues[0].isConfirmed(frame) ? "confirmed" : "predicted";
+    status[1] = queues[1].isConfirmed(frame) ? "confirmed" : "predicted";
+    info.frame = frame;
+    info.resimulating = resimulating || this.#inRollback;
+    this.#game.advance(inputs as FrameInputs, info as AdvanceInfo);
+    this.#checksums[s] = this.#game.checksum() >>> 0;
+    this.#checksumFrames[s] = frame;
+    this.#frame = frame + 1;
+  }
+
+  load(target: number): void {
+    if (this.#sparse) {
+      if (target !== this.#savedFrame || this.#savedState === undefined) {
+        throw new RangeError(
+          `no saved state for frame ${target} (sparse: only ${this.#savedFrame})`,
+        );
       }
-      return checksums[s];
-    },
-    snapshotAt(f) {
-      if (f === frame) return game.save();
-      if (sparse) {
-        if (f !== savedFrame) throw new RangeError(`no saved state for frame ${f} (sparse)`);
-        return savedState as S;
-      }
-      const s = f % size;
-      if (f < 0 || f > frame || stateFrames[s] !== f) {
-        throw new RangeError(`no saved state for frame ${f} (current frame ${frame})`);
-      }
-      return states[s] as S;
-    },
-    discardBefore(f) {
-      // Sparse: a rollback re-simulates from the saved frame, so its inputs must stay.
-      const upTo = sparse && savedFrame >= 0 && savedFrame < f ? savedFrame : f;
-      queues[0].discardBefore(upTo);
-      queues[1].discardBefore(upTo);
-    },
-    hasSnapshot(f) {
-      if (f === frame) return true;
-      if (sparse) return f === savedFrame && savedState !== undefined;
-      return f >= 0 && f < frame && stateFrames[f % size] === f;
-    },
-    refreshSparse() {
-      if (!sparse || savedFrame < 0 || frame <= savedFrame) return 0;
-      if (confirmedInputFrame() + 1 - savedFrame <= maxRollback) return 0;
-      const present = frame, from = savedFrame;
-      resimulate(from, present);
-      return present - from;
-    },
-  };
+      this.#game.load(this.#savedState);
+      this.#frame = target;
+      return;
+    }
+    const s = target % this.#size;
+    if (target < 0 || this.#stateFrames[s] !== target) {
+      throw new RangeError(`no saved state for frame ${target} (current frame ${this.#frame})`);
+    }
+    this.#game.load(this.#states[s] as S);
+    this.#frame = target;
+  }
+
+  rollback(): number {
+    let target = this.firstIncorrectFrame();
+    this.queues[0].resetPrediction();
+    this.queues[1].resetPrediction();
+    if (target === -1 || target >= this.#frame) return 0;
+    if (this.#sparse) target = this.#savedFrame; // at or before the first wrong frame (see advance)
+    const present = this.#frame;
+    this.#resimulate(target, present);
+    return present - target;
+  }
+
+  checksumAt(f: number): number {
+    const s = f % this.#size;
+    if (f < 0 || this.#checksumFrames[s] !== f || f >= this.#frame) {
+      throw new RangeError(`no checksum kept for frame ${f} (current frame ${this.#frame})`);
+    }
+    return this.#checksums[s];
+  }
+
+  snapshotAt(f: number): S {
+    if (f === this.#frame) return this.#game.save();
+    if (this.#sparse) {
+      if (f !== this.#savedFrame) throw new RangeError(`no saved state for frame ${f} (sparse)`);
+      return this.#savedState as S;
+    }
+    const s = f % this.#size;
+    if (f < 0 || f > this.#frame || this.#stateFrames[s] !== f) {
+      throw new RangeError(`no saved state for frame ${f} (current frame ${this.#frame})`);
+    }
+    return this.#states[s] as S;
+  }
+
+  discardBefore(f: number): void {
+    // Sparse: a rollback re-simulates from the saved frame, so its inputs must stay.
+    const saved = this.#savedFrame;
+    const upTo = this.#sparse && saved >= 0 && saved < f ? saved : f;
+    this.queues[0].discardBefore(upTo);
+    this.queues[1].discardBefore(upTo);
+  }
+
+  hasSnapshot(f: number): boolean {
+    if (f === this.#frame) return true;
+    if (this.#sparse) return f === this.#savedFrame && this.#savedState !== undefined;
+    return f >= 0 && f < this.#frame && this.#stateFrames[f % this.#size] === f;
+  }
+
+  refreshSparse(): number {
+    const from = this.#savedFrame, present = this.#frame;
+    if (!this.#sparse || from < 0 || present <= from) return 0;
+    if (this.confirmedInputFrame() + 1 - from <= this.#maxRollback) return 0;
+    this.#resimulate(from, present);
+    return present - from;
+  }
+
+  /** Every input before `f` is final and was simulated right: the state at `f` is final. */
+  #isFinalState(f: number): boolean {
+    const incorrect = this.firstIncorrectFrame();
+    return f > this.#savedFrame && f <= this.confirmedInputFrame() + 1 &&
+      (incorrect === -1 || incorrect >= f);
+  }
+
+  /** The state now, into `old` (a snapshot nothing will load again) when the game can. */
+  #saveOver(old: S | undefined): S {
+    return old !== undefined && this.#saveInto ? this.#saveInto(old) : this.#game.save();
+  }
+
+  #saveSparse(): void {
+    this.#savedState = this.#saveOver(this.#savedState);
+    this.#savedFrame = this.#frame;
+  }
+
+  /** Re-simulates from `target` (loaded) to `present`; sparse: saves the newest final state. */
+  #resimulate(target: number, present: number): void {
+    this.load(target);
+    const saveAt = this.#sparseSaveAt = this.#sparse
+      ? Math.min(this.confirmedInputFrame() + 1, present)
+      : -1;
+    this.#inRollback = true;
+    try {
+      while (this.#frame < present) this.advance();
+    } finally {
+      this.#inRollback = false;
+      this.#info.resimulating = false;
+    }
+    if (this.#sparse && this.#frame === saveAt && saveAt > this.#savedFrame) this.#saveSparse();
+  }
 }

@@ -27,21 +27,21 @@
 import type { RoomInfo, StreamHeader } from "../../../shared/lobby_protocol.ts";
 import type { SpectatorStreamEnd, StreamBatchMessage } from "../lobby_connection.ts";
 import { decodeStreamInputs } from "../../../shared/stream_inputs.ts";
+import { errorText } from "../error_text.ts";
 import type { RollbackGame } from "../game.ts";
 import type { CreateGame, MatchSetup } from "../match/match_game.ts";
 import { TICK_MS } from "../match/match_runner.ts";
 import type { RenderFrame } from "../match/run_match.ts";
 import { startFrameLoop } from "../tick_pump.ts";
-import {
-  SPECTATE_START,
-  type SpectateEffect,
-  type SpectateEvent,
-  type SpectatePhase,
-  type SpectateState,
-  spectateStep,
-} from "./spectate_lifecycle.ts";
-import { createSpectatorSession, type SpectatorSession } from "./spectator_session.ts";
-import { EventQueue } from "../event_queue.ts";
+import type { SpectatePhase, SpectateState } from "./spectate_lifecycle.ts";
+import type { SpectatorSession } from "./spectator_session.ts";
+import { SpectateDriver } from "./spectate_driver.ts";
+import { LobbyStreamTap } from "./lobby_stream_tap.ts";
+import type { SpectatorEvent } from "./spectator_news.ts";
+import { type SpectatorStats, spectatorStats } from "./spectator_stats.ts";
+
+export type { SpectatorEvent } from "./spectator_news.ts";
+export type { SpectatorStats } from "./spectator_stats.ts";
 
 /** The part of the lobby client a spectator needs (the signalling client has it). */
 export interface SpectatorLobby {
@@ -69,27 +69,6 @@ export interface WatchMatchOptions<G extends RollbackGame> {
   loop?: "auto" | "manual";
 }
 
-/** What happened, for listeners (the shape of runMatch's events). */
-export type SpectatorEvent =
-  | { type: "phase"; phase: SpectatePhase; previous: SpectatePhase }
-  | { type: "started"; setup: MatchSetup }
-  | { type: "closed"; reason: SpectatorStreamEnd | "failed"; message: string };
-
-/** What a spectator's overlay shows. */
-export interface SpectatorStats {
-  /** Frames simulated (the next frame is this one). */
-  frame: number;
-  /** The newest frame simulated, as a player's `confirmedFrame` (-1 before any). */
-  confirmedFrame: number;
-  /** Frames received (the live edge as the lobby relays it). */
-  received: number;
-  /** Frames received but not yet shown. */
-  behind: number;
-  fastForwarding: boolean;
-  /** Batches refused (gaps, rewrites). */
-  rejected: number;
-}
-
 /** A match being watched in this page. */
 export interface Spectated<G extends RollbackGame> {
   readonly phase: SpectatePhase;
@@ -115,169 +94,80 @@ export interface Spectated<G extends RollbackGame> {
 /** Starts watching `opts.room`. */
 export function watchMatch<G extends RollbackGame>(opts: WatchMatchOptions<G>): Spectated<G> {
   const { lobby } = opts;
-  let state = SPECTATE_START;
-  let session: SpectatorSession<G> | null = null;
   let room: RoomInfo | null = null;
-  let match = -1;
-  const events = new EventQueue<SpectatorEvent>("spectator");
-  // Stream messages that arrive before `watch` resolved are handled after it, in order.
-  let early: (() => void)[] | null = [];
   let stopLoop = () => {};
-
-  const emit = (e: SpectatorEvent) => events.push(e);
-  const flush = () => events.flush();
-
-  const apply = (effect: SpectateEffect) => {
-    switch (effect.type) {
-      case "start":
-        try {
-          session = createSpectatorSession({
-            header: effect.header,
-            createGame: opts.createGame,
-            isOver: opts.isOver,
-            localPlayer: opts.localPlayer,
-          });
-        } catch (e) {
-          return dispatch({ type: "failed", error: `The game could not start: ${errorText(e)}` });
-        }
-        return;
-      case "push":
-        if (session && !session.push(effect.from, effect.inputs)) dispatch({ type: "rejected" });
-        return;
-      case "end":
-        session?.end(effect.reason);
-        return;
-      case "leave-lobby":
-        lobby.leave().catch(() => {
-          // Not watching any more, or the lobby is gone: nothing to undo.
-        });
-        return;
-    }
+  const driver = new SpectateDriver<G>({
+    createGame: opts.createGame,
+    isOver: opts.isOver,
+    localPlayer: opts.localPlayer,
+    leaveLobby: () =>
+      lobby.leave().catch(() => {
+        // Not watching any more, or the lobby is gone: nothing to undo.
+      }),
+  });
+  const tap = new LobbyStreamTap(lobby, {
+    batch: (b) =>
+      driver.tell({
+        type: "stream",
+        from: b.from,
+        inputs: decodeStreamInputs(b.inputs),
+        header: b.header,
+      }),
+    end: (reason) => driver.tell({ type: "stream-end", reason }),
+  });
+  const stop = () => {
+    stopLoop();
+    stopLoop = () => {};
+    tap.detach();
   };
-
-  function dispatch(event: SpectateEvent): void {
-    const before = state;
-    const result = spectateStep(state, event);
-    state = result.state;
-    for (const e of result.effects) apply(e);
-    if (state.phase !== before.phase) {
-      emit({ type: "phase", phase: state.phase, previous: before.phase });
-      if (state.phase === "closed") {
-        emit({ type: "closed", reason: state.ended ?? "failed", message: state.message ?? "" });
-      }
-    }
-  }
-
-  const onBatch = (b: StreamBatchMessage) => {
-    if (room === null || b.room !== room.id) return;
-    dispatch({
-      type: "stream",
-      from: b.from,
-      inputs: decodeStreamInputs(b.inputs),
-      header: b.header,
-    });
-    flush();
-  };
-  const onEnd = (e: { room: string; reason: SpectatorStreamEnd }) => {
-    if (room === null || e.room !== room.id) return;
-    dispatch({ type: "stream-end", reason: e.reason });
-    flush();
-  };
-  const previousStream = lobby.onStream;
-  const previousEnd = lobby.onStreamEnd;
-  const streamHandler = (b: StreamBatchMessage) => {
-    if (early !== null) early.push(() => onBatch(b));
-    else onBatch(b);
-    previousStream?.(b);
-  };
-  const endHandler = (e: { room: string; reason: SpectatorStreamEnd }) => {
-    if (early !== null) early.push(() => onEnd(e));
-    else onEnd(e);
-    previousEnd?.(e);
-  };
-  lobby.onStream = streamHandler;
-  lobby.onStreamEnd = endHandler;
 
   lobby.watch(opts.room, opts.password).then(
     (w) => {
       room = w.room;
-      const pending = early ?? [];
-      early = null;
-      dispatch({ type: "watching", header: w.header });
-      for (const handle of pending) handle();
-      flush();
+      const replay = tap.open(w.room.id);
+      driver.dispatch({ type: "watching", header: w.header });
+      replay();
+      driver.flush();
     },
     (e: unknown) => {
-      early = null;
-      dispatch({ type: "failed", error: errorText(e) });
-      flush();
+      tap.refuse();
+      driver.tell({ type: "failed", error: errorText(e) });
       stop();
     },
   );
 
-  const update = (dtMs: number): number => {
-    if (!session || state.phase === "left" || state.phase === "closed") return 0;
-    const ran = session.update(dtMs);
-    const s = session;
-    if (s.setup.match !== match) {
-      match = s.setup.match;
-      emit({ type: "started", setup: s.setup });
-    }
-    const over = opts.isOver?.(s.game) ?? false;
-    dispatch({ type: "simulated", over, playedOut: s.ended !== null && s.frame >= s.received });
-    flush();
-    return ran;
-  };
-
-  function stop(): void {
-    stopLoop();
-    stopLoop = () => {};
-    if (lobby.onStream === streamHandler) lobby.onStream = previousStream;
-    if (lobby.onStreamEnd === endHandler) lobby.onStreamEnd = previousEnd;
-  }
-
   const spectated: Spectated<G> = {
     get phase() {
-      return state.phase;
+      return driver.state.phase;
     },
     get state() {
-      return state;
+      return driver.state;
     },
     get room() {
       return room;
     },
     get session() {
-      return session;
+      return driver.session;
     },
     get game() {
-      return session?.game ?? null;
+      return driver.session?.game ?? null;
     },
     get setup() {
-      return session?.setup ?? null;
+      return driver.session?.setup ?? null;
     },
     get alpha() {
-      return session?.alpha ?? 1;
+      return driver.session?.alpha ?? 1;
     },
     get previous() {
-      return session?.previous ?? null;
+      return driver.session?.previous ?? null;
     },
-    update,
-    checksum: (f) => session?.checksum(f),
-    stats: () => ({
-      frame: session?.frame ?? 0,
-      confirmedFrame: (session?.frame ?? 0) - 1,
-      received: session?.received ?? 0,
-      behind: session ? session.received - session.frame : 0,
-      fastForwarding: session?.fastForwarding ?? false,
-      rejected: session?.rejected ?? 0,
-    }),
-    on(listener) {
-      return events.on(listener);
-    },
+    update: (dtMs) => driver.update(dtMs),
+    checksum: (f) => driver.session?.checksum(f),
+    stats: () => spectatorStats(driver.session),
+    on: (listener) => driver.on(listener),
     leave() {
-      if (state.phase === "left") return;
-      dispatch({ type: "leave" });
-      flush();
+      if (driver.state.phase === "left") return;
+      driver.tell({ type: "leave" });
       stop();
     },
   };
@@ -296,8 +186,4 @@ function startLoop<G extends RollbackGame>(
       render({ game, alpha: s.alpha, previous: s.previous, setup, phase: s.phase });
     }
   });
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

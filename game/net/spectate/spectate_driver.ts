@@ -60,13 +60,17 @@ export class SpectateDriver<G extends RollbackGame> {
     return this.#state.phase === "left" || this.#state.phase === "closed";
   }
 
-  /** Steps the machine; applies the effects (which may dispatch again), then queues the news. */
+  /**
+   * Steps the machine; queues the news, then applies the effects (which may dispatch again).
+   * The news is of this step alone, queued before an effect's own step: read after the effects, a
+   * refused batch's close (stepped inside the batch's) was announced twice.
+   */
   dispatch(event: SpectateEvent): void {
     const before = this.#state;
     const result = spectateStep(before, event);
     this.#state = result.state;
+    for (const e of spectateNews(before, result.state)) this.#events.push(e);
     for (const e of result.effects) this.#apply(e);
-    for (const e of spectateNews(before, this.#state)) this.#events.push(e);
   }
 
   /** {@link dispatch}, then {@link flush}: outside news, with nothing else to do. */

@@ -13,6 +13,9 @@
  * - expiry: held seats whose grace ran out, up to a batch per tick, from the `away` zset by due
  *   time (O(log n + due), never a scan of the rooms).
  *
+ * What each step decides from what it read is in redis_liveness_decisions.ts, tested without
+ * Redis; this file does the reads, the scripts and the timers.
+ *
  * @module
  */
 import { RESUME_TOMBSTONE_MS } from "../shared/limits.ts";

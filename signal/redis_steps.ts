@@ -1,7 +1,8 @@
 /**
  * The Redis registry's steps: one client message, one script (two for join and watch: resolve,
  * then the password is checked here, then the step), its result turned into what the client
- * gets. `ping` and `list` need no Redis at all.
+ * gets. `ping` and `list` need no Redis at all. Reading a result is redis_step_outcome.ts's and
+ * the stored password's format redis_stored_password.ts's, both tested without Redis.
  *
  * @module
  */

@@ -8,6 +8,8 @@
  */
 import type { Redis } from "ioredis";
 import { boundedBy } from "./redis_client.ts";
+import { fireHook, type LobbyEvent, type LobbyHooks } from "./lobby_hooks.ts";
+import type { LobbyHub } from "./lobby_hub.ts";
 import type { Logger } from "./log.ts";
 import type { PlayerId } from "./room_registry.ts";
 
@@ -34,6 +36,49 @@ export function parseInboxEntry(text: string): InboxEntry | null {
   }
   if (space <= 0) return null;
   return { kind: "one", to: text.slice(0, space), text: text.slice(space + 1) };
+}
+
+/** Where {@link deliverInboxEntry} sends what an entry carries. */
+export interface InboxTargets {
+  hub: Pick<LobbyHub, "sendText">;
+  /** A step of this process is complete (RedisClient.ackArrived). */
+  ackArrived(token: string): void;
+  hooks?: LobbyHooks;
+  log: Logger;
+}
+
+/**
+ * Delivers one entry's `m` field: messages to the hub, hook events to the hooks, acks to the
+ * client. A malformed entry or hook is dropped (logged), never thrown: the reader goes on.
+ */
+export function deliverInboxEntry(text: string, to: InboxTargets): void {
+  const e = parseInboxEntry(text);
+  if (e === null) return;
+  switch (e.kind) {
+    case "one":
+      return void to.hub.sendText(e.to, e.text);
+    case "many":
+      for (const id of e.to) to.hub.sendText(id, e.text);
+      return;
+    case "hook":
+      return fireHookText(e.text, to);
+    case "ack":
+      return to.ackArrived(e.token);
+  }
+}
+
+function fireHookText(text: string, to: InboxTargets): void {
+  let event: LobbyEvent;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return to.log.error("redis-bad-hook", { text: text.slice(0, 200) });
+  }
+  fireHook(
+    to.hooks,
+    event,
+    (err) => to.log.error("hook-failed", { hook: event.type, error: err }),
+  );
 }
 
 /** Options of {@link startInboxReader}. */

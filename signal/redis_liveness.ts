@@ -13,12 +13,25 @@
  * - expiry: held seats whose grace ran out, up to a batch per tick, from the `away` zset by due
  *   time (O(log n + due), never a scan of the rooms).
  *
+ * What each step decides from what it read is in redis_liveness_decisions.ts, tested without
+ * Redis; this file does the reads, the scripts and the timers.
+ *
  * @module
  */
 import { RESUME_TOMBSTONE_MS } from "../shared/limits.ts";
 import { boundedBy, type RedisClient } from "./redis_client.ts";
 import type { Logger } from "./log.ts";
+import {
+  deadProcesses,
+  heartbeatAction,
+  isGhost,
+  livenessPeriods,
+  orphanCandidate,
+  type ProcessState,
+} from "./redis_liveness_decisions.ts";
 import type { PlayerId } from "./room_registry.ts";
+
+export type { ProcessState };
 
 /** Players reaped or expired per script run. */
 export const REAP_BATCH = 200;
@@ -26,9 +39,6 @@ export const REAP_BATCH = 200;
 /** SCAN calls per reconcile run, and keys each looks at: at most 5000 keys per run. */
 const ORPHAN_SCAN_STEPS = 5;
 const ORPHAN_SCAN_COUNT = 1000;
-
-/** Where this process stands with Redis. */
-export type ProcessState = "starting" | "running" | "lost" | "closing" | "closed";
 
 /** What liveness reads and changes of the registry. */
 export interface LivenessContext {
@@ -69,144 +79,12 @@ export interface Liveness {
 
 /** Creates the liveness steps over `ctx`. */
 export function createLiveness(ctx: LivenessContext): Liveness {
-  const { client, processId, log } = ctx;
-  const { cmd, key, run } = client;
-  const ttl = ctx.ttlMs;
-  let aliveAt = 0;
-  /** Where reconcile's scan for orphaned player sets goes on. */
-  let orphanCursor = "0";
+  const marks: LivenessMarks = { aliveAt: 0, orphanCursor: "0" };
   const timers: ReturnType<typeof setInterval>[] = [];
-
-  const register = async () => {
-    const results = await boundedBy(
-      cmd.multi()
-        .set(key("alive", processId), String(ctx.now()), "PX", ttl)
-        .sadd(key("procs"), processId)
-        .exec(),
-      ttl,
-      "register",
-    );
-    const failed = results?.find(([err]) => err !== null)?.[0];
-    if (failed) {
-      // A damaged registry set must not keep every new process from starting: replace it.
-      if (!/WRONGTYPE/.test(String(failed))) throw failed;
-      log.error("redis-repaired", { key: key("procs"), error: failed });
-      await boundedBy(
-        cmd.multi().del(key("procs")).sadd(key("procs"), processId).exec(),
-        ttl,
-        "register",
-      );
-    }
-    aliveAt = performance.now();
-  };
-
-  const reap = async (dead: string, reason = "disconnected"): Promise<number> => {
-    let removed = 0;
-    for (;;) {
-      const [status, n] = await run(
-        "reap",
-        [dead, String(REAP_BATCH), reason, ...ctx.graceArgs()],
-        false,
-      );
-      removed += Number(n ?? 0);
-      if (status !== "more") break;
-    }
-    return removed;
-  };
-
-  const heartbeat = async (): Promise<void> => {
-    const state = ctx.getState();
-    if (state !== "running" && state !== "lost") return;
-    try {
-      if (state === "lost") {
-        // Players Redis still holds for us from before are ghosts now: forget them first (the
-        // heartbeat key is gone, so the reap goes ahead), then come back under the same id.
-        const reaped = await reap(processId, "disconnected");
-        if (reaped > 0) log.warn("redis-process-reaped", { process: processId, players: reaped });
-        await register();
-        ctx.setState("running");
-        log.info("redis-registered-again", { process: processId });
-        // Redis may have lost everything (its event counter restarts too): reload the list.
-        ctx.resync();
-        return;
-      }
-      const ok = await boundedBy(
-        cmd.set(key("alive", processId), String(ctx.now()), "PX", ttl, "XX"),
-        ttl,
-        "heartbeat",
-      );
-      if (ok === null) {
-        // Swept as dead (we stalled past the TTL) or Redis lost its data: our players are gone.
-        ctx.setState("lost");
-        log.error("redis-process-lost", { process: processId, players: ctx.local.size });
-        ctx.local.clear();
-        ctx.onLost?.();
-        return heartbeat();
-      }
-      aliveAt = performance.now();
-    } catch (err) {
-      log.debug("redis-heartbeat-failed", { error: err });
-    }
-  };
-
-  const sweep = async (): Promise<number> => {
-    const members = await client.bound(cmd.smembers(key("procs")), "sweep");
-    const procs = members.filter((p) => p !== processId);
-    if (procs.length === 0) return 0;
-    const pipeline = cmd.pipeline();
-    for (const p of procs) pipeline.exists(key("alive", p));
-    const alive = (await client.bound(pipeline.exec(), "sweep")) ?? [];
-    let removed = 0;
-    for (const [i, p] of procs.entries()) {
-      if (alive[i]?.[1] !== 0) continue;
-      const n = await reap(p);
-      removed += n;
-      log.warn("redis-process-reaped", { process: p, players: n });
-    }
-    return removed;
-  };
-
-  const reconcile = async (): Promise<number> => {
-    if (ctx.getState() !== "running") return 0;
-    let removed = 0;
-    const known = new Set(await client.bound(cmd.smembers(key("procs")), "reconcile"));
-    const prefixLength = key("procplayers", "").length;
-    // Incremental: a bounded slice of the keyspace per run, resumed from where the last one
-    // stopped (orphans only follow a repaired process set; finding them can take a few runs).
-    for (let i = 0; i < ORPHAN_SCAN_STEPS; i++) {
-      const [next, keys] = await client.bound(
-        cmd.scan(orphanCursor, "MATCH", key("procplayers", "*"), "COUNT", ORPHAN_SCAN_COUNT),
-        "reconcile",
-      );
-      for (const k of keys) {
-        const proc = k.slice(prefixLength);
-        if (proc === processId || known.has(proc)) continue;
-        if ((await cmd.exists(key("alive", proc))) === 1) continue;
-        const n = await reap(proc);
-        removed += n;
-        log.warn("redis-orphans-reaped", { process: proc, players: n });
-      }
-      orphanCursor = next;
-      if (orphanCursor === "0") break;
-    }
-    const held = await run("members", [], false);
-    for (const id of held) {
-      if (ctx.local.has(id) || ctx.connecting.has(id)) continue;
-      await run("disconnect", [id, ...ctx.graceArgs()], false);
-      removed++;
-    }
-    if (removed > 0) log.warn("redis-ghosts-removed", { process: processId, players: removed });
-    return removed;
-  };
-
-  const expireDue = async (): Promise<number> => {
-    const [, n] = await run(
-      "expire",
-      [String(ctx.now()), String(REAP_BATCH), String(RESUME_TOMBSTONE_MS)],
-      false,
-    );
-    return Number(n ?? 0);
-  };
+  const register = () => registerAlive(ctx, marks);
+  const sweep = () => sweepDead(ctx);
+  const reconcile = () => reconcileOwn(ctx, marks);
+  const expireDue = () => expireHeld(ctx);
 
   /** Runs `f` every `ms` while running, never two at once. */
   const every = (ms: number, f: () => Promise<unknown>, failure: string) => {
@@ -214,36 +92,174 @@ export function createLiveness(ctx: LivenessContext): Liveness {
     timers.push(setInterval(() => {
       if (busy || ctx.getState() !== "running") return;
       busy = true;
-      f().catch((err) => log.debug(failure, { error: err })).finally(() => (busy = false));
+      f().catch((err) => ctx.log.debug(failure, { error: err })).finally(() => (busy = false));
     }, ms));
   };
 
   return {
     register,
     get aliveAt() {
-      return aliveAt;
+      return marks.aliveAt;
     },
-    reap,
+    reap: (dead, reason) => reap(ctx, dead, reason),
     sweep,
     reconcile,
     expireDue,
     start(graceMs, reconcileMs) {
-      timers.push(setInterval(heartbeat, Math.max(100, Math.floor(ttl / 3))));
-      every(Math.max(100, Math.floor(ttl / 4)), sweep, "redis-sweep-failed");
-      every(reconcileMs, reconcile, "redis-reconcile-failed");
+      const periods = livenessPeriods(ctx.ttlMs, graceMs, reconcileMs);
+      timers.push(setInterval(() => heartbeat(ctx, marks), periods.heartbeat));
+      every(periods.sweep, sweep, "redis-sweep-failed");
+      every(periods.reconcile, reconcile, "redis-reconcile-failed");
       // Held seats whose grace ran out are given up by whichever process looks first: the
       // process that held the seat may be gone by then.
-      if (graceMs > 0) {
-        every(
-          Math.max(50, Math.min(1000, Math.floor(graceMs / 10))),
-          expireDue,
-          "redis-expire-failed",
-        );
-      }
+      if (periods.expire !== null) every(periods.expire, expireDue, "redis-expire-failed");
     },
     stop() {
       for (const t of timers) clearInterval(t);
       timers.length = 0;
     },
   };
+}
+
+/** What liveness remembers between runs. */
+interface LivenessMarks {
+  /** performance.now() of the last heartbeat that landed. */
+  aliveAt: number;
+  /** Where reconcile's scan for orphaned player sets goes on. */
+  orphanCursor: string;
+}
+
+async function registerAlive(ctx: LivenessContext, marks: LivenessMarks): Promise<void> {
+  const { cmd, key } = ctx.client;
+  const ttl = ctx.ttlMs;
+  const results = await boundedBy(
+    cmd.multi()
+      .set(key("alive", ctx.processId), String(ctx.now()), "PX", ttl)
+      .sadd(key("procs"), ctx.processId)
+      .exec(),
+    ttl,
+    "register",
+  );
+  const failed = results?.find(([err]) => err !== null)?.[0];
+  if (failed) {
+    // A damaged registry set must not keep every new process from starting: replace it.
+    if (!/WRONGTYPE/.test(String(failed))) throw failed;
+    ctx.log.error("redis-repaired", { key: key("procs"), error: failed });
+    await boundedBy(
+      cmd.multi().del(key("procs")).sadd(key("procs"), ctx.processId).exec(),
+      ttl,
+      "register",
+    );
+  }
+  marks.aliveAt = performance.now();
+}
+
+async function reap(ctx: LivenessContext, dead: string, reason = "disconnected"): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const [status, n] = await ctx.client.run(
+      "reap",
+      [dead, String(REAP_BATCH), reason, ...ctx.graceArgs()],
+      false,
+    );
+    removed += Number(n ?? 0);
+    if (status !== "more") break;
+  }
+  return removed;
+}
+
+async function heartbeat(ctx: LivenessContext, marks: LivenessMarks): Promise<void> {
+  const { client: { cmd, key }, processId, log } = ctx;
+  const action = heartbeatAction(ctx.getState());
+  if (action === "skip") return;
+  try {
+    if (action === "rejoin") {
+      // Players Redis still holds for us from before are ghosts now: forget them first (the
+      // heartbeat key is gone, so the reap goes ahead), then come back under the same id.
+      const reaped = await reap(ctx, processId, "disconnected");
+      if (reaped > 0) log.warn("redis-process-reaped", { process: processId, players: reaped });
+      await registerAlive(ctx, marks);
+      ctx.setState("running");
+      log.info("redis-registered-again", { process: processId });
+      // Redis may have lost everything (its event counter restarts too): reload the list.
+      ctx.resync();
+      return;
+    }
+    const ok = await boundedBy(
+      cmd.set(key("alive", processId), String(ctx.now()), "PX", ctx.ttlMs, "XX"),
+      ctx.ttlMs,
+      "heartbeat",
+    );
+    if (ok === null) {
+      // Swept as dead (we stalled past the TTL) or Redis lost its data: our players are gone.
+      ctx.setState("lost");
+      log.error("redis-process-lost", { process: processId, players: ctx.local.size });
+      ctx.local.clear();
+      ctx.onLost?.();
+      return heartbeat(ctx, marks);
+    }
+    marks.aliveAt = performance.now();
+  } catch (err) {
+    log.debug("redis-heartbeat-failed", { error: err });
+  }
+}
+
+async function sweepDead(ctx: LivenessContext): Promise<number> {
+  const { client, client: { cmd, key } } = ctx;
+  const members = await client.bound(cmd.smembers(key("procs")), "sweep");
+  const procs = members.filter((p) => p !== ctx.processId);
+  if (procs.length === 0) return 0;
+  const pipeline = cmd.pipeline();
+  for (const p of procs) pipeline.exists(key("alive", p));
+  const alive = (await client.bound(pipeline.exec(), "sweep")) ?? [];
+  let removed = 0;
+  for (const p of deadProcesses(procs, alive)) {
+    const n = await reap(ctx, p);
+    removed += n;
+    ctx.log.warn("redis-process-reaped", { process: p, players: n });
+  }
+  return removed;
+}
+
+async function reconcileOwn(ctx: LivenessContext, marks: LivenessMarks): Promise<number> {
+  if (ctx.getState() !== "running") return 0;
+  const { client, client: { cmd, key, run }, processId, log } = ctx;
+  let removed = 0;
+  const known = new Set(await client.bound(cmd.smembers(key("procs")), "reconcile"));
+  const prefixLength = key("procplayers", "").length;
+  // Incremental: a bounded slice of the keyspace per run, resumed from where the last one
+  // stopped (orphans only follow a repaired process set; finding them can take a few runs).
+  for (let i = 0; i < ORPHAN_SCAN_STEPS; i++) {
+    const [next, keys] = await client.bound(
+      cmd.scan(marks.orphanCursor, "MATCH", key("procplayers", "*"), "COUNT", ORPHAN_SCAN_COUNT),
+      "reconcile",
+    );
+    for (const k of keys) {
+      const proc = orphanCandidate(k, prefixLength, processId, known);
+      if (proc === null) continue;
+      if ((await cmd.exists(key("alive", proc))) === 1) continue;
+      const n = await reap(ctx, proc);
+      removed += n;
+      log.warn("redis-orphans-reaped", { process: proc, players: n });
+    }
+    marks.orphanCursor = next;
+    if (marks.orphanCursor === "0") break;
+  }
+  const held = await run("members", [], false);
+  for (const id of held) {
+    if (!isGhost(id, ctx.local, ctx.connecting)) continue;
+    await run("disconnect", [id, ...ctx.graceArgs()], false);
+    removed++;
+  }
+  if (removed > 0) log.warn("redis-ghosts-removed", { process: processId, players: removed });
+  return removed;
+}
+
+async function expireHeld(ctx: LivenessContext): Promise<number> {
+  const [, n] = await ctx.client.run(
+    "expire",
+    [String(ctx.now()), String(REAP_BATCH), String(RESUME_TOMBSTONE_MS)],
+    false,
+  );
+  return Number(n ?? 0);
 }

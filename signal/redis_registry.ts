@@ -10,7 +10,9 @@
  * - The parts: redis_client.ts (connections, scripts by EVALSHA, acks, bounded waits),
  *   redis_inbox.ts (cross-process delivery), redis_room_list.ts (the local room-list copy),
  *   redis_liveness.ts (heartbeat, sweep, reconcile, grace expiry), redis_steps.ts (client
- *   messages to scripts); this file composes them into the {@link LobbyRegistry}.
+ *   messages to scripts), redis_local_players.ts (this process's players),
+ *   redis_registry_status.ts (readiness and room counts); this file composes them into the
+ *   {@link LobbyRegistry}.
  * - Each script sends what it causes in the same atomic step: messages for a player are appended
  *   to the inbox stream of the process holding that player's socket (a stream, so a reader that
  *   reconnects after a blip resumes where it stopped and loses nothing), room-list changes are
@@ -33,7 +35,6 @@
  * Works with a standalone Redis (or a primary with replicas); scripts touch keys they compute, so
  * not with Redis Cluster.
  */
-import { type RoomState } from "../shared/lobby_protocol.ts";
 import {
   DEFAULT_MAX_ROOMS,
   DEFAULT_RESUME_GRACE_MS,
@@ -41,19 +42,20 @@ import {
   RESUME_TOMBSTONE_MS,
   STREAM_BACKLOG_MAX_BYTES,
 } from "../shared/limits.ts";
-import { fireHook, type LobbyEvent, type LobbyHooks } from "./lobby_hooks.ts";
+import type { LobbyHooks } from "./lobby_hooks.ts";
 import type { LobbyHub } from "./lobby_hub.ts";
 import { createLobbyMetrics, type LobbyMetrics } from "./lobby_metrics.ts";
-import type { LobbyRegistry, RegistryStatus } from "./lobby_registry.ts";
+import type { LobbyRegistry } from "./lobby_registry.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { randomBase32 } from "./random_id.ts";
 import { createPasswordAttempts, type PasswordAttemptsOptions } from "./password_attempts.ts";
-import { createRedisClient } from "./redis_client.ts";
-import { parseInboxEntry, startInboxReader } from "./redis_inbox.ts";
-import { createLiveness, type ProcessState } from "./redis_liveness.ts";
-import { createRoomListCopy } from "./redis_room_list.ts";
-import { createRedisSteps, ID_LENGTH, pong } from "./redis_steps.ts";
-import type { PlayerId } from "./room_registry.ts";
+import { createRedisClient, type RedisClient } from "./redis_client.ts";
+import { deliverInboxEntry, type InboxReader, startInboxReader } from "./redis_inbox.ts";
+import { createLiveness, type Liveness, type ProcessState } from "./redis_liveness.ts";
+import { createLocalPlayers } from "./redis_local_players.ts";
+import { registryStatus, roomStateCounts } from "./redis_registry_status.ts";
+import { createRoomListCopy, type RoomListCopy } from "./redis_room_list.ts";
+import { createRedisSteps, pong } from "./redis_steps.ts";
 
 /** Options of {@link createRedisRegistry}. */
 export interface RedisRegistryOptions {
@@ -122,45 +124,15 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const evChannel = key("ev");
 
   const roomList = createRoomListCopy({ hub, log, snapshot: () => run("snapshot", [], false) });
-
-  const onHook = (text: string) => {
-    let event: LobbyEvent;
-    try {
-      event = JSON.parse(text);
-    } catch {
-      return log.error("redis-bad-hook", { text: text.slice(0, 200) });
-    }
-    fireHook(
-      opts.hooks,
-      event,
-      (err) => log.error("hook-failed", { hook: event.type, error: err }),
-    );
-  };
-  const onEntry = (text: string) => {
-    const e = parseInboxEntry(text);
-    if (e === null) return;
-    switch (e.kind) {
-      case "one":
-        return void hub.sendText(e.to, e.text);
-      case "many":
-        for (const id of e.to) hub.sendText(id, e.text);
-        return;
-      case "hook":
-        return onHook(e.text);
-      case "ack":
-        return client.ackArrived(e.token);
-    }
-  };
+  const inboxTargets = { hub, ackArrived: client.ackArrived, hooks: opts.hooks, log };
   sub.on("message", (channel: string, text: string) => {
     if (channel === evChannel) roomList.onEvent(text);
   });
 
   // --- this process's players and liveness ------------------------------------------------
-  const local = new Set<PlayerId>();
-  /** Players whose `connect` script is under way (not in `local` yet, maybe in Redis already). */
-  const connecting = new Set<PlayerId>();
-  const addresses = new Map<PlayerId, string>();
   let state: ProcessState = "starting";
+  const players = createLocalPlayers({ run, graceArgs, log, getState: () => state });
+  const { local, connecting, addresses } = players;
   const liveness = createLiveness({
     client,
     processId,
@@ -177,22 +149,12 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   });
 
   // --- start ------------------------------------------------------------------------------
-  try {
-    await client.connect();
-    await sub.subscribe(evChannel);
-    await liveness.register();
-    await roomList.load(false);
-  } catch (err) {
-    cmd.disconnect();
-    sub.disconnect();
-    client.reader.disconnect();
-    throw new Error(`cannot use Redis at ${opts.url}: ${(err as Error).message}`);
-  }
+  await startUp(client, evChannel, liveness, roomList, opts.url);
   state = "running";
   const inbox = startInboxReader({
     reader: client.reader,
     inbox: key("inbox", processId),
-    onEntry,
+    onEntry: (text) => deliverInboxEntry(text, inboxTargets),
     log,
   });
   // A subscriber that reconnected may have missed events.
@@ -218,92 +180,95 @@ export async function createRedisRegistry(opts: RedisRegistryOptions): Promise<R
   const close = async () => {
     if (state === "closing" || state === "closed") return;
     state = "closing";
-    liveness.stop();
-    // Nothing more is delivered here; the blocked XREAD is abandoned.
-    const reading = inbox.stop();
-    try {
-      // Everyone here leaves at once: drop our heartbeat, then remove our players in batches.
-      await client.bound(cmd.del(key("alive", processId)), "release");
-      const removed = await liveness.reap(processId, "shutdown");
-      log.info("redis-released", { process: processId, players: removed });
-    } catch (err) {
-      log.warn("redis-release-failed", { error: err });
-    }
-    local.clear();
-    state = "closed";
-    await client.close();
-    await reading;
-  };
-
-  const status = (): RegistryStatus => {
-    if (state !== "running") return { ready: false, detail: `redis registry ${state}` };
-    if (!client.ready) return { ready: false, detail: `redis ${client.statusText}` };
-    if (performance.now() - liveness.aliveAt > ttl) {
-      return { ready: false, detail: "heartbeat overdue" };
-    }
-    return { ready: true, detail: `redis process ${processId}` };
+    await release({ client, liveness, inbox, processId, log }, () => {
+      local.clear();
+      state = "closed";
+    });
   };
 
   return {
     kind: "redis",
     processId,
-    connect(address) {
-      const id = randomBase32(ID_LENGTH).toLowerCase();
-      const name = `Player-${randomBase32(4)}`;
-      connecting.add(id);
-      addresses.set(id, address ?? "");
-      const ready = (async () => {
-        try {
-          const [result] = await run("connect", [id, name], false);
-          if (result !== "ok") throw new Error(`this lobby process is not registered (${result})`);
-          local.add(id);
-        } catch (err) {
-          addresses.delete(id);
-          throw err;
-        } finally {
-          connecting.delete(id);
-        }
-      })();
-      return { id, name, ready };
-    },
+    connect: (address) => players.connect(address),
     handle(player, message) {
       if (state === "closing" || state === "closed") return;
       if (message.type === "ping") return pong(hub, player, message);
       return step(player, message);
     },
-    async disconnect(player) {
-      // While closing, close() removes every local player in one sweep.
-      if (state === "closing" || state === "closed") return;
-      local.delete(player);
-      addresses.delete(player);
-      // Nobody else would ever retry a lost disconnect (the socket is gone): retry until it
-      // lands, or until this process is fenced or closing (then the reap removes the player).
-      for (let attempt = 0;; attempt++) {
-        try {
-          await run("disconnect", [player, ...graceArgs()], false);
-          return;
-        } catch (err) {
-          if (state !== "running" && state !== "starting") return;
-          if (attempt === 0) log.warn("redis-disconnect-retry", { player, error: err });
-          await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(attempt, 6))));
-        }
-      }
-    },
+    disconnect: (player) => players.disconnect(player),
     publicRooms: () => roomList.rooms(),
-    async roomStates() {
-      const raw = await client.bound(cmd.hgetall(key("states")), "room states");
-      // A damaged counter reads as 0, never NaN in /metrics.
-      const n = (s: RoomState) => {
-        const x = Number(raw[s] ?? 0);
-        return Number.isFinite(x) ? Math.max(0, x) : 0;
-      };
-      return { open: n("open"), full: n("full"), playing: n("playing") };
-    },
+    roomStates: async () =>
+      roomStateCounts(await client.bound(cmd.hgetall(key("states")), "room states")),
     localPlayers: () => local.size,
-    status,
+    status: () =>
+      registryStatus({
+        state,
+        processId,
+        clientReady: client.ready,
+        clientStatus: client.statusText,
+        heartbeatAgeMs: performance.now() - liveness.aliveAt,
+        ttlMs: ttl,
+      }),
     close,
     sweep: liveness.sweep,
     reconcile: liveness.reconcile,
     expireDue: liveness.expireDue,
   };
+}
+
+/**
+ * Opens the connections, subscribes, registers this process and loads the room list; on any
+ * failure drops all three connections, so a lobby that cannot start leaves nothing open, and
+ * throws one error naming the URL.
+ */
+async function startUp(
+  client: RedisClient,
+  channel: string,
+  liveness: Liveness,
+  roomList: RoomListCopy,
+  url: string,
+): Promise<void> {
+  try {
+    await client.connect();
+    await client.sub.subscribe(channel);
+    await liveness.register();
+    await roomList.load(false);
+  } catch (err) {
+    client.cmd.disconnect();
+    client.sub.disconnect();
+    client.reader.disconnect();
+    throw new Error(`cannot use Redis at ${url}: ${(err as Error).message}`);
+  }
+}
+
+/** What {@link release} stops and frees. */
+interface ReleaseParts {
+  client: RedisClient;
+  liveness: Liveness;
+  inbox: InboxReader;
+  processId: string;
+  log: Logger;
+}
+
+/**
+ * Shutting down: stops the timers and the inbox, drops this process's heartbeat and reaps its
+ * players in Redis (a failure is logged: the sweep of another process gets them then), calls
+ * `forget` once nothing here is needed any more, then closes the connections.
+ */
+async function release(parts: ReleaseParts, forget: () => void): Promise<void> {
+  const { client, liveness, processId, log } = parts;
+  liveness.stop();
+  // Nothing more is delivered here; the blocked XREAD is abandoned.
+  const reading = parts.inbox.stop();
+  try {
+    // Everyone here leaves at once: drop our heartbeat, then remove our players in batches.
+    await client.bound(client.cmd.del(client.key("alive", processId)), "release");
+    const removed = await liveness.reap(processId, "shutdown");
+    log.info("redis-released", { process: processId, players: removed });
+  } catch (err) {
+    log.warn("redis-release-failed", { error: err });
+  }
+  forget();
+  await client.close();
+  await reading;
 }

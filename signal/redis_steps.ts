@@ -1,7 +1,8 @@
 /**
  * The Redis registry's steps: one client message, one script (two for join and watch: resolve,
  * then the password is checked here, then the step), its result turned into what the client
- * gets. `ping` and `list` need no Redis at all.
+ * gets. `ping` and `list` need no Redis at all. Reading a result is redis_step_outcome.ts's and
+ * the stored password's format redis_stored_password.ts's, both tested without Redis.
  *
  * @module
  */
@@ -24,15 +25,14 @@ import { type LobbyMetrics, signalBytes } from "./lobby_metrics.ts";
 import type { PasswordAttempts } from "./password_attempts.ts";
 import { randomBase32 } from "./random_id.ts";
 import type { RedisClient, ScriptResult as Result } from "./redis_client.ts";
+import { errorText, stepOutcome } from "./redis_step_outcome.ts";
+import { decodeStoredPassword, encodeStoredPassword } from "./redis_stored_password.ts";
 import type { PlayerId } from "./room_registry.ts";
 import { hashPassword, verifyPassword } from "./room_password.ts";
 
 /** Length of room and player ids. */
 export const ID_LENGTH = 10;
 const SESSION_LENGTH = 16;
-
-const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-const fromHex = (s: string) => new Uint8Array((s.match(/../g) ?? []).map((h) => parseInt(h, 16)));
 
 /** What the steps need of the registry. */
 export interface StepContext {
@@ -70,222 +70,246 @@ export function pong(hub: LobbyHub, player: PlayerId, m: ClientMessageOf<"ping">
   );
 }
 
-/** Creates the step handler. */
+/** Creates the step handler: one message, one step below. */
 export function createRedisSteps(ctx: StepContext): StepHandler {
-  const { run, hub, metrics, addresses, attempts, now, maxRooms, maxSpectators, maxBacklog } = ctx;
-  const graceMs = ctx.graceMs;
-  const ridArg = (rid: number | undefined) => (rid === undefined ? "" : JSON.stringify(rid));
-
-  const fail = (player: PlayerId, code: ErrorCode, message: string, rid: number | undefined) => {
-    metrics.errors.inc({ code });
-    hub.sendText(
-      player,
-      encodeServerMessage(
-        rid === undefined
-          ? { type: "error", code, message }
-          : { type: "error", code, message, rid },
-      ),
-    );
-  };
-
-  /** Turns a script's result into what the client gets; throws on `gone`. */
-  const settle = (player: PlayerId, result: Result, rid: number | undefined, notFound = "") => {
-    const [status, a, b] = result;
-    if (status === "ok") {
-      if (a === "paired") metrics.pairings.inc();
-      return;
-    }
-    if (status === "error") {
-      const code = a as ErrorCode;
-      return fail(player, code, code === "room-not-found" ? notFound : b, rid);
-    }
-    throw new Error(`player ${player} is not registered in Redis (${status})`);
-  };
-
-  /** Runs a step that mints ids, again with fresh ones if an id collided (50+ random bits). */
-  const withIds = async (f: () => Promise<Result>): Promise<Result> => {
-    for (let i = 0; i < 5; i++) {
-      const r = await f();
-      if (r[0] !== "retry") return r;
-    }
-    throw new Error("could not mint a unique room id");
-  };
-
-  const roomId = () => randomBase32(ID_LENGTH).toLowerCase();
-  const session = () => randomBase32(SESSION_LENGTH);
-  /** Resume tokens for a new pairing's two seats ("" when seats are never held). */
-  const tokens = () =>
-    graceMs > 0 ? [randomBase32(RESUME_TOKEN_LENGTH), randomBase32(RESUME_TOKEN_LENGTH)] : ["", ""];
-
-  /**
-   * Whether `m.password` opens a room whose stored password is `pw` ("" for none); otherwise
-   * answers the error. Counted by this process (per room and per address): a guesser spread over
-   * N processes gets N times the free attempts, then backs off on each.
-   */
-  const passwordOk = (
-    player: PlayerId,
-    id: string,
-    pw: string,
-    m: { password?: string; rid?: number },
-  ): boolean => {
-    if (pw === "") return true;
-    const keys = [`room:${id}`, `ip:${addresses.get(player) ?? ""}`];
-    const t = performance.now();
-    const wait = attempts.wait(keys, t);
-    if (wait > 0) {
-      metrics.errors.inc({ code: "too-many-attempts" });
-      hub.sendText(
-        player,
-        encodeServerMessage({
-          type: "error",
-          code: "too-many-attempts",
-          message: "too many wrong passwords; wait a little",
-          retryAfterMs: wait,
-          ...(m.rid === undefined ? {} : { rid: m.rid }),
-        }),
-      );
-      return false;
-    }
-    const [salt, hash] = pw.split(":");
-    if (
-      salt === undefined || hash === undefined ||
-      !verifyPassword({ salt: fromHex(salt), hash: fromHex(hash) }, m.password ?? "")
-    ) {
-      if (m.password) attempts.failed(keys, t);
-      const text = m.password ? "wrong password" : "this room needs a password";
-      fail(player, "wrong-password", text, m.rid);
-      return false;
-    }
-    return true;
-  };
-
   return async (player, m) => {
-    const rid = ridArg(m.rid);
     switch (m.type) {
-      case "hello": {
-        const scoped = m.game !== undefined || m.version !== undefined;
-        // "Ann", "Ann (2)", ... and a random last resort: the script takes the first whose
-        // look-alike skeleton no other live player holds.
-        const names = [m.name];
-        for (let n = 2; n <= 9; n++) names.push(numberedName(m.name, n, PLAYER_NAME_MAX_LENGTH));
-        names.push(`${m.name.slice(0, PLAYER_NAME_MAX_LENGTH - 5)}-${randomBase32(4)}`);
-        const result = await run("rename", [
-          player,
-          rid,
-          scoped ? "1" : "0",
-          m.game ?? "",
-          m.version ?? "",
-          ...names.flatMap((x) => [x, nameSkeleton(x)]),
-        ], true);
-        settle(player, result, m.rid);
-        // The scope changed: this player's room list now shows the new one.
-        if (result[0] === "ok" && result[3] === "1") {
-          hub.deliver([{ kind: "scope", to: player, game: result[1], version: result[2] }]);
-        }
-        return;
-      }
-      case "create": {
-        const pw = m.password ? m.password : "";
-        const stored = pw === "" ? "" : (() => {
-          const h = hashPassword(pw);
-          return `${toHex(h.salt)}:${toHex(h.hash)}`;
-        })();
-        const result = await withIds(() =>
-          run("create", [
-            player,
-            roomId(),
-            m.name,
-            m.private === true ? randomBase32(INVITE_CODE_LENGTH) : "",
-            stored,
-            String(now()),
-            String(maxRooms),
-            rid,
-          ], true)
-        );
-        return settle(player, result, m.rid);
-      }
-      case "join": {
-        const notFound = `no room ${JSON.stringify(m.room)}`;
-        const found = await run(
-          "resolve",
-          [player, m.room.toLowerCase(), m.room.toUpperCase()],
-          false,
-        );
-        if (found[0] !== "ok") return settle(player, found, m.rid, notFound);
-        const [, id, pw] = found;
-        if (!passwordOk(player, id, pw, m)) return;
-        return settle(
-          player,
-          await run("join", [player, id, pw, rid, session(), ...tokens()], true),
-          m.rid,
-          notFound,
-        );
-      }
-      case "quick": {
-        const result = await withIds(() =>
-          run(
-            "quick",
-            [player, roomId(), String(now()), String(maxRooms), rid, session(), ...tokens()],
-            true,
-          )
-        );
-        return settle(player, result, m.rid);
-      }
+      case "hello":
+        return await hello(ctx, player, m);
+      case "create":
+        return await create(ctx, player, m);
+      case "join":
+        return await openRoom(ctx, player, m, [], (id, pw, rid) => [
+          "join",
+          [player, id, pw, rid, session(), ...tokens(ctx.graceMs)],
+        ]);
+      case "quick":
+        return await quick(ctx, player, m);
       case "leave":
-        return settle(player, await run("leave", [player, rid], true), m.rid);
+        return settle(ctx, player, await ctx.run("leave", [player, ridArg(m.rid)], true), m.rid);
       case "resume": {
-        const args = [player, m.token, rid, String(now()), String(RESUME_TOMBSTONE_MS)];
-        return settle(player, await run("resume", args, true), m.rid);
+        const args = [
+          player,
+          m.token,
+          ridArg(m.rid),
+          String(ctx.now()),
+          String(RESUME_TOMBSTONE_MS),
+        ];
+        return settle(ctx, player, await ctx.run("resume", args, true), m.rid);
       }
       case "list": {
         // The room list is local: no Redis round trip.
         const e = { kind: "list" as const, to: player, filter: m.filter ?? "" };
-        return hub.deliver([m.rid === undefined ? e : { ...e, rid: m.rid }]);
+        return ctx.hub.deliver([m.rid === undefined ? e : { ...e, rid: m.rid }]);
       }
       case "watch": {
-        const notFound = `no room ${JSON.stringify(m.room)}`;
-        const found = await run(
-          "resolve",
-          [player, m.room.toLowerCase(), m.room.toUpperCase(), "watch", String(maxSpectators)],
-          false,
-        );
-        if (found[0] !== "ok") return settle(player, found, m.rid, notFound);
-        const [, id, pw] = found;
-        if (!passwordOk(player, id, pw, m)) return;
-        return settle(
-          player,
-          await run("watch", [player, id, pw, rid, String(maxSpectators)], true),
-          m.rid,
-          notFound,
-        );
+        const max = String(ctx.maxSpectators);
+        return await openRoom(ctx, player, m, ["watch", max], (id, pw, rid) => [
+          "watch",
+          [player, id, pw, rid, max],
+        ]);
       }
-      case "stream": {
-        const header = m.header === undefined ? "" : JSON.stringify(m.header);
-        const result = await run("stream", [
-          player,
-          String(m.from),
-          m.inputs,
-          header,
-          String(maxBacklog),
-          String(STREAM_BACKLOG_TTL_MS),
-        ], true);
-        return settle(player, result, m.rid);
+      case "stream":
+        return await stream(ctx, player, m);
+      case "stream-end": {
+        const result = await ctx.run("streamend", [player, m.reason ?? "match-over"], true);
+        return settle(ctx, player, result, m.rid);
       }
-      case "stream-end":
-        return settle(
-          player,
-          await run("streamend", [player, m.reason ?? "match-over"], true),
-          m.rid,
-        );
-      case "signal": {
-        const data = JSON.stringify(m.data);
-        const result = await run("signal", [player, m.data.kind, data, m.session ?? ""], true);
-        if (result[0] === "ok" && result[1] !== "stale") {
-          metrics.relayedMessages.inc({ kind: m.data.kind });
-          metrics.relayedBytes.inc(undefined, signalBytes(m.data));
-        }
-        return settle(player, result, m.rid);
-      }
+      case "signal":
+        return await relaySignal(ctx, player, m);
     }
   };
+}
+
+const ridArg = (rid: number | undefined) => (rid === undefined ? "" : JSON.stringify(rid));
+const roomId = () => randomBase32(ID_LENGTH).toLowerCase();
+const session = () => randomBase32(SESSION_LENGTH);
+/** Resume tokens for a new pairing's two seats ("" when seats are never held). */
+const tokens = (graceMs: number) =>
+  graceMs > 0 ? [randomBase32(RESUME_TOKEN_LENGTH), randomBase32(RESUME_TOKEN_LENGTH)] : ["", ""];
+
+/**
+ * The names `hello` offers the script, best first: "Ann", "Ann (2)", ... "Ann (9)", then
+ * "Ann-<suffix>" as a last resort. The script takes the first whose look-alike skeleton no other
+ * live player holds, so each goes with its skeleton.
+ */
+export function helloNames(name: string, suffix: string): string[] {
+  const names = [name];
+  for (let n = 2; n <= 9; n++) names.push(numberedName(name, n, PLAYER_NAME_MAX_LENGTH));
+  names.push(`${name.slice(0, PLAYER_NAME_MAX_LENGTH - 5)}-${suffix}`);
+  return names.flatMap((x) => [x, nameSkeleton(x)]);
+}
+
+function fail(
+  ctx: StepContext,
+  player: PlayerId,
+  code: ErrorCode,
+  message: string,
+  rid: number | undefined,
+  retryAfterMs?: number,
+): void {
+  ctx.metrics.errors.inc({ code });
+  ctx.hub.sendText(player, errorText(code, message, rid, retryAfterMs));
+}
+
+/** Delivers a script's result (stepOutcome); throws on `gone`. */
+function settle(
+  ctx: StepContext,
+  player: PlayerId,
+  result: Result,
+  rid: number | undefined,
+  notFound = "",
+): void {
+  const outcome = stepOutcome(result, notFound);
+  switch (outcome.kind) {
+    case "ok":
+      if (outcome.paired) ctx.metrics.pairings.inc();
+      return;
+    case "error":
+      return fail(ctx, player, outcome.code, outcome.message, rid);
+    case "gone":
+      throw new Error(`player ${player} is not registered in Redis (${outcome.status})`);
+  }
+}
+
+/** Runs a step that mints ids, again with fresh ones if an id collided (50+ random bits). */
+async function withIds(f: () => Promise<Result>): Promise<Result> {
+  for (let i = 0; i < 5; i++) {
+    const r = await f();
+    if (r[0] !== "retry") return r;
+  }
+  throw new Error("could not mint a unique room id");
+}
+
+/**
+ * Whether `m.password` opens a room whose stored password is `pw` ("" for none); otherwise
+ * answers the error. Counted by this process (per room and per address): a guesser spread over
+ * N processes gets N times the free attempts, then backs off on each.
+ */
+function passwordOk(
+  ctx: StepContext,
+  player: PlayerId,
+  id: string,
+  pw: string,
+  m: { password?: string; rid?: number },
+): boolean {
+  if (pw === "") return true;
+  const keys = [`room:${id}`, `ip:${ctx.addresses.get(player) ?? ""}`];
+  const t = performance.now();
+  const wait = ctx.attempts.wait(keys, t);
+  if (wait > 0) {
+    const text = "too many wrong passwords; wait a little";
+    fail(ctx, player, "too-many-attempts", text, m.rid, wait);
+    return false;
+  }
+  const stored = decodeStoredPassword(pw);
+  if (stored === null || !verifyPassword(stored, m.password ?? "")) {
+    if (m.password) ctx.attempts.failed(keys, t);
+    const text = m.password ? "wrong password" : "this room needs a password";
+    fail(ctx, player, "wrong-password", text, m.rid);
+    return false;
+  }
+  return true;
+}
+
+async function hello(ctx: StepContext, player: PlayerId, m: ClientMessageOf<"hello">) {
+  const scoped = m.game !== undefined || m.version !== undefined;
+  const result = await ctx.run("rename", [
+    player,
+    ridArg(m.rid),
+    scoped ? "1" : "0",
+    m.game ?? "",
+    m.version ?? "",
+    ...helloNames(m.name, randomBase32(4)),
+  ], true);
+  settle(ctx, player, result, m.rid);
+  // The scope changed: this player's room list now shows the new one.
+  if (result[0] === "ok" && result[3] === "1") {
+    ctx.hub.deliver([{ kind: "scope", to: player, game: result[1], version: result[2] }]);
+  }
+}
+
+async function create(ctx: StepContext, player: PlayerId, m: ClientMessageOf<"create">) {
+  const pw = m.password ? m.password : "";
+  const stored = pw === "" ? "" : encodeStoredPassword(hashPassword(pw));
+  const result = await withIds(() =>
+    ctx.run("create", [
+      player,
+      roomId(),
+      m.name,
+      m.private === true ? randomBase32(INVITE_CODE_LENGTH) : "",
+      stored,
+      String(ctx.now()),
+      String(ctx.maxRooms),
+      ridArg(m.rid),
+    ], true)
+  );
+  settle(ctx, player, result, m.rid);
+}
+
+/**
+ * `join` and `watch`: resolve the name or code (with `resolveExtra` for the script), check the
+ * password here, then run the step `then` names for the resolved room.
+ */
+async function openRoom(
+  ctx: StepContext,
+  player: PlayerId,
+  m: ClientMessageOf<"join"> | ClientMessageOf<"watch">,
+  resolveExtra: string[],
+  then: (id: string, pw: string, rid: string) => ["join" | "watch", string[]],
+) {
+  const notFound = `no room ${JSON.stringify(m.room)}`;
+  const found = await ctx.run(
+    "resolve",
+    [player, m.room.toLowerCase(), m.room.toUpperCase(), ...resolveExtra],
+    false,
+  );
+  if (found[0] !== "ok") return settle(ctx, player, found, m.rid, notFound);
+  const [, id, pw] = found;
+  if (!passwordOk(ctx, player, id, pw, m)) return;
+  const [script, args] = then(id, pw, ridArg(m.rid));
+  settle(ctx, player, await ctx.run(script, args, true), m.rid, notFound);
+}
+
+async function quick(ctx: StepContext, player: PlayerId, m: ClientMessageOf<"quick">) {
+  const rid = ridArg(m.rid);
+  const result = await withIds(() =>
+    ctx.run(
+      "quick",
+      [
+        player,
+        roomId(),
+        String(ctx.now()),
+        String(ctx.maxRooms),
+        rid,
+        session(),
+        ...tokens(ctx.graceMs),
+      ],
+      true,
+    )
+  );
+  settle(ctx, player, result, m.rid);
+}
+
+async function stream(ctx: StepContext, player: PlayerId, m: ClientMessageOf<"stream">) {
+  const header = m.header === undefined ? "" : JSON.stringify(m.header);
+  const result = await ctx.run("stream", [
+    player,
+    String(m.from),
+    m.inputs,
+    header,
+    String(ctx.maxBacklog),
+    String(STREAM_BACKLOG_TTL_MS),
+  ], true);
+  settle(ctx, player, result, m.rid);
+}
+
+async function relaySignal(ctx: StepContext, player: PlayerId, m: ClientMessageOf<"signal">) {
+  const data = JSON.stringify(m.data);
+  const result = await ctx.run("signal", [player, m.data.kind, data, m.session ?? ""], true);
+  if (result[0] === "ok" && result[1] !== "stale") {
+    ctx.metrics.relayedMessages.inc({ kind: m.data.kind });
+    ctx.metrics.relayedBytes.inc(undefined, signalBytes(m.data));
+  }
+  settle(ctx, player, result, m.rid);
 }

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { decodeStoredPassword, encodeStoredPassword } from "./redis_stored_password.ts";
+import { hashPassword, verifyPassword } from "./room_password.ts";
+
+Deno.test("a stored password reads back as the hash it was written from", () => {
+  const stored = encodeStoredPassword({
+    salt: new Uint8Array([0, 15, 255]),
+    hash: new Uint8Array([1]),
+  });
+  assert.equal(stored, "000fff:01");
+  assert.deepEqual(decodeStoredPassword(stored), {
+    salt: new Uint8Array([0, 15, 255]),
+    hash: new Uint8Array([1]),
+  });
+  const h = decodeStoredPassword(encodeStoredPassword(hashPassword("sesame")));
+  assert.ok(h !== null && verifyPassword(h, "sesame") && !verifyPassword(h, "open"));
+});
+
+Deno.test("a damaged stored password (no colon) decodes to null, not a hash", () => {
+  assert.equal(decodeStoredPassword("abcdef"), null);
+});

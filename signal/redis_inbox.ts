@@ -68,17 +68,20 @@ export function deliverInboxEntry(text: string, to: InboxTargets): void {
 }
 
 function fireHookText(text: string, to: InboxTargets): void {
-  let event: LobbyEvent;
+  let event: unknown;
   try {
     event = JSON.parse(text);
   } catch {
     return to.log.error("redis-bad-hook", { text: text.slice(0, 200) });
   }
-  fireHook(
-    to.hooks,
-    event,
-    (err) => to.log.error("hook-failed", { hook: event.type, error: err }),
-  );
+  // Another process wrote it, but a damaged entry (`#null`, `#5`) must not reach a hook.
+  if (
+    typeof event !== "object" || event === null || typeof (event as LobbyEvent).type !== "string"
+  ) {
+    return to.log.error("redis-bad-hook", { text: text.slice(0, 200) });
+  }
+  const e = event as LobbyEvent;
+  fireHook(to.hooks, e, (err) => to.log.error("hook-failed", { hook: e.type, error: err }));
 }
 
 /** Options of {@link startInboxReader}. */

@@ -61,6 +61,9 @@ Deno.test("a malformed entry is dropped and a malformed hook logged, neither thr
   const t = targets();
   deliverInboxEntry("nospace", t.to);
   deliverInboxEntry("#{not json", t.to);
+  // Well-formed JSON that is not an event reaches no hook either.
+  for (const bad of ["#null", "#5", '#"paired"', '#{"room":"r"}']) deliverInboxEntry(bad, t.to);
   assert.deepEqual(t.sent, []);
-  assert.deepEqual(t.errors, ["redis-bad-hook"]);
+  assert.deepEqual(t.paired, []);
+  assert.deepEqual(t.errors, Array(5).fill("redis-bad-hook"));
 });

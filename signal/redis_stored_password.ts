@@ -15,9 +15,12 @@ export function encodeStoredPassword(h: PasswordHash): string {
   return `${toHex(h.salt)}:${toHex(h.hash)}`;
 }
 
-/** The hash back from `salt:hash`; null when either half is missing (a damaged value). */
+const HEX = /^(?:[0-9a-f]{2})+$/;
+
+/** The hash back from `salt:hash`; null for a damaged value (a half missing, or not hex). */
 export function decodeStoredPassword(stored: string): PasswordHash | null {
-  const [salt, hash] = stored.split(":");
-  if (salt === undefined || hash === undefined) return null;
+  const [salt, hash, extra] = stored.split(":");
+  if (salt === undefined || hash === undefined || extra !== undefined) return null;
+  if (!HEX.test(salt) || !HEX.test(hash)) return null;
   return { salt: fromHex(salt), hash: fromHex(hash) };
 }

@@ -16,6 +16,14 @@ Deno.test("a stored password reads back as the hash it was written from", () => 
   assert.ok(h !== null && verifyPassword(h, "sesame") && !verifyPassword(h, "open"));
 });
 
-Deno.test("a damaged stored password (no colon) decodes to null, not a hash", () => {
-  assert.equal(decodeStoredPassword("abcdef"), null);
+Deno.test("a damaged stored password decodes to null, not a hash", () => {
+  for (const bad of ["abcdef", "ab:cd:ef", "zz:01", "ab:0", "ab:", ":01"]) {
+    assert.equal(decodeStoredPassword(bad), null, bad);
+  }
+});
+
+Deno.test("a stored hash of the wrong length is a wrong guess, not a thrown RangeError", () => {
+  const h = hashPassword("sesame");
+  assert.equal(verifyPassword({ salt: h.salt, hash: h.hash.subarray(0, 31) }, "sesame"), false);
+  assert.equal(verifyPassword({ salt: h.salt, hash: new Uint8Array(0) }, "sesame"), false);
 });

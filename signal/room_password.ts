@@ -31,5 +31,7 @@ export function hashPassword(
 
 /** Whether `guess` is the password, compared in constant time. */
 export function verifyPassword(stored: PasswordHash, guess: string): boolean {
-  return timingSafeEqual(stored.hash, digest(stored.salt, guess));
+  const d = digest(stored.salt, guess);
+  // timingSafeEqual throws on a length mismatch: a damaged stored hash is a wrong guess instead.
+  return stored.hash.length === d.length && timingSafeEqual(stored.hash, d);
 }

@@ -1,7 +1,8 @@
 /**
  * A spectator's lifecycle as a pure reducer: what the lobby said (`watching`, `stream`,
  * `stream-end`), what the simulation showed (the match over, or a rematch under way) and what
- * the viewer did (leave) go in; the phase and the effects for the shell (watch_match.ts) come out.
+ * the viewer did (leave) go in; the phase and the effects for the driver (spectate_driver.ts) come
+ * out.
  * The simulation itself is spectator_session.ts; this only decides when it starts, what it is fed
  * and when the watching is over.
  *

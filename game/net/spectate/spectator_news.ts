@@ -1,6 +1,6 @@
 /**
  * What a spectator tells its listeners, and how it is read off a step of the spectate lifecycle
- * (spectate_lifecycle.ts). Pure: the shell (watch_match.ts) queues the events and delivers them
+ * (spectate_lifecycle.ts). Pure: the driver (spectate_driver.ts) queues the events and delivers them
  * after its own work, as the match runner does with match_events.ts.
  *
  * @module

@@ -174,9 +174,13 @@ Deno.test("watchMatch: a refused watch, and a stream that ends mid-match, close 
     createGame: (s) => createTestGame({ seed: s.seed }),
     loop: "manual",
   });
+  const heard: string[] = [];
+  gap.on((e) => heard.push(e.type === "phase" ? `phase:${e.phase}` : e.type));
   h.resolve({ room, header: p.batches[0].header });
   await tick();
   h.relay({ from: 5, inputs: "0000" });
   assert.equal(gap.phase, "closed");
   assert.match(gap.state.message ?? "", /skipped/);
+  // The close is announced once, though the refusal is stepped inside the batch's own step.
+  assert.deepEqual(heard, ["phase:playing", "phase:closed", "closed"]);
 });

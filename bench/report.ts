@@ -503,7 +503,22 @@ export function whyNot(r: Results, x: Verdict): string {
   }
   if (x.id === "tick-netcode") return tickMissReason(r);
   if (x.id.startsWith("relay-")) return relayMissReason(r, x.id);
+  if (x.id === "client-size") return sizeMissReason(r);
   return MISS_REASONS[x.id] ?? "";
+}
+
+/** Why the client entry is over 30 kB, from this run's shares (the full bundle minus one without). */
+export function sizeMissReason(r: Results): string {
+  const shares = (((r.size?.entries ?? []) as Results[]).find((e) => e.shares?.length)?.shares ??
+    []) as { input: string; gzipBytes: number }[];
+  const kb = (b: number) => fmt(b / 1000, 1);
+  const own = shares.find((x) => x.input.startsWith("duet's own code"));
+  const deps = shares.filter((x) => x !== own);
+  if (!own || deps.length === 0) return MISS_REASONS["client-size"];
+  const depBytes = deps.reduce((a, x) => a + x.gzipBytes, 0);
+  return `${deps.map((x) => `${x.input} ${kb(x.gzipBytes)} kB`).join(", ")} (all required) ` +
+    `are ${kb(depBytes)} kB of it; duet's own code alone is ${kb(own.gzipBytes)} kB, which 30 kB ` +
+    `would leave ${kb(Math.max(0, 30_000 - depBytes))} kB for (the size section's shares)`;
 }
 
 /** Sections measured at another commit than the report's own (meta.commit). */

@@ -10,6 +10,7 @@ import {
   relayTailSection,
   type Results,
   roundSpread,
+  sizeMissReason,
   staleSections,
   tailWords,
   textTable,
@@ -441,4 +442,25 @@ Deno.test("the 100-pair p99 miss says what the tail waited on, from the tail pro
     tailWords({ lobbyTail: { error: "cannot run: x" } }),
     /did not run \(cannot run: x\)/,
   );
+});
+
+Deno.test("the client-size miss is worded from the run's own shares", () => {
+  const r: Results = {
+    size: {
+      entries: [{
+        role: "client",
+        shares: [
+          { input: "webrtc-adapter", gzipBytes: 13200 },
+          { input: "msgpackr", gzipBytes: 10400 },
+          { input: "duet's own code (all three left out)", gzipBytes: 41100 },
+        ],
+      }],
+    },
+  };
+  assert.equal(
+    sizeMissReason(r),
+    "webrtc-adapter 13.2 kB, msgpackr 10.4 kB (all required) are 23.6 kB of it; duet's own code " +
+      "alone is 41.1 kB, which 30 kB would leave 6.4 kB for (the size section's shares)",
+  );
+  assert.match(sizeMissReason({}), /~39 kB/, "no shares: the reason as investigated");
 });

@@ -95,6 +95,12 @@ export async function playAndCompare(
  * switch took (cut to both pages relayed, as seen by polling).
  */
 export async function cutDirectAndRecover(lab: NetLab, a: LabPage, b: LabPage): Promise<number> {
+  // On a loaded machine ICE may report its relay pair first (seen in CI: the direct pair's checks
+  // lagged): give it the time it takes to settle on direct, then insist on it.
+  await expect.poll(async () => (await statsOf(a, b)).map((s) => s.path?.kind), {
+    timeout: 10_000,
+    message: "both pages on the direct path before the cut",
+  }).toEqual(["direct", "direct"]);
   const before = await statsOf(a, b);
   expect(before.map((s) => s.path?.kind)).toEqual(["direct", "direct"]);
   const cutAt = Date.now();

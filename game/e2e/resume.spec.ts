@@ -32,13 +32,24 @@ test("when only the selected candidate pair dies, ICE restarts onto a new pair a
   const [a, b] = pair;
   await a.waitForTimeout(1500);
   // The selected pair's stats can name the remote side before its port is known (seen once as
-  // port 0 on a loaded machine): wait until both ends have one.
-  const ports = async () => {
-    const p = (await stats(a)).path;
-    return p ? [port(p.localAddress), port(p.remoteAddress)] : [0, 0];
+  // port 0 on a loaded machine), and early on one page can still name a pair ICE is leaving (seen
+  // in CI: the cut pair was not the one in use, so the match never had to move). Cut only a pair
+  // both pages name, mirrored, with ports, the same in two reads a second apart.
+  const settled = async () => {
+    const [pa, pb] = [(await stats(a)).path, (await stats(b)).path];
+    if (!pa || !pb || Math.min(port(pa.localAddress), port(pa.remoteAddress)) <= 0) return "";
+    const same = pa.localAddress === pb.remoteAddress && pa.remoteAddress === pb.localAddress;
+    return same ? `${pa.localAddress} -> ${pa.remoteAddress}` : "";
   };
-  await expect.poll(async () => Math.min(...(await ports()))).toBeGreaterThan(0);
+  let pairNow = "";
+  await expect.poll(async () => {
+    const first = await settled();
+    await a.waitForTimeout(1000);
+    pairNow = first && first === (await settled()) ? first : "";
+    return pairNow !== "";
+  }, { timeout: 20_000, message: "both pages naming one settled pair" }).toBe(true);
   const old = (await stats(a)).path!;
+  expect(`${old.localAddress} -> ${old.remoteAddress}`).toBe(pairNow);
   const [lp, rp] = [port(old.localAddress), port(old.remoteAddress)];
   const t0 = Date.now();
   cutUdpBetween(lp, rp);

@@ -276,7 +276,13 @@ export async function profileTail(quick: boolean, log: (s: string) => void) {
     const unavailable = await perfUnavailable(dir);
     if (unavailable) return { error: `cannot run: ${unavailable}` };
     await Deno.mkdir(`${dir}/tl`);
-    const offsetS = monotonicOffsetS();
+    let offsetS: number;
+    try {
+      offsetS = monotonicOffsetS();
+    } catch (e) {
+      // perf runs, but this is not a glibc Linux: no way here to line up perf's clock.
+      return { error: `cannot run: clock_gettime from libc.so.6: ${(e as Error).message}` };
+    }
     const perf = new Deno.Command("perf", {
       args: [...PERF_RECORD, "-o", `${dir}/perf.data`],
       stdout: "null",

@@ -9,6 +9,7 @@
  */
 
 import type { RoomInfo } from "../../shared/lobby_protocol.ts";
+import { errorText } from "../net/error_text.ts";
 import { isLobbyError, type Pairing, type SignalingClient } from "../net/signaling_client.ts";
 import { replaceChildren } from "./dom.ts";
 import { borrowLobbyCallbacks, type LobbyCallbacks } from "./lobby_callbacks.ts";
@@ -190,7 +191,7 @@ export class LobbyScreenShell {
 
   #failed(e: unknown): void {
     if (isLobbyError(e)) this.say(lobbyErrorText(e.code, e.message));
-    else this.say(e instanceof Error ? e.message : String(e));
+    else this.say(errorText(e));
   }
 
   // --- Requests -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@
 
 import type { RollbackGame } from "../game.ts";
 import { realClock } from "../clock.ts";
+import { errorText } from "../error_text.ts";
 import { clearTicket, pageStorage, saveTicket, type TicketStorage } from "./resume_ticket.ts";
 import {
   connectMatch,
@@ -279,8 +280,4 @@ function startLoop<G extends RollbackGame>(
       render({ game, alpha: runner.alpha, previous: runner.previous, setup, phase: runner.phase });
     }
   });
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -9,6 +9,7 @@
 
 import { decodeReplay, MAX_REPLAY_BYTES, type Replay } from "../../../shared/replay_format.ts";
 import type { RollbackGame } from "../game.ts";
+import { errorText } from "../error_text.ts";
 import type { CreateGame, MatchSetup } from "../match/match_game.ts";
 import { createReplayPlayer, type ReplayPlayer } from "./replay_player.ts";
 
@@ -139,8 +140,4 @@ function startLoop<G extends RollbackGame>(
   };
   raf = requestAnimationFrame(frame);
   return () => cancelAnimationFrame(raf);
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -124,7 +124,7 @@ export function processName(comm: string): string {
 /** Who ran on one core, counted in samples. */
 type Tally = Map<string, number>;
 
-const bump = (m: Tally, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
+const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 
 /**
  * Splits each core's time by who ran, inside each round's slow windows and over its whole window,
@@ -157,7 +157,7 @@ export function attribute(
     for (let i = firstAtOrAfter(samples, a); i < samples.length && samples[i].t < b; i++) {
       const s = samples[i];
       cores.add(s.cpu);
-      if (!others) perCoreAll.set(s.cpu, (perCoreAll.get(s.cpu) ?? 0) + 1);
+      if (!others) bump(perCoreAll, s.cpu);
       const who = whoOf(s, r);
       if (who === "idle") continue;
       bump(into, `${s.cpu}\t${who}`);

@@ -590,6 +590,10 @@ export function profileWords(r: Results, top = 4): string {
 /** The tail profile's rows on each core: the process under test's threads, others, idle. */
 const TAIL_ORDER = ["main thread", "V8 GC helpers", "other threads", "other processes", "idle"];
 
+/** A server's tail-profile row for one core and who ran there, if it has one. */
+const tailRow = (s: Results, core: number, who: string): Results | undefined =>
+  (s.rows ?? []).find((x: Results) => x.core === core && x.who === who);
+
 /** The servers of the tail profile, in the order of the relay table. */
 const TAIL_SERVERS = ["duet", "floor-ws", "peerjs"];
 
@@ -621,7 +625,7 @@ export function relayTailSection(r: Results): string {
     .map((k) => {
       const [core, who] = k.split("\t");
       const cells = servers.flatMap((s) => {
-        const x = (s.rows ?? []).find((y: Results) => `${y.core}\t${y.who}` === k);
+        const x = tailRow(s, Number(core), who);
         return [fmt(x?.slowPct ?? 0), fmt(x?.allPct ?? 0)];
       });
       return [coreName(Number(core)), who, ...cells];
@@ -667,10 +671,10 @@ export function tailWords(r: Results): string {
       : "no tail profile in this report (`npm run bench -- --only lobbyTail`)";
   }
   const pct = (s: Results, core: number, who: string, k: "slowPct" | "allPct") =>
-    fmt((s.rows ?? []).find((x: Results) => x.core === core && x.who === who)?.[k] ?? 0, 0);
+    fmt(tailRow(s, core, who)?.[k] ?? 0, 0);
   const busy = (s: Results, k: "slowPct" | "allPct") =>
     fmt(
-      100 - ((s.rows ?? []).find((x: Results) => x.core === 1 && x.who === "idle")?.[k] ?? 100),
+      100 - (tailRow(s, 1, "idle")?.[k] ?? 100),
       0,
     );
   const one = (s: Results) =>
@@ -686,7 +690,7 @@ export function tailWords(r: Results): string {
   const duet = of("duet"), floor = of("floor-ws");
   const mainSlow = (s: Results) =>
     num(
-      (s.rows ?? []).find((x: Results) => x.core === 0 && x.who === "server main thread")?.slowPct,
+      tailRow(s, 0, "server main thread")?.slowPct,
     );
   const d = duet && floor ? mainSlow(duet) - mainSlow(floor) : NaN;
   const versus = Number.isFinite(d)
